@@ -1,0 +1,474 @@
+//! The whole customer base at once: facts held column-wise, classified in one pass into reused
+//! output columns, with the aggregates the what-if lab shows (counts, transitions, quota,
+//! workload, satisfaction-gap histogram). Nothing is allocated per customer.
+
+use crate::classify::{CustomerFacts, Indicators, Rules, ServiceInputs, classify_core};
+use crate::fixed::{Cases, Cents};
+use crate::model::{
+    BANDS, BusinessFormat, CHARACTERISTIC_CLASSES, GRADES, GapClass, KeyAccountTier, MarketType, Tier, ValueClass,
+};
+use crate::policy::{BandMode, Policy};
+use serde::{Deserialize, Serialize};
+
+/// No customer manager assigned.
+pub const NO_MANAGER: u32 = u32::MAX;
+
+/// Customer facts in columns of compact integers (about 60 bytes a customer), the form the
+/// snapshot API sends and the browser keeps.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    pub format: Vec<u8>,
+    pub market: Vec<u8>,
+    /// m², hundredths.
+    pub area: Vec<u32>,
+    /// cases/month, thousandths.
+    pub volume: Vec<u32>,
+    /// yuan/carton, hundredths; 0 = no purchases.
+    pub price: Vec<u32>,
+    /// yuan/month, hundredths; -1 = derive from volume and price.
+    pub amount: Vec<i64>,
+    /// contribution, support, credit, growth, influence: points, hundredths.
+    pub indicators: [Vec<u16>; 5],
+    pub violations: Vec<u16>,
+    pub monitored: Vec<bool>,
+    pub has_service: Vec<bool>,
+    pub expectation: [Vec<u16>; 6],
+    pub experience: [Vec<u16>; 5],
+    /// Index of the customer manager (see `managers` of the snapshot), or `NO_MANAGER`.
+    pub manager: Vec<u32>,
+    /// Band under the previous assignment, 0 = none.
+    pub prev_band: Vec<u8>,
+    /// Tier index + 1 under the previous assignment, 0 = none.
+    pub prev_tier: Vec<u8>,
+}
+
+fn cents_u(v: u32) -> Cents {
+    Cents::from_raw(i64::from(v))
+}
+
+fn points(v: u16) -> Cents {
+    Cents::from_raw(i64::from(v))
+}
+
+fn to_u32(v: i64) -> u32 {
+    v.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+fn to_points(c: Cents) -> u16 {
+    c.raw().clamp(0, 10_000) as u16
+}
+
+impl Population {
+    pub fn with_capacity(n: usize) -> Self {
+        let v8 = || Vec::with_capacity(n);
+        Self {
+            format: v8(),
+            market: v8(),
+            area: Vec::with_capacity(n),
+            volume: Vec::with_capacity(n),
+            price: Vec::with_capacity(n),
+            amount: Vec::with_capacity(n),
+            indicators: std::array::from_fn(|_| Vec::with_capacity(n)),
+            violations: Vec::with_capacity(n),
+            monitored: Vec::with_capacity(n),
+            has_service: Vec::with_capacity(n),
+            expectation: std::array::from_fn(|_| Vec::with_capacity(n)),
+            experience: std::array::from_fn(|_| Vec::with_capacity(n)),
+            manager: Vec::with_capacity(n),
+            prev_band: v8(),
+            prev_tier: v8(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.volume.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.volume.is_empty()
+    }
+
+    /// Appends a customer. Indicators clamp to 0–100, volumes and prices to their column range.
+    pub fn push(&mut self, f: &CustomerFacts, manager: u32, prev_band: Option<u8>, prev_tier: Option<Tier>) {
+        self.format.push(f.format.index() as u8);
+        self.market.push(f.market.index() as u8);
+        self.area.push(to_u32(f.business_area_m2.raw()));
+        self.volume.push(to_u32(f.monthly_volume.raw()));
+        self.price.push(f.avg_price.map_or(0, |p| to_u32(p.raw()).max(1)));
+        self.amount.push(f.monthly_amount.map_or(-1, |a| a.raw().max(0)));
+        for (col, v) in self.indicators.iter_mut().zip(f.indicators.as_array()) {
+            col.push(to_points(v));
+        }
+        self.violations.push(f.violations_12m);
+        self.monitored.push(f.monitored);
+        let s = f.service.unwrap_or_default();
+        self.has_service.push(f.service.is_some());
+        for (col, v) in self.expectation.iter_mut().zip(s.expectation) {
+            col.push(to_points(v));
+        }
+        for (col, v) in self.experience.iter_mut().zip(s.experience) {
+            col.push(to_points(v));
+        }
+        self.manager.push(manager);
+        self.prev_band.push(prev_band.unwrap_or(0));
+        self.prev_tier.push(prev_tier.map_or(0, |t| t.index() as u8 + 1));
+    }
+
+    /// The facts of customer `i`, as `CustomerFacts`.
+    #[inline]
+    pub fn facts(&self, i: usize) -> CustomerFacts {
+        let service = self.has_service[i].then(|| ServiceInputs {
+            expectation: std::array::from_fn(|k| points(self.expectation[k][i])),
+            experience: std::array::from_fn(|k| points(self.experience[k][i])),
+        });
+        CustomerFacts {
+            format: BusinessFormat::from_index(usize::from(self.format[i])).unwrap_or(BusinessFormat::Other),
+            market: MarketType::from_index(usize::from(self.market[i])).unwrap_or(MarketType::Urban),
+            business_area_m2: cents_u(self.area[i]),
+            monthly_volume: Cases::from_raw(i64::from(self.volume[i])),
+            avg_price: (self.price[i] > 0).then(|| cents_u(self.price[i])),
+            monthly_amount: (self.amount[i] >= 0).then(|| Cents::from_raw(self.amount[i])),
+            indicators: Indicators::from_array(std::array::from_fn(|k| points(self.indicators[k][i]))),
+            violations_12m: self.violations[i],
+            monitored: self.monitored[i],
+            service,
+        }
+    }
+
+    /// Checks that every column has the same length (a snapshot from elsewhere may not).
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.len();
+        let lens = [
+            ("format", self.format.len()),
+            ("market", self.market.len()),
+            ("area", self.area.len()),
+            ("price", self.price.len()),
+            ("amount", self.amount.len()),
+            ("violations", self.violations.len()),
+            ("monitored", self.monitored.len()),
+            ("has_service", self.has_service.len()),
+            ("manager", self.manager.len()),
+            ("prev_band", self.prev_band.len()),
+            ("prev_tier", self.prev_tier.len()),
+        ];
+        for (name, len) in lens {
+            if len != n {
+                return Err(format!("column {name} has {len} rows, volume has {n}"));
+            }
+        }
+        for (k, col) in self.indicators.iter().chain(&self.expectation).chain(&self.experience).enumerate() {
+            if col.len() != n {
+                return Err(format!("score column {k} has {} rows, volume has {n}", col.len()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Per-customer results, one column each, reused across recomputations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outcomes {
+    pub band: Vec<u8>,
+    pub grade: Vec<u8>,
+    /// Characteristic class number 1..=42.
+    pub class: Vec<u8>,
+    pub value_class: Vec<u8>,
+    pub tier: Vec<u8>,
+    pub key_account: Vec<u8>,
+    pub gap_class: Vec<u8>,
+    /// Value score in millionths of a point (exact).
+    pub value_score: Vec<i64>,
+    #[serde(skip)]
+    scratch: Vec<u32>,
+}
+
+impl Outcomes {
+    fn resize(&mut self, n: usize) {
+        self.band.resize(n, 0);
+        self.grade.resize(n, 0);
+        self.class.resize(n, 0);
+        self.value_class.resize(n, 0);
+        self.tier.resize(n, 0);
+        self.key_account.resize(n, 0);
+        self.gap_class.resize(n, 0);
+        self.value_score.resize(n, 0);
+    }
+
+    pub fn len(&self) -> usize {
+        self.band.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.band.is_empty()
+    }
+}
+
+/// Width of one satisfaction-gap histogram bin, points.
+pub const GAP_BIN: i64 = 5;
+/// Bins from −100 to +100.
+pub const GAP_BINS: usize = 40;
+
+/// What the whole population looks like under one policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub customers: u32,
+    /// Band bounds used (derived from shares in share mode).
+    pub band_bounds: Vec<Cases>,
+    pub band_counts: Vec<u32>,
+    pub grade_counts: Vec<u32>,
+    pub class_counts: Vec<u32>,
+    pub value_counts: Vec<u32>,
+    pub tier_counts: Vec<u32>,
+    pub key_account_counts: Vec<u32>,
+    pub gap_counts: Vec<u32>,
+    /// `[previous band 0..=8][new band 1..=8 → 0..8]`, previous 0 = no previous assignment.
+    pub band_transitions: Vec<Vec<u32>>,
+    /// `[previous tier 0..=3][new tier]`, previous 0 = none.
+    pub tier_transitions: Vec<Vec<u32>>,
+    /// Customers with a previous assignment whose band or tier changed.
+    pub movers: u32,
+    /// Monthly supply quota summed per band, cases.
+    pub quota_per_band: Vec<Cases>,
+    pub quota_total: Cases,
+    /// Visits per month the tiers imply, per customer manager index.
+    pub visits_per_manager: Vec<u32>,
+    pub customers_per_manager: Vec<u32>,
+    pub visits_unassigned: u32,
+    pub manager_capacity: u32,
+    pub managers_over_capacity: u32,
+    pub visits_total: u64,
+    /// Customers per gap bin: bin i holds gaps in [−100 + 5i, −95 + 5i); the ends catch the rest.
+    pub gap_histogram: Vec<u32>,
+}
+
+/// Band bounds that give each band its target share of customers by volume rank. Customers tied
+/// at a bound fall to the lower band, so a band may hold slightly less than its share.
+pub fn share_bounds(policy: &Policy, volume: &[u32], scratch: &mut Vec<u32>) -> [Cases; BANDS - 1] {
+    let n = volume.len();
+    let mut out = policy.band_bounds();
+    if n == 0 {
+        return out;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(volume);
+    let mut cum: i64 = 0;
+    let mut start = 0usize;
+    for (k, share) in policy.bands.shares.iter().take(BANDS - 1).enumerate() {
+        cum += share.raw();
+        // Number of customers in bands 1..=k+1.
+        let top = ((cum * n as i64 + 5_000) / 10_000).clamp(0, n as i64) as usize;
+        if top == 0 {
+            // Nobody in the band: bound at the maximum volume.
+            out[k] = Cases::from_raw(i64::from(scratch.iter().copied().max().unwrap_or(0)));
+            continue;
+        }
+        if top >= n {
+            out[k] = Cases::from_raw(-1);
+            continue;
+        }
+        // Descending order: the customer at rank `top` is the first outside; its volume is the bound.
+        let pos = top.max(start);
+        let tail = &mut scratch[start..];
+        let (_, nth, _) = tail.select_nth_unstable_by(pos - start, |a, b| b.cmp(a));
+        out[k] = Cases::from_raw(i64::from(*nth));
+        start = pos;
+    }
+    // Keep bounds non-increasing even with heavy ties.
+    for k in 1..BANDS - 1 {
+        if out[k] > out[k - 1] {
+            out[k] = out[k - 1];
+        }
+    }
+    out
+}
+
+/// Resolves a valid policy against a population: share mode derives bounds from the volumes.
+pub fn rules_for(policy: &Policy, pop: &Population, out: &mut Outcomes) -> Rules {
+    match policy.bands.mode {
+        BandMode::Thresholds => Rules::new(policy, None),
+        BandMode::Shares => {
+            let b = share_bounds(policy, &pop.volume, &mut out.scratch);
+            Rules::new(policy, Some(b))
+        }
+    }
+}
+
+/// Classifies every customer under a **valid** policy into `out` and returns the aggregates.
+/// `managers` is the number of customer managers (indices in `pop.manager`).
+pub fn classify_all(policy: &Policy, pop: &Population, managers: usize, out: &mut Outcomes) -> Summary {
+    let rules = rules_for(policy, pop, out);
+    let n = pop.len();
+    out.resize(n);
+    let mut s = Summary {
+        customers: n as u32,
+        band_bounds: rules.band_bounds().to_vec(),
+        band_counts: vec![0; BANDS],
+        grade_counts: vec![0; GRADES],
+        class_counts: vec![0; CHARACTERISTIC_CLASSES],
+        value_counts: vec![0; ValueClass::COUNT],
+        tier_counts: vec![0; Tier::COUNT],
+        key_account_counts: vec![0; KeyAccountTier::COUNT],
+        gap_counts: vec![0; GapClass::COUNT],
+        band_transitions: vec![vec![0; BANDS]; BANDS + 1],
+        tier_transitions: vec![vec![0; Tier::COUNT]; Tier::COUNT + 1],
+        visits_per_manager: vec![0; managers],
+        customers_per_manager: vec![0; managers],
+        manager_capacity: policy.service.manager_capacity_visits_per_month,
+        gap_histogram: vec![0; GAP_BINS],
+        ..Default::default()
+    };
+    let mut band_counts = [0u32; BANDS];
+    for i in 0..n {
+        let c = classify_core(&rules, &pop.facts(i));
+        let band = usize::from(c.band - 1);
+        out.band[i] = c.band;
+        out.grade[i] = c.grade;
+        let class = c.class.number();
+        out.class[i] = class;
+        out.value_class[i] = c.value_class.index() as u8;
+        out.tier[i] = c.tier.index() as u8;
+        out.key_account[i] = c.key_account.index() as u8;
+        out.gap_class[i] = c.gap_class.index() as u8;
+        out.value_score[i] = c.value_score.raw();
+
+        band_counts[band] += 1;
+        s.grade_counts[usize::from(c.grade - 1)] += 1;
+        s.class_counts[usize::from(class - 1)] += 1;
+        s.value_counts[c.value_class.index()] += 1;
+        s.tier_counts[c.tier.index()] += 1;
+        s.key_account_counts[c.key_account.index()] += 1;
+        s.gap_counts[c.gap_class.index()] += 1;
+        let pb = pop.prev_band[i];
+        let pt = pop.prev_tier[i];
+        s.band_transitions[usize::from(pb.min(BANDS as u8))][band] += 1;
+        s.tier_transitions[usize::from(pt.min(Tier::COUNT as u8))][c.tier.index()] += 1;
+        if (pb != 0 && pb != c.band) || (pt != 0 && pt != c.tier.index() as u8 + 1) {
+            s.movers += 1;
+        }
+        let visits = rules.visits[c.tier.index()];
+        let m = pop.manager[i] as usize;
+        if m < managers {
+            s.visits_per_manager[m] += visits;
+            s.customers_per_manager[m] += 1;
+        } else {
+            s.visits_unassigned += visits;
+        }
+        s.visits_total += u64::from(visits);
+        if let Some(gap) = c.gap() {
+            // Score units are 10⁻⁶ points.
+            let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2)).clamp(0, GAP_BINS as i64 - 1);
+            s.gap_histogram[bin as usize] += 1;
+        }
+    }
+    s.band_counts = band_counts.to_vec();
+    s.quota_per_band = band_counts
+        .iter()
+        .zip(rules.quota)
+        .map(|(&count, q)| Cases::from_raw(i64::from(count) * q))
+        .collect();
+    s.quota_total = s.quota_per_band.iter().fold(Cases::ZERO, |a, &b| a + b);
+    s.managers_over_capacity = s.visits_per_manager.iter().filter(|&&v| v > s.manager_capacity).count() as u32;
+    s
+}
+
+/// A stable digest of outcomes (FNV-1a over every column), to compare wasm and native runs.
+pub fn digest(out: &Outcomes) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for col in [&out.band, &out.grade, &out.class, &out.value_class, &out.tier, &out.key_account, &out.gap_class] {
+        eat(col);
+    }
+    for v in &out.value_score {
+        eat(&v.to_le_bytes());
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::classify_with_policy;
+
+    fn pop_of(volumes: &[&str]) -> Population {
+        let mut p = Population::default();
+        for (i, v) in volumes.iter().enumerate() {
+            let f = CustomerFacts { monthly_volume: Cases::parse(v).unwrap(), ..Default::default() };
+            p.push(&f, (i % 2) as u32, Some(2), Some(Tier::General));
+        }
+        p
+    }
+
+    #[test]
+    fn batch_agrees_with_single_customer_classification() {
+        let pop = pop_of(&["25", "20", "14", "12.3", "1", "0"]);
+        let policy = Policy::default();
+        let mut out = Outcomes::default();
+        let s = classify_all(&policy, &pop, 2, &mut out);
+        for i in 0..pop.len() {
+            let c = classify_with_policy(&policy, &pop.facts(i));
+            assert_eq!(out.band[i], c.band);
+            assert_eq!(out.grade[i], c.grade);
+            assert_eq!(out.tier[i], c.tier.index() as u8);
+        }
+        assert_eq!(out.band, vec![1, 2, 3, 3, 8, 8]);
+        assert_eq!(s.band_counts, vec![1, 1, 2, 0, 0, 0, 0, 2]);
+        // Everyone was in band 2 before: one stays, five move.
+        assert_eq!(s.band_transitions[2], vec![1, 1, 2, 0, 0, 0, 0, 2]);
+        assert_eq!(s.movers, 6, "all six: five changed band, and all changed tier (general → problem, low scores)");
+        assert_eq!(s.quota_total, Cases::from_int(30 + 20 + 14 * 2 + 1 + 1));
+        // Every customer is problem tier (all-zero indicators): 2 visits each, 3 customers per manager.
+        assert_eq!(s.visits_per_manager, vec![6, 6]);
+        assert_eq!(s.customers_per_manager, vec![3, 3]);
+    }
+
+    #[test]
+    fn share_mode_gives_each_band_its_share() {
+        let volumes: Vec<String> = (1..=100).map(|v| v.to_string()).collect();
+        let refs: Vec<&str> = volumes.iter().map(String::as_str).collect();
+        let pop = pop_of(&refs);
+        let mut policy = Policy::default();
+        policy.bands.mode = BandMode::Shares;
+        let mut out = Outcomes::default();
+        let s = classify_all(&policy, &pop, 2, &mut out);
+        // Default shares 5/10/10/15/20/20/10/10 %.
+        assert_eq!(s.band_counts, vec![5, 10, 10, 15, 20, 20, 10, 10]);
+        assert_eq!(s.band_bounds[0], Cases::from_int(95));
+    }
+
+    #[test]
+    fn share_mode_ties_fall_to_the_lower_band() {
+        let pop = pop_of(&["5"; 20]);
+        let mut policy = Policy::default();
+        policy.bands.mode = BandMode::Shares;
+        let mut out = Outcomes::default();
+        let s = classify_all(&policy, &pop, 0, &mut out);
+        assert_eq!(s.band_counts.iter().sum::<u32>(), 20);
+        assert_eq!(s.band_counts[7], 20, "{:?}", s.band_counts);
+    }
+
+    #[test]
+    fn gap_histogram_bins() {
+        let mut pop = Population::default();
+        let mut f = CustomerFacts::default();
+        for gap in [-100i64, -15, -0, 3, 99, 100] {
+            f.service = Some(ServiceInputs {
+                expectation: [Cents::from_int(if gap < 0 { -gap } else { 0 }); 6],
+                experience: [Cents::from_int(if gap > 0 { gap } else { 0 }); 5],
+            });
+            pop.push(&f, NO_MANAGER, None, None);
+        }
+        let mut out = Outcomes::default();
+        let s = classify_all(&Policy::default(), &pop, 0, &mut out);
+        assert_eq!(s.gap_histogram[0], 1); // -100
+        assert_eq!(s.gap_histogram[17], 1); // -15 → [-15, -10)
+        assert_eq!(s.gap_histogram[20], 2); // 0 and 3 → [0, 5)
+        assert_eq!(s.gap_histogram[39], 2); // 99 and 100
+        assert_eq!(s.visits_unassigned, 12);
+        assert_eq!(s.band_transitions[0][7], 6, "no previous assignment is row 0");
+    }
+}

@@ -1,0 +1,279 @@
+//! Exact decimal numbers for thresholds, volumes, prices and scores.
+//!
+//! Every number a rule compares is an integer count of a fixed decimal unit: `Fixed<3>` is
+//! thousandths, `Fixed<2>` hundredths. A weighted score of indicators with two decimals and
+//! weights with four decimals is exact in six decimals, so a customer sitting exactly on a cut
+//! point lands where the rule says — floating point would put some at 74.99999999999999.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// A decimal with `D` digits after the point, stored as an integer count of 10^-D.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fixed<const D: u32>(pub i64);
+
+/// Volumes in cases (thousandths of a case).
+pub type Cases = Fixed<3>;
+/// Money in yuan (fen), prices per carton, shop area in m², indicator points 0–100.
+pub type Cents = Fixed<2>;
+/// Weights and shares (basis points of 1).
+pub type Weight = Fixed<4>;
+/// Weighted scores: two-decimal points times four-decimal weights, exact.
+pub type Score = Fixed<6>;
+
+/// Why a text is not a decimal the field accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseFixedError {
+    Empty,
+    NotANumber,
+    TooManyDecimals(u32),
+    TooLarge,
+}
+
+impl fmt::Display for ParseFixedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => write!(f, "empty value"),
+            Self::NotANumber => write!(f, "not a number"),
+            Self::TooManyDecimals(d) => write!(f, "at most {d} decimal places"),
+            Self::TooLarge => write!(f, "number too large"),
+        }
+    }
+}
+
+impl std::error::Error for ParseFixedError {}
+
+impl<const D: u32> Fixed<D> {
+    pub const SCALE: i64 = 10i64.pow(D);
+    pub const ZERO: Self = Self(0);
+
+    pub const fn from_raw(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    pub const fn raw(self) -> i64 {
+        self.0
+    }
+
+    pub const fn from_int(v: i64) -> Self {
+        Self(v * Self::SCALE)
+    }
+
+    /// Reads a plain decimal ("12.3", "-0.25", "+7", "20.000") without going through floating point.
+    pub fn parse(text: &str) -> Result<Self, ParseFixedError> {
+        let s = text.trim();
+        if s.is_empty() {
+            return Err(ParseFixedError::Empty);
+        }
+        let (neg, digits) = match s.as_bytes()[0] {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (int_part, frac_part) = match digits.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (digits, ""),
+        };
+        if (int_part.is_empty() && frac_part.is_empty())
+            || !int_part.bytes().all(|b| b.is_ascii_digit())
+            || !frac_part.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(ParseFixedError::NotANumber);
+        }
+        let frac_trimmed = frac_part.trim_end_matches('0');
+        if frac_trimmed.len() > D as usize {
+            return Err(ParseFixedError::TooManyDecimals(D));
+        }
+        let mut raw: i64 = 0;
+        for b in int_part.bytes() {
+            raw = raw
+                .checked_mul(10)
+                .and_then(|r| r.checked_add(i64::from(b - b'0')))
+                .ok_or(ParseFixedError::TooLarge)?;
+        }
+        raw = raw.checked_mul(Self::SCALE).ok_or(ParseFixedError::TooLarge)?;
+        let mut frac: i64 = 0;
+        for (i, b) in frac_trimmed.bytes().enumerate() {
+            frac += i64::from(b - b'0') * 10i64.pow(D - 1 - i as u32);
+        }
+        raw = raw.checked_add(frac).ok_or(ParseFixedError::TooLarge)?;
+        Ok(Self(if neg { -raw } else { raw }))
+    }
+
+    /// Converts a JSON/float number that a person typed as a decimal. The nearest double of a
+    /// decimal with at most `D` places rounds back to it exactly; more places are refused.
+    pub fn from_f64(v: f64) -> Result<Self, ParseFixedError> {
+        if !v.is_finite() {
+            return Err(ParseFixedError::NotANumber);
+        }
+        let scaled = v * Self::SCALE as f64;
+        if scaled.abs() > 9.0e15 {
+            return Err(ParseFixedError::TooLarge);
+        }
+        let rounded = scaled.round();
+        // Tolerance well above double rounding noise, far below one unit of the last place.
+        if (scaled - rounded).abs() > 1e-6 * scaled.abs().max(1.0) {
+            return Err(ParseFixedError::TooManyDecimals(D));
+        }
+        Ok(Self(rounded as i64))
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / Self::SCALE as f64
+    }
+
+    /// Changes the number of decimals; when `E < D` the value is rounded half away from zero.
+    pub fn rescale<const E: u32>(self) -> Fixed<E> {
+        if E >= D {
+            Fixed(self.0 * 10i64.pow(E - D))
+        } else {
+            let div = 10i64.pow(D - E);
+            let half = div / 2;
+            let r = if self.0 >= 0 { (self.0 + half) / div } else { (self.0 - half) / div };
+            Fixed(r)
+        }
+    }
+
+    pub fn saturating_sub(self, other: Self) -> Self {
+        Self(self.0.saturating_sub(other.0))
+    }
+
+    pub fn clamp(self, lo: Self, hi: Self) -> Self {
+        Self(self.0.clamp(lo.0, hi.0))
+    }
+}
+
+impl<const D: u32> std::ops::Add for Fixed<D> {
+    type Output = Self;
+    fn add(self, rhs: Self) -> Self {
+        Self(self.0 + rhs.0)
+    }
+}
+
+impl<const D: u32> std::ops::Sub for Fixed<D> {
+    type Output = Self;
+    fn sub(self, rhs: Self) -> Self {
+        Self(self.0 - rhs.0)
+    }
+}
+
+impl<const D: u32> fmt::Display for Fixed<D> {
+    /// Shortest exact decimal: "20", "12.3", "74.9975".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let neg = self.0 < 0;
+        let abs = self.0.unsigned_abs();
+        let scale = Self::SCALE as u64;
+        let int = abs / scale;
+        let mut frac = abs % scale;
+        if neg {
+            write!(f, "-")?;
+        }
+        write!(f, "{int}")?;
+        if frac != 0 {
+            let mut width = D as usize;
+            while frac % 10 == 0 {
+                frac /= 10;
+                width -= 1;
+            }
+            write!(f, ".{frac:0width$}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<const D: u32> fmt::Debug for Fixed<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<const D: u32> std::str::FromStr for Fixed<D> {
+    type Err = ParseFixedError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// Serialised as a JSON number ("12.3"), so policy files read naturally.
+impl<const D: u32> Serialize for Fixed<D> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % Self::SCALE == 0 {
+            s.serialize_i64(self.0 / Self::SCALE)
+        } else {
+            s.serialize_f64(self.to_f64())
+        }
+    }
+}
+
+impl<'de, const D: u32> Deserialize<'de> for Fixed<D> {
+    fn deserialize<De: Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Num {
+            I(i64),
+            F(f64),
+            S(String),
+        }
+        match Num::deserialize(d)? {
+            Num::I(i) => i
+                .checked_mul(Self::SCALE)
+                .map(Self)
+                .ok_or_else(|| serde::de::Error::custom("number too large")),
+            Num::F(f) => Self::from_f64(f).map_err(serde::de::Error::custom),
+            Num::S(s) => Self::parse(&s).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// `a × b` exactly, where `a` has `A` decimals and `b` has `B`; the result has `A + B` decimals.
+pub fn mul<const A: u32, const B: u32, const C: u32>(a: Fixed<A>, b: Fixed<B>) -> Fixed<C> {
+    debug_assert_eq!(A + B, C);
+    Fixed(a.0 * b.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_decimals_exactly() {
+        assert_eq!(Cases::parse("20").unwrap().raw(), 20_000);
+        assert_eq!(Cases::parse("12.3").unwrap().raw(), 12_300);
+        assert_eq!(Cases::parse("-0.001").unwrap().raw(), -1);
+        assert_eq!(Cases::parse(" 7.500 ").unwrap().raw(), 7_500);
+        assert_eq!(Cases::parse(".5").unwrap().raw(), 500);
+        assert_eq!(Cases::parse("1.0001"), Err(ParseFixedError::TooManyDecimals(3)));
+        assert_eq!(Cases::parse("abc"), Err(ParseFixedError::NotANumber));
+        assert_eq!(Cases::parse("1e3"), Err(ParseFixedError::NotANumber));
+        assert_eq!(Cases::parse(""), Err(ParseFixedError::Empty));
+        assert_eq!(Cases::parse("-"), Err(ParseFixedError::NotANumber));
+        assert_eq!(Cases::parse("99999999999999999999"), Err(ParseFixedError::TooLarge));
+    }
+
+    #[test]
+    fn displays_shortest_exact_form() {
+        assert_eq!(Cases::from_raw(20_000).to_string(), "20");
+        assert_eq!(Cases::from_raw(12_300).to_string(), "12.3");
+        assert_eq!(Score::from_raw(74_997_500).to_string(), "74.9975");
+        assert_eq!(Cents::from_raw(-5).to_string(), "-0.05");
+    }
+
+    #[test]
+    fn floats_typed_as_decimals_round_trip() {
+        assert_eq!(Weight::from_f64(0.3).unwrap().raw(), 3000);
+        assert_eq!(Weight::from_f64(0.15).unwrap().raw(), 1500);
+        assert_eq!(Cases::from_f64(14.0).unwrap().raw(), 14_000);
+        assert!(Cents::from_f64(0.123).is_err());
+        let w: Weight = serde_json::from_str("0.2").unwrap();
+        assert_eq!(w.raw(), 2000);
+        assert_eq!(serde_json::to_string(&w).unwrap(), "0.2");
+        assert_eq!(serde_json::to_string(&Cases::from_int(20)).unwrap(), "20");
+    }
+
+    #[test]
+    fn rescale_rounds_half_away_from_zero() {
+        assert_eq!(Score::from_raw(74_995_000).rescale::<2>().raw(), 7_500);
+        assert_eq!(Score::from_raw(74_994_999).rescale::<2>().raw(), 7_499);
+        assert_eq!(Cents::from_raw(-150).rescale::<0>().raw(), -2);
+    }
+}

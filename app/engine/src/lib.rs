@@ -1,0 +1,24 @@
+//! # kehu-engine — the tiering engine
+//!
+//! Pure functions `(policy, customer facts) -> classification + explanation` for every
+//! classification of the product spec (§4–§6): volume band, grade, characteristic class,
+//! value score and class, working tier with red flags, key-account tier, and the satisfaction gap.
+//!
+//! No Leptos, no I/O, no clock, no randomness: the browser (what-if lab, compiled to wasm) and
+//! the server (publish, `kehu classify`) run this same code, so they always agree.
+//!
+//! Numbers are exact decimals ([`fixed`]): a customer whose weighted score sits exactly on a cut
+//! point gets the tier the rule says.
+
+pub mod batch;
+pub mod classify;
+pub mod derive;
+pub mod fixed;
+pub mod model;
+pub mod policy;
+
+pub use batch::{Outcomes, Population, Summary, classify_all, digest};
+pub use classify::{Classification, CustomerFacts, Explanation, Indicators, Rules, ServiceInputs, classify};
+pub use fixed::{Cases, Cents, Fixed, Score, Weight};
+pub use model::*;
+pub use policy::{Policy, PolicyIssue, Problem};
