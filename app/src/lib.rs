@@ -1,0 +1,22 @@
+//! kehu's user interface (Leptos: rendered on the server, hydrated in the browser) and the wire
+//! types shared with the server. The tiering engine is the Leptos-free `kehu-engine` crate,
+//! re-exported here as [`engine`] so the browser and the server run the same code.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod app;
+pub mod chart;
+pub mod labels;
+pub mod model;
+pub mod pages;
+
+pub use kehu_engine as engine;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

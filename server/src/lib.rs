@@ -1,0 +1,9 @@
+//! kehu's server: axum routes, SQLite storage, demo data and the `kehu` command line.
+
+pub mod classify_cli;
+pub mod db;
+pub mod demo;
+pub mod facts;
+pub mod publish;
+pub mod store;
+pub mod web;

@@ -1,1 +1,199 @@
-fn main() {}
+//! The `kehu` command line: serve the app (default), generate demo data, migrate, classify.
+
+use clap::{Parser, Subcommand};
+use server::{classify_cli, db, demo, store::SqliteStore, web};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// kehu (客户) — retail customer tiering and service management.
+///
+/// Keeps the customer archive in one SQLite file, classifies every customer by a versioned
+/// policy, and serves the web app (managers, customer managers, customers).
+#[derive(Parser)]
+#[command(name = "kehu", version, about, long_about)]
+struct Cli {
+    /// SQLite database file (created with its folder if missing).
+    #[arg(long, env = "KEHU_DB", default_value = "./data/kehu.db", global = true)]
+    db: PathBuf,
+    /// Address to listen on, e.g. 127.0.0.1:3000 (default: LEPTOS_SITE_ADDR or 127.0.0.1:3000).
+    #[arg(long, env = "KEHU_ADDR", global = true)]
+    addr: Option<std::net::SocketAddr>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default). On an empty database, generates demo data first.
+    Serve {
+        /// Do not generate demo data into an empty database.
+        #[arg(long, env = "KEHU_NO_DEMO")]
+        no_demo: bool,
+    },
+    /// Replace ALL customers, staff, routes and policies with a generated demo population.
+    Demo {
+        /// Number of customers to generate.
+        #[arg(long, default_value_t = 2000)]
+        customers: usize,
+        /// Random seed: the same seed gives the same population.
+        #[arg(long, default_value_t = 20261123)]
+        seed: u64,
+        /// Last month of purchase history (YYYY-MM); twelve months end here.
+        #[arg(long, default_value = "2026-10")]
+        end_month: String,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Classify customers from a CSV file with a policy (see README, "kehu classify").
+    ///
+    /// Required columns: customer_id, monthly_volume_cases, avg_price_per_carton, contribution,
+    /// support, credit, growth, influence. Optional: business_format, market_type,
+    /// business_area_m2, violations_12m, monitored, current_band, current_tier,
+    /// monthly_amount_yuan, expectation, experience, customer_manager. A bad row stops with exit
+    /// code 2 and "line N, column X: reason", leaving no output file.
+    Classify {
+        /// Customers CSV (UTF-8, header row; columns in any order, extra columns ignored).
+        #[arg(long)]
+        input: PathBuf,
+        /// Policy JSON file (default: the built-in default policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Output CSV (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Print or check policy files.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Print the default policy as JSON (the seed's numbers plus documented defaults).
+    Default {
+        /// Print the key-account preset instead (special/A/B/C tiers by monthly order amount).
+        #[arg(long)]
+        key_accounts: bool,
+    },
+    /// Validate a policy JSON file; lists every problem with the field's path (exit code 2 if invalid).
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Classify { input, policy, output }) => {
+            match classify_cli::run(&input, policy.as_deref(), output.as_deref()) {
+                Ok((summary, elapsed)) => {
+                    eprint!("{}", classify_cli::summary_text(&summary, elapsed));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {}", e.message);
+                    ExitCode::from(e.code as u8)
+                }
+            }
+        }
+        Some(Command::Policy { action: PolicyAction::Default { key_accounts } }) => {
+            let p = if key_accounts { kehu_engine::Policy::key_account_preset() } else { kehu_engine::Policy::default() };
+            println!("{}", serde_json::to_string_pretty(&p).expect("policy serialises"));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Policy { action: PolicyAction::Check { file } }) => match classify_cli::load_policy(Some(&file)) {
+            Ok(p) => {
+                println!("{}: valid policy \"{}\"", file.display(), p.name);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}", e.message);
+                ExitCode::from(e.code as u8)
+            }
+        },
+        command => {
+            init_tracing();
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(run_async(cli.db, cli.addr, command)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn run_async(db_path: PathBuf, addr: Option<std::net::SocketAddr>, command: Option<Command>) -> anyhow::Result<()> {
+    let pool = db::open(&db_path).await?;
+    match command.unwrap_or(Command::Serve { no_demo: false }) {
+        Command::Migrate => {
+            println!("database {} is up to date", db_path.display());
+            Ok(())
+        }
+        Command::Demo { customers, seed, end_month } => {
+            anyhow::ensure!(customers > 0, "--customers must be at least 1");
+            let started = std::time::Instant::now();
+            let r = demo::generate_into(&pool, &demo::DemoOptions { customers, seed, end_month }).await?;
+            println!(
+                "demo data: {} customers, {} routes, {} monthly purchase rows, default policy published ({:.1} s)",
+                r.customers,
+                r.routes,
+                r.purchases,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Serve { no_demo } => serve(pool, db_path, addr, no_demo).await,
+        Command::Classify { .. } | Command::Policy { .. } => unreachable!("handled without a database"),
+    }
+}
+
+async fn serve(pool: sqlx::SqlitePool, db_path: PathBuf, addr: Option<std::net::SocketAddr>, no_demo: bool) -> anyhow::Result<()> {
+    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&pool).await?;
+    if customers == 0 && !no_demo {
+        tracing::info!("empty database: generating demo data (2,000 customers)");
+        let r = demo::generate_into(
+            &pool,
+            &demo::DemoOptions { customers: 2000, seed: 20261123, end_month: "2026-10".into() },
+        )
+        .await?;
+        tracing::info!(customers = r.customers, routes = r.routes, "demo data ready");
+    }
+    let conf = leptos::prelude::get_configuration(None)?;
+    let mut leptos_options = conf.leptos_options;
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = "kehu".into();
+    }
+    if let Some(a) = addr {
+        leptos_options.site_addr = a;
+    }
+    let bind = leptos_options.site_addr;
+    let app = web::router(web::AppState { leptos_options, store: SqliteStore { pool } });
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    tracing::info!(db = %db_path.display(), "kehu listening on http://{bind}");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -9,8 +9,13 @@ use crate::fixed::{Cases, Cents};
 pub fn monthly_average_cases(cartons: &[i64], window: u8, cartons_per_case: u16) -> Cases {
     let w = usize::from(window.max(1));
     let total: i64 = cartons.iter().rev().take(w).map(|c| (*c).max(0)).sum();
-    let denom = w as i64 * i64::from(cartons_per_case.max(1));
-    Cases::from_raw((total * 1000 + denom - 1) / denom)
+    average_cases_from_total(total, window, cartons_per_case)
+}
+
+/// The same from the total cartons bought in the window.
+pub fn average_cases_from_total(total_cartons: i64, window: u8, cartons_per_case: u16) -> Cases {
+    let denom = i64::from(window.max(1)) * i64::from(cartons_per_case.max(1));
+    Cases::from_raw((total_cartons.max(0) * 1000 + denom - 1) / denom)
 }
 
 /// Average price per carton (yuan) = amount / cartons, rounded half up to the fen; `None` without cartons.
@@ -25,7 +30,12 @@ pub fn growth_bp(cartons: &[i64], window: u8) -> Option<i64> {
     let n = cartons.len();
     let cur: i64 = cartons[n.saturating_sub(w)..].iter().sum();
     let prev: i64 = cartons[n.saturating_sub(2 * w)..n.saturating_sub(w)].iter().sum();
-    (prev > 0).then(|| (cur - prev) * 10_000 / prev)
+    growth_bp_from_totals(cur, prev)
+}
+
+/// Growth from the current and previous windows' totals, basis points.
+pub fn growth_bp_from_totals(current: i64, previous: i64) -> Option<i64> {
+    (previous > 0).then(|| (current - previous) * 10_000 / previous)
 }
 
 /// Growth indicator 0–100: 50 is flat, +100 % or more is 100, −100 % is 0 (linear between);
@@ -95,6 +105,18 @@ pub fn support_points(cooperation: &str, months_with_orders: u8) -> Cents {
     };
     let regular = i64::from(months_with_orders.min(12)) * 10_000 / 12;
     Cents::from_raw((coop + regular) / 2)
+}
+
+/// How far a business format's customers reach (supermarkets and department stores most).
+pub fn format_reach(format: crate::BusinessFormat) -> Cents {
+    use crate::BusinessFormat as F;
+    Cents::from_int(match format {
+        F::Supermarket | F::DepartmentStore => 100,
+        F::Convenience => 70,
+        F::TobaccoLiquor | F::Entertainment => 60,
+        F::Grocery => 40,
+        F::Other => 30,
+    })
 }
 
 /// Influence indicator (影响力): 40 points from the shop-area percentile, 30 from the format's

@@ -1,0 +1,69 @@
+//! Server functions: thin wrappers that validate, call the storage port and map errors.
+//! Storage itself lives in the `server` crate behind the [`ssr::Store`] trait, provided through
+//! Leptos context, so this crate never depends on sqlx.
+
+use crate::model::{CustomerDetail, CustomerPage, CustomerQuery, Dashboard, FilterOptions};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::model::{CustomerDetail, CustomerPage, CustomerQuery, Dashboard, FilterOptions};
+    use leptos::prelude::*;
+    use std::sync::Arc;
+
+    /// A storage failure; the detail goes to the server log, never to the client.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    pub struct StoreError(pub String);
+
+    /// What the UI needs from storage. Implemented by the server's SQLite store.
+    #[async_trait::async_trait]
+    pub trait Store: Send + Sync + 'static {
+        async fn dashboard(&self) -> Result<Dashboard, StoreError>;
+        async fn customers(&self, query: &CustomerQuery) -> Result<CustomerPage, StoreError>;
+        async fn customer(&self, id: i64) -> Result<Option<CustomerDetail>, StoreError>;
+        async fn filter_options(&self) -> Result<FilterOptions, StoreError>;
+    }
+
+    /// The store handle that server functions find in context.
+    #[derive(Clone)]
+    pub struct StoreHandle(pub Arc<dyn Store>);
+
+    pub fn store() -> Result<Arc<dyn Store>, ServerFnError> {
+        use_context::<StoreHandle>().map(|h| h.0).ok_or_else(|| ServerFnError::new("storage is not configured"))
+    }
+
+    /// Logs the detail and gives the client a generic message.
+    pub fn internal(e: StoreError) -> ServerFnError {
+        leptos::logging::error!("storage error: {e}");
+        ServerFnError::new("internal error, see the server log")
+    }
+}
+
+#[server]
+pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
+    ssr::store()?.dashboard().await.map_err(ssr::internal)
+}
+
+#[server]
+pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ServerFnError> {
+    if query.q.chars().count() > 100 {
+        return Err(ServerFnError::new("search text is longer than 100 characters"));
+    }
+    if let Some(b) = query.band
+        && !(1..=8).contains(&b)
+    {
+        return Err(ServerFnError::new("band must be 1 to 8"));
+    }
+    ssr::store()?.customers(&query).await.map_err(ssr::internal)
+}
+
+#[server]
+pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnError> {
+    ssr::store()?.customer(id).await.map_err(ssr::internal)
+}
+
+#[server]
+pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
+    ssr::store()?.filter_options().await.map_err(ssr::internal)
+}

@@ -1,0 +1,112 @@
+//! The HTML shell, the router and the page frame (header, navigation, language switch).
+
+use crate::i18n::*;
+use crate::pages::{customer::CustomerPage, customers::CustomerList, dashboard::DashboardPage};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#0f5c4d" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="stylesheet" id="leptos" href="/pkg/kehu.css" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider>
+            <Router>
+                <Frame>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=DashboardPage />
+                        <Route path=path!("/customers") view=CustomerList />
+                        <Route path=path!("/customers/:id") view=CustomerPage ssr=SsrMode::Async />
+                    </Routes>
+                </Frame>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Frame(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title formatter=move |t: String| {
+            if t.is_empty() { "kehu 客户".to_string() } else { format!("{t} · kehu 客户") }
+        } />
+        <a class="skip" href="#main">{t!(i18n, app.skip)}</a>
+        <header class="top">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"客"</span>
+                <span class="brand-name">"kehu"</span>
+                <span class="brand-tag">{t!(i18n, app.tagline)}</span>
+            </A>
+            <nav aria-label=move || t_string!(i18n, nav.menu)>
+                <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
+                <A href="/customers">{t!(i18n, nav.customers)}</A>
+            </nav>
+            <LanguageSwitch />
+        </header>
+        <main id="main">{children()}</main>
+    }
+}
+
+/// Switches zh ⇄ en in place; leptos_i18n remembers the choice in a cookie.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let toggle = move |_| {
+        let next = match i18n.get_locale() {
+            Locale::zh => Locale::en,
+            Locale::en => Locale::zh,
+        };
+        i18n.set_locale(next);
+    };
+    view! {
+        <button
+            class="lang"
+            type="button"
+            data-testid="lang-switch"
+            on:click=toggle
+            aria-label=move || t_string!(i18n, nav.switch_language_label)
+        >
+            {t!(i18n, nav.switch_language)}
+        </button>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let i18n = use_i18n();
+    view! {
+        <section class="panel empty">
+            <h1>"404"</h1>
+            <p>{t!(i18n, customer.not_found)}</p>
+            <A href="/">{t!(i18n, nav.dashboard)}</A>
+        </section>
+    }
+}

@@ -1,0 +1,144 @@
+//! Localised labels for values that arrive as keys at run time (formats, tiers, fields, …).
+//! Every text still comes from the locale files; these only map a key to its message.
+
+use crate::i18n::*;
+use crate::model::{FieldGroup, Maintenance, Role};
+use leptos_i18n::td_string;
+
+/// Label of an archive field (see `model::FIELDS`).
+pub fn field_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "code" => td_string!(l, fields.code),
+        "shop_name" => td_string!(l, fields.shop_name),
+        "licence_no" => td_string!(l, fields.licence_no),
+        "legal_rep" => td_string!(l, fields.legal_rep),
+        "settlement_method" => td_string!(l, fields.settlement_method),
+        "order_cycle" => td_string!(l, fields.order_cycle),
+        "delivery_cycle" => td_string!(l, fields.delivery_cycle),
+        "business_nature" => td_string!(l, fields.business_nature),
+        "registered_capital" => td_string!(l, fields.registered_capital),
+        "display_form" => td_string!(l, fields.display_form),
+        "district" => td_string!(l, fields.district),
+        "business_area_m2" => td_string!(l, fields.business_area_m2),
+        "business_format" => td_string!(l, fields.business_format),
+        "market_type" => td_string!(l, fields.market_type),
+        "route" => td_string!(l, fields.route),
+        "customer_manager" => td_string!(l, fields.customer_manager),
+        "phone_clerk" => td_string!(l, fields.phone_clerk),
+        "delivery_person" => td_string!(l, fields.delivery_person),
+        "delivery_segment" => td_string!(l, fields.delivery_segment),
+        "order_batch" => td_string!(l, fields.order_batch),
+        "visit_batch" => td_string!(l, fields.visit_batch),
+        "order_frequency" => td_string!(l, fields.order_frequency),
+        "outlet_scale" => td_string!(l, fields.outlet_scale),
+        "monopoly_licence_no" => td_string!(l, fields.monopoly_licence_no),
+        "licence_type" => td_string!(l, fields.licence_type),
+        "compliance_record" => td_string!(l, fields.compliance_record),
+        "issuing_bureau" => td_string!(l, fields.issuing_bureau),
+        "licence_officer" => td_string!(l, fields.licence_officer),
+        "classification" => td_string!(l, fields.classification),
+        "integrity_level" => td_string!(l, fields.integrity_level),
+        "monitored" => td_string!(l, fields.monitored),
+        "demonstration" => td_string!(l, fields.demonstration),
+        "licence_issue_date" => td_string!(l, fields.licence_issue_date),
+        "licence_expiry_date" => td_string!(l, fields.licence_expiry_date),
+        "annual_review_date" => td_string!(l, fields.annual_review_date),
+        "operating_status" => td_string!(l, fields.operating_status),
+        "cooperation" => td_string!(l, fields.cooperation),
+        "business_characteristics" => td_string!(l, fields.business_characteristics),
+        "trade_area" => td_string!(l, fields.trade_area),
+        "contact_person" => td_string!(l, fields.contact_person),
+        "phone" => td_string!(l, fields.phone),
+        "address" => td_string!(l, fields.address),
+        "mailing_address" => td_string!(l, fields.mailing_address),
+        _ => "",
+    }
+}
+/// Label of a business format key.
+pub fn format_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "grocery" => td_string!(l, formats.grocery),
+        "convenience" => td_string!(l, formats.convenience),
+        "supermarket" => td_string!(l, formats.supermarket),
+        "department_store" => td_string!(l, formats.department_store),
+        "tobacco_liquor" => td_string!(l, formats.tobacco_liquor),
+        "entertainment" => td_string!(l, formats.entertainment),
+        "other" => td_string!(l, formats.other),
+        _ => "",
+    }
+}
+/// Label of a market type key.
+pub fn market_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "urban" => td_string!(l, markets.urban),
+        "rural" => td_string!(l, markets.rural),
+        _ => "",
+    }
+}
+/// Label of a scale key.
+pub fn scale_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "large" => td_string!(l, scales.large),
+        "medium" => td_string!(l, scales.medium),
+        "small" => td_string!(l, scales.small),
+        _ => "",
+    }
+}
+/// Label of a working tier key.
+pub fn tier_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "core" => td_string!(l, tiers.core),
+        "general" => td_string!(l, tiers.general),
+        "problem" => td_string!(l, tiers.problem),
+        _ => "",
+    }
+}
+/// Label of a value class key.
+pub fn value_class_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "value" => td_string!(l, value_classes.value),
+        "secondary" => td_string!(l, value_classes.secondary),
+        "potential" => td_string!(l, value_classes.potential),
+        "low" => td_string!(l, value_classes.low),
+        _ => "",
+    }
+}
+
+pub fn group_label(l: Locale, g: FieldGroup) -> &'static str {
+    match g {
+        FieldGroup::Basic => td_string!(l, groups.basic),
+        FieldGroup::Network => td_string!(l, groups.network),
+        FieldGroup::Management => td_string!(l, groups.management),
+        FieldGroup::Business => td_string!(l, groups.business),
+        FieldGroup::Personal => td_string!(l, groups.personal),
+    }
+}
+
+pub fn maintenance_label(l: Locale, m: Maintenance) -> &'static str {
+    match m {
+        Maintenance::Static => td_string!(l, maintenance.static_class),
+        Maintenance::Dynamic => td_string!(l, maintenance.dynamic_class),
+        Maintenance::Computed => td_string!(l, maintenance.computed_class),
+    }
+}
+
+pub fn role_label(l: Locale, r: Option<Role>) -> &'static str {
+    match r {
+        Some(Role::Admin) => td_string!(l, roles.admin),
+        Some(Role::Manager) => td_string!(l, roles.manager),
+        Some(Role::CustomerManager) => td_string!(l, roles.customer_manager),
+        Some(Role::LicenceOfficer) => td_string!(l, roles.licence_officer),
+        Some(Role::Customer) => td_string!(l, roles.customer),
+        None => td_string!(l, roles.system),
+    }
+}
+
+/// "Band 3" / "3 档".
+pub fn band_label(l: Locale, n: u8) -> String {
+    td_string!(l, band_n, n = n).to_string()
+}
+
+/// "Grade 4" / "4 级".
+pub fn grade_label(l: Locale, n: u8) -> String {
+    td_string!(l, grade_n, n = n).to_string()
+}

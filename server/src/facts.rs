@@ -1,0 +1,149 @@
+//! storage → facts: reads customers and their purchase aggregates and derives the engine's facts.
+//! The one place that turns records into `CustomerFacts`, for publish, the CLI and (later) snapshots.
+
+use kehu_engine::batch::NO_MANAGER;
+use kehu_engine::derive;
+use kehu_engine::{BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Tier};
+use sqlx::SqlitePool;
+
+/// The population in id order, with the ids and the customer-manager user ids behind the indices.
+pub struct LoadedPopulation {
+    pub ids: Vec<i64>,
+    pub population: Population,
+    /// `population.manager[i]` indexes this list of user ids.
+    pub managers: Vec<i64>,
+    /// Monthly volume per customer in thousandths of a case (also in the population).
+    pub latest_month: Option<String>,
+}
+
+/// `YYYY-MM` shifted by `delta` months.
+pub fn shift_month(month: &str, delta: i32) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let idx = y.parse::<i32>().ok()? * 12 + m.parse::<i32>().ok()? - 1 + delta;
+    Some(format!("{:04}-{:02}", idx.div_euclid(12), idx.rem_euclid(12) + 1))
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    business_format: String,
+    market_type: String,
+    business_area_m2: f64,
+    integrity_level: String,
+    violations_12m: i64,
+    late_payments_12m: i64,
+    monitored: bool,
+    demonstration: bool,
+    cooperation: String,
+    manager_id: Option<i64>,
+    cur_cartons: i64,
+    cur_amount: i64,
+    prev_cartons: i64,
+    months_ordered: i64,
+    prev_band: Option<i64>,
+    prev_tier: Option<String>,
+}
+
+/// Loads every customer's facts under `policy`'s window, with the latest published assignment
+/// as the "previous" one for transitions.
+pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPopulation> {
+    let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases").fetch_one(pool).await?;
+    let w = i32::from(policy.assessment_window_months.max(1));
+    let (cur_start, prev_start, year_start) = match &latest {
+        Some(m) => (
+            shift_month(m, -(w - 1)).unwrap_or_default(),
+            shift_month(m, -(2 * w - 1)).unwrap_or_default(),
+            shift_month(m, -11).unwrap_or_default(),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH agg AS (
+            SELECT customer_id,
+                   SUM(CASE WHEN month >= ?1 THEN cartons ELSE 0 END) AS cur_cartons,
+                   SUM(CASE WHEN month >= ?1 THEN amount_fen ELSE 0 END) AS cur_amount,
+                   SUM(CASE WHEN month >= ?2 AND month < ?1 THEN cartons ELSE 0 END) AS prev_cartons,
+                   SUM(CASE WHEN month >= ?3 AND cartons > 0 THEN 1 ELSE 0 END) AS months_ordered
+            FROM purchases WHERE month >= MIN(?2, ?3) GROUP BY customer_id
+         ),
+         latest AS (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
+         SELECT c.id, c.business_format, c.market_type, c.business_area_m2, c.integrity_level,
+                c.violations_12m, c.late_payments_12m, c.monitored, c.demonstration, c.cooperation,
+                r.manager_id,
+                COALESCE(agg.cur_cartons, 0) AS cur_cartons, COALESCE(agg.cur_amount, 0) AS cur_amount,
+                COALESCE(agg.prev_cartons, 0) AS prev_cartons, COALESCE(agg.months_ordered, 0) AS months_ordered,
+                a.band AS prev_band, a.tier AS prev_tier
+         FROM customers c
+         LEFT JOIN routes r ON r.id = c.route_id
+         LEFT JOIN agg ON agg.customer_id = c.id
+         LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = (SELECT id FROM latest)
+         ORDER BY c.id",
+    )
+    .bind(&cur_start)
+    .bind(&prev_start)
+    .bind(&year_start)
+    .fetch_all(pool)
+    .await?;
+    Ok(build(rows, policy, latest))
+}
+
+fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> LoadedPopulation {
+    let n = rows.len();
+    let window = policy.assessment_window_months;
+    let amounts: Vec<i64> = rows.iter().map(|r| r.cur_amount).collect();
+    let areas: Vec<i64> = rows.iter().map(|r| (r.business_area_m2 * 100.0).round() as i64).collect();
+    let contribution = derive::percentile_points(&amounts);
+    let area_pct = derive::percentile_points(&areas);
+    let mut managers: Vec<i64> = rows.iter().filter_map(|r| r.manager_id).collect();
+    managers.sort_unstable();
+    managers.dedup();
+    let mut pop = Population::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
+    for (i, r) in rows.iter().enumerate() {
+        let format = BusinessFormat::from_key(&r.business_format).unwrap_or(BusinessFormat::Other);
+        let facts = CustomerFacts {
+            format,
+            market: MarketType::from_key(&r.market_type).unwrap_or(MarketType::Urban),
+            business_area_m2: Cents::from_raw(areas[i]),
+            monthly_volume: derive::average_cases_from_total(r.cur_cartons, window, policy.cartons_per_case),
+            avg_price: derive::average_price(r.cur_amount, r.cur_cartons),
+            // Monthly amount: the window's amount over its months, in fen.
+            monthly_amount: Some(Cents::from_raw(r.cur_amount / i64::from(window.max(1)))),
+            indicators: Indicators {
+                contribution: contribution[i],
+                support: derive::support_points(&r.cooperation, r.months_ordered.clamp(0, 12) as u8),
+                credit: derive::credit_points(
+                    &r.integrity_level,
+                    r.violations_12m.clamp(0, 1000) as u16,
+                    r.late_payments_12m.clamp(0, 1000) as u16,
+                ),
+                growth: derive::growth_points(derive::growth_bp_from_totals(r.cur_cartons, r.prev_cartons)),
+                influence: derive::influence_points(area_pct[i], derive::format_reach(format), r.demonstration),
+            },
+            violations_12m: r.violations_12m.clamp(0, i64::from(u16::MAX)) as u16,
+            monitored: r.monitored,
+            service: None,
+        };
+        let manager = r
+            .manager_id
+            .and_then(|m| managers.binary_search(&m).ok())
+            .map_or(NO_MANAGER, |i| i as u32);
+        let prev_tier = r.prev_tier.as_deref().and_then(Tier::from_key);
+        pop.push(&facts, manager, r.prev_band.map(|b| b.clamp(1, 8) as u8), prev_tier);
+        ids.push(r.id);
+    }
+    LoadedPopulation { ids, population: pop, managers, latest_month }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_shift_across_years() {
+        assert_eq!(shift_month("2026-03", -2).as_deref(), Some("2026-01"));
+        assert_eq!(shift_month("2026-03", -3).as_deref(), Some("2025-12"));
+        assert_eq!(shift_month("2026-12", 1).as_deref(), Some("2027-01"));
+        assert_eq!(shift_month("bad", 1), None);
+    }
+}

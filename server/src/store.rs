@@ -1,0 +1,274 @@
+//! The SQLite implementation of the UI's storage port (`app::api::ssr::Store`).
+
+use crate::facts::shift_month;
+use crate::publish::class_code;
+use app::api::ssr::{Store, StoreError};
+use app::model::{
+    Assignment, CustomerDetail, CustomerPage, CustomerQuery, CustomerRow, Dashboard, FIELDS, FieldValue,
+    FilterOptions, Maintenance, PAGE_SIZE, PolicyRef, RouteOption,
+};
+use kehu_engine::{Cases, Cents, Policy, Score, derive};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub pool: SqlitePool,
+}
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// The published policy in force (highest version), with its body.
+pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Policy)>, StoreError> {
+    let row: Option<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT id, version, name, body FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(err)?;
+    match row {
+        None => Ok(None),
+        Some((id, version, name, body)) => {
+            let policy: Policy = serde_json::from_str(&body).map_err(err)?;
+            Ok(Some((PolicyRef { id, version, name }, policy)))
+        }
+    }
+}
+
+/// Appends the WHERE clause of a customer list query (shared by the count and the page).
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &CustomerQuery) {
+    qb.push(" WHERE 1 = 1");
+    let text = q.q.trim();
+    if !text.is_empty() {
+        let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        qb.push(" AND (c.shop_name LIKE ")
+            .push_bind(like.clone())
+            .push(" ESCAPE '\\' OR c.code LIKE ")
+            .push_bind(like.clone())
+            .push(" ESCAPE '\\' OR c.licence_no LIKE ")
+            .push_bind(like.clone())
+            .push(" ESCAPE '\\' OR c.phone LIKE ")
+            .push_bind(like)
+            .push(" ESCAPE '\\')");
+    }
+    if !q.format.is_empty() {
+        qb.push(" AND c.business_format = ").push_bind(q.format.clone());
+    }
+    if !q.market.is_empty() {
+        qb.push(" AND c.market_type = ").push_bind(q.market.clone());
+    }
+    if let Some(r) = q.route {
+        qb.push(" AND c.route_id = ").push_bind(r);
+    }
+    if let Some(b) = q.band {
+        qb.push(" AND a.band = ").push_bind(i64::from(b));
+    }
+}
+
+const LIST_FROM: &str = " FROM customers c
+    LEFT JOIN routes r ON r.id = c.route_id
+    LEFT JOIN users u ON u.id = r.manager_id
+    LEFT JOIN assignments a ON a.customer_id = c.id
+        AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)";
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn dashboard(&self) -> Result<Dashboard, StoreError> {
+        let pool = &self.pool;
+        let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(pool).await.map_err(err)?;
+        let routes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM routes").fetch_one(pool).await.map_err(err)?;
+        let managers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'customer_manager'")
+            .fetch_one(pool)
+            .await
+            .map_err(err)?;
+        let current = current_policy(pool).await?;
+        let mut band_counts = vec![0u32; 8];
+        let mut tier_counts = vec![0u32; 3];
+        let mut avg_volume = "—".to_string();
+        let mut quota_total = "—".to_string();
+        if let Some((pref, policy)) = &current {
+            let rows: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT band, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY band")
+                    .bind(pref.id)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(err)?;
+            for (band, n) in rows {
+                if let Some(slot) = band_counts.get_mut((band - 1) as usize) {
+                    *slot = n as u32;
+                }
+            }
+            let rows: Vec<(String, i64)> =
+                sqlx::query_as("SELECT tier, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY tier")
+                    .bind(pref.id)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(err)?;
+            for (tier, n) in rows {
+                if let Some(t) = kehu_engine::Tier::from_key(&tier) {
+                    tier_counts[t.index()] = n as u32;
+                }
+            }
+            let (sum, n): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(monthly_volume_milli), 0), COUNT(*) FROM assignments WHERE policy_id = ?",
+            )
+            .bind(pref.id)
+            .fetch_one(pool)
+            .await
+            .map_err(err)?;
+            if n > 0 {
+                // Mean in cases, shown with one decimal.
+                avg_volume = Cases::from_raw((sum / n + 50) / 100 * 100).to_string();
+            }
+            let total = band_counts
+                .iter()
+                .zip(&policy.service.quota_cases_per_band)
+                .fold(Cases::ZERO, |acc, (&count, q)| acc + Cases::from_raw(i64::from(count) * q.raw()));
+            quota_total = total.to_string();
+        }
+        Ok(Dashboard {
+            customers: customers as u64,
+            routes: routes as u64,
+            managers: managers as u64,
+            avg_volume,
+            quota_total,
+            policy: current.map(|(p, _)| p),
+            band_counts,
+            tier_counts,
+        })
+    }
+
+    async fn customers(&self, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
+        let mut count = QueryBuilder::new(format!("SELECT COUNT(*){LIST_FROM}"));
+        push_filters(&mut count, q);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(err)?;
+        let pages = ((total as u32).div_ceil(PAGE_SIZE)).max(1);
+        let page = q.page.clamp(1, pages);
+        let mut list = QueryBuilder::new(format!(
+            "SELECT c.id, c.code, c.shop_name, c.business_format, c.market_type, c.district,
+                    COALESCE(r.name, '') AS route, COALESCE(u.display_name, '') AS manager,
+                    a.band, a.grade, a.tier, a.monthly_volume_milli{LIST_FROM}"
+        ));
+        push_filters(&mut list, q);
+        list.push(" ORDER BY c.id LIMIT ")
+            .push_bind(i64::from(PAGE_SIZE))
+            .push(" OFFSET ")
+            .push_bind(i64::from((page - 1) * PAGE_SIZE));
+        let rows = list.build().fetch_all(&self.pool).await.map_err(err)?;
+        let rows = rows
+            .iter()
+            .map(|r| -> Result<CustomerRow, sqlx::Error> {
+                Ok(CustomerRow {
+                    id: r.try_get("id")?,
+                    code: r.try_get("code")?,
+                    shop_name: r.try_get("shop_name")?,
+                    business_format: r.try_get("business_format")?,
+                    market_type: r.try_get("market_type")?,
+                    district: r.try_get("district")?,
+                    route: r.try_get("route")?,
+                    manager: r.try_get("manager")?,
+                    band: r.try_get::<Option<i64>, _>("band")?.map(|b| b as u8),
+                    grade: r.try_get::<Option<i64>, _>("grade")?.map(|g| g as u8),
+                    tier: r.try_get("tier")?,
+                    monthly_volume: r
+                        .try_get::<Option<i64>, _>("monthly_volume_milli")?
+                        .map(|v| Cases::from_raw(v).to_string()),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(CustomerPage { rows, total: total as u64, page, pages })
+    }
+
+    async fn customer(&self, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
+        // Stored fields come straight from their columns; the registry says which those are.
+        let mut sql = String::from("SELECT c.id, c.version, c.violations_12m");
+        for f in FIELDS.iter().filter(|f| f.maintenance != Maintenance::Computed && f.key != "route") {
+            sql.push_str(&format!(", CAST(c.{0} AS TEXT) AS {0}", f.key));
+        }
+        sql.push_str(
+            ", COALESCE(r.name, '') AS route_name, COALESCE(u.display_name, '') AS manager_name
+             FROM customers c LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
+             WHERE c.id = ?",
+        );
+        // Audited: the column names are the registry's compile-time constants.
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(err)? else {
+            return Ok(None);
+        };
+        let current = current_policy(&self.pool).await?;
+        let assignment: Option<(i64, i64, i64, i64, String, String)> = match &current {
+            Some((p, _)) => sqlx::query_as(
+                "SELECT band, grade, class_number, value_score_micro, value_class, tier
+                 FROM assignments WHERE policy_id = ? AND customer_id = ?",
+            )
+            .bind(p.id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?,
+            None => None,
+        };
+        let mut fields = Vec::with_capacity(FIELDS.len());
+        for f in FIELDS {
+            let value = match f.key {
+                "route" => row.try_get::<String, _>("route_name").map_err(err)?,
+                "customer_manager" => row.try_get::<String, _>("manager_name").map_err(err)?,
+                "compliance_record" => row.try_get::<i64, _>("violations_12m").map_err(err)?.to_string(),
+                "outlet_scale" | "classification" => match &assignment {
+                    Some((band, grade, class, ..)) if f.key == "classification" => {
+                        format!("{band}/{grade}/{}", class_code(*class))
+                    }
+                    Some((_, _, class, ..)) => class_code(*class).rsplit('-').next().unwrap_or("").to_string(),
+                    None => String::new(),
+                },
+                key => row.try_get::<Option<String>, _>(key).map_err(err)?.unwrap_or_default(),
+            };
+            fields.push(FieldValue { key: f.key.to_string(), value });
+        }
+        let window = current.as_ref().map_or(3, |(_, p)| p.assessment_window_months);
+        let cpc = current.as_ref().map_or(50, |(_, p)| p.cartons_per_case);
+        let latest: Option<String> =
+            sqlx::query_scalar("SELECT MAX(month) FROM purchases").fetch_one(&self.pool).await.map_err(err)?;
+        let from = latest.and_then(|m| shift_month(&m, -(i32::from(window.max(1)) - 1))).unwrap_or_default();
+        let (cartons, amount): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(cartons), 0), COALESCE(SUM(amount_fen), 0) FROM purchases
+             WHERE customer_id = ? AND month >= ?",
+        )
+        .bind(id)
+        .bind(&from)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        let shop_name = fields.iter().find(|f| f.key == "shop_name").map(|f| f.value.clone()).unwrap_or_default();
+        let code = fields.iter().find(|f| f.key == "code").map(|f| f.value.clone()).unwrap_or_default();
+        Ok(Some(CustomerDetail {
+            id,
+            code,
+            shop_name,
+            version: row.try_get("version").map_err(err)?,
+            fields,
+            assignment: match (assignment, current) {
+                (Some((band, grade, class, score, value_class, tier)), Some((p, _))) => Some(Assignment {
+                    policy: p,
+                    band: band as u8,
+                    grade: grade as u8,
+                    class_code: class_code(class),
+                    value_score: Score::from_raw(score).to_string(),
+                    value_class,
+                    tier,
+                }),
+                _ => None,
+            },
+            monthly_volume: derive::average_cases_from_total(cartons, window, cpc).to_string(),
+            avg_price: derive::average_price(amount, cartons).map(|p| p.to_string()),
+            monthly_amount: Cents::from_raw(amount / i64::from(window.max(1))).to_string(),
+        }))
+    }
+
+    async fn filter_options(&self) -> Result<FilterOptions, StoreError> {
+        let routes: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM routes ORDER BY code").fetch_all(&self.pool).await.map_err(err)?;
+        Ok(FilterOptions { routes: routes.into_iter().map(|(id, name)| RouteOption { id, name }).collect() })
+    }
+}
