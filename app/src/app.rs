@@ -50,6 +50,13 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame(children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    // Effects run only in the browser, after hydration: mark the body so tests (and CSS) can tell.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Title formatter=move |t: String| {
             if t.is_empty() { "kehu 客户".to_string() } else { format!("{t} · kehu 客户") }

@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { CustomerListPage, DashboardPage, hydrated } from './pages';
+
+test('the dashboard shows the demo population and its band chart', async ({ page }) => {
+  const dash = new DashboardPage(page);
+  await dash.open();
+  await expect(dash.heading()).toHaveText('Dashboard');
+  await expect(dash.customers()).toHaveText('2000');
+  await expect(dash.chart().locator('svg')).toBeVisible();
+  let sum = 0;
+  for (let band = 1; band <= 8; band++) sum += await dash.bandCount(band);
+  expect(sum).toBe(2000);
+});
+
+test('the page fits the screen without sideways scrolling', async ({ page }) => {
+  for (const path of ['/', '/customers', '/customers/1']) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
+});
+
+test('switching language changes the page in place and is remembered', async ({ page }) => {
+  const dash = new DashboardPage(page);
+  await dash.open();
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  await dash.languageSwitch().click();
+  await expect(dash.heading()).toHaveText('概览');
+  // Same document: the click was handled by the hydrated app, not a page load.
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh');
+  await page.reload();
+  await expect(dash.heading()).toHaveText('概览');
+  await dash.languageSwitch().click();
+  await expect(dash.heading()).toHaveText('Dashboard');
+});
+
+test('filtering the customer list by band shows exactly that band', async ({ page }) => {
+  const dash = new DashboardPage(page);
+  await dash.open();
+  const expected = await dash.bandCount(3);
+  const list = new CustomerListPage(page);
+  await list.open();
+  expect(await list.total()).toBe(2000);
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  await list.filterBand(3);
+  await expect(page.getByTestId('customer-count')).toHaveAttribute('data-total', String(expected));
+  const bands = await list.rows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-band')));
+  expect(bands.length).toBe(Math.min(expected, 25));
+  expect(new Set(bands)).toEqual(new Set(['3']));
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
+});
+
+test('search finds a customer and opens its five information groups', async ({ page }) => {
+  const list = new CustomerListPage(page);
+  await list.open();
+  await list.search('DEMO000042');
+  await expect(page.getByTestId('customer-count')).toHaveAttribute('data-total', '1');
+  await list.rows().first().getByRole('link').click();
+  await expect(page).toHaveURL(/\/customers\/42$/);
+  await expect(page.getByTestId('customer-code')).toHaveText('DEMO000042');
+  for (const group of ['basic', 'network', 'management', 'business', 'personal']) {
+    await expect(page.getByTestId(`group-${group}`)).toBeVisible();
+  }
+  await expect(page.getByTestId('policy-version')).toContainText('version 1');
+});
+
+test('an unknown customer is a clear 404', async ({ page }) => {
+  const response = await page.goto('/customers/999999');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByTestId('customer-not-found')).toBeVisible();
+  await hydrated(page);
+});

@@ -1,0 +1,56 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Waits until the wasm bundle has hydrated the page (the app marks `<body data-hydrated>`). */
+export async function hydrated(page: Page) {
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
+
+export class Frame {
+  constructor(readonly page: Page) {}
+  languageSwitch(): Locator {
+    return this.page.getByTestId('lang-switch');
+  }
+  heading(): Locator {
+    return this.page.getByRole('heading', { level: 1 });
+  }
+}
+
+export class DashboardPage extends Frame {
+  async open() {
+    await this.page.goto('/');
+    await hydrated(this.page);
+  }
+  customers(): Locator {
+    return this.page.getByTestId('stat-customers');
+  }
+  chart(): Locator {
+    return this.page.getByTestId('band-chart');
+  }
+  /** Customers in a band, read from the table under the chart. */
+  async bandCount(band: number): Promise<number> {
+    const cell = this.page.locator('details table tbody tr').nth(band - 1).locator('td');
+    return Number(await cell.textContent());
+  }
+}
+
+export class CustomerListPage extends Frame {
+  async open(query = '') {
+    await this.page.goto(`/customers${query}`);
+    await hydrated(this.page);
+  }
+  rows(): Locator {
+    return this.page.getByTestId('customer-row');
+  }
+  async total(): Promise<number> {
+    return Number(await this.page.getByTestId('customer-count').getAttribute('data-total'));
+  }
+  async filterBand(band: number) {
+    await this.page.getByTestId('filter-band').selectOption(String(band));
+    await this.page.getByTestId('filter-apply').click();
+    await expect(this.page).toHaveURL(new RegExp(`band=${band}`));
+  }
+  async search(text: string) {
+    await this.page.getByTestId('filter-q').fill(text);
+    await this.page.getByTestId('filter-q').press('Enter');
+  }
+}
