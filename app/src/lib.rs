@@ -20,3 +20,11 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
 }
+
+/// Classifies the engine's deterministic self-check sample in the browser and returns its digest;
+/// the e2e suite compares it with the native digest (`app/engine/selfcheck-digest.txt`).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn engine_selfcheck() -> String {
+    engine::selfcheck::sample_digest()
+}

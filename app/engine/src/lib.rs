@@ -16,6 +16,7 @@ pub mod derive;
 pub mod fixed;
 pub mod model;
 pub mod policy;
+pub mod selfcheck;
 
 pub use batch::{Outcomes, Population, Summary, classify_all, digest};
 pub use classify::{Classification, CustomerFacts, Explanation, Indicators, Rules, ServiceInputs, classify};
