@@ -30,7 +30,9 @@ pub mod ssr {
     pub struct StoreHandle(pub Arc<dyn Store>);
 
     pub fn store() -> Result<Arc<dyn Store>, ServerFnError> {
-        use_context::<StoreHandle>().map(|h| h.0).ok_or_else(|| ServerFnError::new("storage is not configured"))
+        use_context::<StoreHandle>()
+            .map(|h| h.0)
+            .ok_or_else(|| ServerFnError::new("storage is not configured"))
     }
 
     /// Logs the detail and gives the client a generic message.
@@ -48,7 +50,9 @@ pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
 #[server]
 pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ServerFnError> {
     if query.q.chars().count() > 100 {
-        return Err(ServerFnError::new("search text is longer than 100 characters"));
+        return Err(ServerFnError::new(
+            "search text is longer than 100 characters",
+        ));
     }
     if let Some(b) = query.band
         && !(1..=8).contains(&b)

@@ -5,7 +5,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A vertical bar chart of `values` labelled by `labels`, as an SVG document.
 /// Returns an empty string if plotters reports a drawing error (the page then shows the table).
-pub fn bar_chart_svg(labels: &[String], values: &[u32], x_desc: &str, y_desc: &str, size: (u32, u32)) -> String {
+pub fn bar_chart_svg(
+    labels: &[String],
+    values: &[u32],
+    x_desc: &str,
+    y_desc: &str,
+    size: (u32, u32),
+) -> String {
     let mut svg = String::new();
     let drawn = draw_bars(&mut svg, labels, values, x_desc, y_desc, size);
     if drawn.is_err() { String::new() } else { svg }
@@ -66,7 +72,10 @@ fn draw_bars_inner<'a>(
             .data(values.iter().enumerate().map(|(i, &v)| (i as u32, v))),
     )?;
     chart.draw_series(values.iter().enumerate().map(|(i, &v)| {
-        let style = ("sans-serif", 11).into_font().into_text_style(&root).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let style = ("sans-serif", 11)
+            .into_font()
+            .into_text_style(&root)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
         Text::new(v.to_string(), (SegmentValue::CenterOf(i as u32), v), style)
     }))?;
     root.present()?;
@@ -80,13 +89,27 @@ mod tests {
     #[test]
     fn bar_chart_has_one_bar_per_value_and_the_labels() {
         let labels: Vec<String> = (1..=8).map(|b| format!("B{b}")).collect();
-        let svg = bar_chart_svg(&labels, &[5, 10, 0, 3, 8, 1, 0, 2], "band", "customers", (480, 260));
+        let svg = bar_chart_svg(
+            &labels,
+            &[5, 10, 0, 3, 8, 1, 0, 2],
+            "band",
+            "customers",
+            (480, 260),
+        );
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("B8"));
         let flat = svg.replace('\n', "");
-        assert!(flat.contains(">10<"), "value label of the tallest bar: {svg}");
+        assert!(
+            flat.contains(">10<"),
+            "value label of the tallest bar: {svg}"
+        );
         // One filled rectangle in the bar colour per value; the two zeros have no height.
         assert_eq!(svg.matches("fill=\"#0F5C4D\"").count(), 8, "{svg}");
-        assert_eq!(svg.matches("height=\"0\" opacity=\"1\" fill=\"#0F5C4D\"").count(), 2, "{svg}");
+        assert_eq!(
+            svg.matches("height=\"0\" opacity=\"1\" fill=\"#0F5C4D\"")
+                .count(),
+            2,
+            "{svg}"
+        );
     }
 }

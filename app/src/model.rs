@@ -14,8 +14,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Admin, Role::Manager, Role::CustomerManager, Role::LicenceOfficer, Role::Customer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Manager,
+        Role::CustomerManager,
+        Role::LicenceOfficer,
+        Role::Customer,
+    ];
 
     pub const fn key(self) -> &'static str {
         match self {
@@ -44,8 +49,13 @@ pub enum FieldGroup {
 }
 
 impl FieldGroup {
-    pub const ALL: [FieldGroup; 5] =
-        [FieldGroup::Basic, FieldGroup::Network, FieldGroup::Management, FieldGroup::Business, FieldGroup::Personal];
+    pub const ALL: [FieldGroup; 5] = [
+        FieldGroup::Basic,
+        FieldGroup::Network,
+        FieldGroup::Management,
+        FieldGroup::Business,
+        FieldGroup::Personal,
+    ];
 }
 
 /// How a field is maintained (SPEC §2): set once, changes with the business, or derived.
@@ -84,8 +94,20 @@ pub struct FieldDef {
     pub kind: FieldKind,
 }
 
-const fn f(key: &'static str, group: FieldGroup, m: Maintenance, owner: Option<Role>, kind: FieldKind) -> FieldDef {
-    FieldDef { key, group, maintenance: m, owner, kind }
+const fn f(
+    key: &'static str,
+    group: FieldGroup,
+    m: Maintenance,
+    owner: Option<Role>,
+    kind: FieldKind,
+) -> FieldDef {
+    FieldDef {
+        key,
+        group,
+        maintenance: m,
+        owner,
+        kind,
+    }
 }
 
 use FieldGroup as G;
@@ -127,7 +149,13 @@ pub const FIELDS: &[FieldDef] = &[
     // Management
     f("monopoly_licence_no", G::Management, M::Static, LO, K::Text),
     f("licence_type", G::Management, M::Static, LO, K::Text),
-    f("compliance_record", G::Management, M::Computed, None, K::Integer),
+    f(
+        "compliance_record",
+        G::Management,
+        M::Computed,
+        None,
+        K::Integer,
+    ),
     f("issuing_bureau", G::Management, M::Static, LO, K::Text),
     f("licence_officer", G::Management, M::Dynamic, MG, K::Text),
     f("classification", G::Management, M::Computed, None, K::Text),
@@ -135,12 +163,24 @@ pub const FIELDS: &[FieldDef] = &[
     f("monitored", G::Management, M::Dynamic, LO, K::Flag),
     f("demonstration", G::Management, M::Dynamic, MG, K::Flag),
     f("licence_issue_date", G::Management, M::Static, LO, K::Date),
-    f("licence_expiry_date", G::Management, M::Dynamic, LO, K::Date),
+    f(
+        "licence_expiry_date",
+        G::Management,
+        M::Dynamic,
+        LO,
+        K::Date,
+    ),
     f("annual_review_date", G::Management, M::Dynamic, LO, K::Date),
     // Business
     f("operating_status", G::Business, M::Dynamic, CM, K::Text),
     f("cooperation", G::Business, M::Dynamic, CM, K::Text),
-    f("business_characteristics", G::Business, M::Dynamic, CM, K::Text),
+    f(
+        "business_characteristics",
+        G::Business,
+        M::Dynamic,
+        CM,
+        K::Text,
+    ),
     f("trade_area", G::Business, M::Dynamic, CM, K::Text),
     // Personal
     f("contact_person", G::Personal, M::Dynamic, CM, K::Text),
@@ -265,7 +305,12 @@ mod tests {
         keys.dedup();
         assert_eq!(keys.len(), FIELDS.len());
         for f in FIELDS {
-            assert_eq!(f.maintenance == Maintenance::Computed, f.owner.is_none(), "{}", f.key);
+            assert_eq!(
+                f.maintenance == Maintenance::Computed,
+                f.owner.is_none(),
+                "{}",
+                f.key
+            );
         }
         for g in FieldGroup::ALL {
             assert!(FIELDS.iter().any(|f| f.group == g), "{g:?} has fields");

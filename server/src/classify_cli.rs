@@ -5,8 +5,9 @@
 
 use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::{
-    BANDS, BusinessFormat, Cases, Cents, CharacteristicClass, CustomerFacts, GapClass, Indicators, KeyAccountTier,
-    MarketType, Outcomes, Policy, Population, ServiceInputs, Summary, Tier, ValueClass, classify_all,
+    BANDS, BusinessFormat, Cases, Cents, CharacteristicClass, CustomerFacts, GapClass, Indicators,
+    KeyAccountTier, MarketType, Outcomes, Policy, Population, ServiceInputs, Summary, Tier,
+    ValueClass, classify_all,
 };
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +25,10 @@ impl CliError {
         Self { code: 2, message }
     }
     fn io(what: &str, e: impl std::fmt::Display) -> Self {
-        Self { code: 1, message: format!("{what}: {e}") }
+        Self {
+            code: 1,
+            message: format!("{what}: {e}"),
+        }
     }
 }
 
@@ -63,11 +67,20 @@ impl Columns {
     fn from_header(header: &csv::ByteRecord) -> Result<Self, CliError> {
         let names: Vec<String> = header
             .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_ascii_lowercase()
+            })
             .collect();
         let find = |name: &str| names.iter().position(|h| h == name);
         let mut required = [0; 8];
-        let missing: Vec<&str> = REQUIRED.iter().copied().filter(|n| find(n).is_none()).collect();
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|n| find(n).is_none())
+            .collect();
         if !missing.is_empty() {
             return Err(CliError::input(format!(
                 "line 1: missing column{} {} (the header needs {})",
@@ -80,12 +93,21 @@ impl Columns {
             *slot = find(name).unwrap_or_default();
         }
         let optional = OPTIONAL.map(find);
-        Ok(Self { required, optional, names })
+        Ok(Self {
+            required,
+            optional,
+            names,
+        })
     }
 }
 
 /// Reads a field as text, or explains why it can't be.
-fn text<'r>(rec: &'r csv::ByteRecord, col: usize, line: u64, name: &str) -> Result<&'r str, CliError> {
+fn text<'r>(
+    rec: &'r csv::ByteRecord,
+    col: usize,
+    line: u64,
+    name: &str,
+) -> Result<&'r str, CliError> {
     let raw = rec.get(col).unwrap_or_default();
     std::str::from_utf8(raw)
         .map(str::trim)
@@ -105,12 +127,16 @@ fn decimal<const D: u32>(
         .map_err(|e| CliError::input(format!("line {line}, column {name}: {e} (\"{t}\")")))?;
     let lo = kehu_engine::Fixed::<D>::from_int(min);
     if v < lo {
-        return Err(CliError::input(format!("line {line}, column {name}: {v} is below {lo}")));
+        return Err(CliError::input(format!(
+            "line {line}, column {name}: {v} is below {lo}"
+        )));
     }
     if let Some(max) = max {
         let hi = kehu_engine::Fixed::<D>::from_int(max);
         if v > hi {
-            return Err(CliError::input(format!("line {line}, column {name}: {v} is above {hi}")));
+            return Err(CliError::input(format!(
+                "line {line}, column {name}: {v} is above {hi}"
+            )));
         }
     }
     Ok(v)
@@ -155,17 +181,31 @@ pub struct Input {
 
 impl Input {
     fn id(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.id_ends[i - 1] as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.id_ends[i - 1] as usize
+        };
         &self.ids[start..self.id_ends[i] as usize]
     }
 }
 
 /// Parses a customers CSV (see the README for the columns).
 pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(reader);
-    let header = rdr.byte_headers().map_err(|e| CliError::input(format!("line 1: cannot read the header: {e}")))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let header = rdr
+        .byte_headers()
+        .map_err(|e| CliError::input(format!("line 1: cannot read the header: {e}")))?;
     let cols = Columns::from_header(header)?;
-    let mut input = Input { ids: String::new(), id_ends: Vec::new(), population: Population::default(), managers: 0 };
+    let mut input = Input {
+        ids: String::new(),
+        id_ends: Vec::new(),
+        population: Population::default(),
+        managers: 0,
+    };
     let mut managers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut rec = csv::ByteRecord::new();
     let opt = |k: usize| cols.optional[k];
@@ -182,14 +222,23 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
         let r = &cols.required;
         let id = text(&rec, r[0], line, "customer_id")?;
         if id.is_empty() {
-            return Err(CliError::input(format!("line {line}, column customer_id: empty")));
+            return Err(CliError::input(format!(
+                "line {line}, column customer_id: empty"
+            )));
         }
         let volume: Cases = decimal(&rec, r[1], line, "monthly_volume_cases", 0, Some(4_000_000))?;
         let price_text = text(&rec, r[2], line, "avg_price_per_carton")?;
         let avg_price = if price_text.is_empty() {
             None
         } else {
-            Some(decimal::<2>(&rec, r[2], line, "avg_price_per_carton", 0, Some(40_000_000))?)
+            Some(decimal::<2>(
+                &rec,
+                r[2],
+                line,
+                "avg_price_per_carton",
+                0,
+                Some(40_000_000),
+            )?)
         };
         let mut ind = [Cents::ZERO; 5];
         for (k, slot) in ind.iter_mut().enumerate() {
@@ -215,7 +264,9 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
             let t = text(&rec, c, line, "market_type")?;
             if !t.is_empty() {
                 f.market = market_of(t).ok_or_else(|| {
-                    CliError::input(format!("line {line}, column market_type: \"{t}\" is not urban or rural"))
+                    CliError::input(format!(
+                        "line {line}, column market_type: \"{t}\" is not urban or rural"
+                    ))
                 })?;
             }
         }
@@ -228,14 +279,18 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
             let t = text(&rec, c, line, "violations_12m")?;
             if !t.is_empty() {
                 f.violations_12m = t.parse().map_err(|_| {
-                    CliError::input(format!("line {line}, column violations_12m: \"{t}\" is not a whole number 0–65535"))
+                    CliError::input(format!(
+                        "line {line}, column violations_12m: \"{t}\" is not a whole number 0–65535"
+                    ))
                 })?;
             }
         }
         if let Some(c) = opt(4) {
             let t = text(&rec, c, line, "monitored")?;
             f.monitored = flag(t).ok_or_else(|| {
-                CliError::input(format!("line {line}, column monitored: \"{t}\" is not yes/no (1/0)"))
+                CliError::input(format!(
+                    "line {line}, column monitored: \"{t}\" is not yes/no (1/0)"
+                ))
             })?;
         }
         let prev_band = match opt(5) {
@@ -244,9 +299,16 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
                 if t.is_empty() {
                     None
                 } else {
-                    Some(t.parse::<u8>().ok().filter(|b| (1..=BANDS as u8).contains(b)).ok_or_else(|| {
-                        CliError::input(format!("line {line}, column current_band: \"{t}\" is not a band 1–8"))
-                    })?)
+                    Some(
+                        t.parse::<u8>()
+                            .ok()
+                            .filter(|b| (1..=BANDS as u8).contains(b))
+                            .ok_or_else(|| {
+                                CliError::input(format!(
+                                    "line {line}, column current_band: \"{t}\" is not a band 1–8"
+                                ))
+                            })?,
+                    )
                 }
             }
             None => None,
@@ -275,7 +337,10 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
             let e: Cents = decimal(&rec, ce, line, "expectation", 0, Some(100))?;
             let x: Cents = decimal(&rec, cx, line, "experience", 0, Some(100))?;
             // One overall score each: every driver/measure at that score, so the weighted score equals it.
-            f.service = Some(ServiceInputs { expectation: [e; 6], experience: [x; 5] });
+            f.service = Some(ServiceInputs {
+                expectation: [e; 6],
+                experience: [x; 5],
+            });
         }
         let manager = match opt(10) {
             Some(c) => {
@@ -300,7 +365,9 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
 
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("has {len} fields, the header has {expected_len}")
         }
         csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".into(),
@@ -310,10 +377,17 @@ fn csv_reason(e: &csv::Error) -> String {
 
 /// Writes the tiers CSV.
 pub fn write_output(input: &Input, out: &Outcomes, w: impl Write) -> std::io::Result<()> {
-    let codes: Vec<String> =
-        (1..=42u8).map(|n| CharacteristicClass::from_number(n).map(|c| c.code()).unwrap_or_default()).collect();
+    let codes: Vec<String> = (1..=42u8)
+        .map(|n| {
+            CharacteristicClass::from_number(n)
+                .map(|c| c.code())
+                .unwrap_or_default()
+        })
+        .collect();
     let mut w = BufWriter::with_capacity(1 << 20, w);
-    w.write_all(b"customer_id,band,grade,class_code,value_score,value_class,tier,key_account,gap_class\n")?;
+    w.write_all(
+        b"customer_id,band,grade,class_code,value_score,value_class,tier,key_account,gap_class\n",
+    )?;
     for i in 0..out.len() {
         let id = input.id(i);
         if id.contains([',', '"', '\n', '\r']) {
@@ -342,27 +416,38 @@ pub fn load_policy(path: Option<&Path>) -> Result<Policy, CliError> {
     match path {
         None => Ok(Policy::default()),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| CliError::io(&format!("cannot read {}", p.display()), e))?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CliError::io(&format!("cannot read {}", p.display()), e))?;
             Policy::from_json(&text).map_err(|issues| {
                 let lines: Vec<String> = issues.iter().map(|i| format!("  {i}")).collect();
-                CliError::input(format!("{}: the policy is invalid:\n{}", p.display(), lines.join("\n")))
+                CliError::input(format!(
+                    "{}: the policy is invalid:\n{}",
+                    p.display(),
+                    lines.join("\n")
+                ))
             })
         }
     }
 }
 
 /// The whole command. Returns the summary (printed to stderr by the caller).
-pub fn run(input: &Path, policy: Option<&Path>, output: Option<&Path>) -> Result<(Summary, std::time::Duration), CliError> {
+pub fn run(
+    input: &Path,
+    policy: Option<&Path>,
+    output: Option<&Path>,
+) -> Result<(Summary, std::time::Duration), CliError> {
     let started = Instant::now();
     let policy = load_policy(policy)?;
-    let file = std::fs::File::open(input).map_err(|e| CliError::io(&format!("cannot open {}", input.display()), e))?;
+    let file = std::fs::File::open(input)
+        .map_err(|e| CliError::io(&format!("cannot open {}", input.display()), e))?;
     let parsed = read_input(std::io::BufReader::with_capacity(1 << 20, file))?;
     let mut out = Outcomes::default();
     let summary = classify_all(&policy, &parsed.population, parsed.managers, &mut out);
     match output {
         None => {
             let stdout = std::io::stdout();
-            write_output(&parsed, &out, stdout.lock()).map_err(|e| CliError::io("cannot write to stdout", e))?;
+            write_output(&parsed, &out, stdout.lock())
+                .map_err(|e| CliError::io("cannot write to stdout", e))?;
         }
         Some(path) => {
             let tmp = temp_path(path);
@@ -379,7 +464,10 @@ pub fn run(input: &Path, policy: Option<&Path>, output: Option<&Path>) -> Result
 }
 
 fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(format!(".tmp-{}", std::process::id()));
     path.with_file_name(name)
 }
@@ -387,7 +475,11 @@ fn temp_path(path: &Path) -> PathBuf {
 /// The summary for people: counts per band and tier, and the band transition matrix when the
 /// input carried current bands.
 pub fn summary_text(s: &Summary, elapsed: std::time::Duration) -> String {
-    let mut t = format!("classified {} customers in {} ms\n", s.customers, elapsed.as_millis());
+    let mut t = format!(
+        "classified {} customers in {} ms\n",
+        s.customers,
+        elapsed.as_millis()
+    );
     t.push_str("band      ");
     for b in 1..=BANDS {
         t.push_str(&format!("{b:>8}"));
@@ -400,8 +492,15 @@ pub fn summary_text(s: &Summary, elapsed: std::time::Duration) -> String {
         "\ntiers: core {}, general {}, problem {}\n",
         s.tier_counts[0], s.tier_counts[1], s.tier_counts[2]
     ));
-    if s.band_transitions.iter().skip(1).any(|row| row.iter().any(|&n| n > 0)) {
-        t.push_str(&format!("movers: {}\ntransitions (rows: current band, columns: new band)\n", s.movers));
+    if s.band_transitions
+        .iter()
+        .skip(1)
+        .any(|row| row.iter().any(|&n| n > 0))
+    {
+        t.push_str(&format!(
+            "movers: {}\ntransitions (rows: current band, columns: new band)\n",
+            s.movers
+        ));
         for (prev, row) in s.band_transitions.iter().enumerate().skip(1) {
             t.push_str(&format!("{prev:>9} "));
             for n in row {
@@ -422,7 +521,12 @@ mod tests {
     fn classify_text(csv: &str) -> Result<String, CliError> {
         let input = read_input(csv.as_bytes())?;
         let mut out = Outcomes::default();
-        classify_all(&Policy::default(), &input.population, input.managers, &mut out);
+        classify_all(
+            &Policy::default(),
+            &input.population,
+            input.managers,
+            &mut out,
+        );
         let mut buf = Vec::new();
         write_output(&input, &out, &mut buf).unwrap();
         Ok(String::from_utf8(buf).unwrap())
@@ -435,7 +539,10 @@ mod tests {
                    0,y,\"B,2\",0,0,0,0,,20.001,\n";
         let out = classify_text(csv).unwrap();
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0], "customer_id,band,grade,class_code,value_score,value_class,tier,key_account,gap_class");
+        assert_eq!(
+            lines[0],
+            "customer_id,band,grade,class_code,value_score,value_class,tier,key_account,gap_class"
+        );
         assert_eq!(lines[1], "A1,2,3,GRO-U-S,75,value,core,none,unknown");
         assert_eq!(lines[2], "\"B,2\",1,5,GRO-U-S,0,low,problem,none,unknown");
     }
@@ -443,17 +550,32 @@ mod tests {
     #[test]
     fn bad_rows_name_the_line_and_column() {
         let err = |csv: &str| classify_text(csv).unwrap_err();
-        let e = err(&format!("{HEADER}\nA,1,100,50,50,50,50,50\nB,abc,100,50,50,50,50,50\n"));
+        let e = err(&format!(
+            "{HEADER}\nA,1,100,50,50,50,50,50\nB,abc,100,50,50,50,50,50\n"
+        ));
         assert_eq!(e.code, 2);
-        assert_eq!(e.message, "line 3, column monthly_volume_cases: not a number (\"abc\")");
+        assert_eq!(
+            e.message,
+            "line 3, column monthly_volume_cases: not a number (\"abc\")"
+        );
         let e = err(&format!("{HEADER}\nA,1,100,50,50,150,50,50\n"));
         assert_eq!(e.message, "line 2, column credit: 150 is above 100");
         let e = err(&format!("{HEADER}\nA,1,100,50,50,50\n"));
         assert_eq!(e.message, "line 2: has 6 fields, the header has 8");
         let e = err("customer_id,monthly_volume_cases\nA,1\n");
-        assert!(e.message.starts_with("line 1: missing columns avg_price_per_carton, contribution"), "{}", e.message);
-        let e = err(&format!("{HEADER},current_band\nA,1,100,50,50,50,50,50,9\n"));
-        assert_eq!(e.message, "line 2, column current_band: \"9\" is not a band 1–8");
+        assert!(
+            e.message
+                .starts_with("line 1: missing columns avg_price_per_carton, contribution"),
+            "{}",
+            e.message
+        );
+        let e = err(&format!(
+            "{HEADER},current_band\nA,1,100,50,50,50,50,50,9\n"
+        ));
+        assert_eq!(
+            e.message,
+            "line 2, column current_band: \"9\" is not a band 1–8"
+        );
         let e = err(&format!("{HEADER}\n,1,100,50,50,50,50,50\n"));
         assert_eq!(e.message, "line 2, column customer_id: empty");
     }
@@ -463,14 +585,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.csv");
         let output = dir.path().join("out.csv");
-        std::fs::write(&input, format!("{HEADER}\nA,1,100,50,50,50,50,50\nB,-1,100,50,50,50,50,50\n")).unwrap();
+        std::fs::write(
+            &input,
+            format!("{HEADER}\nA,1,100,50,50,50,50,50\nB,-1,100,50,50,50,50,50\n"),
+        )
+        .unwrap();
         let e = run(&input, None, Some(&output)).unwrap_err();
-        assert_eq!(e.message, "line 3, column monthly_volume_cases: -1 is below 0");
+        assert_eq!(
+            e.message,
+            "line 3, column monthly_volume_cases: -1 is below 0"
+        );
         assert!(!output.exists());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left either");
-        std::fs::write(&input, format!("\u{feff}{HEADER},current_band\nA,1,100,50,50,50,50,50,7\n")).unwrap();
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left either"
+        );
+        std::fs::write(
+            &input,
+            format!("\u{feff}{HEADER},current_band\nA,1,100,50,50,50,50,50,7\n"),
+        )
+        .unwrap();
         let (summary, _) = run(&input, None, Some(&output)).unwrap();
-        assert_eq!(summary.band_transitions[7][7], 1, "a BOM before the header is ignored; band 7 → 8");
+        assert_eq!(
+            summary.band_transitions[7][7], 1,
+            "a BOM before the header is ignored; band 7 → 8"
+        );
         assert!(std::fs::read_to_string(&output).unwrap().contains("A,8,"));
     }
 }

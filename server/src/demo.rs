@@ -26,18 +26,60 @@ pub struct DemoReport {
 }
 
 const SURNAMES: &[&str] = &[
-    "张", "王", "李", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗",
+    "张", "王", "李", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "华", "平",
 ];
 const SHOP_WORDS: &[&str] = &[
-    "鑫源", "福满", "惠民", "兴旺", "金诚", "家家乐", "佳和", "好运来", "万家", "吉祥", "顺发", "百姓", "乐购", "红星", "长青",
-    "宏达", "信誉", "阳光", "和顺", "同心", "旺角", "利民", "新世纪", "金桥", "春晖",
+    "鑫源",
+    "福满",
+    "惠民",
+    "兴旺",
+    "金诚",
+    "家家乐",
+    "佳和",
+    "好运来",
+    "万家",
+    "吉祥",
+    "顺发",
+    "百姓",
+    "乐购",
+    "红星",
+    "长青",
+    "宏达",
+    "信誉",
+    "阳光",
+    "和顺",
+    "同心",
+    "旺角",
+    "利民",
+    "新世纪",
+    "金桥",
+    "春晖",
 ];
 const URBAN_DISTRICTS: &[&str] = &["城关区", "东城区", "西城区", "南湖区", "北山区", "高新区"];
-const RURAL_TOWNS: &[&str] = &["河西镇", "柳林乡", "桃园镇", "石桥乡", "青山镇", "白水乡", "龙泉镇"];
-const STREETS: &[&str] = &["人民路", "解放路", "建设路", "中山路", "和平街", "新华街", "文化路", "胜利路"];
+const RURAL_TOWNS: &[&str] = &[
+    "河西镇",
+    "柳林乡",
+    "桃园镇",
+    "石桥乡",
+    "青山镇",
+    "白水乡",
+    "龙泉镇",
+];
+const STREETS: &[&str] = &[
+    "人民路",
+    "解放路",
+    "建设路",
+    "中山路",
+    "和平街",
+    "新华街",
+    "文化路",
+    "胜利路",
+];
 
 fn pick<'a>(rng: &mut SmallRng, xs: &'a [&'a str]) -> &'a str {
     xs[rng.random_range(0..xs.len())]
@@ -53,9 +95,30 @@ const FORMATS: &[(BusinessFormat, u32, &str, f64, f64, f64)] = &[
     (BusinessFormat::Grocery, 420, "食杂店", 1.0, 150.0, 30.0),
     (BusinessFormat::Convenience, 200, "便利店", 1.3, 175.0, 60.0),
     (BusinessFormat::Supermarket, 90, "超市", 2.4, 190.0, 180.0),
-    (BusinessFormat::DepartmentStore, 15, "商场", 3.0, 240.0, 900.0),
-    (BusinessFormat::TobaccoLiquor, 150, "烟酒行", 2.0, 265.0, 40.0),
-    (BusinessFormat::Entertainment, 65, "娱乐会所", 0.7, 230.0, 200.0),
+    (
+        BusinessFormat::DepartmentStore,
+        15,
+        "商场",
+        3.0,
+        240.0,
+        900.0,
+    ),
+    (
+        BusinessFormat::TobaccoLiquor,
+        150,
+        "烟酒行",
+        2.0,
+        265.0,
+        40.0,
+    ),
+    (
+        BusinessFormat::Entertainment,
+        65,
+        "娱乐会所",
+        0.7,
+        230.0,
+        200.0,
+    ),
     (BusinessFormat::Other, 60, "商店", 0.5, 140.0, 40.0),
 ];
 
@@ -108,10 +171,21 @@ fn generate(opts: &DemoOptions, routes: usize) -> Vec<Shop> {
                 .unwrap_or(&FORMATS[0]);
             let urban = rng.random_bool(0.62);
             let market_factor = if urban { 1.0 } else { 0.7 };
-            let route = if urban { i % (routes * 6 / 10).max(1) } else { (routes * 6 / 10) + i % (routes - routes * 6 / 10).max(1) };
-            let district = if urban { pick(&mut rng, URBAN_DISTRICTS) } else { pick(&mut rng, RURAL_TOWNS) }.to_string();
+            let route = if urban {
+                i % (routes * 6 / 10).max(1)
+            } else {
+                (routes * 6 / 10) + i % (routes - routes * 6 / 10).max(1)
+            };
+            let district = if urban {
+                pick(&mut rng, URBAN_DISTRICTS)
+            } else {
+                pick(&mut rng, RURAL_TOWNS)
+            }
+            .to_string();
             let base_cases = volume.sample(&mut rng) * vf * market_factor;
-            let price = (base_price * if urban { 1.0 } else { 0.82 } * price_noise.sample(&mut rng)).clamp(60.0, 900.0);
+            let price =
+                (base_price * if urban { 1.0 } else { 0.82 } * price_noise.sample(&mut rng))
+                    .clamp(60.0, 900.0);
             let monthly_trend = trend.sample(&mut rng);
             let mut cartons = Vec::with_capacity(12);
             let mut amounts = Vec::with_capacity(12);
@@ -128,13 +202,25 @@ fn generate(opts: &DemoOptions, routes: usize) -> Vec<Shop> {
                 };
                 let growth = (1.0 + monthly_trend).powi(k - 11);
                 let noise = 0.85 + rng.random::<f64>() * 0.3;
-                let c = (base_cases * 50.0 * season * growth * noise).round().max(0.0) as i64;
+                let c = (base_cases * 50.0 * season * growth * noise)
+                    .round()
+                    .max(0.0) as i64;
                 // Some small shops skip a month now and then.
-                let c = if base_cases < 1.5 && rng.random_bool(0.12) { 0 } else { c };
+                let c = if base_cases < 1.5 && rng.random_bool(0.12) {
+                    0
+                } else {
+                    c
+                };
                 cartons.push(c);
-                amounts.push((c as f64 * price * 100.0 * (0.97 + rng.random::<f64>() * 0.06)).round() as i64);
+                amounts.push(
+                    (c as f64 * price * 100.0 * (0.97 + rng.random::<f64>() * 0.06)).round() as i64,
+                );
             }
-            let violations = if rng.random_bool(0.08) { rng.random_range(1..=3) } else { 0 };
+            let violations = if rng.random_bool(0.08) {
+                rng.random_range(1..=3)
+            } else {
+                0
+            };
             let integrity = match rng.random_range(0..100) {
                 0..=34 => "A",
                 35..=79 => "B",
@@ -145,19 +231,44 @@ fn generate(opts: &DemoOptions, routes: usize) -> Vec<Shop> {
             let issue_year = 2016 + rng.random_range(0..9);
             Shop {
                 code: format!("DEMO{:06}", i + 1),
-                shop_name: format!("{}{}{}", pick(&mut rng, SHOP_WORDS), if rng.random_bool(0.3) { pick(&mut rng, STREETS) } else { "" }, suffix),
+                shop_name: format!(
+                    "{}{}{}",
+                    pick(&mut rng, SHOP_WORDS),
+                    if rng.random_bool(0.3) {
+                        pick(&mut rng, STREETS)
+                    } else {
+                        ""
+                    },
+                    suffix
+                ),
                 format,
                 urban,
                 area: (base_area * area_noise.sample(&mut rng) * 10.0).round() / 10.0,
                 route,
-                contact: if rng.random_bool(0.7) { legal_rep.clone() } else { person(&mut rng) },
+                contact: if rng.random_bool(0.7) {
+                    legal_rep.clone()
+                } else {
+                    person(&mut rng)
+                },
                 legal_rep,
-                phone: format!("13{}{:08}", rng.random_range(0..10), rng.random_range(0..100_000_000u32)),
-                address: format!("{district}{}{}号", pick(&mut rng, STREETS), rng.random_range(1..300)),
+                phone: format!(
+                    "13{}{:08}",
+                    rng.random_range(0..10),
+                    rng.random_range(0..100_000_000u32)
+                ),
+                address: format!(
+                    "{district}{}{}号",
+                    pick(&mut rng, STREETS),
+                    rng.random_range(1..300)
+                ),
                 district,
                 integrity,
                 violations,
-                late_payments: if rng.random_bool(0.1) { rng.random_range(1..4) } else { 0 },
+                late_payments: if rng.random_bool(0.1) {
+                    rng.random_range(1..4)
+                } else {
+                    0
+                },
                 monitored: violations >= 2 || rng.random_bool(0.01),
                 demonstration: rng.random_bool(0.03),
                 cooperation: match rng.random_range(0..10) {
@@ -167,7 +278,11 @@ fn generate(opts: &DemoOptions, routes: usize) -> Vec<Shop> {
                 },
                 capital: rng.random_range(1..200) * 10_000,
                 licence_no: format!("3201{:08}", i + 1),
-                issue_date: format!("{issue_year}-{:02}-{:02}", rng.random_range(1..13), rng.random_range(1..29)),
+                issue_date: format!(
+                    "{issue_year}-{:02}-{:02}",
+                    rng.random_range(1..13),
+                    rng.random_range(1..29)
+                ),
                 cartons,
                 amounts,
             }
@@ -178,10 +293,20 @@ fn generate(opts: &DemoOptions, routes: usize) -> Vec<Shop> {
 /// Replaces all customers, routes, staff and policies with a fresh demo population and publishes
 /// the default policy as version 1.
 pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Result<DemoReport> {
-    let routes = if opts.customers < 200 { (opts.customers / 10).max(1) } else { (opts.customers / 100).clamp(2, 500) };
+    let routes = if opts.customers < 200 {
+        (opts.customers / 10).max(1)
+    } else {
+        (opts.customers / 100).clamp(2, 500)
+    };
     let shops = generate(opts, routes);
-    let months: Vec<String> = (0..12).filter_map(|k| shift_month(&opts.end_month, k - 11)).collect();
-    anyhow::ensure!(months.len() == 12, "end month must look like 2026-10, got {}", opts.end_month);
+    let months: Vec<String> = (0..12)
+        .filter_map(|k| shift_month(&opts.end_month, k - 11))
+        .collect();
+    anyhow::ensure!(
+        months.len() == 12,
+        "end month must look like 2026-10, got {}",
+        opts.end_month
+    );
 
     let mut tx = pool.begin().await?;
     for statement in [
@@ -199,8 +324,16 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     let mut rng = SmallRng::seed_from_u64(opts.seed ^ 0x5eed);
     for (username, name, role) in [
         ("admin", "管理员".to_string(), "admin"),
-        ("manager", format!("{}（营销科）", person(&mut rng)), "manager"),
-        ("officer", format!("{}（专管员）", person(&mut rng)), "licence_officer"),
+        (
+            "manager",
+            format!("{}（营销科）", person(&mut rng)),
+            "manager",
+        ),
+        (
+            "officer",
+            format!("{}（专管员）", person(&mut rng)),
+            "licence_officer",
+        ),
     ] {
         sqlx::query("INSERT INTO users (username, display_name, role) VALUES (?, ?, ?)")
             .bind(username)
@@ -218,7 +351,11 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         .bind(person(&mut rng))
         .fetch_one(&mut *tx)
         .await?;
-        let area = if r < urban_routes { URBAN_DISTRICTS[r % URBAN_DISTRICTS.len()] } else { RURAL_TOWNS[r % RURAL_TOWNS.len()] };
+        let area = if r < urban_routes {
+            URBAN_DISTRICTS[r % URBAN_DISTRICTS.len()]
+        } else {
+            RURAL_TOWNS[r % RURAL_TOWNS.len()]
+        };
         sqlx::query("INSERT INTO routes (id, code, name, manager_id) VALUES (?, ?, ?, ?)")
             .bind(r as i64 + 1)
             .bind(format!("R{:03}", r + 1))
@@ -243,10 +380,18 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
                 .push_bind(&s.shop_name)
                 .push_bind(&s.licence_no)
                 .push_bind(&s.legal_rep)
-                .push_bind(if id % 3 == 0 { "现金" } else { "电子结算" })
+                .push_bind(if id % 3 == 0 {
+                    "现金"
+                } else {
+                    "电子结算"
+                })
                 .push_bind("每周")
                 .push_bind("每周")
-                .push_bind(if id % 5 == 0 { "有限责任公司" } else { "个体工商户" })
+                .push_bind(if id % 5 == 0 {
+                    "有限责任公司"
+                } else {
+                    "个体工商户"
+                })
                 .push_bind(s.capital)
                 .push_bind(if s.area > 100.0 { "专柜" } else { "柜台" })
                 .push_bind(&s.district)
@@ -254,7 +399,11 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
                 .push_bind(s.format.key())
                 .push_bind(if s.urban { "urban" } else { "rural" })
                 .push_bind(s.route as i64 + 1)
-                .push_bind(if s.cartons.iter().all(|&c| c > 0) { "每周一次" } else { "不定期" })
+                .push_bind(if s.cartons.iter().all(|&c| c > 0) {
+                    "每周一次"
+                } else {
+                    "不定期"
+                })
                 .push_bind(&s.licence_no)
                 .push_bind("零售")
                 .push_bind("市烟草专卖局")
@@ -279,9 +428,13 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         }
     }
     for chunk in rows.chunks(6_000) {
-        let mut qb = QueryBuilder::new("INSERT INTO purchases (customer_id, month, cartons, amount_fen) ");
+        let mut qb =
+            QueryBuilder::new("INSERT INTO purchases (customer_id, month, cartons, amount_fen) ");
         qb.push_values(chunk, |mut b, &(id, k, c, a)| {
-            b.push_bind(id).push_bind(&months[k]).push_bind(c).push_bind(a);
+            b.push_bind(id)
+                .push_bind(&months[k])
+                .push_bind(c)
+                .push_bind(a);
         });
         qb.build().execute(&mut *tx).await?;
     }
@@ -291,7 +444,11 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         .await?;
     tx.commit().await?;
     crate::publish::publish(pool, &kehu_engine::Policy::default(), None).await?;
-    Ok(DemoReport { customers: shops.len(), routes, purchases: rows.len() })
+    Ok(DemoReport {
+        customers: shops.len(),
+        routes,
+        purchases: rows.len(),
+    })
 }
 
 #[cfg(test)]
@@ -300,12 +457,19 @@ mod tests {
 
     #[test]
     fn same_seed_same_population() {
-        let opts = DemoOptions { customers: 300, seed: 7, end_month: "2026-10".into() };
+        let opts = DemoOptions {
+            customers: 300,
+            seed: 7,
+            end_month: "2026-10".into(),
+        };
         let a = generate(&opts, 10);
         let b = generate(&opts, 10);
         assert_eq!(a.len(), 300);
         for (x, y) in a.iter().zip(&b) {
-            assert_eq!((&x.shop_name, &x.cartons, &x.amounts), (&y.shop_name, &y.cartons, &y.amounts));
+            assert_eq!(
+                (&x.shop_name, &x.cartons, &x.amounts),
+                (&y.shop_name, &y.cartons, &y.amounts)
+            );
         }
         // Every format appears, both markets appear, and the tail is heavy: the top shop buys
         // many times the median.
@@ -315,6 +479,11 @@ mod tests {
         assert!(a.iter().any(|s| s.urban) && a.iter().any(|s| !s.urban));
         let mut totals: Vec<i64> = a.iter().map(|s| s.cartons.iter().sum()).collect();
         totals.sort_unstable();
-        assert!(totals[299] > 5 * totals[150], "top {} vs median {}", totals[299], totals[150]);
+        assert!(
+            totals[299] > 5 * totals[150],
+            "top {} vs median {}",
+            totals[299],
+            totals[150]
+        );
     }
 }

@@ -3,7 +3,9 @@
 
 use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::derive;
-use kehu_engine::{BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Tier};
+use kehu_engine::{
+    BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Tier,
+};
 use sqlx::SqlitePool;
 
 /// The population in id order, with the ids and the customer-manager user ids behind the indices.
@@ -20,7 +22,11 @@ pub struct LoadedPopulation {
 pub fn shift_month(month: &str, delta: i32) -> Option<String> {
     let (y, m) = month.split_once('-')?;
     let idx = y.parse::<i32>().ok()? * 12 + m.parse::<i32>().ok()? - 1 + delta;
-    Some(format!("{:04}-{:02}", idx.div_euclid(12), idx.rem_euclid(12) + 1))
+    Some(format!(
+        "{:04}-{:02}",
+        idx.div_euclid(12),
+        idx.rem_euclid(12) + 1
+    ))
 }
 
 #[derive(sqlx::FromRow)]
@@ -47,7 +53,9 @@ struct Row {
 /// Loads every customer's facts under `policy`'s window, with the latest published assignment
 /// as the "previous" one for transitions.
 pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPopulation> {
-    let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases").fetch_one(pool).await?;
+    let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
+        .fetch_one(pool)
+        .await?;
     let w = i32::from(policy.assessment_window_months.max(1));
     let (cur_start, prev_start, year_start) = match &latest {
         Some(m) => (
@@ -91,7 +99,10 @@ fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> Loade
     let n = rows.len();
     let window = policy.assessment_window_months;
     let amounts: Vec<i64> = rows.iter().map(|r| r.cur_amount).collect();
-    let areas: Vec<i64> = rows.iter().map(|r| (r.business_area_m2 * 100.0).round() as i64).collect();
+    let areas: Vec<i64> = rows
+        .iter()
+        .map(|r| (r.business_area_m2 * 100.0).round() as i64)
+        .collect();
     let contribution = derive::percentile_points(&amounts);
     let area_pct = derive::percentile_points(&areas);
     let mut managers: Vec<i64> = rows.iter().filter_map(|r| r.manager_id).collect();
@@ -105,20 +116,34 @@ fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> Loade
             format,
             market: MarketType::from_key(&r.market_type).unwrap_or(MarketType::Urban),
             business_area_m2: Cents::from_raw(areas[i]),
-            monthly_volume: derive::average_cases_from_total(r.cur_cartons, window, policy.cartons_per_case),
+            monthly_volume: derive::average_cases_from_total(
+                r.cur_cartons,
+                window,
+                policy.cartons_per_case,
+            ),
             avg_price: derive::average_price(r.cur_amount, r.cur_cartons),
             // Monthly amount: the window's amount over its months, in fen.
             monthly_amount: Some(Cents::from_raw(r.cur_amount / i64::from(window.max(1)))),
             indicators: Indicators {
                 contribution: contribution[i],
-                support: derive::support_points(&r.cooperation, r.months_ordered.clamp(0, 12) as u8),
+                support: derive::support_points(
+                    &r.cooperation,
+                    r.months_ordered.clamp(0, 12) as u8,
+                ),
                 credit: derive::credit_points(
                     &r.integrity_level,
                     r.violations_12m.clamp(0, 1000) as u16,
                     r.late_payments_12m.clamp(0, 1000) as u16,
                 ),
-                growth: derive::growth_points(derive::growth_bp_from_totals(r.cur_cartons, r.prev_cartons)),
-                influence: derive::influence_points(area_pct[i], derive::format_reach(format), r.demonstration),
+                growth: derive::growth_points(derive::growth_bp_from_totals(
+                    r.cur_cartons,
+                    r.prev_cartons,
+                )),
+                influence: derive::influence_points(
+                    area_pct[i],
+                    derive::format_reach(format),
+                    r.demonstration,
+                ),
             },
             violations_12m: r.violations_12m.clamp(0, i64::from(u16::MAX)) as u16,
             monitored: r.monitored,
@@ -129,10 +154,20 @@ fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> Loade
             .and_then(|m| managers.binary_search(&m).ok())
             .map_or(NO_MANAGER, |i| i as u32);
         let prev_tier = r.prev_tier.as_deref().and_then(Tier::from_key);
-        pop.push(&facts, manager, r.prev_band.map(|b| b.clamp(1, 8) as u8), prev_tier);
+        pop.push(
+            &facts,
+            manager,
+            r.prev_band.map(|b| b.clamp(1, 8) as u8),
+            prev_tier,
+        );
         ids.push(r.id);
     }
-    LoadedPopulation { ids, population: pop, managers, latest_month }
+    LoadedPopulation {
+        ids,
+        population: pop,
+        managers,
+        latest_month,
+    }
 }
 
 #[cfg(test)]

@@ -86,31 +86,48 @@ enum PolicyAction {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Classify { input, policy, output }) => {
-            match classify_cli::run(&input, policy.as_deref(), output.as_deref()) {
-                Ok((summary, elapsed)) => {
-                    eprint!("{}", classify_cli::summary_text(&summary, elapsed));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {}", e.message);
-                    ExitCode::from(e.code as u8)
-                }
+        Some(Command::Classify {
+            input,
+            policy,
+            output,
+        }) => match classify_cli::run(&input, policy.as_deref(), output.as_deref()) {
+            Ok((summary, elapsed)) => {
+                eprint!("{}", classify_cli::summary_text(&summary, elapsed));
+                ExitCode::SUCCESS
             }
-        }
-        Some(Command::Policy { action: PolicyAction::Default { key_accounts } }) => {
-            let p = if key_accounts { kehu_engine::Policy::key_account_preset() } else { kehu_engine::Policy::default() };
-            println!("{}", serde_json::to_string_pretty(&p).expect("policy serialises"));
+            Err(e) => {
+                eprintln!("error: {}", e.message);
+                ExitCode::from(e.code as u8)
+            }
+        },
+        Some(Command::Policy {
+            action: PolicyAction::Default { key_accounts },
+        }) => {
+            let p = if key_accounts {
+                kehu_engine::Policy::key_account_preset()
+            } else {
+                kehu_engine::Policy::default()
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&p).expect("policy serialises")
+            );
             ExitCode::SUCCESS
         }
-        Some(Command::Policy { action: PolicyAction::Check { file } }) => match classify_cli::load_policy(Some(&file)) {
+        Some(Command::Policy {
+            action: PolicyAction::Check { file },
+        }) => match classify_cli::load_policy(Some(&file)) {
             Ok(p) => {
                 println!("{}: valid policy \"{}\"", file.display(), p.name);
                 ExitCode::SUCCESS
@@ -122,7 +139,10 @@ fn main() -> ExitCode {
         },
         command => {
             init_tracing();
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("error: cannot start the runtime: {e}");
@@ -140,17 +160,33 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run_async(db_path: PathBuf, addr: Option<std::net::SocketAddr>, command: Option<Command>) -> anyhow::Result<()> {
+async fn run_async(
+    db_path: PathBuf,
+    addr: Option<std::net::SocketAddr>,
+    command: Option<Command>,
+) -> anyhow::Result<()> {
     let pool = db::open(&db_path).await?;
     match command.unwrap_or(Command::Serve { no_demo: false }) {
         Command::Migrate => {
             println!("database {} is up to date", db_path.display());
             Ok(())
         }
-        Command::Demo { customers, seed, end_month } => {
+        Command::Demo {
+            customers,
+            seed,
+            end_month,
+        } => {
             anyhow::ensure!(customers > 0, "--customers must be at least 1");
             let started = std::time::Instant::now();
-            let r = demo::generate_into(&pool, &demo::DemoOptions { customers, seed, end_month }).await?;
+            let r = demo::generate_into(
+                &pool,
+                &demo::DemoOptions {
+                    customers,
+                    seed,
+                    end_month,
+                },
+            )
+            .await?;
             println!(
                 "demo data: {} customers, {} routes, {} monthly purchase rows, default policy published ({:.1} s)",
                 r.customers,
@@ -161,20 +197,37 @@ async fn run_async(db_path: PathBuf, addr: Option<std::net::SocketAddr>, command
             Ok(())
         }
         Command::Serve { no_demo } => serve(pool, db_path, addr, no_demo).await,
-        Command::Classify { .. } | Command::Policy { .. } => unreachable!("handled without a database"),
+        Command::Classify { .. } | Command::Policy { .. } => {
+            unreachable!("handled without a database")
+        }
     }
 }
 
-async fn serve(pool: sqlx::SqlitePool, db_path: PathBuf, addr: Option<std::net::SocketAddr>, no_demo: bool) -> anyhow::Result<()> {
-    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&pool).await?;
+async fn serve(
+    pool: sqlx::SqlitePool,
+    db_path: PathBuf,
+    addr: Option<std::net::SocketAddr>,
+    no_demo: bool,
+) -> anyhow::Result<()> {
+    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
+        .fetch_one(&pool)
+        .await?;
     if customers == 0 && !no_demo {
         tracing::info!("empty database: generating demo data (2,000 customers)");
         let r = demo::generate_into(
             &pool,
-            &demo::DemoOptions { customers: 2000, seed: 20261123, end_month: "2026-10".into() },
+            &demo::DemoOptions {
+                customers: 2000,
+                seed: 20261123,
+                end_month: "2026-10".into(),
+            },
         )
         .await?;
-        tracing::info!(customers = r.customers, routes = r.routes, "demo data ready");
+        tracing::info!(
+            customers = r.customers,
+            routes = r.routes,
+            "demo data ready"
+        );
     }
     let conf = leptos::prelude::get_configuration(None)?;
     let mut leptos_options = conf.leptos_options;
@@ -185,12 +238,17 @@ async fn serve(pool: sqlx::SqlitePool, db_path: PathBuf, addr: Option<std::net::
         leptos_options.site_addr = a;
     }
     let bind = leptos_options.site_addr;
-    let app = web::router(web::AppState { leptos_options, store: SqliteStore { pool } });
+    let app = web::router(web::AppState {
+        leptos_options,
+        store: SqliteStore { pool },
+    });
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     tracing::info!(db = %db_path.display(), "kehu listening on http://{bind}");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 

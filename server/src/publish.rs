@@ -3,7 +3,9 @@
 
 use crate::facts;
 use app::model::PolicyRef;
-use kehu_engine::{CharacteristicClass, KeyAccountTier, Outcomes, Policy, Tier, ValueClass, classify_all};
+use kehu_engine::{
+    CharacteristicClass, KeyAccountTier, Outcomes, Policy, Tier, ValueClass, classify_all,
+};
 use sqlx::{QueryBuilder, SqlitePool};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +27,11 @@ pub struct Published {
 }
 
 /// Publishes `policy` as the next version, by `user_id` (None for the command line / demo).
-pub async fn publish(pool: &SqlitePool, policy: &Policy, user_id: Option<i64>) -> Result<Published, PublishError> {
+pub async fn publish(
+    pool: &SqlitePool,
+    policy: &Policy,
+    user_id: Option<i64>,
+) -> Result<Published, PublishError> {
     let issues = policy.validate();
     if !issues.is_empty() {
         let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
@@ -37,8 +43,9 @@ pub async fn publish(pool: &SqlitePool, policy: &Policy, user_id: Option<i64>) -
     let body = serde_json::to_string(policy).map_err(anyhow::Error::from)?;
 
     let mut tx = pool.begin().await?;
-    let version: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM policies").fetch_one(&mut *tx).await?;
+    let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM policies")
+        .fetch_one(&mut *tx)
+        .await?;
     let policy_id: i64 = sqlx::query_scalar(
         "INSERT INTO policies (name, status, version, body, created_by, published_at)
          VALUES (?, 'published', ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id",
@@ -83,7 +90,11 @@ pub async fn publish(pool: &SqlitePool, policy: &Policy, user_id: Option<i64>) -
         .await?;
     tx.commit().await?;
     Ok(Published {
-        policy: PolicyRef { id: policy_id, version, name: policy.name.clone() },
+        policy: PolicyRef {
+            id: policy_id,
+            version,
+            name: policy.name.clone(),
+        },
         customers: loaded.ids.len(),
         movers: summary.movers,
     })
@@ -91,5 +102,9 @@ pub async fn publish(pool: &SqlitePool, policy: &Policy, user_id: Option<i64>) -
 
 /// The characteristic class code for a stored class number ("GRO-U-L").
 pub fn class_code(number: i64) -> String {
-    u8::try_from(number).ok().and_then(CharacteristicClass::from_number).map(|c| c.code()).unwrap_or_default()
+    u8::try_from(number)
+        .ok()
+        .and_then(CharacteristicClass::from_number)
+        .map(|c| c.code())
+        .unwrap_or_default()
 }

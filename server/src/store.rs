@@ -4,8 +4,8 @@ use crate::facts::shift_month;
 use crate::publish::class_code;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    Assignment, CustomerDetail, CustomerPage, CustomerQuery, CustomerRow, Dashboard, FIELDS, FieldValue,
-    FilterOptions, Maintenance, PAGE_SIZE, PolicyRef, RouteOption,
+    Assignment, CustomerDetail, CustomerPage, CustomerQuery, CustomerRow, Dashboard, FIELDS,
+    FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyRef, RouteOption,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -41,7 +41,12 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &CustomerQuery) {
     qb.push(" WHERE 1 = 1");
     let text = q.q.trim();
     if !text.is_empty() {
-        let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         qb.push(" AND (c.shop_name LIKE ")
             .push_bind(like.clone())
             .push(" ESCAPE '\\' OR c.code LIKE ")
@@ -53,7 +58,8 @@ fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &CustomerQuery) {
             .push(" ESCAPE '\\')");
     }
     if !q.format.is_empty() {
-        qb.push(" AND c.business_format = ").push_bind(q.format.clone());
+        qb.push(" AND c.business_format = ")
+            .push_bind(q.format.clone());
     }
     if !q.market.is_empty() {
         qb.push(" AND c.market_type = ").push_bind(q.market.clone());
@@ -76,35 +82,44 @@ const LIST_FROM: &str = " FROM customers c
 impl Store for SqliteStore {
     async fn dashboard(&self) -> Result<Dashboard, StoreError> {
         let pool = &self.pool;
-        let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(pool).await.map_err(err)?;
-        let routes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM routes").fetch_one(pool).await.map_err(err)?;
-        let managers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'customer_manager'")
+        let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
             .fetch_one(pool)
             .await
             .map_err(err)?;
+        let routes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM routes")
+            .fetch_one(pool)
+            .await
+            .map_err(err)?;
+        let managers: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'customer_manager'")
+                .fetch_one(pool)
+                .await
+                .map_err(err)?;
         let current = current_policy(pool).await?;
         let mut band_counts = vec![0u32; 8];
         let mut tier_counts = vec![0u32; 3];
         let mut avg_volume = "—".to_string();
         let mut quota_total = "—".to_string();
         if let Some((pref, policy)) = &current {
-            let rows: Vec<(i64, i64)> =
-                sqlx::query_as("SELECT band, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY band")
-                    .bind(pref.id)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(err)?;
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT band, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY band",
+            )
+            .bind(pref.id)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
             for (band, n) in rows {
                 if let Some(slot) = band_counts.get_mut((band - 1) as usize) {
                     *slot = n as u32;
                 }
             }
-            let rows: Vec<(String, i64)> =
-                sqlx::query_as("SELECT tier, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY tier")
-                    .bind(pref.id)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(err)?;
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT tier, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY tier",
+            )
+            .bind(pref.id)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
             for (tier, n) in rows {
                 if let Some(t) = kehu_engine::Tier::from_key(&tier) {
                     tier_counts[t.index()] = n as u32;
@@ -124,7 +139,9 @@ impl Store for SqliteStore {
             let total = band_counts
                 .iter()
                 .zip(&policy.service.quota_cases_per_band)
-                .fold(Cases::ZERO, |acc, (&count, q)| acc + Cases::from_raw(i64::from(count) * q.raw()));
+                .fold(Cases::ZERO, |acc, (&count, q)| {
+                    acc + Cases::from_raw(i64::from(count) * q.raw())
+                });
             quota_total = total.to_string();
         }
         Ok(Dashboard {
@@ -142,7 +159,11 @@ impl Store for SqliteStore {
     async fn customers(&self, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
         let mut count = QueryBuilder::new(format!("SELECT COUNT(*){LIST_FROM}"));
         push_filters(&mut count, q);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(err)?;
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
         let pages = ((total as u32).div_ceil(PAGE_SIZE)).max(1);
         let page = q.page.clamp(1, pages);
         let mut list = QueryBuilder::new(format!(
@@ -178,13 +199,21 @@ impl Store for SqliteStore {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(err)?;
-        Ok(CustomerPage { rows, total: total as u64, page, pages })
+        Ok(CustomerPage {
+            rows,
+            total: total as u64,
+            page,
+            pages,
+        })
     }
 
     async fn customer(&self, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
         // Stored fields come straight from their columns; the registry says which those are.
         let mut sql = String::from("SELECT c.id, c.version, c.violations_12m");
-        for f in FIELDS.iter().filter(|f| f.maintenance != Maintenance::Computed && f.key != "route") {
+        for f in FIELDS
+            .iter()
+            .filter(|f| f.maintenance != Maintenance::Computed && f.key != "route")
+        {
             sql.push_str(&format!(", CAST(c.{0} AS TEXT) AS {0}", f.key));
         }
         sql.push_str(
@@ -193,7 +222,12 @@ impl Store for SqliteStore {
              WHERE c.id = ?",
         );
         // Audited: the column names are the registry's compile-time constants.
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(err)? else {
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+        else {
             return Ok(None);
         };
         let current = current_policy(&self.pool).await?;
@@ -214,23 +248,42 @@ impl Store for SqliteStore {
             let value = match f.key {
                 "route" => row.try_get::<String, _>("route_name").map_err(err)?,
                 "customer_manager" => row.try_get::<String, _>("manager_name").map_err(err)?,
-                "compliance_record" => row.try_get::<i64, _>("violations_12m").map_err(err)?.to_string(),
+                "compliance_record" => row
+                    .try_get::<i64, _>("violations_12m")
+                    .map_err(err)?
+                    .to_string(),
                 "outlet_scale" | "classification" => match &assignment {
                     Some((band, grade, class, ..)) if f.key == "classification" => {
                         format!("{band}/{grade}/{}", class_code(*class))
                     }
-                    Some((_, _, class, ..)) => class_code(*class).rsplit('-').next().unwrap_or("").to_string(),
+                    Some((_, _, class, ..)) => class_code(*class)
+                        .rsplit('-')
+                        .next()
+                        .unwrap_or("")
+                        .to_string(),
                     None => String::new(),
                 },
-                key => row.try_get::<Option<String>, _>(key).map_err(err)?.unwrap_or_default(),
+                key => row
+                    .try_get::<Option<String>, _>(key)
+                    .map_err(err)?
+                    .unwrap_or_default(),
             };
-            fields.push(FieldValue { key: f.key.to_string(), value });
+            fields.push(FieldValue {
+                key: f.key.to_string(),
+                value,
+            });
         }
-        let window = current.as_ref().map_or(3, |(_, p)| p.assessment_window_months);
+        let window = current
+            .as_ref()
+            .map_or(3, |(_, p)| p.assessment_window_months);
         let cpc = current.as_ref().map_or(50, |(_, p)| p.cartons_per_case);
-        let latest: Option<String> =
-            sqlx::query_scalar("SELECT MAX(month) FROM purchases").fetch_one(&self.pool).await.map_err(err)?;
-        let from = latest.and_then(|m| shift_month(&m, -(i32::from(window.max(1)) - 1))).unwrap_or_default();
+        let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+        let from = latest
+            .and_then(|m| shift_month(&m, -(i32::from(window.max(1)) - 1)))
+            .unwrap_or_default();
         let (cartons, amount): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(cartons), 0), COALESCE(SUM(amount_fen), 0) FROM purchases
              WHERE customer_id = ? AND month >= ?",
@@ -240,8 +293,16 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(err)?;
-        let shop_name = fields.iter().find(|f| f.key == "shop_name").map(|f| f.value.clone()).unwrap_or_default();
-        let code = fields.iter().find(|f| f.key == "code").map(|f| f.value.clone()).unwrap_or_default();
+        let shop_name = fields
+            .iter()
+            .find(|f| f.key == "shop_name")
+            .map(|f| f.value.clone())
+            .unwrap_or_default();
+        let code = fields
+            .iter()
+            .find(|f| f.key == "code")
+            .map(|f| f.value.clone())
+            .unwrap_or_default();
         Ok(Some(CustomerDetail {
             id,
             code,
@@ -249,15 +310,17 @@ impl Store for SqliteStore {
             version: row.try_get("version").map_err(err)?,
             fields,
             assignment: match (assignment, current) {
-                (Some((band, grade, class, score, value_class, tier)), Some((p, _))) => Some(Assignment {
-                    policy: p,
-                    band: band as u8,
-                    grade: grade as u8,
-                    class_code: class_code(class),
-                    value_score: Score::from_raw(score).to_string(),
-                    value_class,
-                    tier,
-                }),
+                (Some((band, grade, class, score, value_class, tier)), Some((p, _))) => {
+                    Some(Assignment {
+                        policy: p,
+                        band: band as u8,
+                        grade: grade as u8,
+                        class_code: class_code(class),
+                        value_score: Score::from_raw(score).to_string(),
+                        value_class,
+                        tier,
+                    })
+                }
                 _ => None,
             },
             monthly_volume: derive::average_cases_from_total(cartons, window, cpc).to_string(),
@@ -268,7 +331,15 @@ impl Store for SqliteStore {
 
     async fn filter_options(&self) -> Result<FilterOptions, StoreError> {
         let routes: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, name FROM routes ORDER BY code").fetch_all(&self.pool).await.map_err(err)?;
-        Ok(FilterOptions { routes: routes.into_iter().map(|(id, name)| RouteOption { id, name }).collect() })
+            sqlx::query_as("SELECT id, name FROM routes ORDER BY code")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        Ok(FilterOptions {
+            routes: routes
+                .into_iter()
+                .map(|(id, name)| RouteOption { id, name })
+                .collect(),
+        })
     }
 }

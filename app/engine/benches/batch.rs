@@ -4,7 +4,10 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use kehu_engine::batch::{Outcomes, Population, classify_all};
 use kehu_engine::policy::BandMode;
-use kehu_engine::{BusinessFormat, Cases, Cents, CustomerFacts, Indicators, MarketType, Policy, ServiceInputs, Tier};
+use kehu_engine::{
+    BusinessFormat, Cases, Cents, CustomerFacts, Indicators, MarketType, Policy, ServiceInputs,
+    Tier,
+};
 use std::hint::black_box;
 
 /// A deterministic synthetic population with a heavy-tailed volume (xorshift, no I/O).
@@ -20,17 +23,31 @@ pub fn synthetic(n: usize) -> Population {
     for _ in 0..n {
         let r = next();
         let heavy = (r % 1000) as i64;
-        let volume = if heavy > 990 { 20_000 + (r >> 20) as i64 % 80_000 } else { (r >> 16) as i64 % 16_000 };
+        let volume = if heavy > 990 {
+            20_000 + (r >> 20) as i64 % 80_000
+        } else {
+            (r >> 16) as i64 % 16_000
+        };
         let points = |x: u64| Cents::from_raw((x % 10_001) as i64);
         let r2 = next();
         let f = CustomerFacts {
             format: BusinessFormat::ALL[(r % 7) as usize],
-            market: if r & 1 == 0 { MarketType::Urban } else { MarketType::Rural },
+            market: if r & 1 == 0 {
+                MarketType::Urban
+            } else {
+                MarketType::Rural
+            },
             business_area_m2: Cents::from_raw((r >> 8) as i64 % 50_000),
             monthly_volume: Cases::from_raw(volume),
             avg_price: Some(Cents::from_raw(8_000 + (r >> 24) as i64 % 30_000)),
             monthly_amount: None,
-            indicators: Indicators::from_array([points(r2), points(r2 >> 14), points(r2 >> 28), points(r2 >> 42), points(r >> 40)]),
+            indicators: Indicators::from_array([
+                points(r2),
+                points(r2 >> 14),
+                points(r2 >> 28),
+                points(r2 >> 42),
+                points(r >> 40),
+            ]),
             violations_12m: if r % 50 == 0 { 2 } else { 0 },
             monitored: r % 97 == 0,
             service: (r % 3 != 0).then(|| ServiceInputs {
@@ -38,7 +55,12 @@ pub fn synthetic(n: usize) -> Population {
                 experience: [points(r2 >> 9); 5],
             }),
         };
-        pop.push(&f, (r % 500) as u32, Some(1 + (r % 8) as u8), Some(Tier::General));
+        pop.push(
+            &f,
+            (r % 500) as u32,
+            Some(1 + (r % 8) as u8),
+            Some(Tier::General),
+        );
     }
     pop
 }
@@ -53,8 +75,12 @@ fn bench(c: &mut Criterion) {
         classify_all(&policy, &pop, 500, &mut out);
         let mut g = c.benchmark_group(format!("classify_all_{}k", n / 1000));
         g.sample_size(if n > 100_000 { 20 } else { 50 });
-        g.bench_function("thresholds", |b| b.iter(|| black_box(classify_all(&policy, black_box(&pop), 500, &mut out))));
-        g.bench_function("shares", |b| b.iter(|| black_box(classify_all(&shares, black_box(&pop), 500, &mut out))));
+        g.bench_function("thresholds", |b| {
+            b.iter(|| black_box(classify_all(&policy, black_box(&pop), 500, &mut out)))
+        });
+        g.bench_function("shares", |b| {
+            b.iter(|| black_box(classify_all(&shares, black_box(&pop), 500, &mut out)))
+        });
         g.finish();
     }
 }

@@ -5,7 +5,8 @@
 use crate::classify::{CustomerFacts, Indicators, Rules, ServiceInputs, classify_core};
 use crate::fixed::{Cases, Cents};
 use crate::model::{
-    BANDS, BusinessFormat, CHARACTERISTIC_CLASSES, GRADES, GapClass, KeyAccountTier, MarketType, Tier, ValueClass,
+    BANDS, BusinessFormat, CHARACTERISTIC_CLASSES, GRADES, GapClass, KeyAccountTier, MarketType,
+    Tier, ValueClass,
 };
 use crate::policy::{BandMode, Policy};
 use serde::{Deserialize, Serialize};
@@ -89,13 +90,21 @@ impl Population {
     }
 
     /// Appends a customer. Indicators clamp to 0–100, volumes and prices to their column range.
-    pub fn push(&mut self, f: &CustomerFacts, manager: u32, prev_band: Option<u8>, prev_tier: Option<Tier>) {
+    pub fn push(
+        &mut self,
+        f: &CustomerFacts,
+        manager: u32,
+        prev_band: Option<u8>,
+        prev_tier: Option<Tier>,
+    ) {
         self.format.push(f.format.index() as u8);
         self.market.push(f.market.index() as u8);
         self.area.push(to_u32(f.business_area_m2.raw()));
         self.volume.push(to_u32(f.monthly_volume.raw()));
-        self.price.push(f.avg_price.map_or(0, |p| to_u32(p.raw()).max(1)));
-        self.amount.push(f.monthly_amount.map_or(-1, |a| a.raw().max(0)));
+        self.price
+            .push(f.avg_price.map_or(0, |p| to_u32(p.raw()).max(1)));
+        self.amount
+            .push(f.monthly_amount.map_or(-1, |a| a.raw().max(0)));
         for (col, v) in self.indicators.iter_mut().zip(f.indicators.as_array()) {
             col.push(to_points(v));
         }
@@ -111,7 +120,8 @@ impl Population {
         }
         self.manager.push(manager);
         self.prev_band.push(prev_band.unwrap_or(0));
-        self.prev_tier.push(prev_tier.map_or(0, |t| t.index() as u8 + 1));
+        self.prev_tier
+            .push(prev_tier.map_or(0, |t| t.index() as u8 + 1));
     }
 
     /// The facts of customer `i`, as `CustomerFacts`.
@@ -122,13 +132,17 @@ impl Population {
             experience: std::array::from_fn(|k| points(self.experience[k][i])),
         });
         CustomerFacts {
-            format: BusinessFormat::from_index(usize::from(self.format[i])).unwrap_or(BusinessFormat::Other),
-            market: MarketType::from_index(usize::from(self.market[i])).unwrap_or(MarketType::Urban),
+            format: BusinessFormat::from_index(usize::from(self.format[i]))
+                .unwrap_or(BusinessFormat::Other),
+            market: MarketType::from_index(usize::from(self.market[i]))
+                .unwrap_or(MarketType::Urban),
             business_area_m2: cents_u(self.area[i]),
             monthly_volume: Cases::from_raw(i64::from(self.volume[i])),
             avg_price: (self.price[i] > 0).then(|| cents_u(self.price[i])),
             monthly_amount: (self.amount[i] >= 0).then(|| Cents::from_raw(self.amount[i])),
-            indicators: Indicators::from_array(std::array::from_fn(|k| points(self.indicators[k][i]))),
+            indicators: Indicators::from_array(std::array::from_fn(|k| {
+                points(self.indicators[k][i])
+            })),
             violations_12m: self.violations[i],
             monitored: self.monitored[i],
             service,
@@ -156,9 +170,18 @@ impl Population {
                 return Err(format!("column {name} has {len} rows, volume has {n}"));
             }
         }
-        for (k, col) in self.indicators.iter().chain(&self.expectation).chain(&self.experience).enumerate() {
+        for (k, col) in self
+            .indicators
+            .iter()
+            .chain(&self.expectation)
+            .chain(&self.experience)
+            .enumerate()
+        {
             if col.len() != n {
-                return Err(format!("score column {k} has {} rows, volume has {n}", col.len()));
+                return Err(format!(
+                    "score column {k} has {} rows, volume has {n}",
+                    col.len()
+                ));
             }
         }
         Ok(())
@@ -295,7 +318,12 @@ pub fn rules_for(policy: &Policy, pop: &Population, out: &mut Outcomes) -> Rules
 
 /// Classifies every customer under a **valid** policy into `out` and returns the aggregates.
 /// `managers` is the number of customer managers (indices in `pop.manager`).
-pub fn classify_all(policy: &Policy, pop: &Population, managers: usize, out: &mut Outcomes) -> Summary {
+pub fn classify_all(
+    policy: &Policy,
+    pop: &Population,
+    managers: usize,
+    out: &mut Outcomes,
+) -> Summary {
     let rules = rules_for(policy, pop, out);
     let n = pop.len();
     out.resize(n);
@@ -356,7 +384,8 @@ pub fn classify_all(policy: &Policy, pop: &Population, managers: usize, out: &mu
         s.visits_total += u64::from(visits);
         if let Some(gap) = c.gap() {
             // Score units are 10⁻⁶ points.
-            let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2)).clamp(0, GAP_BINS as i64 - 1);
+            let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2))
+                .clamp(0, GAP_BINS as i64 - 1);
             s.gap_histogram[bin as usize] += 1;
         }
     }
@@ -367,7 +396,11 @@ pub fn classify_all(policy: &Policy, pop: &Population, managers: usize, out: &mu
         .map(|(&count, q)| Cases::from_raw(i64::from(count) * q))
         .collect();
     s.quota_total = s.quota_per_band.iter().fold(Cases::ZERO, |a, &b| a + b);
-    s.managers_over_capacity = s.visits_per_manager.iter().filter(|&&v| v > s.manager_capacity).count() as u32;
+    s.managers_over_capacity = s
+        .visits_per_manager
+        .iter()
+        .filter(|&&v| v > s.manager_capacity)
+        .count() as u32;
     s
 }
 
@@ -380,7 +413,15 @@ pub fn digest(out: &Outcomes) -> u64 {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     };
-    for col in [&out.band, &out.grade, &out.class, &out.value_class, &out.tier, &out.key_account, &out.gap_class] {
+    for col in [
+        &out.band,
+        &out.grade,
+        &out.class,
+        &out.value_class,
+        &out.tier,
+        &out.key_account,
+        &out.gap_class,
+    ] {
         eat(col);
     }
     for v in &out.value_score {
@@ -397,7 +438,10 @@ mod tests {
     fn pop_of(volumes: &[&str]) -> Population {
         let mut p = Population::default();
         for (i, v) in volumes.iter().enumerate() {
-            let f = CustomerFacts { monthly_volume: Cases::parse(v).unwrap(), ..Default::default() };
+            let f = CustomerFacts {
+                monthly_volume: Cases::parse(v).unwrap(),
+                ..Default::default()
+            };
             p.push(&f, (i % 2) as u32, Some(2), Some(Tier::General));
         }
         p
@@ -419,7 +463,10 @@ mod tests {
         assert_eq!(s.band_counts, vec![1, 1, 2, 0, 0, 0, 0, 2]);
         // Everyone was in band 2 before: one stays, five move.
         assert_eq!(s.band_transitions[2], vec![1, 1, 2, 0, 0, 0, 0, 2]);
-        assert_eq!(s.movers, 6, "all six: five changed band, and all changed tier (general → problem, low scores)");
+        assert_eq!(
+            s.movers, 6,
+            "all six: five changed band, and all changed tier (general → problem, low scores)"
+        );
         assert_eq!(s.quota_total, Cases::from_int(30 + 20 + 14 * 2 + 1 + 1));
         // Every customer is problem tier (all-zero indicators): 2 visits each, 3 customers per manager.
         assert_eq!(s.visits_per_manager, vec![6, 6]);
@@ -469,6 +516,9 @@ mod tests {
         assert_eq!(s.gap_histogram[20], 2); // 0 and 3 → [0, 5)
         assert_eq!(s.gap_histogram[39], 2); // 99 and 100
         assert_eq!(s.visits_unassigned, 12);
-        assert_eq!(s.band_transitions[0][7], 6, "no previous assignment is row 0");
+        assert_eq!(
+            s.band_transitions[0][7], 6,
+            "no previous assignment is row 0"
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::fixed::{Cases, Cents, Score, Weight};
 use crate::model::{
-    BANDS, BusinessFormat, CharacteristicClass, GapClass, KeyAccountTier, MarketType, PRICE_CLASSES, Scale, Tier,
-    ValueClass,
+    BANDS, BusinessFormat, CharacteristicClass, GapClass, KeyAccountTier, MarketType,
+    PRICE_CLASSES, Scale, Tier, ValueClass,
 };
 use crate::policy::{BandMode, Policy};
 use serde::{Deserialize, Serialize};
@@ -21,11 +21,23 @@ pub struct Indicators {
 
 impl Indicators {
     pub fn as_array(&self) -> [Cents; 5] {
-        [self.contribution, self.support, self.credit, self.growth, self.influence]
+        [
+            self.contribution,
+            self.support,
+            self.credit,
+            self.growth,
+            self.influence,
+        ]
     }
 
     pub fn from_array(a: [Cents; 5]) -> Self {
-        Self { contribution: a[0], support: a[1], credit: a[2], growth: a[3], influence: a[4] }
+        Self {
+            contribution: a[0],
+            support: a[1],
+            credit: a[2],
+            growth: a[3],
+            influence: a[4],
+        }
     }
 }
 
@@ -114,7 +126,13 @@ impl Rules {
             }
         }
         let mut scale = [(0, 0); BusinessFormat::COUNT];
-        for (i, t) in policy.scale.per_format.iter().take(BusinessFormat::COUNT).enumerate() {
+        for (i, t) in policy
+            .scale
+            .per_format
+            .iter()
+            .take(BusinessFormat::COUNT)
+            .enumerate()
+        {
             scale[i] = (t.large_min_area_m2.raw(), t.medium_min_area_m2.raw());
         }
         let v = &policy.value;
@@ -124,15 +142,33 @@ impl Rules {
             visits[i] = u32::from(*n);
         }
         let mut quota = [0i64; BANDS];
-        for (i, q) in policy.service.quota_cases_per_band.iter().take(BANDS).enumerate() {
+        for (i, q) in policy
+            .service
+            .quota_cases_per_band
+            .iter()
+            .take(BANDS)
+            .enumerate()
+        {
             quota[i] = q.raw();
         }
         let mut ka_floors = [0i64; 4];
-        for (i, f) in policy.key_account.min_monthly_amount_yuan.iter().take(4).enumerate() {
+        for (i, f) in policy
+            .key_account
+            .min_monthly_amount_yuan
+            .iter()
+            .take(4)
+            .enumerate()
+        {
             ka_floors[i] = f.raw();
         }
         let mut price_floors = [0i64; PRICE_CLASSES - 1];
-        for (i, f) in policy.grade.price_floors.iter().take(PRICE_CLASSES - 1).enumerate() {
+        for (i, f) in policy
+            .grade
+            .price_floors
+            .iter()
+            .take(PRICE_CLASSES - 1)
+            .enumerate()
+        {
             price_floors[i] = f.raw();
         }
         Self {
@@ -142,15 +178,32 @@ impl Rules {
             table,
             scale,
             value_weights: v.weights.as_array().map(|w| w.raw()),
-            cuts: [to_score(v.cuts.value), to_score(v.cuts.secondary), to_score(v.cuts.potential)],
-            tier_of: [v.tiers.value, v.tiers.secondary, v.tiers.potential, v.tiers.low],
+            cuts: [
+                to_score(v.cuts.value),
+                to_score(v.cuts.secondary),
+                to_score(v.cuts.potential),
+            ],
+            tier_of: [
+                v.tiers.value,
+                v.tiers.secondary,
+                v.tiers.potential,
+                v.tiers.low,
+            ],
             violations_at_least: v.red_flags.violations_12m_at_least,
             monitored_flag: v.red_flags.monitored,
             credit_below: v.red_flags.credit_below.raw(),
             ka_enabled: policy.key_account.enabled,
             ka_floors,
-            expectation_weights: policy.expectation.expectation_weights.as_array().map(|w| w.raw()),
-            experience_weights: policy.expectation.experience_weights.as_array().map(|w| w.raw()),
+            expectation_weights: policy
+                .expectation
+                .expectation_weights
+                .as_array()
+                .map(|w| w.raw()),
+            experience_weights: policy
+                .expectation
+                .experience_weights
+                .as_array()
+                .map(|w| w.raw()),
             under_below: to_score(policy.expectation.under_served_below),
             over_above: to_score(policy.expectation.over_served_above),
             cartons_per_case: i64::from(policy.cartons_per_case),
@@ -166,12 +219,10 @@ impl Rules {
     /// Band 1..=8 for a volume in thousandths of a case: the upper bound belongs to the band.
     #[inline]
     pub(crate) fn band(&self, volume_milli: i64) -> u8 {
-        let mut band = 1u8;
-        for &b in &self.bounds {
+        for (band, &b) in (1u8..).zip(self.bounds.iter()) {
             if volume_milli > b {
                 return band;
             }
-            band += 1;
         }
         BANDS as u8
     }
@@ -179,13 +230,13 @@ impl Rules {
     /// Price class 1..=5 for a price in fen per carton (no purchases: the lowest class).
     #[inline]
     pub(crate) fn price_class(&self, price_fen: Option<i64>) -> u8 {
-        let Some(p) = price_fen else { return PRICE_CLASSES as u8 };
-        let mut class = 1u8;
-        for &f in &self.price_floors {
+        let Some(p) = price_fen else {
+            return PRICE_CLASSES as u8;
+        };
+        for (class, &f) in (1u8..).zip(self.price_floors.iter()) {
             if p >= f {
                 return class;
             }
-            class += 1;
         }
         PRICE_CLASSES as u8
     }
@@ -241,7 +292,12 @@ impl Rules {
 
     /// Monthly amount in fen: given, or volume (milli-cases) × cartons per case × price (fen), rounded.
     #[inline]
-    pub(crate) fn monthly_amount(&self, given: Option<i64>, volume_milli: i64, price_fen: Option<i64>) -> i64 {
+    pub(crate) fn monthly_amount(
+        &self,
+        given: Option<i64>,
+        volume_milli: i64,
+        price_fen: Option<i64>,
+    ) -> i64 {
         match (given, price_fen) {
             (Some(a), _) => a,
             (None, Some(p)) => (volume_milli * self.cartons_per_case * p + 500) / 1000,
@@ -318,19 +374,29 @@ pub fn classify_core(rules: &Rules, f: &CustomerFacts) -> Core {
     let value_class = rules.value_class(score);
     let credit = f.indicators.credit;
     let red_flags = RedFlags {
-        violations: (rules.violations_at_least > 0 && f.violations_12m >= rules.violations_at_least)
+        violations: (rules.violations_at_least > 0
+            && f.violations_12m >= rules.violations_at_least)
             .then_some((f.violations_12m, rules.violations_at_least)),
         monitored: rules.monitored_flag && f.monitored,
-        low_credit: (credit.raw() < rules.credit_below).then_some((credit, Cents::from_raw(rules.credit_below))),
+        low_credit: (credit.raw() < rules.credit_below)
+            .then_some((credit, Cents::from_raw(rules.credit_below))),
     };
-    let tier = if red_flags.any() { Tier::Problem } else { rules.tier_of[value_class.index()] };
+    let tier = if red_flags.any() {
+        Tier::Problem
+    } else {
+        rules.tier_of[value_class.index()]
+    };
     let amount = rules.monthly_amount(f.monthly_amount.map(|a| a.raw()), volume, price);
     let key_account = rules.key_account(amount);
     let (expectation, experience, gap_class) = match &f.service {
         Some(s) => {
             let e = weighted(&rules.expectation_weights, &s.expectation.map(|c| c.raw()));
             let x = weighted(&rules.experience_weights, &s.experience.map(|c| c.raw()));
-            (Some(Score::from_raw(e)), Some(Score::from_raw(x)), rules.gap_class(x - e))
+            (
+                Some(Score::from_raw(e)),
+                Some(Score::from_raw(x)),
+                rules.gap_class(x - e),
+            )
         }
         None => (None, None, GapClass::Unknown),
     };
@@ -511,22 +577,30 @@ fn explain(rules: &Rules, f: &CustomerFacts, core: &Core) -> Explanation {
         lower,
         upper,
         from_shares: rules.bounds_from_shares,
-        next: upper.map(|u| Step { to: core.band - 1, needed: u - volume, boundary: u, strictly_more: true }),
+        next: upper.map(|u| Step {
+            to: core.band - 1,
+            needed: u - volume,
+            boundary: u,
+            strictly_more: true,
+        }),
     };
 
     let pi = usize::from(core.price_class);
     let price_floor = (pi < PRICE_CLASSES).then(|| Cents::from_raw(rules.price_floors[pi - 1]));
     let price_ceiling = (pi > 1).then(|| Cents::from_raw(rules.price_floors[pi - 2]));
     // Nearest better band that improves the grade at this price class.
-    let via_volume = (1..core.band).rev().find(|&b| rules.table[usize::from(b - 1)][pi - 1] < core.grade).map(|b| {
-        let boundary = Cases::from_raw(rules.bounds[usize::from(b - 1)]);
-        Step {
-            to: rules.table[usize::from(b - 1)][pi - 1],
-            needed: boundary - volume,
-            boundary,
-            strictly_more: true,
-        }
-    });
+    let via_volume = (1..core.band)
+        .rev()
+        .find(|&b| rules.table[usize::from(b - 1)][pi - 1] < core.grade)
+        .map(|b| {
+            let boundary = Cases::from_raw(rules.bounds[usize::from(b - 1)]);
+            Step {
+                to: rules.table[usize::from(b - 1)][pi - 1],
+                needed: boundary - volume,
+                boundary,
+                strictly_more: true,
+            }
+        });
     let via_price = (1..core.price_class)
         .rev()
         .find(|&p| rules.table[bi - 1][usize::from(p - 1)] < core.grade)
@@ -572,7 +646,11 @@ fn explain(rules: &Rules, f: &CustomerFacts, core: &Core) -> Explanation {
     };
 
     let points = f.indicators.as_array();
-    let mut terms = [ValueTerm { points: Cents::ZERO, weight: Weight::ZERO, weighted: Score::ZERO }; 5];
+    let mut terms = [ValueTerm {
+        points: Cents::ZERO,
+        weight: Weight::ZERO,
+        weighted: Score::ZERO,
+    }; 5];
     for i in 0..5 {
         terms[i] = ValueTerm {
             points: points[i],
@@ -601,14 +679,22 @@ fn explain(rules: &Rules, f: &CustomerFacts, core: &Core) -> Explanation {
     let tier_next = if core.red_flags.any() {
         None
     } else {
-        (0..vc).rev().find(|&c| rules.tier_of[c] < from_value).map(|c| Step {
-            to: rules.tier_of[c].index() as u8,
-            needed: cut_of(c) - score,
-            boundary: cut_of(c),
-            strictly_more: false,
-        })
+        (0..vc)
+            .rev()
+            .find(|&c| rules.tier_of[c] < from_value)
+            .map(|c| Step {
+                to: rules.tier_of[c].index() as u8,
+                needed: cut_of(c) - score,
+                boundary: cut_of(c),
+                strictly_more: false,
+            })
     };
-    let tier = TierWhy { tier: core.tier, from_value, red_flags: core.red_flags, next: tier_next };
+    let tier = TierWhy {
+        tier: core.tier,
+        from_value,
+        red_flags: core.red_flags,
+        next: tier_next,
+    };
 
     let ki = core.key_account.index();
     let key_account = KeyAccountWhy {
@@ -618,7 +704,12 @@ fn explain(rules: &Rules, f: &CustomerFacts, core: &Core) -> Explanation {
         floor: (rules.ka_enabled && ki < 4).then(|| Cents::from_raw(rules.ka_floors[ki])),
         next: (rules.ka_enabled && ki > 0).then(|| {
             let boundary = Cents::from_raw(rules.ka_floors[ki - 1]);
-            Step { to: (ki - 1) as u8, needed: boundary - core.monthly_amount, boundary, strictly_more: false }
+            Step {
+                to: (ki - 1) as u8,
+                needed: boundary - core.monthly_amount,
+                boundary,
+                strictly_more: false,
+            }
         }),
     };
 
@@ -634,7 +725,15 @@ fn explain(rules: &Rules, f: &CustomerFacts, core: &Core) -> Explanation {
         _ => None,
     };
 
-    Explanation { band, grade, class, value, tier, key_account, gap }
+    Explanation {
+        band,
+        grade,
+        class,
+        value,
+        tier,
+        key_account,
+        gap,
+    }
 }
 
 #[cfg(test)]
@@ -643,7 +742,10 @@ mod tests {
     use crate::fixed::Cases;
 
     fn facts(volume: &str) -> CustomerFacts {
-        CustomerFacts { monthly_volume: Cases::parse(volume).unwrap(), ..Default::default() }
+        CustomerFacts {
+            monthly_volume: Cases::parse(volume).unwrap(),
+            ..Default::default()
+        }
     }
 
     fn band_of(volume: &str) -> u8 {
@@ -684,8 +786,13 @@ mod tests {
         assert_eq!(b.lower, Some(Cases::from_int(10)));
         assert_eq!(b.upper, Some(Cases::from_int(14)));
         let next = b.next.unwrap();
-        assert_eq!((next.to, next.needed.to_string(), next.strictly_more), (2, "1.7".to_string(), true));
-        let top = classify_with_policy(&Policy::default(), &facts("25")).explanation.band;
+        assert_eq!(
+            (next.to, next.needed.to_string(), next.strictly_more),
+            (2, "1.7".to_string(), true)
+        );
+        let top = classify_with_policy(&Policy::default(), &facts("25"))
+            .explanation
+            .band;
         assert_eq!((top.upper, top.next), (None, None));
     }
 
@@ -700,7 +807,8 @@ mod tests {
         assert_eq!(c.value_class, ValueClass::Value);
         assert_eq!(c.tier, Tier::Core);
         // Exactly 75 too, but floating point evaluates it to 74.99999999999999 (below the line).
-        f.indicators = Indicators::from_array([p("77.13"), p("63.57"), p("82.95"), p("77.33"), p("73.05")]);
+        f.indicators =
+            Indicators::from_array([p("77.13"), p("63.57"), p("82.95"), p("77.33"), p("73.05")]);
         let float = 0.3 * 77.13 + 0.2 * 63.57 + 0.2 * 82.95 + 0.15 * 77.33 + 0.15 * 73.05;
         assert!(float < 75.0, "the float trap this guards against: {float}");
         let c = classify_with_policy(&Policy::default(), &f);
@@ -719,7 +827,10 @@ mod tests {
     fn red_flags_force_the_problem_tier_whatever_the_score() {
         let mut f = facts("30");
         f.indicators = Indicators::from_array([Cents::from_int(100); 5]);
-        assert_eq!(classify_with_policy(&Policy::default(), &f).tier, Tier::Core);
+        assert_eq!(
+            classify_with_policy(&Policy::default(), &f).tier,
+            Tier::Core
+        );
         f.monitored = true;
         let c = classify_with_policy(&Policy::default(), &f);
         assert_eq!((c.tier, c.value_class), (Tier::Problem, ValueClass::Value));
@@ -731,7 +842,10 @@ mod tests {
         assert_eq!(c.explanation.tier.red_flags.violations, Some((2, 2)));
         f.violations_12m = 0;
         f.indicators.credit = Cents::parse("39.99").unwrap();
-        assert_eq!(classify_with_policy(&Policy::default(), &f).tier, Tier::Problem);
+        assert_eq!(
+            classify_with_policy(&Policy::default(), &f).tier,
+            Tier::Problem
+        );
     }
 
     #[test]
@@ -741,7 +855,10 @@ mod tests {
         let c = classify_with_policy(&Policy::default(), &f);
         assert_eq!(c.grade, 4);
         let g = c.explanation.grade;
-        assert_eq!((g.price_class, g.price_floor, g.price_ceiling), (2, Some(Cents::from_int(200)), Some(Cents::from_int(300))));
+        assert_eq!(
+            (g.price_class, g.price_floor, g.price_ceiling),
+            (2, Some(Cents::from_int(200)), Some(Cents::from_int(300)))
+        );
         assert_eq!(g.via_volume.unwrap().needed, Cases::from_int(2));
         assert_eq!(g.via_price.unwrap().needed, Cents::from_int(100));
         f.avg_price = None;
@@ -757,7 +874,10 @@ mod tests {
         let c = classify_with_policy(&Policy::default(), &f);
         assert_eq!(c.characteristic_class.code(), "SUP-R-M");
         let next = c.explanation.class.next.unwrap();
-        assert_eq!((next.needed, next.boundary), (Cents::from_int(200), Cents::from_int(300)));
+        assert_eq!(
+            (next.needed, next.boundary),
+            (Cents::from_int(200), Cents::from_int(300))
+        );
     }
 
     #[test]
@@ -767,25 +887,46 @@ mod tests {
         f.monthly_amount = Some(Cents::from_int(200_000));
         let c = classify_with_policy(&p, &f);
         assert_eq!(c.key_account, KeyAccountTier::A);
-        assert_eq!(c.explanation.key_account.next.unwrap().needed, Cents::from_int(300_000));
+        assert_eq!(
+            c.explanation.key_account.next.unwrap().needed,
+            Cents::from_int(300_000)
+        );
         f.monthly_amount = None;
         f.avg_price = Some(Cents::from_int(200)); // 10 cases × 50 × 200 = 100,000
         let c = classify_with_policy(&p, &f);
-        assert_eq!((c.key_account, c.explanation.key_account.monthly_amount), (KeyAccountTier::B, Cents::from_int(100_000)));
-        assert_eq!(classify_with_policy(&Policy::default(), &f).key_account, KeyAccountTier::None);
+        assert_eq!(
+            (c.key_account, c.explanation.key_account.monthly_amount),
+            (KeyAccountTier::B, Cents::from_int(100_000))
+        );
+        assert_eq!(
+            classify_with_policy(&Policy::default(), &f).key_account,
+            KeyAccountTier::None
+        );
     }
 
     #[test]
     fn satisfaction_gap_is_experience_minus_expectation() {
         let mut f = facts("3");
-        f.service = Some(ServiceInputs { expectation: [Cents::from_int(80); 6], experience: [Cents::from_int(65); 5] });
+        f.service = Some(ServiceInputs {
+            expectation: [Cents::from_int(80); 6],
+            experience: [Cents::from_int(65); 5],
+        });
         let c = classify_with_policy(&Policy::default(), &f);
         let g = c.explanation.gap.unwrap();
         assert_eq!(g.gap.to_string(), "-15");
         assert_eq!(c.gap_class, GapClass::UnderServed);
-        f.service = Some(ServiceInputs { expectation: [Cents::from_int(60); 6], experience: [Cents::from_int(50); 5] });
-        assert_eq!(classify_with_policy(&Policy::default(), &f).gap_class, GapClass::Balanced); // -10 is not below -10
+        f.service = Some(ServiceInputs {
+            expectation: [Cents::from_int(60); 6],
+            experience: [Cents::from_int(50); 5],
+        });
+        assert_eq!(
+            classify_with_policy(&Policy::default(), &f).gap_class,
+            GapClass::Balanced
+        ); // -10 is not below -10
         f.service = None;
-        assert_eq!(classify_with_policy(&Policy::default(), &f).gap_class, GapClass::Unknown);
+        assert_eq!(
+            classify_with_policy(&Policy::default(), &f).gap_class,
+            GapClass::Unknown
+        );
     }
 }

@@ -29,7 +29,9 @@ pub fn growth_bp(cartons: &[i64], window: u8) -> Option<i64> {
     let w = usize::from(window.max(1));
     let n = cartons.len();
     let cur: i64 = cartons[n.saturating_sub(w)..].iter().sum();
-    let prev: i64 = cartons[n.saturating_sub(2 * w)..n.saturating_sub(w)].iter().sum();
+    let prev: i64 = cartons[n.saturating_sub(2 * w)..n.saturating_sub(w)]
+        .iter()
+        .sum();
     growth_bp_from_totals(cur, prev)
 }
 
@@ -163,9 +165,15 @@ pub fn experience_points(r: &ServiceRecords) -> [Cents; 5] {
     };
     [
         ratio_points(i64::from(r.visits_received), i64::from(r.visits_standard)),
-        ratio_points(i64::from(r.complaints_on_time), i64::from(r.complaints_total)),
+        ratio_points(
+            i64::from(r.complaints_on_time),
+            i64::from(r.complaints_total),
+        ),
         ratio_points(r.supply_allocated_cases, r.supply_requested_cases),
-        ratio_points(i64::from(r.deliveries_on_time), i64::from(r.deliveries_total)),
+        ratio_points(
+            i64::from(r.deliveries_on_time),
+            i64::from(r.deliveries_total),
+        ),
         ratings,
     ]
 }
@@ -212,7 +220,10 @@ mod tests {
         assert_eq!(credit_points("D", 3, 0).to_string(), "0");
         assert_eq!(support_points("high", 12).to_string(), "100");
         assert_eq!(support_points("low", 6).to_string(), "45");
-        assert_eq!(influence_points(Cents::from_int(50), Cents::from_int(100), true).to_string(), "80");
+        assert_eq!(
+            influence_points(Cents::from_int(50), Cents::from_int(100), true).to_string(),
+            "80"
+        );
         let e = experience_points(&ServiceRecords {
             visits_received: 3,
             visits_standard: 4,

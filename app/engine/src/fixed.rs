@@ -91,7 +91,9 @@ impl<const D: u32> Fixed<D> {
                 .and_then(|r| r.checked_add(i64::from(b - b'0')))
                 .ok_or(ParseFixedError::TooLarge)?;
         }
-        raw = raw.checked_mul(Self::SCALE).ok_or(ParseFixedError::TooLarge)?;
+        raw = raw
+            .checked_mul(Self::SCALE)
+            .ok_or(ParseFixedError::TooLarge)?;
         let mut frac: i64 = 0;
         for (i, b) in frac_trimmed.bytes().enumerate() {
             frac += i64::from(b - b'0') * 10i64.pow(D - 1 - i as u32);
@@ -129,7 +131,11 @@ impl<const D: u32> Fixed<D> {
         } else {
             let div = 10i64.pow(D - E);
             let half = div / 2;
-            let r = if self.0 >= 0 { (self.0 + half) / div } else { (self.0 - half) / div };
+            let r = if self.0 >= 0 {
+                (self.0 + half) / div
+            } else {
+                (self.0 - half) / div
+            };
             Fixed(r)
         }
     }
@@ -171,7 +177,7 @@ impl<const D: u32> fmt::Display for Fixed<D> {
         write!(f, "{int}")?;
         if frac != 0 {
             let mut width = D as usize;
-            while frac % 10 == 0 {
+            while frac.is_multiple_of(10) {
                 frac /= 10;
                 width -= 1;
             }
@@ -242,12 +248,18 @@ mod tests {
         assert_eq!(Cases::parse("-0.001").unwrap().raw(), -1);
         assert_eq!(Cases::parse(" 7.500 ").unwrap().raw(), 7_500);
         assert_eq!(Cases::parse(".5").unwrap().raw(), 500);
-        assert_eq!(Cases::parse("1.0001"), Err(ParseFixedError::TooManyDecimals(3)));
+        assert_eq!(
+            Cases::parse("1.0001"),
+            Err(ParseFixedError::TooManyDecimals(3))
+        );
         assert_eq!(Cases::parse("abc"), Err(ParseFixedError::NotANumber));
         assert_eq!(Cases::parse("1e3"), Err(ParseFixedError::NotANumber));
         assert_eq!(Cases::parse(""), Err(ParseFixedError::Empty));
         assert_eq!(Cases::parse("-"), Err(ParseFixedError::NotANumber));
-        assert_eq!(Cases::parse("99999999999999999999"), Err(ParseFixedError::TooLarge));
+        assert_eq!(
+            Cases::parse("99999999999999999999"),
+            Err(ParseFixedError::TooLarge)
+        );
     }
 
     #[test]

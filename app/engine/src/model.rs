@@ -184,7 +184,11 @@ mod tests {
         for &format in BusinessFormat::ALL {
             for &market in MarketType::ALL {
                 for &scale in Scale::ALL {
-                    let c = CharacteristicClass { format, market, scale };
+                    let c = CharacteristicClass {
+                        format,
+                        market,
+                        scale,
+                    };
                     let n = c.number();
                     assert!((1..=42).contains(&n));
                     assert!(!seen[usize::from(n - 1)]);

@@ -88,7 +88,13 @@ pub struct ValueWeights {
 
 impl ValueWeights {
     pub fn as_array(&self) -> [Weight; 5] {
-        [self.contribution, self.support, self.credit, self.growth, self.influence]
+        [
+            self.contribution,
+            self.support,
+            self.credit,
+            self.growth,
+            self.influence,
+        ]
     }
 }
 
@@ -261,17 +267,46 @@ pub struct PolicyIssue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
-    WrongLength { expected: usize, found: usize },
-    OutOfRange { value: String, min: String, max: String },
-    NotDecreasing { value: String, previous: String },
-    SumNotOne { sum: String },
-    GradeWorseWithMoreVolume { band: u8, price_class: u8, grade: u8, better_band_grade: u8 },
-    GradeWorseWithHigherPrice { band: u8, price_class: u8, grade: u8, better_price_grade: u8 },
-    MediumAboveLarge { medium: String, large: String },
+    WrongLength {
+        expected: usize,
+        found: usize,
+    },
+    OutOfRange {
+        value: String,
+        min: String,
+        max: String,
+    },
+    NotDecreasing {
+        value: String,
+        previous: String,
+    },
+    SumNotOne {
+        sum: String,
+    },
+    GradeWorseWithMoreVolume {
+        band: u8,
+        price_class: u8,
+        grade: u8,
+        better_band_grade: u8,
+    },
+    GradeWorseWithHigherPrice {
+        band: u8,
+        price_class: u8,
+        grade: u8,
+        better_price_grade: u8,
+    },
+    MediumAboveLarge {
+        medium: String,
+        large: String,
+    },
     Empty,
-    UnsupportedFormat { found: u32 },
+    UnsupportedFormat {
+        found: u32,
+    },
     /// The file is not valid policy JSON (serde's message).
-    Syntax { message: String },
+    Syntax {
+        message: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -288,12 +323,22 @@ impl fmt::Display for Problem {
                 "{value} must be lower than the value before it ({previous}): bands and classes run from best to worst"
             ),
             Self::SumNotOne { sum } => write!(f, "must add up to 1, but add up to {sum}"),
-            Self::GradeWorseWithMoreVolume { band, price_class, grade, better_band_grade } => write!(
+            Self::GradeWorseWithMoreVolume {
+                band,
+                price_class,
+                grade,
+                better_band_grade,
+            } => write!(
                 f,
                 "band {band}, price class {price_class} gives grade {grade}, but the lower-volume band {} gives a better grade {better_band_grade}: more volume must never give a worse grade",
                 band + 1
             ),
-            Self::GradeWorseWithHigherPrice { band, price_class, grade, better_price_grade } => write!(
+            Self::GradeWorseWithHigherPrice {
+                band,
+                price_class,
+                grade,
+                better_price_grade,
+            } => write!(
                 f,
                 "band {band}, price class {price_class} gives grade {grade}, but the cheaper price class {} gives a better grade {better_price_grade}: a higher price must never give a worse grade",
                 price_class + 1
@@ -305,7 +350,10 @@ impl fmt::Display for Problem {
             Self::Empty => write!(f, "must not be empty"),
             Self::Syntax { message } => write!(f, "{message}"),
             Self::UnsupportedFormat { found } => {
-                write!(f, "policy format {found} is not supported (expected {FORMAT})")
+                write!(
+                    f,
+                    "policy format {found} is not supported (expected {FORMAT})"
+                )
             }
         }
     }
@@ -329,7 +377,10 @@ impl Default for Policy {
     /// The seed's numbers (volume bands, 42 classes, five value indicators) plus documented defaults
     /// for what the seed leaves open (see README, "Default policy").
     fn default() -> Self {
-        let scale = |large, medium| ScaleThreshold { large_min_area_m2: c(large), medium_min_area_m2: c(medium) };
+        let scale = |large, medium| ScaleThreshold {
+            large_min_area_m2: c(large),
+            medium_min_area_m2: c(medium),
+        };
         Self {
             format: FORMAT,
             name: "Default (seed)".into(),
@@ -349,13 +400,23 @@ impl Default for Policy {
             },
             bands: BandRule {
                 mode: BandMode::Thresholds,
-                lower_bounds: [20, 14, 10, 7, 4, 2, 1].iter().map(|&v| Cases::from_int(v)).collect(),
-                shares: [500, 1000, 1000, 1500, 2000, 2000, 1000, 1000].iter().map(|&bp| w(bp)).collect(),
+                lower_bounds: [20, 14, 10, 7, 4, 2, 1]
+                    .iter()
+                    .map(|&v| Cases::from_int(v))
+                    .collect(),
+                shares: [500, 1000, 1000, 1500, 2000, 2000, 1000, 1000]
+                    .iter()
+                    .map(|&bp| w(bp))
+                    .collect(),
             },
             grade: GradeRule {
                 price_floors: [300, 200, 130, 80].iter().map(|&v| c(v)).collect(),
                 table: (1..=BANDS as u8)
-                    .map(|band| (1..=PRICE_CLASSES as u8).map(|pc| (band + pc - 1).min(GRADES as u8)).collect())
+                    .map(|band| {
+                        (1..=PRICE_CLASSES as u8)
+                            .map(|pc| (band + pc - 1).min(GRADES as u8))
+                            .collect()
+                    })
                     .collect(),
             },
             value: ValueRule {
@@ -366,18 +427,29 @@ impl Default for Policy {
                     growth: w(1500),
                     influence: w(1500),
                 },
-                cuts: ValueCuts { value: c(75), secondary: c(60), potential: c(45) },
+                cuts: ValueCuts {
+                    value: c(75),
+                    secondary: c(60),
+                    potential: c(45),
+                },
                 tiers: TierMapping {
                     value: Tier::Core,
                     secondary: Tier::General,
                     potential: Tier::General,
                     low: Tier::Problem,
                 },
-                red_flags: RedFlags { violations_12m_at_least: 2, monitored: true, credit_below: c(40) },
+                red_flags: RedFlags {
+                    violations_12m_at_least: 2,
+                    monitored: true,
+                    credit_below: c(40),
+                },
             },
             key_account: KeyAccountRule {
                 enabled: false,
-                min_monthly_amount_yuan: [200_000, 80_000, 30_000, 10_000].iter().map(|&v| c(v)).collect(),
+                min_monthly_amount_yuan: [200_000, 80_000, 30_000, 10_000]
+                    .iter()
+                    .map(|&v| c(v))
+                    .collect(),
             },
             expectation: ExpectationRule {
                 expectation_weights: ExpectationWeights {
@@ -400,7 +472,10 @@ impl Default for Policy {
             },
             service: ServiceRule {
                 visits_per_month: vec![4, 2, 2],
-                quota_cases_per_band: [30, 20, 14, 10, 7, 4, 2, 1].iter().map(|&v| Cases::from_int(v)).collect(),
+                quota_cases_per_band: [30, 20, 14, 10, 7, 4, 2, 1]
+                    .iter()
+                    .map(|&v| Cases::from_int(v))
+                    .collect(),
                 manager_capacity_visits_per_month: 220,
             },
             customer_visibility: CustomerVisibility {
@@ -419,10 +494,15 @@ impl Policy {
     /// The key-account preset (post offices, food wholesalers): key-account tiers by monthly order
     /// amount switched on, visits weighted toward the top tier.
     pub fn key_account_preset() -> Self {
-        let mut p = Self::default();
-        p.name = "Key accounts".into();
+        let mut p = Self {
+            name: "Key accounts".into(),
+            ..Self::default()
+        };
         p.key_account.enabled = true;
-        p.key_account.min_monthly_amount_yuan = [500_000, 200_000, 50_000, 10_000].iter().map(|&v| c(v)).collect();
+        p.key_account.min_monthly_amount_yuan = [500_000, 200_000, 50_000, 10_000]
+            .iter()
+            .map(|&v| c(v))
+            .collect();
         p.service.visits_per_month = vec![8, 4, 2];
         p.customer_visibility.key_account = true;
         p
@@ -433,11 +513,17 @@ impl Policy {
         let p: Self = serde_json::from_str(text).map_err(|e| {
             vec![PolicyIssue {
                 path: format!("line {}, column {}", e.line(), e.column()),
-                problem: Problem::Syntax { message: e.to_string() },
+                problem: Problem::Syntax {
+                    message: e.to_string(),
+                },
             }]
         })?;
         let issues = p.validate();
-        if issues.is_empty() { Ok(p) } else { Err(issues) }
+        if issues.is_empty() {
+            Ok(p)
+        } else {
+            Err(issues)
+        }
     }
 
     /// Every problem of the policy; empty when it can be used.
@@ -449,14 +535,38 @@ impl Policy {
         if self.name.trim().is_empty() {
             v.push("name", Problem::Empty);
         }
-        v.int_range("assessment_window_months", i64::from(self.assessment_window_months), 1, 12);
-        v.int_range("cartons_per_case", i64::from(self.cartons_per_case), 1, 1000);
+        v.int_range(
+            "assessment_window_months",
+            i64::from(self.assessment_window_months),
+            1,
+            12,
+        );
+        v.int_range(
+            "cartons_per_case",
+            i64::from(self.cartons_per_case),
+            1,
+            1000,
+        );
 
-        if v.len("scale.per_format", self.scale.per_format.len(), BusinessFormat::COUNT) {
+        if v.len(
+            "scale.per_format",
+            self.scale.per_format.len(),
+            BusinessFormat::COUNT,
+        ) {
             for (i, t) in self.scale.per_format.iter().enumerate() {
                 let p = format!("scale.per_format[{i}]");
-                v.range(&format!("{p}.large_min_area_m2"), t.large_min_area_m2, c(0), c(1_000_000));
-                v.range(&format!("{p}.medium_min_area_m2"), t.medium_min_area_m2, c(0), c(1_000_000));
+                v.range(
+                    &format!("{p}.large_min_area_m2"),
+                    t.large_min_area_m2,
+                    c(0),
+                    c(1_000_000),
+                );
+                v.range(
+                    &format!("{p}.medium_min_area_m2"),
+                    t.medium_min_area_m2,
+                    c(0),
+                    c(1_000_000),
+                );
                 if t.medium_min_area_m2 > t.large_min_area_m2 {
                     v.push(
                         &format!("{p}.medium_min_area_m2"),
@@ -469,8 +579,17 @@ impl Policy {
             }
         }
 
-        if v.len("bands.lower_bounds", self.bands.lower_bounds.len(), BANDS - 1) {
-            v.decreasing("bands.lower_bounds", &self.bands.lower_bounds, Cases::ZERO, Cases::from_int(100_000));
+        if v.len(
+            "bands.lower_bounds",
+            self.bands.lower_bounds.len(),
+            BANDS - 1,
+        ) {
+            v.decreasing(
+                "bands.lower_bounds",
+                &self.bands.lower_bounds,
+                Cases::ZERO,
+                Cases::from_int(100_000),
+            );
         }
         if v.len("bands.shares", self.bands.shares.len(), BANDS) {
             for (i, s) in self.bands.shares.iter().enumerate() {
@@ -479,8 +598,17 @@ impl Policy {
             v.sums_to_one("bands.shares", self.bands.shares.iter().copied());
         }
 
-        if v.len("grade.price_floors", self.grade.price_floors.len(), PRICE_CLASSES - 1) {
-            v.decreasing("grade.price_floors", &self.grade.price_floors, c(0), c(100_000));
+        if v.len(
+            "grade.price_floors",
+            self.grade.price_floors.len(),
+            PRICE_CLASSES - 1,
+        ) {
+            v.decreasing(
+                "grade.price_floors",
+                &self.grade.price_floors,
+                c(0),
+                c(100_000),
+            );
         }
         if v.len("grade.table", self.grade.table.len(), BANDS) {
             let mut shaped = true;
@@ -504,7 +632,10 @@ impl Policy {
         if vr.cuts.secondary >= vr.cuts.value {
             v.push(
                 "value.cuts.secondary",
-                Problem::NotDecreasing { value: vr.cuts.secondary.to_string(), previous: vr.cuts.value.to_string() },
+                Problem::NotDecreasing {
+                    value: vr.cuts.secondary.to_string(),
+                    previous: vr.cuts.value.to_string(),
+                },
             );
         }
         if vr.cuts.potential >= vr.cuts.secondary {
@@ -516,9 +647,18 @@ impl Policy {
                 },
             );
         }
-        v.range("value.red_flags.credit_below", vr.red_flags.credit_below, c(0), c(100));
+        v.range(
+            "value.red_flags.credit_below",
+            vr.red_flags.credit_below,
+            c(0),
+            c(100),
+        );
 
-        if v.len("key_account.min_monthly_amount_yuan", self.key_account.min_monthly_amount_yuan.len(), 4) {
+        if v.len(
+            "key_account.min_monthly_amount_yuan",
+            self.key_account.min_monthly_amount_yuan.len(),
+            4,
+        ) {
             v.decreasing(
                 "key_account.min_monthly_amount_yuan",
                 &self.key_account.min_monthly_amount_yuan,
@@ -528,26 +668,76 @@ impl Policy {
         }
 
         let e = &self.expectation;
-        for (name, weight) in EXPECTATION_DRIVERS.iter().zip(e.expectation_weights.as_array()) {
-            v.range(&format!("expectation.expectation_weights.{name}"), weight, w(0), w(10_000));
+        for (name, weight) in EXPECTATION_DRIVERS
+            .iter()
+            .zip(e.expectation_weights.as_array())
+        {
+            v.range(
+                &format!("expectation.expectation_weights.{name}"),
+                weight,
+                w(0),
+                w(10_000),
+            );
         }
-        v.sums_to_one("expectation.expectation_weights", e.expectation_weights.as_array().into_iter());
-        for (name, weight) in EXPERIENCE_MEASURES.iter().zip(e.experience_weights.as_array()) {
-            v.range(&format!("expectation.experience_weights.{name}"), weight, w(0), w(10_000));
+        v.sums_to_one(
+            "expectation.expectation_weights",
+            e.expectation_weights.as_array().into_iter(),
+        );
+        for (name, weight) in EXPERIENCE_MEASURES
+            .iter()
+            .zip(e.experience_weights.as_array())
+        {
+            v.range(
+                &format!("expectation.experience_weights.{name}"),
+                weight,
+                w(0),
+                w(10_000),
+            );
         }
-        v.sums_to_one("expectation.experience_weights", e.experience_weights.as_array().into_iter());
-        v.range("expectation.under_served_below", e.under_served_below, c(-100), c(0));
-        v.range("expectation.over_served_above", e.over_served_above, c(0), c(100));
+        v.sums_to_one(
+            "expectation.experience_weights",
+            e.experience_weights.as_array().into_iter(),
+        );
+        v.range(
+            "expectation.under_served_below",
+            e.under_served_below,
+            c(-100),
+            c(0),
+        );
+        v.range(
+            "expectation.over_served_above",
+            e.over_served_above,
+            c(0),
+            c(100),
+        );
 
         let s = &self.service;
-        if v.len("service.visits_per_month", s.visits_per_month.len(), Tier::COUNT) {
+        if v.len(
+            "service.visits_per_month",
+            s.visits_per_month.len(),
+            Tier::COUNT,
+        ) {
             for (i, n) in s.visits_per_month.iter().enumerate() {
-                v.int_range(&format!("service.visits_per_month[{i}]"), i64::from(*n), 0, 31);
+                v.int_range(
+                    &format!("service.visits_per_month[{i}]"),
+                    i64::from(*n),
+                    0,
+                    31,
+                );
             }
         }
-        if v.len("service.quota_cases_per_band", s.quota_cases_per_band.len(), BANDS) {
+        if v.len(
+            "service.quota_cases_per_band",
+            s.quota_cases_per_band.len(),
+            BANDS,
+        ) {
             for (i, q) in s.quota_cases_per_band.iter().enumerate() {
-                v.range(&format!("service.quota_cases_per_band[{i}]"), *q, Cases::ZERO, Cases::from_int(100_000));
+                v.range(
+                    &format!("service.quota_cases_per_band[{i}]"),
+                    *q,
+                    Cases::ZERO,
+                    Cases::from_int(100_000),
+                );
             }
         }
         v.int_range(
@@ -610,7 +800,10 @@ struct Validator {
 
 impl Validator {
     fn push(&mut self, path: &str, problem: Problem) {
-        self.issues.push(PolicyIssue { path: path.to_string(), problem });
+        self.issues.push(PolicyIssue {
+            path: path.to_string(),
+            problem,
+        });
     }
 
     fn len(&mut self, path: &str, found: usize, expected: usize) -> bool {
@@ -626,7 +819,11 @@ impl Validator {
         if value < min || value > max {
             self.push(
                 path,
-                Problem::OutOfRange { value: value.to_string(), min: min.to_string(), max: max.to_string() },
+                Problem::OutOfRange {
+                    value: value.to_string(),
+                    min: min.to_string(),
+                    max: max.to_string(),
+                },
             );
         }
     }
@@ -641,7 +838,11 @@ impl Validator {
         if value < min || value > max {
             self.push(
                 path,
-                Problem::OutOfRange { value: value.to_string(), min: min.to_string(), max: max.to_string() },
+                Problem::OutOfRange {
+                    value: value.to_string(),
+                    min: min.to_string(),
+                    max: max.to_string(),
+                },
             );
         }
     }
@@ -657,7 +858,13 @@ impl Validator {
             let p = format!("{path}[{i}]");
             self.range(&p, x, min, max);
             if i > 0 && x >= values[i - 1] {
-                self.push(&p, Problem::NotDecreasing { value: x.to_string(), previous: values[i - 1].to_string() });
+                self.push(
+                    &p,
+                    Problem::NotDecreasing {
+                        value: x.to_string(),
+                        previous: values[i - 1].to_string(),
+                    },
+                );
             }
         }
     }
@@ -665,7 +872,12 @@ impl Validator {
     fn sums_to_one(&mut self, path: &str, weights: impl Iterator<Item = Weight>) {
         let sum = weights.fold(Weight::ZERO, |a, b| a + b);
         if sum != Weight::from_int(1) {
-            self.push(path, Problem::SumNotOne { sum: sum.to_string() });
+            self.push(
+                path,
+                Problem::SumNotOne {
+                    sum: sum.to_string(),
+                },
+            );
         }
     }
 }
@@ -701,7 +913,11 @@ mod tests {
         let issues = p.validate();
         assert_eq!(issues.len(), 1, "{issues:?}");
         assert_eq!(issues[0].path, "bands.lower_bounds[2]");
-        assert!(issues[0].to_string().contains("must be lower"), "{}", issues[0]);
+        assert!(
+            issues[0].to_string().contains("must be lower"),
+            "{}",
+            issues[0]
+        );
     }
 
     #[test]
@@ -721,7 +937,11 @@ mod tests {
         let issues = p.validate();
         assert!(issues.iter().any(|i| i.path == "grade.table[2][0]"
             && matches!(i.problem, Problem::GradeWorseWithMoreVolume { band: 3, .. })));
-        assert!(issues.iter().any(|i| matches!(i.problem, Problem::GradeWorseWithHigherPrice { .. })));
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i.problem, Problem::GradeWorseWithHigherPrice { .. }))
+        );
     }
 
     #[test]

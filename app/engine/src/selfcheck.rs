@@ -28,12 +28,24 @@ fn population(rng: &mut XorShift, n: usize) -> Population {
         let points = |r: &mut XorShift| Cents::from_raw(r.below(10_001) as i64);
         let f = CustomerFacts {
             format: BusinessFormat::ALL[rng.below(7) as usize],
-            market: if rng.below(2) == 0 { MarketType::Urban } else { MarketType::Rural },
+            market: if rng.below(2) == 0 {
+                MarketType::Urban
+            } else {
+                MarketType::Rural
+            },
             business_area_m2: Cents::from_raw(rng.below(300_000) as i64),
             monthly_volume: Cases::from_raw(rng.below(40_000) as i64),
-            avg_price: (rng.below(10) != 0).then(|| Cents::from_raw(5_000 + rng.below(40_000) as i64)),
-            monthly_amount: (rng.below(4) == 0).then(|| Cents::from_raw(rng.below(100_000_000) as i64)),
-            indicators: Indicators::from_array([points(rng), points(rng), points(rng), points(rng), points(rng)]),
+            avg_price: (rng.below(10) != 0)
+                .then(|| Cents::from_raw(5_000 + rng.below(40_000) as i64)),
+            monthly_amount: (rng.below(4) == 0)
+                .then(|| Cents::from_raw(rng.below(100_000_000) as i64)),
+            indicators: Indicators::from_array([
+                points(rng),
+                points(rng),
+                points(rng),
+                points(rng),
+                points(rng),
+            ]),
             violations_12m: rng.below(4) as u16,
             monitored: rng.below(40) == 0,
             service: (rng.below(3) != 0).then(|| ServiceInputs {
@@ -42,13 +54,22 @@ fn population(rng: &mut XorShift, n: usize) -> Population {
             }),
         };
         let prev_band = (rng.below(5) != 0).then(|| 1 + rng.below(8) as u8);
-        pop.push(&f, rng.below(30) as u32, prev_band, Some(Tier::ALL[rng.below(3) as usize]));
+        pop.push(
+            &f,
+            rng.below(30) as u32,
+            prev_band,
+            Some(Tier::ALL[rng.below(3) as usize]),
+        );
     }
     pop
 }
 
 fn policy(rng: &mut XorShift, k: u64) -> Policy {
-    let mut p = if k % 2 == 0 { Policy::default() } else { Policy::key_account_preset() };
+    let mut p = if k.is_multiple_of(2) {
+        Policy::default()
+    } else {
+        Policy::key_account_preset()
+    };
     if k % 3 == 1 {
         p.bands.mode = BandMode::Shares;
     }

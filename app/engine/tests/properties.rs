@@ -4,7 +4,9 @@
 use kehu_engine::batch::{Outcomes, Population, classify_all};
 use kehu_engine::classify::{Rules, classify};
 use kehu_engine::policy::BandMode;
-use kehu_engine::{BusinessFormat, Cases, Cents, CustomerFacts, Indicators, MarketType, Policy, Weight};
+use kehu_engine::{
+    BusinessFormat, Cases, Cents, CustomerFacts, Indicators, MarketType, Policy, Weight,
+};
 use proptest::prelude::*;
 
 fn cents(max: i64) -> impl Strategy<Value = Cents> {
@@ -22,38 +24,51 @@ fn facts() -> impl Strategy<Value = CustomerFacts> {
         0..4u16,
         any::<bool>(),
     )
-        .prop_map(|(f, urban, area, vol, price, ind, violations, monitored)| CustomerFacts {
-            format: BusinessFormat::ALL[f],
-            market: if urban { MarketType::Urban } else { MarketType::Rural },
-            business_area_m2: area,
-            monthly_volume: Cases::from_raw(vol),
-            avg_price: price.map(Cents::from_raw),
-            monthly_amount: None,
-            indicators: Indicators::from_array(ind),
-            violations_12m: violations,
-            monitored,
-            service: None,
-        })
+        .prop_map(
+            |(f, urban, area, vol, price, ind, violations, monitored)| CustomerFacts {
+                format: BusinessFormat::ALL[f],
+                market: if urban {
+                    MarketType::Urban
+                } else {
+                    MarketType::Rural
+                },
+                business_area_m2: area,
+                monthly_volume: Cases::from_raw(vol),
+                avg_price: price.map(Cents::from_raw),
+                monthly_amount: None,
+                indicators: Indicators::from_array(ind),
+                violations_12m: violations,
+                monitored,
+                service: None,
+            },
+        )
 }
 
 /// A valid policy with random strictly decreasing band bounds and value weights summing to 1.
 fn policy() -> impl Strategy<Value = Policy> {
-    (prop::collection::btree_set(1..50_000i64, 7), prop::array::uniform5(0..100u32)).prop_map(|(bounds, w)| {
-        let mut p = Policy::default();
-        p.bands.lower_bounds = bounds.into_iter().rev().map(Cases::from_raw).collect();
-        let total: u32 = w.iter().sum::<u32>().max(1);
-        let mut bp: Vec<i64> = w.iter().map(|x| i64::from(*x) * 10_000 / i64::from(total)).collect();
-        let rest = 10_000 - bp.iter().sum::<i64>();
-        bp[0] += rest;
-        let ws = &mut p.value.weights;
-        ws.contribution = Weight::from_raw(bp[0]);
-        ws.support = Weight::from_raw(bp[1]);
-        ws.credit = Weight::from_raw(bp[2]);
-        ws.growth = Weight::from_raw(bp[3]);
-        ws.influence = Weight::from_raw(bp[4]);
-        assert!(p.validate().is_empty(), "{:?}", p.validate());
-        p
-    })
+    (
+        prop::collection::btree_set(1..50_000i64, 7),
+        prop::array::uniform5(0..100u32),
+    )
+        .prop_map(|(bounds, w)| {
+            let mut p = Policy::default();
+            p.bands.lower_bounds = bounds.into_iter().rev().map(Cases::from_raw).collect();
+            let total: u32 = w.iter().sum::<u32>().max(1);
+            let mut bp: Vec<i64> = w
+                .iter()
+                .map(|x| i64::from(*x) * 10_000 / i64::from(total))
+                .collect();
+            let rest = 10_000 - bp.iter().sum::<i64>();
+            bp[0] += rest;
+            let ws = &mut p.value.weights;
+            ws.contribution = Weight::from_raw(bp[0]);
+            ws.support = Weight::from_raw(bp[1]);
+            ws.credit = Weight::from_raw(bp[2]);
+            ws.growth = Weight::from_raw(bp[3]);
+            ws.influence = Weight::from_raw(bp[4]);
+            assert!(p.validate().is_empty(), "{:?}", p.validate());
+            p
+        })
 }
 
 proptest! {

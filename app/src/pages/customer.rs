@@ -4,8 +4,8 @@ use super::{LoadError, Loading};
 use crate::api::get_customer;
 use crate::i18n::*;
 use crate::labels::{
-    field_label, format_label, group_label, maintenance_label, market_label, role_label, tier_label,
-    value_class_label,
+    field_label, format_label, group_label, maintenance_label, market_label, role_label,
+    tier_label, value_class_label,
 };
 use crate::model::{CustomerDetail, FIELDS, FieldGroup, FieldKind};
 use leptos::prelude::*;
@@ -60,7 +60,12 @@ fn Detail(d: CustomerDetail) -> impl IntoView {
             .iter()
             .filter(|f| f.group == g)
             .map(|f| {
-                let v = d.fields.iter().find(|v| v.key == f.key).map(|v| v.value.clone()).unwrap_or_default();
+                let v = d
+                    .fields
+                    .iter()
+                    .find(|v| v.key == f.key)
+                    .map(|v| v.value.clone())
+                    .unwrap_or_default();
                 (f, v)
             })
             .collect();

@@ -18,7 +18,9 @@ fn href_for(q: &CustomerQuery, page: u32) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -53,7 +55,11 @@ pub fn CustomerList() -> impl IntoView {
             market: p.get("market").unwrap_or_default(),
             route: p.get("route").and_then(|r| r.parse().ok()),
             band: p.get("band").and_then(|b| b.parse().ok()),
-            page: p.get("page").and_then(|n| n.parse().ok()).unwrap_or(1).max(1),
+            page: p
+                .get("page")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1)
+                .max(1),
         })
     });
     let page = Resource::new(move || query.get(), list_customers);
@@ -257,7 +263,15 @@ mod tests {
 
     #[test]
     fn page_links_keep_the_filters_and_encode_text() {
-        let q = CustomerQuery { q: "便利 a&b".into(), band: Some(3), route: Some(7), ..Default::default() };
-        assert_eq!(href_for(&q, 2), "/customers?q=%E4%BE%BF%E5%88%A9%20a%26b&route=7&band=3&page=2");
+        let q = CustomerQuery {
+            q: "便利 a&b".into(),
+            band: Some(3),
+            route: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(
+            href_for(&q, 2),
+            "/customers?q=%E4%BE%BF%E5%88%A9%20a%26b&route=7&band=3&page=2"
+        );
     }
 }

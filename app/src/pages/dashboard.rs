@@ -40,7 +40,13 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
     let chart = move || {
         let l = i18n.get_locale();
         let labels: Vec<String> = (1..=bands.len() as u8).map(|b| b.to_string()).collect();
-        bar_chart_svg(&labels, &bands, td_string!(l, dashboard.band_axis), td_string!(l, dashboard.count_axis), (560, 280))
+        bar_chart_svg(
+            &labels,
+            &bands,
+            td_string!(l, dashboard.band_axis),
+            td_string!(l, dashboard.count_axis),
+            (560, 280),
+        )
     };
     let band_rows = d.band_counts.clone();
     let tiers = d.tier_counts.clone();
@@ -116,11 +122,7 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
 }
 
 #[component]
-fn Stat(
-    label: Signal<&'static str>,
-    value: String,
-    testid: &'static str,
-) -> impl IntoView {
+fn Stat(label: Signal<&'static str>, value: String, testid: &'static str) -> impl IntoView {
     view! {
         <div class="card">
             <div class="card-label">{label}</div>
