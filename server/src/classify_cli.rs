@@ -9,9 +9,9 @@ use kehu_engine::{
     KeyAccountTier, MarketType, Outcomes, Policy, Population, ServiceInputs, Summary, Tier,
     ValueClass, classify_all,
 };
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A failure with the exit code the command line should return.
 #[derive(Debug)]
@@ -60,7 +60,8 @@ const OPTIONAL: [&str; 11] = [
 struct Columns {
     required: [usize; 8],
     optional: [Option<usize>; 11],
-    names: Vec<String>,
+    /// Number of columns in the header; every row must have as many.
+    width: usize,
 }
 
 impl Columns {
@@ -96,7 +97,7 @@ impl Columns {
         Ok(Self {
             required,
             optional,
-            names,
+            width: names.len(),
         })
     }
 }
@@ -108,9 +109,8 @@ fn text<'r>(
     line: u64,
     name: &str,
 ) -> Result<&'r str, CliError> {
-    let raw = rec.get(col).unwrap_or_default();
+    let raw = rec.get(col).unwrap_or_default().trim_ascii();
     std::str::from_utf8(raw)
-        .map(str::trim)
         .map_err(|_| CliError::input(format!("line {line}, column {name}: not valid UTF-8 text")))
 }
 
@@ -122,9 +122,14 @@ fn decimal<const D: u32>(
     min: i64,
     max: Option<i64>,
 ) -> Result<kehu_engine::Fixed<D>, CliError> {
-    let t = text(rec, col, line, name)?;
-    let v = kehu_engine::Fixed::<D>::parse(t)
-        .map_err(|e| CliError::input(format!("line {line}, column {name}: {e} (\"{t}\")")))?;
+    let raw = rec.get(col).unwrap_or_default();
+    let v = kehu_engine::Fixed::<D>::parse_bytes(raw).map_err(|e| {
+        let t = String::from_utf8_lossy(raw);
+        CliError::input(format!(
+            "line {line}, column {name}: {e} (\"{}\")",
+            t.trim()
+        ))
+    })?;
     let lo = kehu_engine::Fixed::<D>::from_int(min);
     if v < lo {
         return Err(CliError::input(format!(
@@ -190,21 +195,137 @@ impl Input {
     }
 }
 
-/// Parses a customers CSV (see the README for the columns).
-pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
+/// Parses a customers CSV (see the README for the columns). Large inputs are split at record
+/// boundaries and parsed on every core; the parts are joined in file order, so the result (and
+/// the first error reported) is the same as reading it front to back.
+pub fn read_input(data: &[u8]) -> Result<Input, CliError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
+        .from_reader(data);
     let header = rdr
         .byte_headers()
         .map_err(|e| CliError::input(format!("line 1: cannot read the header: {e}")))?;
     let cols = Columns::from_header(header)?;
+    let body_start = rdr.position().byte() as usize;
+    let threads = if data.len() < (4 << 20) {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    let chunks = split_records(data, body_start, threads);
+    let parts: Vec<Result<Part, CliError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|&(start, end)| {
+                let cols = &cols;
+                s.spawn(move || {
+                    // Line numbers continue from the newlines before the chunk.
+                    let before = data[..start].iter().filter(|&&b| b == b'\n').count();
+                    parse_part(cols, &data[start..end], 1 + before as u64)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a CSV parsing thread panicked"))
+            .collect()
+    });
     let mut input = Input {
         ids: String::new(),
         id_ends: Vec::new(),
         population: Population::default(),
         managers: 0,
+    };
+    let mut managers: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for part in parts {
+        let mut part = part?;
+        let map: Vec<u32> = part
+            .managers
+            .drain(..)
+            .map(|name| {
+                let next = managers.len() as u32;
+                *index.entry(name).or_insert_with_key(|name| {
+                    managers.push(name.clone());
+                    next
+                })
+            })
+            .collect();
+        if input.id_ends.is_empty() {
+            // The first part is the base: its columns were reserved for more rows than it has.
+            std::mem::swap(&mut input.ids, &mut part.ids);
+            std::mem::swap(&mut input.id_ends, &mut part.id_ends);
+            std::mem::swap(&mut input.population, &mut part.population);
+            continue;
+        }
+        let offset = input.ids.len() as u32;
+        input.ids.push_str(&part.ids);
+        input
+            .id_ends
+            .extend(part.id_ends.iter().map(|e| e + offset));
+        input.population.append(&mut part.population, &map);
+    }
+    input.managers = managers.len();
+    Ok(input)
+}
+
+/// `parts` byte ranges of `data[start..]` that each hold whole records: every cut is just after
+/// a newline outside quotes (an even number of `"` since `start`; CSV quotes always pair up).
+fn split_records(data: &[u8], start: usize, parts: usize) -> Vec<(usize, usize)> {
+    let len = data.len() - start;
+    let mut ranges = Vec::with_capacity(parts);
+    let mut from = start;
+    let mut quotes_even = true;
+    let mut scanned = start;
+    for k in 1..parts {
+        let target = (start + len * k / parts).max(from);
+        // Track quote parity from `scanned` up to the target, then look for a newline.
+        for &b in &data[scanned..target] {
+            if b == b'"' {
+                quotes_even = !quotes_even;
+            }
+        }
+        let mut cut = None;
+        for (i, &b) in data[target..].iter().enumerate() {
+            match b {
+                b'"' => quotes_even = !quotes_even,
+                b'\n' if quotes_even => {
+                    cut = Some(target + i + 1);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(cut) = cut else { break };
+        scanned = cut;
+        ranges.push((from, cut));
+        from = cut;
+    }
+    ranges.push((from, data.len()));
+    ranges
+}
+
+/// Customers parsed from one run of whole records; managers numbered locally in order of
+/// first appearance.
+struct Part {
+    ids: String,
+    id_ends: Vec<u32>,
+    population: Population,
+    managers: Vec<String>,
+}
+
+fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    // Rows are at least ~30 bytes (eight required columns): reserve once, grow rarely.
+    let rows = data.len() / 30 + 16;
+    let mut part = Part {
+        ids: String::with_capacity(rows * 8),
+        id_ends: Vec::with_capacity(rows),
+        population: Population::with_capacity(rows),
+        managers: Vec::new(),
     };
     let mut managers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut rec = csv::ByteRecord::new();
@@ -214,11 +335,18 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
                 return Err(CliError::input(format!("line {line}: {}", csv_reason(&e))));
             }
         }
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = first_line + rec.position().map_or(0, |p| p.line()) - 1;
+        if rec.len() != cols.width {
+            return Err(CliError::input(format!(
+                "line {line}: has {} fields, the header has {}",
+                rec.len(),
+                cols.width
+            )));
+        }
         let r = &cols.required;
         let id = text(&rec, r[0], line, "customer_id")?;
         if id.is_empty() {
@@ -348,19 +476,24 @@ pub fn read_input(reader: impl Read) -> Result<Input, CliError> {
                 if t.is_empty() {
                     NO_MANAGER
                 } else {
-                    let next = managers.len() as u32;
-                    *managers.entry(t.to_string()).or_insert(next)
+                    match managers.get(t) {
+                        Some(&m) => m,
+                        None => {
+                            let m = part.managers.len() as u32;
+                            managers.insert(t.to_string(), m);
+                            part.managers.push(t.to_string());
+                            m
+                        }
+                    }
                 }
             }
             None => NO_MANAGER,
         };
-        input.ids.push_str(id);
-        input.id_ends.push(input.ids.len() as u32);
-        input.population.push(&f, manager, prev_band, prev_tier);
+        part.ids.push_str(id);
+        part.id_ends.push(part.ids.len() as u32);
+        part.population.push(&f, manager, prev_band, prev_tier);
     }
-    input.managers = managers.len();
-    let _ = &cols.names;
-    Ok(input)
+    Ok(part)
 }
 
 fn csv_reason(e: &csv::Error) -> String {
@@ -375,7 +508,7 @@ fn csv_reason(e: &csv::Error) -> String {
     }
 }
 
-/// Writes the tiers CSV.
+/// Writes the tiers CSV. Rows are formatted on every core in blocks and written in order.
 pub fn write_output(input: &Input, out: &Outcomes, w: impl Write) -> std::io::Result<()> {
     let codes: Vec<String> = (1..=42u8)
         .map(|n| {
@@ -388,27 +521,82 @@ pub fn write_output(input: &Input, out: &Outcomes, w: impl Write) -> std::io::Re
     w.write_all(
         b"customer_id,band,grade,class_code,value_score,value_class,tier,key_account,gap_class\n",
     )?;
-    for i in 0..out.len() {
-        let id = input.id(i);
-        if id.contains([',', '"', '\n', '\r']) {
-            write!(w, "\"{}\"", id.replace('"', "\"\""))?;
-        } else {
-            w.write_all(id.as_bytes())?;
+    let n = out.len();
+    let threads = if n < 100_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
+    };
+    // Blocks of 64k rows, taken in turn by each thread; written back in row order.
+    const BLOCK: usize = 1 << 16;
+    let blocks = n.div_ceil(BLOCK);
+    for first in (0..blocks).step_by(threads.max(1)) {
+        let formatted: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (first..(first + threads).min(blocks))
+                .map(|b| {
+                    let codes = &codes;
+                    s.spawn(move || {
+                        format_rows(input, out, codes, b * BLOCK..((b + 1) * BLOCK).min(n))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a CSV formatting thread panicked"))
+                .collect()
+        });
+        for block in formatted {
+            w.write_all(&block)?;
         }
-        writeln!(
-            w,
-            ",{},{},{},{},{},{},{},{}",
-            out.band[i],
-            out.grade[i],
-            codes[usize::from(out.class[i] - 1)],
-            kehu_engine::Score::from_raw(out.value_score[i]),
-            ValueClass::ALL[usize::from(out.value_class[i])].key(),
-            Tier::ALL[usize::from(out.tier[i])].key(),
-            KeyAccountTier::ALL[usize::from(out.key_account[i])].key(),
-            GapClass::ALL[usize::from(out.gap_class[i])].key(),
-        )?;
     }
     w.flush()
+}
+
+/// Formats rows `range` of the output; numbers are written without going through `fmt`.
+fn format_rows(
+    input: &Input,
+    out: &Outcomes,
+    codes: &[String],
+    range: std::ops::Range<usize>,
+) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(range.len() * 64);
+    let mut num = [0u8; 24];
+    for i in range {
+        let id = input.id(i);
+        if id.contains([',', '"', '\n', '\r']) {
+            buf.push(b'"');
+            buf.extend_from_slice(id.replace('"', "\"\"").as_bytes());
+            buf.push(b'"');
+        } else {
+            buf.extend_from_slice(id.as_bytes());
+        }
+        for small in [out.band[i], out.grade[i]] {
+            buf.push(b',');
+            buf.extend_from_slice(
+                kehu_engine::Fixed::<0>::from_int(small.into()).to_ascii(&mut num),
+            );
+        }
+        let fields: [&[u8]; 6] = [
+            codes[usize::from(out.class[i] - 1)].as_bytes(),
+            kehu_engine::Score::from_raw(out.value_score[i]).to_ascii(&mut num),
+            ValueClass::ALL[usize::from(out.value_class[i])]
+                .key()
+                .as_bytes(),
+            Tier::ALL[usize::from(out.tier[i])].key().as_bytes(),
+            KeyAccountTier::ALL[usize::from(out.key_account[i])]
+                .key()
+                .as_bytes(),
+            GapClass::ALL[usize::from(out.gap_class[i])]
+                .key()
+                .as_bytes(),
+        ];
+        for f in fields {
+            buf.push(b',');
+            buf.extend_from_slice(f);
+        }
+        buf.push(b'\n');
+    }
+    buf
 }
 
 /// Reads a policy file, or the default policy.
@@ -430,19 +618,35 @@ pub fn load_policy(path: Option<&Path>) -> Result<Policy, CliError> {
     }
 }
 
+/// Wall-clock time of each phase of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    pub read: Duration,
+    pub classify: Duration,
+    pub write: Duration,
+}
+
 /// The whole command. Returns the summary (printed to stderr by the caller).
 pub fn run(
     input: &Path,
     policy: Option<&Path>,
     output: Option<&Path>,
-) -> Result<(Summary, std::time::Duration), CliError> {
+) -> Result<(Summary, Timings), CliError> {
     let started = Instant::now();
     let policy = load_policy(policy)?;
-    let file = std::fs::File::open(input)
-        .map_err(|e| CliError::io(&format!("cannot open {}", input.display()), e))?;
-    let parsed = read_input(std::io::BufReader::with_capacity(1 << 20, file))?;
+    let data = std::fs::read(input)
+        .map_err(|e| CliError::io(&format!("cannot read {}", input.display()), e))?;
+    let parsed = read_input(&data)?;
+    drop(data);
+    let mut timings = Timings {
+        read: started.elapsed(),
+        ..Timings::default()
+    };
+    let started = Instant::now();
     let mut out = Outcomes::default();
     let summary = classify_all(&policy, &parsed.population, parsed.managers, &mut out);
+    timings.classify = started.elapsed();
+    let started = Instant::now();
     match output {
         None => {
             let stdout = std::io::stdout();
@@ -460,7 +664,8 @@ pub fn run(
             }
         }
     }
-    Ok((summary, started.elapsed()))
+    timings.write = started.elapsed();
+    Ok((summary, timings))
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -474,11 +679,14 @@ fn temp_path(path: &Path) -> PathBuf {
 
 /// The summary for people: counts per band and tier, and the band transition matrix when the
 /// input carried current bands.
-pub fn summary_text(s: &Summary, elapsed: std::time::Duration) -> String {
+pub fn summary_text(s: &Summary, t: Timings) -> String {
     let mut t = format!(
-        "classified {} customers in {} ms\n",
+        "classified {} customers in {} ms (read {} ms, classify {} ms, write {} ms)\n",
         s.customers,
-        elapsed.as_millis()
+        (t.read + t.classify + t.write).as_millis(),
+        t.read.as_millis(),
+        t.classify.as_millis(),
+        t.write.as_millis()
     );
     t.push_str("band      ");
     for b in 1..=BANDS {
@@ -578,6 +786,68 @@ mod tests {
         );
         let e = err(&format!("{HEADER}\n,1,100,50,50,50,50,50\n"));
         assert_eq!(e.message, "line 2, column customer_id: empty");
+    }
+
+    #[test]
+    fn cuts_fall_between_records_never_inside_quotes() {
+        let data = b"h\n\"a\nb\",1\nc,2\n\"d\n\ne\",3\nf,4\n";
+        for parts in 1..6 {
+            let ranges = split_records(data, 2, parts);
+            assert_eq!(ranges.first().unwrap().0, 2);
+            assert_eq!(ranges.last().unwrap().1, data.len());
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].1, w[1].0, "contiguous");
+            }
+            let cuts: Vec<usize> = ranges.iter().map(|r| r.0).skip(1).collect();
+            for c in cuts {
+                assert!(
+                    [10, 14, 23, data.len()].contains(&c),
+                    "cut at {c} with {parts} parts is not a record start"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn large_inputs_parsed_in_parallel_equal_one_pass_and_report_the_right_line() {
+        // About 6 MB, so the parallel path runs; managers first seen in the second half too.
+        let rows = 120_000;
+        let mut csv = format!("{HEADER},customer_manager\n");
+        for i in 0..rows {
+            let manager = if i < rows / 2 { i % 3 } else { 3 + i % 2 };
+            csv.push_str(&format!(
+                "C{i:07},{}.{:03},{}.5,{},50,60,70,80,cm{manager}\n",
+                i % 40,
+                i % 1000,
+                100 + i % 200,
+                i % 101
+            ));
+        }
+        assert!(csv.len() > 4 << 20);
+        let input = read_input(csv.as_bytes()).unwrap();
+        assert_eq!(input.population.len(), rows);
+        assert_eq!(input.managers, 5);
+        assert_eq!(input.id(0), "C0000000");
+        assert_eq!(input.id(rows - 1), format!("C{:07}", rows - 1));
+        // cm0, cm1, cm2 first seen in rows 0–2; cm3 and cm4 in the second half.
+        assert_eq!(&input.population.manager[..3], &[0, 1, 2]);
+        assert_eq!(
+            input.population.manager[rows - 2..],
+            [3 + (rows as u32 - 2) % 2, 3 + (rows as u32 - 1) % 2]
+        );
+        assert_eq!(
+            input.population.volume[rows - 1],
+            ((rows - 1) % 40 * 1000 + (rows - 1) % 1000) as u32
+        );
+        // A bad value near the end: the line counts the header and every row before it.
+        let bad = csv.replacen("C0119990,30", "C0119990,x", 1);
+        let Err(e) = read_input(bad.as_bytes()) else {
+            panic!("a bad row was accepted")
+        };
+        assert_eq!(
+            e.message,
+            "line 119992, column monthly_volume_cases: not a number (\"x.990\")"
+        );
     }
 
     #[test]

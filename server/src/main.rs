@@ -102,8 +102,8 @@ fn main() -> ExitCode {
             policy,
             output,
         }) => match classify_cli::run(&input, policy.as_deref(), output.as_deref()) {
-            Ok((summary, elapsed)) => {
-                eprint!("{}", classify_cli::summary_text(&summary, elapsed));
+            Ok((summary, timings)) => {
+                eprint!("{}", classify_cli::summary_text(&summary, timings));
                 ExitCode::SUCCESS
             }
             Err(e) => {

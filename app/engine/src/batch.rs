@@ -149,6 +149,38 @@ impl Population {
         }
     }
 
+    /// Moves every customer of `other` to the end of `self`, keeping order (`other` is left empty).
+    /// Manager indices of `other` go through `manager_map` (local index → index in `self`'s list).
+    pub fn append(&mut self, other: &mut Population, manager_map: &[u32]) {
+        let start = self.manager.len();
+        self.format.append(&mut other.format);
+        self.market.append(&mut other.market);
+        self.area.append(&mut other.area);
+        self.volume.append(&mut other.volume);
+        self.price.append(&mut other.price);
+        self.amount.append(&mut other.amount);
+        for (a, b) in self.indicators.iter_mut().zip(&mut other.indicators) {
+            a.append(b);
+        }
+        self.violations.append(&mut other.violations);
+        self.monitored.append(&mut other.monitored);
+        self.has_service.append(&mut other.has_service);
+        for (a, b) in self.expectation.iter_mut().zip(&mut other.expectation) {
+            a.append(b);
+        }
+        for (a, b) in self.experience.iter_mut().zip(&mut other.experience) {
+            a.append(b);
+        }
+        self.manager.append(&mut other.manager);
+        for m in &mut self.manager[start..] {
+            if *m != NO_MANAGER {
+                *m = manager_map[*m as usize];
+            }
+        }
+        self.prev_band.append(&mut other.prev_band);
+        self.prev_tier.append(&mut other.prev_tier);
+    }
+
     /// Checks that every column has the same length (a snapshot from elsewhere may not).
     pub fn check(&self) -> Result<(), String> {
         let n = self.len();
@@ -471,6 +503,18 @@ mod tests {
         // Every customer is problem tier (all-zero indicators): 2 visits each, 3 customers per manager.
         assert_eq!(s.visits_per_manager, vec![6, 6]);
         assert_eq!(s.customers_per_manager, vec![3, 3]);
+    }
+
+    #[test]
+    fn appending_parts_rebuilds_the_whole_with_managers_renumbered() {
+        let whole = pop_of(&["25", "20", "14", "12.3", "1"]);
+        let mut first = pop_of(&["25", "20", "14"]);
+        // The second part numbered its managers from its own first row: 0 there is 1 here.
+        let mut second = pop_of(&["12.3", "1"]);
+        second.manager = vec![0, 1];
+        first.append(&mut second, &[1, 0]);
+        assert_eq!(first, whole);
+        assert!(second.is_empty());
     }
 
     #[test]

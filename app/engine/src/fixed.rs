@@ -61,44 +61,58 @@ impl<const D: u32> Fixed<D> {
 
     /// Reads a plain decimal ("12.3", "-0.25", "+7", "20.000") without going through floating point.
     pub fn parse(text: &str) -> Result<Self, ParseFixedError> {
-        let s = text.trim();
-        if s.is_empty() {
-            return Err(ParseFixedError::Empty);
+        Self::parse_bytes(text.as_bytes())
+    }
+
+    /// [`Self::parse`] on raw bytes (ASCII whitespace around the number is ignored), in one pass:
+    /// the CSV reader calls it for every field.
+    pub fn parse_bytes(text: &[u8]) -> Result<Self, ParseFixedError> {
+        let s = text.trim_ascii();
+        let (neg, digits) = match s.first() {
+            None => return Err(ParseFixedError::Empty),
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            Some(_) => (false, s),
+        };
+        let (mut int, mut frac) = (0i64, 0i64);
+        let mut seen_digit = false;
+        let mut decimals: Option<u32> = None;
+        for &b in digits {
+            match b {
+                b'0'..=b'9' => {
+                    seen_digit = true;
+                    let d = i64::from(b - b'0');
+                    match &mut decimals {
+                        None => {
+                            int = int
+                                .checked_mul(10)
+                                .and_then(|r| r.checked_add(d))
+                                .ok_or(ParseFixedError::TooLarge)?;
+                        }
+                        // Zeros beyond the scale are harmless ("1.500" as cents).
+                        Some(n) if *n == D => {
+                            if d != 0 {
+                                return Err(ParseFixedError::TooManyDecimals(D));
+                            }
+                        }
+                        Some(n) => {
+                            *n += 1;
+                            frac = frac * 10 + d;
+                        }
+                    }
+                }
+                b'.' if decimals.is_none() => decimals = Some(0),
+                _ => return Err(ParseFixedError::NotANumber),
+            }
         }
-        let (neg, digits) = match s.as_bytes()[0] {
-            b'-' => (true, &s[1..]),
-            b'+' => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let (int_part, frac_part) = match digits.split_once('.') {
-            Some((i, f)) => (i, f),
-            None => (digits, ""),
-        };
-        if (int_part.is_empty() && frac_part.is_empty())
-            || !int_part.bytes().all(|b| b.is_ascii_digit())
-            || !frac_part.bytes().all(|b| b.is_ascii_digit())
-        {
+        if !seen_digit {
             return Err(ParseFixedError::NotANumber);
         }
-        let frac_trimmed = frac_part.trim_end_matches('0');
-        if frac_trimmed.len() > D as usize {
-            return Err(ParseFixedError::TooManyDecimals(D));
-        }
-        let mut raw: i64 = 0;
-        for b in int_part.bytes() {
-            raw = raw
-                .checked_mul(10)
-                .and_then(|r| r.checked_add(i64::from(b - b'0')))
-                .ok_or(ParseFixedError::TooLarge)?;
-        }
-        raw = raw
+        let n = decimals.unwrap_or(0);
+        let raw = int
             .checked_mul(Self::SCALE)
+            .and_then(|r| r.checked_add(frac * 10i64.pow(D - n)))
             .ok_or(ParseFixedError::TooLarge)?;
-        let mut frac: i64 = 0;
-        for (i, b) in frac_trimmed.bytes().enumerate() {
-            frac += i64::from(b - b'0') * 10i64.pow(D - 1 - i as u32);
-        }
-        raw = raw.checked_add(frac).ok_or(ParseFixedError::TooLarge)?;
         Ok(Self(if neg { -raw } else { raw }))
     }
 
@@ -163,27 +177,51 @@ impl<const D: u32> std::ops::Sub for Fixed<D> {
     }
 }
 
-impl<const D: u32> fmt::Display for Fixed<D> {
-    /// Shortest exact decimal: "20", "12.3", "74.9975".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let neg = self.0 < 0;
+impl<const D: u32> Fixed<D> {
+    /// The shortest exact decimal ("20", "12.3", "74.9975") written into `buf`, without
+    /// allocating; `Display` and the CSV writer both use it.
+    pub fn to_ascii(self, buf: &mut [u8; 24]) -> &[u8] {
         let abs = self.0.unsigned_abs();
         let scale = Self::SCALE as u64;
-        let int = abs / scale;
-        let mut frac = abs % scale;
-        if neg {
-            write!(f, "-")?;
-        }
-        write!(f, "{int}")?;
+        let (mut int, mut frac) = (abs / scale, abs % scale);
+        let mut end = buf.len();
         if frac != 0 {
-            let mut width = D as usize;
+            let mut width = D;
             while frac.is_multiple_of(10) {
                 frac /= 10;
                 width -= 1;
             }
-            write!(f, ".{frac:0width$}")?;
+            for _ in 0..width {
+                end -= 1;
+                buf[end] = b'0' + (frac % 10) as u8;
+                frac /= 10;
+            }
+            end -= 1;
+            buf[end] = b'.';
         }
-        Ok(())
+        loop {
+            end -= 1;
+            buf[end] = b'0' + (int % 10) as u8;
+            int /= 10;
+            if int == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            end -= 1;
+            buf[end] = b'-';
+        }
+        &buf[end..]
+    }
+}
+
+impl<const D: u32> fmt::Display for Fixed<D> {
+    /// Shortest exact decimal: "20", "12.3", "74.9975".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 24];
+        let text = self.to_ascii(&mut buf);
+        // Only ASCII digits, '.' and '-' were written.
+        f.write_str(std::str::from_utf8(text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -248,6 +286,11 @@ mod tests {
         assert_eq!(Cases::parse("-0.001").unwrap().raw(), -1);
         assert_eq!(Cases::parse(" 7.500 ").unwrap().raw(), 7_500);
         assert_eq!(Cases::parse(".5").unwrap().raw(), 500);
+        assert_eq!(Cents::parse("1.50000").unwrap().raw(), 150);
+        assert_eq!(Cents::parse("1.").unwrap().raw(), 100);
+        assert_eq!(Cents::parse("１"), Err(ParseFixedError::NotANumber));
+        assert_eq!(Cents::parse("1.2.3"), Err(ParseFixedError::NotANumber));
+        assert_eq!(Cents::parse("."), Err(ParseFixedError::NotANumber));
         assert_eq!(
             Cases::parse("1.0001"),
             Err(ParseFixedError::TooManyDecimals(3))
