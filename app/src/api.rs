@@ -2,12 +2,19 @@
 //! Storage itself lives in the `server` crate behind the [`ssr::Store`] trait, provided through
 //! Leptos context, so this crate never depends on sqlx.
 
-use crate::model::{CustomerDetail, CustomerPage, CustomerQuery, Dashboard, FilterOptions};
+use crate::model::{
+    CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions,
+    PolicyPreview, PolicyRef,
+};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use crate::model::{CustomerDetail, CustomerPage, CustomerQuery, Dashboard, FilterOptions};
+    use crate::model::{
+        CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions,
+        PolicyPreview, PolicyRef,
+    };
+    use kehu_engine::Policy;
     use leptos::prelude::*;
     use std::sync::Arc;
 
@@ -23,6 +30,12 @@ pub mod ssr {
         async fn customers(&self, query: &CustomerQuery) -> Result<CustomerPage, StoreError>;
         async fn customer(&self, id: i64) -> Result<Option<CustomerDetail>, StoreError>;
         async fn filter_options(&self) -> Result<FilterOptions, StoreError>;
+        /// Code and name of each id that exists, in the order asked.
+        async fn customer_labels(&self, ids: &[i64]) -> Result<Vec<CustomerLabel>, StoreError>;
+        /// The engine over the stored data under a (valid) draft policy.
+        async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError>;
+        /// Publishes a (valid) policy as the next version; returns it and how many moved.
+        async fn publish(&self, policy: &Policy) -> Result<(PolicyRef, u32), StoreError>;
     }
 
     /// The store handle that server functions find in context.
@@ -70,4 +83,40 @@ pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnErr
 #[server]
 pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
     ssr::store()?.filter_options().await.map_err(ssr::internal)
+}
+
+/// Labels for up to 200 customers (the movers table asks for the rows it shows).
+#[server]
+pub async fn customer_labels(ids: Vec<i64>) -> Result<Vec<CustomerLabel>, ServerFnError> {
+    if ids.len() > 200 {
+        return Err(ServerFnError::new("at most 200 customers at a time"));
+    }
+    ssr::store()?
+        .customer_labels(&ids)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Parses and validates a draft policy sent by the lab; every problem, with its field path.
+#[cfg(feature = "ssr")]
+fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ServerFnError> {
+    kehu_engine::Policy::from_json(policy_json).map_err(|issues| {
+        let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        ServerFnError::new(format!("the policy is invalid: {}", text.join("; ")))
+    })
+}
+
+/// What publishing `policy_json` would do, computed by the server over the stored data.
+#[server]
+pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, ServerFnError> {
+    let policy = checked_policy(&policy_json)?;
+    ssr::store()?.preview(&policy).await.map_err(ssr::internal)
+}
+
+/// Publishes a draft: the server validates it again, recomputes every customer with the same
+/// engine and stores the assignments under the new version in one transaction.
+#[server]
+pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), ServerFnError> {
+    let policy = checked_policy(&policy_json)?;
+    ssr::store()?.publish(&policy).await.map_err(ssr::internal)
 }

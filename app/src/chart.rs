@@ -3,6 +3,18 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+/// One set of bars: a name for the legend (empty: no legend), values and a colour.
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub values: &'a [u32],
+    pub color: RGBColor,
+}
+
+/// The brand colour (bars of "now" / "after").
+pub const PRIMARY: RGBColor = RGBColor(15, 92, 77);
+/// Muted grey for "before".
+pub const MUTED: RGBColor = RGBColor(154, 165, 177);
+
 /// A vertical bar chart of `values` labelled by `labels`, as an SVG document.
 /// Returns an empty string if plotters reports a drawing error (the page then shows the table).
 pub fn bar_chart_svg(
@@ -12,72 +24,107 @@ pub fn bar_chart_svg(
     y_desc: &str,
     size: (u32, u32),
 ) -> String {
-    let mut svg = String::new();
-    let drawn = draw_bars(&mut svg, labels, values, x_desc, y_desc, size);
-    if drawn.is_err() { String::new() } else { svg }
+    let series = [Series {
+        name: "",
+        values,
+        color: PRIMARY,
+    }];
+    grouped_bar_chart_svg(labels, &series, x_desc, y_desc, size)
 }
 
-fn draw_bars(
-    svg: &mut String,
+/// Bars side by side per label, one per series (e.g. before / after), with a legend when the
+/// series are named.
+pub fn grouped_bar_chart_svg(
     labels: &[String],
-    values: &[u32],
+    series: &[Series],
     x_desc: &str,
     y_desc: &str,
     size: (u32, u32),
-) -> Result<(), String> {
-    draw_bars_inner(svg, labels, values, x_desc, y_desc, size).map_err(|e| e.to_string())
+) -> String {
+    let mut svg = String::new();
+    let drawn = draw_bars(&mut svg, labels, series, x_desc, y_desc, size)
+        .map_err(|e| e.to_string())
+        .is_ok();
+    if drawn { svg } else { String::new() }
 }
 
-fn draw_bars_inner<'a>(
+fn draw_bars<'a>(
     svg: &'a mut String,
     labels: &[String],
-    values: &[u32],
+    series: &[Series],
     x_desc: &str,
     y_desc: &str,
     size: (u32, u32),
 ) -> Result<(), Box<dyn std::error::Error + 'a>> {
     let root = SVGBackend::with_string(svg, size).into_drawing_area();
     root.fill(&WHITE)?;
-    let n = values.len().max(1) as u32;
-    let max = values.iter().copied().max().unwrap_or(0).max(1);
-    // Head-room above the tallest bar for its value label.
-    let top = max + max / 8 + 1;
+    let n = labels.len().max(1);
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    // Head-room above the tallest bar for its value label (and the legend).
+    let legend = series.iter().any(|s| !s.name.is_empty());
+    let top = max + max / if legend { 4 } else { 8 } + 1;
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
         .x_label_area_size(34)
-        .y_label_area_size(44)
-        // A segmented range includes its end: n bars are segments 0..=n-1.
-        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..top)?;
-    let label_of = |v: &SegmentValue<u32>| match v {
-        SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-        _ => String::new(),
-    };
+        .y_label_area_size(48)
+        .build_cartesian_2d(0f64..n as f64, 0u32..top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .x_labels(0)
         .bold_line_style(RGBColor(230, 233, 236))
         .y_labels(5)
-        .x_labels(labels.len())
-        .x_label_formatter(&label_of)
         .x_desc(x_desc)
         .y_desc(y_desc)
         .axis_desc_style(("sans-serif", 13))
         .label_style(("sans-serif", 12))
         .draw()?;
-    let bar = RGBColor(15, 92, 77);
-    chart.draw_series(
-        Histogram::vertical(&chart)
-            .style(bar.filled())
-            .margin(6)
-            .data(values.iter().enumerate().map(|(i, &v)| (i as u32, v))),
-    )?;
-    chart.draw_series(values.iter().enumerate().map(|(i, &v)| {
-        let style = ("sans-serif", 11)
-            .into_font()
-            .into_text_style(&root)
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
-        Text::new(v.to_string(), (SegmentValue::CenterOf(i as u32), v), style)
+    let label_style = ("sans-serif", 12)
+        .into_font()
+        .into_text_style(&root)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    chart.draw_series(labels.iter().enumerate().map(|(i, l)| {
+        EmptyElement::at((i as f64 + 0.5, 0)) + Text::new(l.clone(), (0, 6), label_style.clone())
     }))?;
+    let k = series.len().max(1) as f64;
+    let width = 0.8 / k;
+    let value_style = ("sans-serif", 11)
+        .into_font()
+        .into_text_style(&root)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    for (j, s) in series.iter().enumerate() {
+        let x0 = |i: usize| i as f64 + 0.1 + width * j as f64;
+        let drawn = chart.draw_series(s.values.iter().enumerate().map(|(i, &v)| {
+            Rectangle::new([(x0(i), 0), (x0(i) + width * 0.92, v)], s.color.filled())
+        }))?;
+        if !s.name.is_empty() {
+            let color = s.color;
+            drawn.label(s.name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+            });
+        }
+        chart.draw_series(s.values.iter().enumerate().map(|(i, &v)| {
+            Text::new(
+                v.to_string(),
+                (x0(i) + width * 0.46, v),
+                value_style.clone(),
+            )
+        }))?;
+    }
+    if legend {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(230, 233, 236))
+            .label_font(("sans-serif", 12))
+            .draw()?;
+    }
     root.present()?;
     Ok(())
 }
@@ -103,13 +150,38 @@ mod tests {
             flat.contains(">10<"),
             "value label of the tallest bar: {svg}"
         );
-        // One filled rectangle in the bar colour per value; the two zeros have no height.
+        // One filled rectangle in the bar colour per value.
         assert_eq!(svg.matches("fill=\"#0F5C4D\"").count(), 8, "{svg}");
-        assert_eq!(
-            svg.matches("height=\"0\" opacity=\"1\" fill=\"#0F5C4D\"")
-                .count(),
-            2,
-            "{svg}"
+        assert!(!svg.contains("#9AA5B1"), "no legend or second series");
+    }
+
+    #[test]
+    fn grouped_chart_draws_both_series_and_names_them() {
+        let labels: Vec<String> = ["core", "general", "problem"].map(String::from).to_vec();
+        let svg = grouped_bar_chart_svg(
+            &labels,
+            &[
+                Series {
+                    name: "before",
+                    values: &[10, 70, 20],
+                    color: MUTED,
+                },
+                Series {
+                    name: "after",
+                    values: &[12, 66, 22],
+                    color: PRIMARY,
+                },
+            ],
+            "tier",
+            "customers",
+            (480, 260),
         );
+        let flat = svg.replace('\n', "");
+        // Three bars each plus one legend swatch each.
+        assert_eq!(svg.matches("fill=\"#9AA5B1\"").count(), 4, "{svg}");
+        assert_eq!(svg.matches("fill=\"#0F5C4D\"").count(), 4, "{svg}");
+        for text in [">before<", ">after<", ">general<", ">66<", ">70<"] {
+            assert!(flat.contains(text), "{text} missing: {svg}");
+        }
     }
 }

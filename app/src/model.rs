@@ -242,6 +242,83 @@ pub struct FilterOptions {
     pub routes: Vec<RouteOption>,
 }
 
+/// What the what-if lab needs of every customer in scope: the engine's facts column-wise, as the
+/// published policy derived them, plus the route of each customer and the names behind the
+/// manager and route indices. Sent as postcard (binary), compressed, with an ETag. Names,
+/// contacts and other archive fields never enter it; the movers table asks for the labels of
+/// the rows it shows ([`CustomerLabel`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The published policy (JSON) whose window and carton size the facts were derived under.
+    pub policy_json: String,
+    pub policy: Option<PolicyRef>,
+    /// Latest purchase month in the data (`YYYY-MM`).
+    pub latest_month: Option<String>,
+    /// Customer ids in ascending order, as differences from the previous id (they compress to
+    /// almost nothing).
+    pub id_deltas: Vec<u32>,
+    /// Route of each customer: index into `routes`, or `u16::MAX` for none.
+    pub route: Vec<u16>,
+    pub routes: Vec<String>,
+    /// Customer-manager names; `population.manager` indexes this list.
+    pub managers: Vec<String>,
+    pub population: kehu_engine::Population,
+}
+
+impl Snapshot {
+    pub const NO_ROUTE: u16 = u16::MAX;
+
+    /// The customer ids, rebuilt from their differences.
+    pub fn ids(&self) -> Vec<i64> {
+        let mut id = 0i64;
+        self.id_deltas
+            .iter()
+            .map(|&d| {
+                id += i64::from(d);
+                id
+            })
+            .collect()
+    }
+
+    /// Encodes for the wire.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Decodes from the wire and checks that every column has one entry per customer.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let s: Self = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        s.population.check()?;
+        let n = s.population.len();
+        if s.id_deltas.len() != n || s.route.len() != n {
+            return Err(format!(
+                "snapshot has {n} customers but {} ids and {} routes",
+                s.id_deltas.len(),
+                s.route.len()
+            ));
+        }
+        Ok(s)
+    }
+}
+
+/// What the movers table shows of a customer beside the engine's numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerLabel {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// The server's own classification of a draft policy over the stored data (the same engine as
+/// the browser): what publishing it would do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyPreview {
+    pub customers: u32,
+    pub band_counts: Vec<u32>,
+    pub tier_counts: Vec<u32>,
+    pub movers: u32,
+}
+
 /// A published policy's identity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRef {

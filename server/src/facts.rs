@@ -14,7 +14,9 @@ pub struct LoadedPopulation {
     pub population: Population,
     /// `population.manager[i]` indexes this list of user ids.
     pub managers: Vec<i64>,
-    /// Monthly volume per customer in thousandths of a case (also in the population).
+    /// Route id of each customer.
+    pub routes: Vec<Option<i64>>,
+    /// Latest purchase month in the data (`YYYY-MM`).
     pub latest_month: Option<String>,
 }
 
@@ -41,6 +43,7 @@ struct Row {
     monitored: bool,
     demonstration: bool,
     cooperation: String,
+    route_id: Option<i64>,
     manager_id: Option<i64>,
     cur_cartons: i64,
     cur_amount: i64,
@@ -77,7 +80,7 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
          latest AS (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
          SELECT c.id, c.business_format, c.market_type, c.business_area_m2, c.integrity_level,
                 c.violations_12m, c.late_payments_12m, c.monitored, c.demonstration, c.cooperation,
-                r.manager_id,
+                c.route_id, r.manager_id,
                 COALESCE(agg.cur_cartons, 0) AS cur_cartons, COALESCE(agg.cur_amount, 0) AS cur_amount,
                 COALESCE(agg.prev_cartons, 0) AS prev_cartons, COALESCE(agg.months_ordered, 0) AS months_ordered,
                 a.band AS prev_band, a.tier AS prev_tier
@@ -166,6 +169,7 @@ fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> Loade
         ids,
         population: pop,
         managers,
+        routes: rows.iter().map(|r| r.route_id).collect(),
         latest_month,
     }
 }

@@ -5,5 +5,6 @@ pub mod db;
 pub mod demo;
 pub mod facts;
 pub mod publish;
+pub mod snapshot;
 pub mod store;
 pub mod web;

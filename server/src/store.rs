@@ -4,8 +4,9 @@ use crate::facts::shift_month;
 use crate::publish::class_code;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    Assignment, CustomerDetail, CustomerPage, CustomerQuery, CustomerRow, Dashboard, FIELDS,
-    FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyRef, RouteOption,
+    Assignment, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard,
+    FIELDS, FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef,
+    RouteOption,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -80,6 +81,53 @@ const LIST_FROM: &str = " FROM customers c
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    async fn customer_labels(&self, ids: &[i64]) -> Result<Vec<CustomerLabel>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("SELECT id, code, shop_name FROM customers WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<(i64, String, String)> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| rows.iter().find(|r| r.0 == *id))
+            .map(|(id, code, name)| CustomerLabel {
+                id: *id,
+                code: code.clone(),
+                name: name.clone(),
+            })
+            .collect())
+    }
+
+    async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError> {
+        let loaded = crate::facts::load(&self.pool, policy).await.map_err(err)?;
+        let mut out = kehu_engine::Outcomes::default();
+        let s =
+            kehu_engine::classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
+        Ok(PolicyPreview {
+            customers: s.customers,
+            band_counts: s.band_counts,
+            tier_counts: s.tier_counts,
+            movers: s.movers,
+        })
+    }
+
+    async fn publish(&self, policy: &Policy) -> Result<(PolicyRef, u32), StoreError> {
+        let p = crate::publish::publish(&self.pool, policy, None)
+            .await
+            .map_err(err)?;
+        Ok((p.policy, p.movers))
+    }
+
     async fn dashboard(&self) -> Result<Dashboard, StoreError> {
         let pool = &self.pool;
         let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")

@@ -23,6 +23,45 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// `GET /api/snapshot`: the lab's column-wise facts (postcard). The browser revalidates with
+/// `If-None-Match` and gets `304 Not Modified` while the data is unchanged.
+async fn snapshot(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let snap = match crate::snapshot::build(&state.store.pool).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("snapshot: {e:#}");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error, see the server log",
+            )
+                .into_response();
+        }
+    };
+    let enc = crate::snapshot::encode(&snap);
+    let cache = [
+        (header::ETAG, enc.etag.clone()),
+        (header::CACHE_CONTROL, "private, no-cache".to_string()),
+    ];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == enc.etag));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (
+        cache,
+        [(header::CONTENT_TYPE, "application/octet-stream".to_string())],
+        enc.bytes,
+    )
+        .into_response()
+}
+
 /// The whole application as a router, so tests can call it without a socket.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -31,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/snapshot", get(snapshot))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

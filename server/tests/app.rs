@@ -268,3 +268,98 @@ async fn demo_data_is_deterministic_and_fast_to_regenerate() {
         .unwrap();
     assert_eq!(n, 30);
 }
+
+#[tokio::test]
+async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
+    let (_dir, pool) = demo_db(300).await;
+    let app = app(pool.clone());
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/api/snapshot").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let etag = resp.headers()[header::ETAG].to_str().unwrap().to_owned();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let snap = app::model::Snapshot::from_bytes(&body).unwrap();
+    assert_eq!(snap.population.len(), 300);
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(snap.ids(), ids);
+    assert!(!snap.routes.is_empty() && !snap.managers.is_empty());
+    assert_eq!(snap.policy.as_ref().map(|p| p.version), Some(1));
+    // Names and contacts never enter it.
+    let name: String = sqlx::query_scalar("SELECT shop_name FROM customers LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!body.windows(name.len()).any(|w| w == name.as_bytes()));
+
+    // Unchanged data: 304 without a body.
+    let again = app
+        .clone()
+        .oneshot(
+            Request::get("/api/snapshot")
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // A publish changes the data (previous bands), so the tag changes.
+    let mut policy = kehu_engine::Policy::default();
+    policy.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
+    server::publish::publish(&pool, &policy, None)
+        .await
+        .unwrap();
+    let after = app
+        .oneshot(
+            Request::get("/api/snapshot")
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+    assert_ne!(after.headers()[header::ETAG].to_str().unwrap(), etag);
+}
+
+#[tokio::test]
+async fn preview_of_a_draft_equals_what_publishing_it_does() {
+    use app::api::ssr::Store;
+    let (_dir, pool) = demo_db(250).await;
+    let store = SqliteStore { pool: pool.clone() };
+    let mut policy = kehu_engine::Policy::default();
+    policy.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
+    let preview = store.preview(&policy).await.unwrap();
+    assert_eq!(preview.customers, 250);
+    assert!(preview.movers > 0, "raising band 1's bound moves someone");
+    let (published, movers) = store.publish(&policy).await.unwrap();
+    assert_eq!(published.version, 2);
+    assert_eq!(movers, preview.movers);
+    let band1: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE band = 1 AND policy_id = ?")
+            .bind(published.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(band1 as u32, preview.band_counts[0]);
+    // Labels come back in the order asked, unknown ids dropped.
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers ORDER BY id DESC LIMIT 3")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let labels = store
+        .customer_labels(&[ids[0], 999_999, ids[2]])
+        .await
+        .unwrap();
+    assert_eq!(
+        labels.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![ids[0], ids[2]]
+    );
+}
