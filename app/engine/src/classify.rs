@@ -219,12 +219,13 @@ impl Rules {
     /// Band 1..=8 for a volume in thousandths of a case: the upper bound belongs to the band.
     #[inline]
     pub(crate) fn band(&self, volume_milli: i64) -> u8 {
-        for (band, &b) in (1u8..).zip(self.bounds.iter()) {
-            if volume_milli > b {
-                return band;
-            }
-        }
-        BANDS as u8
+        // Bounds run from high to low, so the bounds at or above the volume are a prefix: their
+        // count is the band index. Counting has no branch to mispredict on random volumes.
+        1 + self
+            .bounds
+            .iter()
+            .map(|&b| u8::from(volume_milli <= b))
+            .sum::<u8>()
     }
 
     /// Price class 1..=5 for a price in fen per carton (no purchases: the lowest class).
@@ -233,37 +234,25 @@ impl Rules {
         let Some(p) = price_fen else {
             return PRICE_CLASSES as u8;
         };
-        for (class, &f) in (1u8..).zip(self.price_floors.iter()) {
-            if p >= f {
-                return class;
-            }
-        }
-        PRICE_CLASSES as u8
+        // Floors run from high to low: the floors above the price are a prefix.
+        1 + self
+            .price_floors
+            .iter()
+            .map(|&f| u8::from(p < f))
+            .sum::<u8>()
     }
 
     #[inline]
     pub(crate) fn scale(&self, format: BusinessFormat, area_centi: i64) -> Scale {
         let (large, medium) = self.scale[format.index()];
-        if area_centi >= large {
-            Scale::Large
-        } else if area_centi >= medium {
-            Scale::Medium
-        } else {
-            Scale::Small
-        }
+        // medium ≤ large: 0, 1 or 2 thresholds above the area.
+        Scale::ALL[usize::from(area_centi < large) + usize::from(area_centi < medium)]
     }
 
     #[inline]
     pub(crate) fn value_class(&self, score: i64) -> ValueClass {
-        if score >= self.cuts[0] {
-            ValueClass::Value
-        } else if score >= self.cuts[1] {
-            ValueClass::Secondary
-        } else if score >= self.cuts[2] {
-            ValueClass::Potential
-        } else {
-            ValueClass::Low
-        }
+        // Cuts run from high to low: the cuts above the score are a prefix.
+        ValueClass::ALL[self.cuts.iter().map(|&c| usize::from(score < c)).sum::<usize>()]
     }
 
     #[inline]
@@ -271,12 +260,12 @@ impl Rules {
         if !self.ka_enabled {
             return KeyAccountTier::None;
         }
-        for (i, &f) in self.ka_floors.iter().enumerate() {
-            if amount_fen >= f {
-                return KeyAccountTier::ALL[i];
-            }
-        }
-        KeyAccountTier::None
+        // Floors run from high to low; above all four floors is no key-account tier.
+        KeyAccountTier::ALL[self
+            .ka_floors
+            .iter()
+            .map(|&f| usize::from(amount_fen < f))
+            .sum::<usize>()]
     }
 
     #[inline]
