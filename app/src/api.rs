@@ -107,7 +107,7 @@ fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ServerFnErro
 }
 
 /// What publishing `policy_json` would do, computed by the server over the stored data.
-#[server]
+#[server(endpoint = "preview_policy")]
 pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, ServerFnError> {
     let policy = checked_policy(&policy_json)?;
     ssr::store()?.preview(&policy).await.map_err(ssr::internal)
@@ -115,7 +115,7 @@ pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, Server
 
 /// Publishes a draft: the server validates it again, recomputes every customer with the same
 /// engine and stores the assignments under the new version in one transaction.
-#[server]
+#[server(endpoint = "publish_policy")]
 pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), ServerFnError> {
     let policy = checked_policy(&policy_json)?;
     ssr::store()?.publish(&policy).await.map_err(ssr::internal)

@@ -1,7 +1,9 @@
 //! The HTML shell, the router and the page frame (header, navigation, language switch).
 
 use crate::i18n::*;
-use crate::pages::{customer::CustomerPage, customers::CustomerList, dashboard::DashboardPage};
+use crate::pages::{
+    customer::CustomerPage, customers::CustomerList, dashboard::DashboardPage, lab::LabPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -40,6 +42,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=DashboardPage />
                         <Route path=path!("/customers") view=CustomerList />
                         <Route path=path!("/customers/:id") view=CustomerPage ssr=SsrMode::Async />
+                        <Route path=path!("/lab") view=LabPage />
                     </Routes>
                 </Frame>
             </Router>
@@ -71,6 +74,7 @@ fn Frame(children: Children) -> impl IntoView {
             <nav aria-label=move || t_string!(i18n, nav.menu)>
                 <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
                 <A href="/customers">{t!(i18n, nav.customers)}</A>
+                <A href="/lab">{t!(i18n, nav.lab)}</A>
             </nav>
             <LanguageSwitch />
         </header>

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod chart;
+pub mod lab;
 pub mod labels;
 pub mod model;
 pub mod pages;

@@ -241,6 +241,7 @@ async fn serve(
     let app = web::router(web::AppState {
         leptos_options,
         store: SqliteStore { pool },
+        snapshot: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(bind)
         .await

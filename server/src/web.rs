@@ -15,6 +15,8 @@ use tower_http::compression::CompressionLayer;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: SqliteStore,
+    /// The lab's snapshot, rebuilt only when the data it depends on changes.
+    pub snapshot: crate::snapshot::Cache,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -31,8 +33,8 @@ async fn snapshot(
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
-    let snap = match crate::snapshot::build(&state.store.pool).await {
-        Ok(s) => s,
+    let enc = match state.snapshot.get(&state.store.pool).await {
+        Ok(e) => e,
         Err(e) => {
             tracing::error!("snapshot: {e:#}");
             return (
@@ -42,7 +44,6 @@ async fn snapshot(
                 .into_response();
         }
     };
-    let enc = crate::snapshot::encode(&snap);
     let cache = [
         (header::ETAG, enc.etag.clone()),
         (header::CACHE_CONTROL, "private, no-cache".to_string()),

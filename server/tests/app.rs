@@ -34,6 +34,7 @@ fn app(pool: SqlitePool) -> axum::Router {
     web::router(web::AppState {
         leptos_options: options,
         store: SqliteStore { pool },
+        snapshot: Default::default(),
     })
 }
 

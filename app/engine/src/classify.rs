@@ -252,7 +252,11 @@ impl Rules {
     #[inline]
     pub(crate) fn value_class(&self, score: i64) -> ValueClass {
         // Cuts run from high to low: the cuts above the score are a prefix.
-        ValueClass::ALL[self.cuts.iter().map(|&c| usize::from(score < c)).sum::<usize>()]
+        ValueClass::ALL[self
+            .cuts
+            .iter()
+            .map(|&c| usize::from(score < c))
+            .sum::<usize>()]
     }
 
     #[inline]

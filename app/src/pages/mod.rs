@@ -2,6 +2,7 @@
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
+pub mod lab;
 
 use crate::i18n::*;
 use leptos::prelude::*;
