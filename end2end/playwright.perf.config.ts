@@ -9,7 +9,7 @@ export default defineConfig({
   ...base,
   testDir: './perf',
   timeout: 600_000,
-  expect: { timeout: 300_000 },
+  expect: { timeout: 60_000 },
   use: { ...base.use, baseURL: `http://127.0.0.1:${port}`, viewport: { width: 1280, height: 800 } },
   projects: [{ name: 'desktop' }],
   webServer: {
