@@ -55,12 +55,18 @@ async fn snapshot(
     if matches {
         return (StatusCode::NOT_MODIFIED, cache).into_response();
     }
-    (
-        cache,
-        [(header::CONTENT_TYPE, "application/octet-stream".to_string())],
-        enc.bytes,
-    )
-        .into_response()
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let content_type = (header::CONTENT_TYPE, "application/octet-stream".to_string());
+    let vary = (header::VARY, "accept-encoding".to_string());
+    if gzip_ok && !enc.gzip.is_empty() {
+        let encoding = (header::CONTENT_ENCODING, "gzip".to_string());
+        (cache, [content_type, vary, encoding], enc.gzip).into_response()
+    } else {
+        (cache, [content_type, vary], enc.bytes).into_response()
+    }
 }
 
 /// The whole application as a router, so tests can call it without a socket.

@@ -298,6 +298,33 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
         .unwrap();
     assert!(!body.windows(name.len()).any(|w| w == name.as_bytes()));
 
+    // Browsers get it gzip-compressed once, ahead of time: the same bytes.
+    let gz = app
+        .clone()
+        .oneshot(
+            Request::get("/api/snapshot")
+                .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+    let packed = gz.into_body().collect().await.unwrap().to_bytes();
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&packed[..]),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, body);
+    assert!(
+        packed.len() < body.len() / 2,
+        "{} of {}",
+        packed.len(),
+        body.len()
+    );
+
     // Unchanged data: 304 without a body.
     let again = app
         .clone()

@@ -18,8 +18,9 @@ pub const NO_MANAGER: u32 = u32::MAX;
 pub const SERVICE_SCORES: usize = 11;
 
 /// Customer facts in columns of compact integers (about 60 bytes a customer), the form the
-/// snapshot API sends and the browser keeps.
+/// snapshot API sends and the browser keeps. Serialised through [`WireColumns`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(into = "WireColumns", try_from = "WireColumns")]
 pub struct Population {
     pub format: Vec<u8>,
     pub market: Vec<u8>,
@@ -93,6 +94,162 @@ impl Columns<'_> {
             monitored: self.monitored[i],
             service,
         }
+    }
+}
+
+/// How a [`Population`] travels. Every multi-byte column is sent as byte planes (all the low
+/// bytes, then the next bytes, …), one column per number (the grouped score columns split up),
+/// and the monthly amount as its difference from `volume × price × 50 cartons`, which is small.
+/// Compressed, this is about a sixth smaller than the plain columns; the round trip is exact.
+#[derive(Serialize, Deserialize)]
+pub struct WireColumns {
+    n: u32,
+    format: Vec<u8>,
+    market: Vec<u8>,
+    area: Vec<u8>,
+    volume: Vec<u8>,
+    price: Vec<u8>,
+    /// Zigzag-encoded difference from the implied amount.
+    amount_delta: Vec<u8>,
+    indicators: Vec<Vec<u8>>,
+    violations: Vec<u8>,
+    monitored: Vec<bool>,
+    has_service: Vec<bool>,
+    service: Vec<Vec<u8>>,
+    manager: Vec<u8>,
+    prev_band: Vec<u8>,
+    prev_tier: Vec<u8>,
+}
+
+/// The amount a customer's volume and price imply at 50 cartons a case, fen (a predictor only).
+fn implied_amount(volume: u32, price: u32) -> i64 {
+    i64::from(volume) * i64::from(price) / 20
+}
+
+/// Byte planes of fixed-width little-endian values.
+fn planes<const W: usize>(values: impl ExactSizeIterator<Item = [u8; W]>) -> Vec<u8> {
+    let n = values.len();
+    let mut out = vec![0u8; n * W];
+    for (i, bytes) in values.enumerate() {
+        for (k, b) in bytes.into_iter().enumerate() {
+            out[k * n + i] = b;
+        }
+    }
+    out
+}
+
+fn unplanes<const W: usize, T>(
+    bytes: &[u8],
+    n: usize,
+    name: &str,
+    make: impl Fn([u8; W]) -> T,
+) -> Result<Vec<T>, String> {
+    if bytes.len() != n * W {
+        return Err(format!(
+            "column {name} has {} bytes, expected {}",
+            bytes.len(),
+            n * W
+        ));
+    }
+    Ok((0..n)
+        .map(|i| make(std::array::from_fn(|k| bytes[k * n + i])))
+        .collect())
+}
+
+fn u16_planes(values: impl ExactSizeIterator<Item = u16>) -> Vec<u8> {
+    planes(values.map(u16::to_le_bytes))
+}
+
+fn u32_planes(values: &[u32]) -> Vec<u8> {
+    planes(values.iter().map(|v| v.to_le_bytes()))
+}
+
+fn split<const K: usize>(rows: &[[u16; K]]) -> Vec<Vec<u8>> {
+    (0..K)
+        .map(|k| u16_planes(rows.iter().map(|r| r[k])))
+        .collect()
+}
+
+fn join<const K: usize>(cols: &[Vec<u8>], n: usize, name: &str) -> Result<Vec<[u16; K]>, String> {
+    if cols.len() != K {
+        return Err(format!(
+            "column group {name} has {} columns, expected {K}",
+            cols.len()
+        ));
+    }
+    let cols = cols
+        .iter()
+        .map(|c| unplanes(c, n, name, u16::from_le_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((0..n)
+        .map(|i| std::array::from_fn(|k| cols[k][i]))
+        .collect())
+}
+
+impl From<Population> for WireColumns {
+    fn from(p: Population) -> Self {
+        let deltas = p
+            .amount
+            .iter()
+            .zip(p.volume.iter().zip(&p.price))
+            .map(|(&a, (&v, &pr))| {
+                let d = a.wrapping_sub(implied_amount(v, pr));
+                ((d << 1) ^ (d >> 63)) as u64
+            })
+            .map(u64::to_le_bytes);
+        Self {
+            n: p.len() as u32,
+            amount_delta: planes(deltas),
+            indicators: split(&p.indicators),
+            service: split(&p.service),
+            area: u32_planes(&p.area),
+            volume: u32_planes(&p.volume),
+            price: u32_planes(&p.price),
+            violations: u16_planes(p.violations.iter().copied()),
+            manager: u32_planes(&p.manager),
+            format: p.format,
+            market: p.market,
+            monitored: p.monitored,
+            has_service: p.has_service,
+            prev_band: p.prev_band,
+            prev_tier: p.prev_tier,
+        }
+    }
+}
+
+impl TryFrom<WireColumns> for Population {
+    type Error = String;
+
+    fn try_from(w: WireColumns) -> Result<Self, String> {
+        let n = w.n as usize;
+        let volume = unplanes(&w.volume, n, "volume", u32::from_le_bytes)?;
+        let price = unplanes(&w.price, n, "price", u32::from_le_bytes)?;
+        let deltas = unplanes(&w.amount_delta, n, "amount", u64::from_le_bytes)?;
+        let amount = deltas
+            .iter()
+            .zip(volume.iter().zip(&price))
+            .map(|(&z, (&v, &pr))| {
+                ((z >> 1) as i64 ^ -((z & 1) as i64)).wrapping_add(implied_amount(v, pr))
+            })
+            .collect();
+        let p = Self {
+            area: unplanes(&w.area, n, "area", u32::from_le_bytes)?,
+            indicators: join(&w.indicators, n, "indicators")?,
+            service: join(&w.service, n, "service")?,
+            violations: unplanes(&w.violations, n, "violations", u16::from_le_bytes)?,
+            manager: unplanes(&w.manager, n, "manager", u32::from_le_bytes)?,
+            volume,
+            price,
+            amount,
+            format: w.format,
+            market: w.market,
+            monitored: w.monitored,
+            has_service: w.has_service,
+            prev_band: w.prev_band,
+            prev_tier: w.prev_tier,
+        };
+        p.check()?;
+        Ok(p)
     }
 }
 
@@ -577,6 +734,26 @@ mod tests {
         first.append(&mut second, &[1, 0]);
         assert_eq!(first, whole);
         assert!(second.is_empty());
+    }
+
+    #[test]
+    fn the_wire_form_round_trips_exactly_and_rejects_ragged_columns() {
+        let mut pop = pop_of(&["25", "20.5", "0", "3.333"]);
+        pop.price = vec![21_000, 0, 0, 9_999];
+        pop.amount = vec![2_625_000, -1, 0, i64::MAX / 4];
+        pop.indicators[1] = [10_000, 0, 5_000, 1, 9_999];
+        pop.has_service[3] = true;
+        pop.service[3] = std::array::from_fn(|k| k as u16 * 700);
+        let json = serde_json::to_string(&pop).unwrap();
+        let back: Population = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, pop);
+        let mut wire: serde_json::Value = serde_json::from_str(&json).unwrap();
+        wire["indicators"][2].as_array_mut().unwrap().pop();
+        let err = serde_json::from_value::<Population>(wire.clone()).unwrap_err();
+        assert!(err.to_string().contains("indicators"), "{err}");
+        wire["indicators"].as_array_mut().unwrap().pop();
+        let err = serde_json::from_value::<Population>(wire).unwrap_err();
+        assert!(err.to_string().contains("indicators"), "{err}");
     }
 
     #[test]
