@@ -239,7 +239,7 @@ fn StatusBar(lab: Lab) -> impl IntoView {
                 None => {
                     view! {
                         <p class="error" role="alert" data-testid="lab-invalid">
-                            {t!(i18n, lab.invalid, n = move || lab.issues.with(Vec::len))}
+                            {t!(i18n, lab.invalid, n = move || lab.issues.with(|v| v.iter().filter(|i| i.path != "name").count()) + lab.bad.with(BTreeSet::len))}
                         </p>
                     }
                         .into_any()
@@ -255,13 +255,13 @@ fn StatusBar(lab: Lab) -> impl IntoView {
 fn IssueList(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Show when=move || lab.issues.with(|v| !v.is_empty()) || lab.bad.with(|b| !b.is_empty())>
+        <Show when=move || lab.issues.with(|v| v.iter().any(|i| i.path != "name")) || lab.bad.with(|b| !b.is_empty())>
             <ul class="issues" data-testid="policy-issues">
                 {move || {
                     let l = i18n.get_locale();
                     let mut items: Vec<String> = lab
                         .issues
-                        .with(|v| v.iter().map(|i| format!("{}: {}", path_label(l, &i.path), problem_text(l, &i.problem))).collect());
+                        .with(|v| v.iter().filter(|i| i.path != "name").map(|i| format!("{}: {}", path_label(l, &i.path), problem_text(l, &i.problem))).collect());
                     items.extend(lab.bad.with(|b| b.iter().map(|p| format!("{}: {}", path_label(l, p), td_string!(l, lab.problem.not_a_number))).collect::<Vec<_>>()));
                     items.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()
                 }}
@@ -438,7 +438,7 @@ fn Num<T: FieldValue>(
     /// Slider range and step.
     #[prop(optional)]
     slider: Option<(f64, f64, f64)>,
-    #[prop(optional)] unit: &'static str,
+    #[prop(optional)] unit: Option<Signal<String>>,
     /// In a grid: no visible label (the grid's headers name it).
     #[prop(optional)]
     compact: bool,
@@ -486,7 +486,7 @@ fn Num<T: FieldValue>(
         <div class="field" class:compact=compact class:invalid=invalid>
             <label for=id.clone() class:visually-hidden=compact>
                 {move || label.get()}
-                {(!unit.is_empty()).then(|| view! { <span class="unit">" (" {unit} ")"</span> })}
+                {unit.map(|u| view! { <span class="unit">" (" {u} ")"</span> })}
             </label>
             <div class="field-row">
                 <input
@@ -670,7 +670,7 @@ fn Editor(lab: Lab) -> impl IntoView {
                     label=sig(move |l| td_string!(l, lab.f.band_bound, n = i + 1).to_string())
                     lens=lens!(bands.lower_bounds[i])
                     slider=(0.0, 60.0, 0.5)
-                    unit="箱/cases"
+                    unit=sig(|l| td_string!(l, lab.unit_cases).to_string())
                 />
             }
         })
@@ -697,7 +697,7 @@ fn Editor(lab: Lab) -> impl IntoView {
                     label=sig(move |l| td_string!(l, lab.f.price_floor, n = i + 1).to_string())
                     lens=lens!(grade.price_floors[i])
                     slider=(0.0, 500.0, 1.0)
-                    unit="元/条 yuan"
+                    unit=sig(|l| td_string!(l, lab.unit_yuan_carton).to_string())
                 />
             }
         })
@@ -966,7 +966,7 @@ fn Editor(lab: Lab) -> impl IntoView {
                 </label>
                 <div class="lab-fields">
                     {(0..4).map(|i| view! {
-                        <Num lab path=format!("key_account.min_monthly_amount_yuan[{i}]") label=sig(move |l| td_string!(l, lab.f.ka_floor, tier = ["特级 Special", "A", "B", "C"][i]).to_string()) lens=lens!(key_account.min_monthly_amount_yuan[i]) unit="元/月 yuan/month" />
+                        <Num lab path=format!("key_account.min_monthly_amount_yuan[{i}]") label=sig(move |l| td_string!(l, lab.f.ka_floor, tier = ["特级 Special", "A", "B", "C"][i]).to_string()) lens=lens!(key_account.min_monthly_amount_yuan[i]) unit=sig(|l| td_string!(l, lab.unit_yuan_month).to_string()) />
                     }).collect_view()}
                 </div>
             </details>
