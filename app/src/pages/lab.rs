@@ -418,6 +418,33 @@ struct Lens<T> {
     set: Arc<dyn Fn(&mut Policy) -> &mut T + Send + Sync>,
 }
 
+/// A [`Lens`] with its type erased to text, so one (non-generic) field component serves every
+/// kind of number: a generic component would be compiled once per number type into the wasm.
+#[derive(Clone)]
+struct TextLens {
+    show: Arc<dyn Fn(&Policy) -> String + Send + Sync>,
+    /// Reads the text into a copy of the policy: `Some` when the value changes, `None` when not.
+    write: Arc<dyn Fn(&Policy, &str) -> Result<Option<Policy>, ParseFixedError> + Send + Sync>,
+}
+
+impl<T: FieldValue> From<Lens<T>> for TextLens {
+    fn from(Lens { get, set }: Lens<T>) -> Self {
+        let get2 = get.clone();
+        TextLens {
+            show: Arc::new(move |p| get(p).show()),
+            write: Arc::new(move |p, text| {
+                let v = T::read(text)?;
+                if get2(p) == v {
+                    return Ok(None);
+                }
+                let mut next = p.clone();
+                *set(&mut next) = v;
+                Ok(Some(next))
+            }),
+        }
+    }
+}
+
 macro_rules! lens {
     ($($path:tt)+) => {
         Lens {
@@ -430,11 +457,11 @@ macro_rules! lens {
 /// A number field: exact text input plus an optional slider, its own parse error and the
 /// policy's problems at its path.
 #[component]
-fn Num<T: FieldValue>(
+fn Num(
     lab: Lab,
     #[prop(into)] path: String,
     #[prop(into)] label: Signal<String>,
-    lens: Lens<T>,
+    #[prop(into)] lens: TextLens,
     /// Slider range and step.
     #[prop(optional)]
     slider: Option<(f64, f64, f64)>,
@@ -444,18 +471,20 @@ fn Num<T: FieldValue>(
     compact: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let get = lens.get.clone();
-    let shown = Memo::new(move |_| lab.draft.with(|p| get(p).show()));
+    let show = lens.show.clone();
+    let shown = Memo::new(move |_| lab.draft.with(|p| show(p)));
     let parse_error = RwSignal::new(None::<ParseFixedError>);
     let p2 = path.clone();
-    let write = move |text: String| match T::read(&text) {
-        Ok(v) => {
-            parse_error.set(None);
-            lab.bad.update(|b| {
-                b.remove(&p2);
-            });
-            if (lens.get)(&lab.draft.read_untracked()) != v {
-                lab.draft.update(|p| *(lens.set)(p) = v);
+    let write = move |text: String| match lab.draft.with_untracked(|p| (lens.write)(p, &text)) {
+        Ok(next) => {
+            if parse_error.with_untracked(Option::is_some) {
+                parse_error.set(None);
+                lab.bad.update(|b| {
+                    b.remove(&p2);
+                });
+            }
+            if let Some(p) = next {
+                lab.draft.set(p);
             }
         }
         Err(e) => {
