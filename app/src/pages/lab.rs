@@ -418,13 +418,15 @@ struct Lens<T> {
     set: Arc<dyn Fn(&mut Policy) -> &mut T + Send + Sync>,
 }
 
+/// Reads a field's text into a copy of the policy: `Some` when the value changes, `None` when not.
+type WriteText = dyn Fn(&Policy, &str) -> Result<Option<Policy>, ParseFixedError> + Send + Sync;
+
 /// A [`Lens`] with its type erased to text, so one (non-generic) field component serves every
 /// kind of number: a generic component would be compiled once per number type into the wasm.
 #[derive(Clone)]
 struct TextLens {
     show: Arc<dyn Fn(&Policy) -> String + Send + Sync>,
-    /// Reads the text into a copy of the policy: `Some` when the value changes, `None` when not.
-    write: Arc<dyn Fn(&Policy, &str) -> Result<Option<Policy>, ParseFixedError> + Send + Sync>,
+    write: Arc<WriteText>,
 }
 
 impl<T: FieldValue> From<Lens<T>> for TextLens {
