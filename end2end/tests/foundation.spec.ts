@@ -31,6 +31,7 @@ test('switching language changes the page in place and is remembered', async ({ 
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh');
   await page.reload();
   await expect(dash.heading()).toHaveText('概览');
+  await hydrated(page);
   await dash.languageSwitch().click();
   await expect(dash.heading()).toHaveText('Dashboard');
 });
