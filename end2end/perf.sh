@@ -9,7 +9,8 @@ n=${1:-100000}
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 [ -x target/release/kehu ] && [ -d target/site/pkg ] || cargo leptos build --release
 mkdir -p target/perf
-db=target/perf/kehu-$n.db
+# v2: demo accounts have passwords (older databases cannot sign in).
+db=target/perf/kehu-$n-v2.db
 if [ ! -f "$db" ]; then
   start=$(date +%s.%N)
   target/release/kehu --db "$db" demo --customers "$n"

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { MANAGER_STATE } from './tests/pages';
 
 // The browser tests run the real release server on its own port and a fresh demo database.
 const port = Number(process.env.KEHU_E2E_PORT ?? 3137);
@@ -29,8 +30,17 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'desktop', use: { viewport: { width: 1280, height: 800 } } },
-    { name: 'phone', use: { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true } },
+    { name: 'setup', testMatch: /auth\.setup\.ts/ },
+    {
+      name: 'desktop',
+      dependencies: ['setup'],
+      use: { viewport: { width: 1280, height: 800 }, storageState: MANAGER_STATE },
+    },
+    {
+      name: 'phone',
+      dependencies: ['setup'],
+      use: { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, storageState: MANAGER_STATE },
+    },
   ],
   webServer: {
     command:

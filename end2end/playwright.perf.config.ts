@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import base from './playwright.config';
+import { MANAGER_STATE } from './tests/pages';
 
 // The lab benchmark (end2end/perf.sh): one desktop browser against a server on a large database.
 const port = Number(process.env.KEHU_PERF_PORT ?? 3138);
@@ -11,7 +12,10 @@ export default defineConfig({
   timeout: 600_000,
   expect: { timeout: 60_000 },
   use: { ...base.use, baseURL: `http://127.0.0.1:${port}`, viewport: { width: 1280, height: 800 } },
-  projects: [{ name: 'desktop' }],
+  projects: [
+    { name: 'setup', testDir: './tests', testMatch: /auth\.setup\.ts/ },
+    { name: 'desktop', dependencies: ['setup'], use: { storageState: MANAGER_STATE } },
+  ],
   webServer: {
     command: `../target/release/kehu --db ${db} --addr 127.0.0.1:${port} serve`,
     url: `http://127.0.0.1:${port}/healthz`,

@@ -3,7 +3,7 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::model::{
-    CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions,
+    CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions, Me,
     PolicyPreview, PolicyRef,
 };
 use leptos::prelude::*;
@@ -11,8 +11,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions,
-        PolicyPreview, PolicyRef,
+        CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions, Me,
+        PolicyPreview, PolicyRef, Scope,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -23,19 +23,35 @@ pub mod ssr {
     #[error("{0}")]
     pub struct StoreError(pub String);
 
-    /// What the UI needs from storage. Implemented by the server's SQLite store.
+    /// What the UI needs from storage. Implemented by the server's SQLite store. Every read
+    /// takes the caller's [`Scope`] and applies it in its query: a customer out of scope does not
+    /// exist for that caller.
     #[async_trait::async_trait]
     pub trait Store: Send + Sync + 'static {
-        async fn dashboard(&self) -> Result<Dashboard, StoreError>;
-        async fn customers(&self, query: &CustomerQuery) -> Result<CustomerPage, StoreError>;
-        async fn customer(&self, id: i64) -> Result<Option<CustomerDetail>, StoreError>;
-        async fn filter_options(&self) -> Result<FilterOptions, StoreError>;
-        /// Code and name of each id that exists, in the order asked.
-        async fn customer_labels(&self, ids: &[i64]) -> Result<Vec<CustomerLabel>, StoreError>;
-        /// The engine over the stored data under a (valid) draft policy.
+        async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError>;
+        async fn customers(
+            &self,
+            scope: Scope,
+            query: &CustomerQuery,
+        ) -> Result<CustomerPage, StoreError>;
+        async fn customer(
+            &self,
+            scope: Scope,
+            id: i64,
+        ) -> Result<Option<CustomerDetail>, StoreError>;
+        async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError>;
+        /// Code and name of each id that exists in scope, in the order asked.
+        async fn customer_labels(
+            &self,
+            scope: Scope,
+            ids: &[i64],
+        ) -> Result<Vec<CustomerLabel>, StoreError>;
+        /// The engine over all stored data under a (valid) draft policy (lab users only).
         async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError>;
-        /// Publishes a (valid) policy as the next version; returns it and how many moved.
-        async fn publish(&self, policy: &Policy) -> Result<(PolicyRef, u32), StoreError>;
+        /// Publishes a (valid) policy as the next version, by `user`; returns it and how many
+        /// moved (lab users only).
+        async fn publish(&self, policy: &Policy, user: i64)
+        -> Result<(PolicyRef, u32), StoreError>;
     }
 
     /// The store handle that server functions find in context.
@@ -48,6 +64,46 @@ pub mod ssr {
             .ok_or_else(|| ServerFnError::new("storage is not configured"))
     }
 
+    /// The signed-in user of this request (the server's session middleware resolved it).
+    pub fn me() -> Option<Me> {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
+    }
+
+    fn refuse(status: http::StatusCode, message: &str) -> ServerFnError {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(status);
+        }
+        ServerFnError::new(message)
+    }
+
+    /// The caller, or 401.
+    pub fn signed_in() -> Result<Me, ServerFnError> {
+        me().ok_or_else(|| refuse(http::StatusCode::UNAUTHORIZED, "sign in first"))
+    }
+
+    /// A staff member (not a customer), or 401/403.
+    pub fn staff() -> Result<Me, ServerFnError> {
+        let me = signed_in()?;
+        if me.role.is_staff() {
+            Ok(me)
+        } else {
+            Err(refuse(http::StatusCode::FORBIDDEN, "this is for staff"))
+        }
+    }
+
+    /// A lab user (manager or admin), or 401/403.
+    pub fn lab_user() -> Result<Me, ServerFnError> {
+        let me = signed_in()?;
+        if me.role.can_use_lab() {
+            Ok(me)
+        } else {
+            Err(refuse(
+                http::StatusCode::FORBIDDEN,
+                "only managers may use the what-if lab",
+            ))
+        }
+    }
+
     /// Logs the detail and gives the client a generic message.
     pub fn internal(e: StoreError) -> ServerFnError {
         leptos::logging::error!("storage error: {e}");
@@ -55,13 +111,24 @@ pub mod ssr {
     }
 }
 
-#[server]
-pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
-    ssr::store()?.dashboard().await.map_err(ssr::internal)
+/// Who is signed in (None when signed out).
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
+    Ok(ssr::me())
 }
 
-#[server]
+#[server(endpoint = "dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .dashboard(me.scope())
+        .await
+        .map_err(ssr::internal)
+}
+
+#[server(endpoint = "customers")]
 pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ServerFnError> {
+    let me = ssr::staff()?;
     if query.q.chars().count() > 100 {
         return Err(ServerFnError::new(
             "search text is longer than 100 characters",
@@ -72,27 +139,39 @@ pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, Server
     {
         return Err(ServerFnError::new("band must be 1 to 8"));
     }
-    ssr::store()?.customers(&query).await.map_err(ssr::internal)
+    ssr::store()?
+        .customers(me.scope(), &query)
+        .await
+        .map_err(ssr::internal)
 }
 
-#[server]
+#[server(endpoint = "customer")]
 pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnError> {
-    ssr::store()?.customer(id).await.map_err(ssr::internal)
+    let me = ssr::staff()?;
+    ssr::store()?
+        .customer(me.scope(), id)
+        .await
+        .map_err(ssr::internal)
 }
 
-#[server]
+#[server(endpoint = "filter_options")]
 pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
-    ssr::store()?.filter_options().await.map_err(ssr::internal)
+    let me = ssr::staff()?;
+    ssr::store()?
+        .filter_options(me.scope())
+        .await
+        .map_err(ssr::internal)
 }
 
 /// Labels for up to 200 customers (the movers table asks for the rows it shows).
-#[server]
+#[server(endpoint = "customer_labels")]
 pub async fn customer_labels(ids: Vec<i64>) -> Result<Vec<CustomerLabel>, ServerFnError> {
+    let me = ssr::staff()?;
     if ids.len() > 200 {
         return Err(ServerFnError::new("at most 200 customers at a time"));
     }
     ssr::store()?
-        .customer_labels(&ids)
+        .customer_labels(me.scope(), &ids)
         .await
         .map_err(ssr::internal)
 }
@@ -109,6 +188,7 @@ fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ServerFnErro
 /// What publishing `policy_json` would do, computed by the server over the stored data.
 #[server(endpoint = "preview_policy")]
 pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, ServerFnError> {
+    ssr::lab_user()?;
     let policy = checked_policy(&policy_json)?;
     ssr::store()?.preview(&policy).await.map_err(ssr::internal)
 }
@@ -117,6 +197,10 @@ pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, Server
 /// engine and stores the assignments under the new version in one transaction.
 #[server(endpoint = "publish_policy")]
 pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), ServerFnError> {
+    let me = ssr::lab_user()?;
     let policy = checked_policy(&policy_json)?;
-    ssr::store()?.publish(&policy).await.map_err(ssr::internal)
+    ssr::store()?
+        .publish(&policy, me.id)
+        .await
+        .map_err(ssr::internal)
 }

@@ -1,8 +1,13 @@
 //! The HTML shell, the router and the page frame (header, navigation, language switch).
 
 use crate::i18n::*;
+use crate::model::Role;
 use crate::pages::{
-    customer::CustomerPage, customers::CustomerList, dashboard::DashboardPage, lab::LabPage,
+    account::{AccountPage, Gate, LoginPage, NavLinks, UserMenu, provide_me},
+    customer::CustomerPage,
+    customers::CustomerList,
+    dashboard::DashboardPage,
+    lab::LabPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -34,15 +39,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_me();
     view! {
         <I18nContextProvider>
             <Router>
                 <Frame>
                     <Routes fallback=NotFound>
-                        <Route path=path!("") view=DashboardPage />
-                        <Route path=path!("/customers") view=CustomerList />
-                        <Route path=path!("/customers/:id") view=CustomerPage ssr=SsrMode::Async />
-                        <Route path=path!("/lab") view=LabPage />
+                        <Route path=path!("") view=|| view! { <Gate allow=Role::is_staff><DashboardPage /></Gate> } />
+                        <Route path=path!("/customers") view=|| view! { <Gate allow=Role::is_staff><CustomerList /></Gate> } />
+                        <Route
+                            path=path!("/customers/:id")
+                            view=|| view! { <Gate allow=Role::is_staff><CustomerPage /></Gate> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/lab") view=|| view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> } />
+                        <Route path=path!("/login") view=LoginPage />
+                        <Route path=path!("/account") view=AccountPage />
                     </Routes>
                 </Frame>
             </Router>
@@ -72,10 +84,9 @@ fn Frame(children: Children) -> impl IntoView {
                 <span class="brand-tag">{t!(i18n, app.tagline)}</span>
             </A>
             <nav aria-label=move || t_string!(i18n, nav.menu)>
-                <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
-                <A href="/customers">{t!(i18n, nav.customers)}</A>
-                <A href="/lab">{t!(i18n, nav.lab)}</A>
+                <NavLinks />
             </nav>
+            <UserMenu />
             <LanguageSwitch />
         </header>
         <main id="main">{children()}</main>

@@ -35,6 +35,56 @@ impl Role {
     pub fn from_key(k: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.key() == k)
     }
+
+    /// Staff work in the archive; customers only see themselves (the portal).
+    pub const fn is_staff(self) -> bool {
+        !matches!(self, Role::Customer)
+    }
+
+    /// The what-if lab and publishing are for managers (and admins).
+    pub const fn can_use_lab(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+}
+
+/// The signed-in user, as the server resolved it from the session cookie.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// For customers: their own customer record.
+    pub customer_id: Option<i64>,
+    /// Set for a first (one-time) password: the user must choose their own before anything else.
+    pub must_change_password: bool,
+}
+
+impl Me {
+    /// Which customers this user may reach. Every storage query applies it.
+    pub fn scope(&self) -> Scope {
+        match self.role {
+            Role::Admin | Role::Manager | Role::LicenceOfficer => Scope::All,
+            Role::CustomerManager => Scope::Routes { manager: self.id },
+            Role::Customer => match self.customer_id {
+                Some(id) => Scope::Customer(id),
+                None => Scope::Nothing,
+            },
+        }
+    }
+}
+
+/// The customers a query may touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Customers on the routes this customer manager serves.
+    Routes {
+        manager: i64,
+    },
+    /// One customer: themself.
+    Customer(i64),
+    Nothing,
 }
 
 /// The five information groups of the archive (SPEC §2).

@@ -1,5 +1,18 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/** The demo accounts' password (README, "Demo accounts"); demo data only. */
+export const DEMO_PASSWORD = 'kehu-demo';
+/** Where the setup project keeps the manager's signed-in browser state. */
+export const MANAGER_STATE = 'test-results/.auth/manager.json';
+
+/** Signs in through the sign-in page, as a person would. */
+export async function signIn(page: Page, username: string, password = DEMO_PASSWORD, next = '/') {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
 /** Waits until the wasm bundle has hydrated the page (the app marks `<body data-hydrated>`). */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });

@@ -290,6 +290,10 @@ fn generate(opts: &DemoOptions, routes: usize) -> Vec<Shop> {
         .collect()
 }
 
+/// The password of every demo account (admin, manager, officer, cm01…, the first customer):
+/// for trying kehu out only, printed in the README.
+pub const DEMO_PASSWORD: &str = "kehu-demo";
+
 /// Replaces all customers, routes, staff and policies with a fresh demo population and publishes
 /// the default policy as version 1.
 pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Result<DemoReport> {
@@ -308,8 +312,12 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         opts.end_month
     );
 
+    // Every demo account signs in with DEMO_PASSWORD; one hash serves them all (demo only).
+    let demo_hash = crate::auth::hash_password_blocking(DEMO_PASSWORD.to_string()).await?;
     let mut tx = pool.begin().await?;
     for statement in [
+        "DELETE FROM sessions",
+        "DELETE FROM login_failures",
         "DELETE FROM audit",
         "DELETE FROM assignments",
         "DELETE FROM policies",
@@ -335,20 +343,25 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
             "licence_officer",
         ),
     ] {
-        sqlx::query("INSERT INTO users (username, display_name, role) VALUES (?, ?, ?)")
-            .bind(username)
-            .bind(name)
-            .bind(role)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO users (username, display_name, role, password_hash) VALUES (?, ?, ?, ?)",
+        )
+        .bind(username)
+        .bind(name)
+        .bind(role)
+        .bind(&demo_hash)
+        .execute(&mut *tx)
+        .await?;
     }
     let urban_routes = routes * 6 / 10;
     for r in 0..routes {
         let manager_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, role) VALUES (?, ?, 'customer_manager') RETURNING id",
+            "INSERT INTO users (username, display_name, role, password_hash)
+             VALUES (?, ?, 'customer_manager', ?) RETURNING id",
         )
         .bind(format!("cm{:02}", r + 1))
         .bind(person(&mut rng))
+        .bind(&demo_hash)
         .fetch_one(&mut *tx)
         .await?;
         let area = if r < urban_routes {
@@ -438,10 +451,14 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         });
         qb.build().execute(&mut *tx).await?;
     }
-    // The first demo customer can sign in to the self-service portal (issue 6 adds passwords).
-    sqlx::query("INSERT INTO users (username, display_name, role, customer_id) SELECT code, shop_name, 'customer', id FROM customers WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    // The first demo customer can sign in to the self-service portal.
+    sqlx::query(
+        "INSERT INTO users (username, display_name, role, customer_id, password_hash)
+         SELECT code, shop_name, 'customer', id, ? FROM customers WHERE id = 1",
+    )
+    .bind(&demo_hash)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     crate::publish::publish(pool, &kehu_engine::Policy::default(), None).await?;
     Ok(DemoReport {

@@ -1,5 +1,6 @@
 //! kehu's server: axum routes, SQLite storage, demo data and the `kehu` command line.
 
+pub mod auth;
 pub mod classify_cli;
 pub mod db;
 pub mod demo;

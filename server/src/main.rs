@@ -1,7 +1,7 @@
 //! The `kehu` command line: serve the app (default), generate demo data, migrate, classify.
 
 use clap::{Parser, Subcommand};
-use server::{classify_cli, db, demo, store::SqliteStore, web};
+use server::{auth, classify_cli, db, demo, store::SqliteStore, web};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -66,6 +66,35 @@ enum Command {
     Policy {
         #[command(subcommand)]
         action: PolicyAction,
+    },
+    /// Manage accounts: add a user, reset a password (both print a one-time password).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account with a one-time password, printed once; it must be changed at first
+    /// sign-in.
+    Add {
+        /// The name to sign in with.
+        username: String,
+        /// admin, manager, customer_manager, licence_officer or customer.
+        #[arg(long)]
+        role: String,
+        /// The name shown in kehu (default: the user name).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// For a customer account: the customer's code (e.g. C000001).
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// Give a user a new one-time password (printed once) and sign them out everywhere.
+    ResetPassword {
+        /// The user's sign-in name.
+        username: String,
     },
 }
 
@@ -197,10 +226,48 @@ async fn run_async(
             Ok(())
         }
         Command::Serve { no_demo } => serve(pool, db_path, addr, no_demo).await,
+        Command::User { action } => user(&pool, action).await,
         Command::Classify { .. } | Command::Policy { .. } => {
             unreachable!("handled without a database")
         }
     }
+}
+
+async fn user(pool: &sqlx::SqlitePool, action: UserAction) -> anyhow::Result<()> {
+    match action {
+        UserAction::Add {
+            username,
+            role,
+            name,
+            customer,
+        } => {
+            let role = app::model::Role::from_key(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--role must be admin, manager, customer_manager, licence_officer or customer, got \"{role}\""
+                )
+            })?;
+            let customer_id = match customer {
+                None => None,
+                Some(code) => Some(
+                    sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE code = ?")
+                        .bind(&code)
+                        .fetch_optional(pool)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no customer with code \"{code}\""))?,
+                ),
+            };
+            let password = auth::add_user(pool, &username, &name, role, customer_id).await?;
+            println!(
+                "created {username} ({}); one-time password: {password}",
+                role.key()
+            );
+        }
+        UserAction::ResetPassword { username } => {
+            let password = auth::reset_password(pool, &username).await?;
+            println!("{username}: new one-time password: {password}");
+        }
+    }
+    Ok(())
 }
 
 async fn serve(
@@ -229,6 +296,12 @@ async fn serve(
             "demo data ready"
         );
     }
+    if let Some(password) = auth::ensure_admin(&pool).await? {
+        // Printed once, on purpose: the only way in to a new installation.
+        eprintln!(
+            "\nNo administrator yet: created user \"admin\" with the one-time password\n\n    {password}\n\nSign in and choose a new one (or run `kehu user reset-password admin`).\n"
+        );
+    }
     let conf = leptos::prelude::get_configuration(None)?;
     let mut leptos_options = conf.leptos_options;
     if leptos_options.output_name.is_empty() {
@@ -247,9 +320,12 @@ async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     tracing::info!(db = %db_path.display(), "kehu listening on http://{bind}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 

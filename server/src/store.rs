@@ -6,7 +6,7 @@ use app::api::ssr::{Store, StoreError};
 use app::model::{
     Assignment, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard,
     FIELDS, FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef,
-    RouteOption,
+    RouteOption, Scope,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -37,9 +37,36 @@ pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Poli
     }
 }
 
+/// The condition on `customers c` that keeps a query inside the caller's scope: its SQL (with
+/// at most one `?`) and the value bound to it.
+fn scope_clause(scope: Scope) -> (&'static str, Option<i64>) {
+    match scope {
+        Scope::All => ("", None),
+        Scope::Routes { manager } => (
+            " AND c.route_id IN (SELECT id FROM routes WHERE manager_id = ?)",
+            Some(manager),
+        ),
+        Scope::Customer(id) => (" AND c.id = ?", Some(id)),
+        Scope::Nothing => (" AND 0", None),
+    }
+}
+
+fn push_scope(qb: &mut QueryBuilder<Sqlite>, scope: Scope) {
+    let (sql, value) = scope_clause(scope);
+    match (sql.split_once('?'), value) {
+        (Some((before, after)), Some(v)) => {
+            qb.push(before).push_bind(v).push(after);
+        }
+        _ => {
+            qb.push(sql);
+        }
+    }
+}
+
 /// Appends the WHERE clause of a customer list query (shared by the count and the page).
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, q: &CustomerQuery) {
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, scope: Scope, q: &CustomerQuery) {
     qb.push(" WHERE 1 = 1");
+    push_scope(qb, scope);
     let text = q.q.trim();
     if !text.is_empty() {
         let like = format!(
@@ -81,17 +108,23 @@ const LIST_FROM: &str = " FROM customers c
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
-    async fn customer_labels(&self, ids: &[i64]) -> Result<Vec<CustomerLabel>, StoreError> {
+    async fn customer_labels(
+        &self,
+        scope: Scope,
+        ids: &[i64],
+    ) -> Result<Vec<CustomerLabel>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT id, code, shop_name FROM customers WHERE id IN (");
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT c.id, c.code, c.shop_name FROM customers c WHERE c.id IN (",
+        );
         let mut sep = qb.separated(", ");
         for id in ids {
             sep.push_bind(*id);
         }
         qb.push(")");
+        push_scope(&mut qb, scope);
         let rows: Vec<(i64, String, String)> = qb
             .build_query_as()
             .fetch_all(&self.pool)
@@ -121,65 +154,78 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn publish(&self, policy: &Policy) -> Result<(PolicyRef, u32), StoreError> {
-        let p = crate::publish::publish(&self.pool, policy, None)
+    async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError> {
+        let p = crate::publish::publish(&self.pool, policy, Some(user))
             .await
             .map_err(err)?;
         Ok((p.policy, p.movers))
     }
 
-    async fn dashboard(&self) -> Result<Dashboard, StoreError> {
+    async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError> {
         let pool = &self.pool;
-        let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM customers c WHERE 1 = 1");
+        push_scope(&mut qb, scope);
+        let customers: i64 = qb.build_query_scalar().fetch_one(pool).await.map_err(err)?;
+        let (routes, managers): (i64, i64) = match scope {
+            Scope::All => sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM routes),
+                        (SELECT COUNT(*) FROM users WHERE role = 'customer_manager')",
+            )
             .fetch_one(pool)
             .await
-            .map_err(err)?;
-        let routes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM routes")
-            .fetch_one(pool)
-            .await
-            .map_err(err)?;
-        let managers: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'customer_manager'")
-                .fetch_one(pool)
-                .await
-                .map_err(err)?;
+            .map_err(err)?,
+            Scope::Routes { manager } => {
+                sqlx::query_as("SELECT COUNT(*), 1 FROM routes WHERE manager_id = ?")
+                    .bind(manager)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(err)?
+            }
+            Scope::Customer(_) | Scope::Nothing => (0, 0),
+        };
         let current = current_policy(pool).await?;
         let mut band_counts = vec![0u32; 8];
         let mut tier_counts = vec![0u32; 3];
         let mut avg_volume = "—".to_string();
         let mut quota_total = "—".to_string();
         if let Some((pref, policy)) = &current {
-            let rows: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT band, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY band",
-            )
-            .bind(pref.id)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?;
+            // The assignments of the customers in scope, under the policy in force.
+            let scoped = |select: &str, group: &str| {
+                let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                    "SELECT {select} FROM assignments a JOIN customers c ON c.id = a.customer_id
+                     WHERE a.policy_id = "
+                ));
+                qb.push_bind(pref.id);
+                push_scope(&mut qb, scope);
+                qb.push(group);
+                qb
+            };
+            let rows: Vec<(i64, i64)> = scoped("a.band, COUNT(*)", " GROUP BY a.band")
+                .build_query_as()
+                .fetch_all(pool)
+                .await
+                .map_err(err)?;
             for (band, n) in rows {
                 if let Some(slot) = band_counts.get_mut((band - 1) as usize) {
                     *slot = n as u32;
                 }
             }
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT tier, COUNT(*) FROM assignments WHERE policy_id = ? GROUP BY tier",
-            )
-            .bind(pref.id)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?;
+            let rows: Vec<(String, i64)> = scoped("a.tier, COUNT(*)", " GROUP BY a.tier")
+                .build_query_as()
+                .fetch_all(pool)
+                .await
+                .map_err(err)?;
             for (tier, n) in rows {
                 if let Some(t) = kehu_engine::Tier::from_key(&tier) {
                     tier_counts[t.index()] = n as u32;
                 }
             }
-            let (sum, n): (i64, i64) = sqlx::query_as(
-                "SELECT COALESCE(SUM(monthly_volume_milli), 0), COUNT(*) FROM assignments WHERE policy_id = ?",
-            )
-            .bind(pref.id)
-            .fetch_one(pool)
-            .await
-            .map_err(err)?;
+            let (sum, n): (i64, i64) =
+                scoped("COALESCE(SUM(a.monthly_volume_milli), 0), COUNT(*)", "")
+                    .build_query_as()
+                    .fetch_one(pool)
+                    .await
+                    .map_err(err)?;
             if n > 0 {
                 // Mean in cases, shown with one decimal.
                 avg_volume = Cases::from_raw((sum / n + 50) / 100 * 100).to_string();
@@ -204,9 +250,9 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn customers(&self, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
+    async fn customers(&self, scope: Scope, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
         let mut count = QueryBuilder::new(format!("SELECT COUNT(*){LIST_FROM}"));
-        push_filters(&mut count, q);
+        push_filters(&mut count, scope, q);
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)
@@ -219,7 +265,7 @@ impl Store for SqliteStore {
                     COALESCE(r.name, '') AS route, COALESCE(u.display_name, '') AS manager,
                     a.band, a.grade, a.tier, a.monthly_volume_milli{LIST_FROM}"
         ));
-        push_filters(&mut list, q);
+        push_filters(&mut list, scope, q);
         list.push(" ORDER BY c.id LIMIT ")
             .push_bind(i64::from(PAGE_SIZE))
             .push(" OFFSET ")
@@ -255,7 +301,7 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn customer(&self, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
+    async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
         // Stored fields come straight from their columns; the registry says which those are.
         let mut sql = String::from("SELECT c.id, c.version, c.violations_12m");
         for f in FIELDS
@@ -269,13 +315,15 @@ impl Store for SqliteStore {
              FROM customers c LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
              WHERE c.id = ?",
         );
-        // Audited: the column names are the registry's compile-time constants.
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?
-        else {
+        let (in_scope, scope_value) = scope_clause(scope);
+        sql.push_str(in_scope);
+        // Audited: the column names are the registry's compile-time constants, the scope clause
+        // a constant too.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+        if let Some(v) = scope_value {
+            query = query.bind(v);
+        }
+        let Some(row) = query.fetch_optional(&self.pool).await.map_err(err)? else {
             return Ok(None);
         };
         let current = current_policy(&self.pool).await?;
@@ -377,12 +425,19 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn filter_options(&self) -> Result<FilterOptions, StoreError> {
-        let routes: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, name FROM routes ORDER BY code")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(err)?;
+    async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT id, name FROM routes r WHERE ");
+        match scope {
+            Scope::All => qb.push("1"),
+            Scope::Routes { manager } => qb.push("r.manager_id = ").push_bind(manager),
+            Scope::Customer(_) | Scope::Nothing => qb.push("0"),
+        };
+        qb.push(" ORDER BY code");
+        let routes: Vec<(i64, String)> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         Ok(FilterOptions {
             routes: routes
                 .into_iter()

@@ -1,10 +1,12 @@
 //! The HTTP side: Leptos pages and server functions, static files, health check.
 
+use crate::auth;
 use crate::store::SqliteStore;
 use app::api::ssr::StoreHandle;
 use app::app::{App, shell};
 use axum::Router;
-use axum::routing::get;
+use axum::middleware;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
@@ -19,6 +21,12 @@ pub struct AppState {
     pub snapshot: crate::snapshot::Cache,
 }
 
+impl axum::extract::FromRef<AppState> for sqlx::SqlitePool {
+    fn from_ref(s: &AppState) -> Self {
+        s.store.pool.clone()
+    }
+}
+
 impl axum::extract::FromRef<AppState> for LeptosOptions {
     fn from_ref(s: &AppState) -> Self {
         s.leptos_options.clone()
@@ -27,12 +35,21 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
 
 /// `GET /api/snapshot`: the lab's column-wise facts (postcard). The browser revalidates with
 /// `If-None-Match` and gets `304 Not Modified` while the data is unchanged.
+/// Only lab users (managers, admins) may fetch it: 401 signed out, 403 for other roles.
 async fn snapshot(
     axum::extract::State(state): axum::extract::State<AppState>,
+    me: Option<axum::Extension<app::model::Me>>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
+    match me {
+        None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Some(m) if !m.role.can_use_lab() => {
+            return (StatusCode::FORBIDDEN, "the lab is for managers").into_response();
+        }
+        Some(_) => {}
+    }
     let enc = match state.snapshot.get(&state.store.pool).await {
         Ok(e) => e,
         Err(e) => {
@@ -78,6 +95,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/snapshot", get(snapshot))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(auth::change_password))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -85,6 +105,11 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            state.store.pool.clone(),
+            auth::resolve,
+        ))
+        .layer(middleware::from_fn(auth::same_origin))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

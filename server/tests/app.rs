@@ -26,7 +26,7 @@ async fn demo_db(customers: usize) -> (tempfile::TempDir, SqlitePool) {
     (dir, pool)
 }
 
-fn app(pool: SqlitePool) -> axum::Router {
+fn router(pool: SqlitePool) -> axum::Router {
     let options = LeptosOptions::builder()
         .output_name("kehu")
         .site_root("target/site")
@@ -36,6 +36,60 @@ fn app(pool: SqlitePool) -> axum::Router {
         store: SqliteStore { pool },
         snapshot: Default::default(),
     })
+}
+
+/// The router and, once signed in, the session cookie a browser would send.
+#[derive(Clone)]
+struct Client {
+    router: axum::Router,
+    cookie: Option<String>,
+}
+
+impl Client {
+    fn anonymous(pool: SqlitePool) -> Self {
+        Client {
+            router: router(pool),
+            cookie: None,
+        }
+    }
+
+    /// Sends a request with the session cookie, like a browser page would.
+    async fn send(&self, mut req: Request<Body>) -> axum::response::Response {
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        self.router.clone().oneshot(req).await.unwrap()
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> axum::response::Response {
+        let body = format!("username={username}&password={password}&next=%2F");
+        let resp = self
+            .send(
+                Request::post("/auth/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        if let Some(set) = resp.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
+            self.cookie = Some(pair);
+        }
+        resp
+    }
+}
+
+/// A browser signed in as one of the demo users.
+async fn app_as(pool: SqlitePool, username: &str) -> Client {
+    let mut c = Client::anonymous(pool);
+    let resp = c.sign_in(username, server::demo::DEMO_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    assert!(c.cookie.is_some());
+    c
+}
+
+async fn app(pool: SqlitePool) -> Client {
+    app_as(pool, "manager").await
 }
 
 /// The text content of the first element with this `data-testid` (hydration markers removed).
@@ -53,12 +107,14 @@ fn text(html: &str) -> String {
     html.replace("<!>", "")
 }
 
-async fn get(app: &axum::Router, uri: &str, lang: &str) -> (StatusCode, String) {
+/// A page load: the browser asks for HTML in a language.
+async fn get(app: &Client, uri: &str, lang: &str) -> (StatusCode, String) {
     let req = Request::get(uri)
         .header(header::ACCEPT_LANGUAGE, lang)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
         .body(Body::empty())
         .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
+    let resp = app.send(req).await;
     let status = resp.status();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&body).into_owned())
@@ -67,7 +123,7 @@ async fn get(app: &axum::Router, uri: &str, lang: &str) -> (StatusCode, String) 
 #[tokio::test]
 async fn dashboard_renders_band_counts_in_the_requested_language() {
     let (_dir, pool) = demo_db(300).await;
-    let app = app(pool);
+    let app = app(pool).await;
     let (status, html) = get(&app, "/", "en-US,en;q=0.9").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -93,7 +149,7 @@ async fn customer_list_filters_by_band_on_the_server() {
         .await
         .unwrap();
     assert!(expected > 0);
-    let app = app(pool);
+    let app = app(pool).await;
     let (status, html) = get(&app, "/customers?band=6", "en").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -112,7 +168,7 @@ async fn customer_list_filters_by_band_on_the_server() {
 #[tokio::test]
 async fn customer_list_searches_and_pages() {
     let (_dir, pool) = demo_db(300).await;
-    let app = app(pool);
+    let app = app(pool).await;
     let (_, html) = get(&app, "/customers?q=DEMO000123", "en").await;
     assert!(
         html.contains(r#"data-total="1""#),
@@ -142,7 +198,7 @@ async fn customer_page_shows_five_groups_and_unknown_ids_are_404() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let app = app(pool);
+    let app = app(pool).await;
     let (status, html) = get(&app, "/customers/7", "en").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&name));
@@ -273,12 +329,10 @@ async fn demo_data_is_deterministic_and_fast_to_regenerate() {
 #[tokio::test]
 async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     let (_dir, pool) = demo_db(300).await;
-    let app = app(pool.clone());
+    let app = app(pool.clone()).await;
     let resp = app
-        .clone()
-        .oneshot(Request::get("/api/snapshot").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+        .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let etag = resp.headers()[header::ETAG].to_str().unwrap().to_owned();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
@@ -300,15 +354,13 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
 
     // Browsers get it gzip-compressed once, ahead of time: the same bytes.
     let gz = app
-        .clone()
-        .oneshot(
+        .send(
             Request::get("/api/snapshot")
                 .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
                 .body(Body::empty())
                 .unwrap(),
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
     let packed = gz.into_body().collect().await.unwrap().to_bytes();
     let mut unpacked = Vec::new();
@@ -327,15 +379,13 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
 
     // Unchanged data: 304 without a body.
     let again = app
-        .clone()
-        .oneshot(
+        .send(
             Request::get("/api/snapshot")
                 .header(header::IF_NONE_MATCH, &etag)
                 .body(Body::empty())
                 .unwrap(),
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     // A publish changes the data (previous bands), so the tag changes.
@@ -345,14 +395,13 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
         .await
         .unwrap();
     let after = app
-        .oneshot(
+        .send(
             Request::get("/api/snapshot")
                 .header(header::IF_NONE_MATCH, &etag)
                 .body(Body::empty())
                 .unwrap(),
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(after.status(), StatusCode::OK);
     assert_ne!(after.headers()[header::ETAG].to_str().unwrap(), etag);
 }
@@ -367,7 +416,7 @@ async fn preview_of_a_draft_equals_what_publishing_it_does() {
     let preview = store.preview(&policy).await.unwrap();
     assert_eq!(preview.customers, 250);
     assert!(preview.movers > 0, "raising band 1's bound moves someone");
-    let (published, movers) = store.publish(&policy).await.unwrap();
+    let (published, movers) = store.publish(&policy, 1).await.unwrap();
     assert_eq!(published.version, 2);
     assert_eq!(movers, preview.movers);
     let band1: i64 =
@@ -383,11 +432,405 @@ async fn preview_of_a_draft_equals_what_publishing_it_does() {
         .await
         .unwrap();
     let labels = store
-        .customer_labels(&[ids[0], 999_999, ids[2]])
+        .customer_labels(app::model::Scope::All, &[ids[0], 999_999, ids[2]])
         .await
         .unwrap();
     assert_eq!(
         labels.iter().map(|l| l.id).collect::<Vec<_>>(),
         vec![ids[0], ids[2]]
     );
+}
+
+/// A request as a browser's fetch from a kehu page would send it (same origin).
+fn post_form(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn location(resp: &axum::response::Response) -> String {
+    resp.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// Customer ids on cm01's routes and one that is not.
+async fn cm01_scope(pool: &SqlitePool) -> (Vec<i64>, i64) {
+    let mine: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN users u ON u.id = r.manager_id WHERE u.username = 'cm01' ORDER BY c.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let other: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN users u ON u.id = r.manager_id WHERE u.username <> 'cm01' LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (mine, other)
+}
+
+#[tokio::test]
+async fn every_role_reaches_exactly_its_pages_and_customers() {
+    let (_dir, pool) = demo_db(300).await;
+    let (mine, other) = cm01_scope(&pool).await;
+    assert!(!mine.is_empty() && !mine.contains(&other));
+    let own_customer: i64 =
+        sqlx::query_scalar("SELECT customer_id FROM users WHERE role = 'customer'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let anonymous = Client::anonymous(pool.clone());
+    let mut clients = vec![("signed out", anonymous)];
+    for user in ["admin", "manager", "officer", "cm01"] {
+        clients.push((user, app_as(pool.clone(), user).await));
+    }
+    let customer_code: String =
+        sqlx::query_scalar("SELECT username FROM users WHERE role = 'customer'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    clients.push(("customer", app_as(pool.clone(), &customer_code).await));
+
+    use StatusCode as S;
+    let mine_page = format!("/customers/{}", mine[0]);
+    let other_page = format!("/customers/{other}");
+    let own_page = format!("/customers/{own_customer}");
+    // (page, expected status for: signed out, admin, manager, officer, cm01, customer)
+    let see_other = S::SEE_OTHER;
+    let pages: Vec<(&str, [StatusCode; 6])> = vec![
+        ("/", [see_other, S::OK, S::OK, S::OK, S::OK, see_other]),
+        (
+            "/customers",
+            [see_other, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            &mine_page,
+            [see_other, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            &other_page,
+            [see_other, S::OK, S::OK, S::OK, S::NOT_FOUND, S::FORBIDDEN],
+        ),
+        (
+            &own_page,
+            [
+                see_other,
+                S::OK,
+                S::OK,
+                S::OK,
+                if mine.contains(&own_customer) {
+                    S::OK
+                } else {
+                    S::NOT_FOUND
+                },
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "/lab",
+            [
+                see_other,
+                S::OK,
+                S::OK,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+            ],
+        ),
+        ("/account", [see_other, S::OK, S::OK, S::OK, S::OK, S::OK]),
+        ("/login", [S::OK; 6]),
+    ];
+    for (page, expected) in &pages {
+        for ((who, client), want) in clients.iter().zip(expected) {
+            let (status, _) = get(client, page, "en").await;
+            assert_eq!(status, *want, "{who} opening {page}");
+        }
+    }
+    // Signed-out browsers are sent to sign in, and come back afterwards.
+    let resp = clients[0]
+        .1
+        .send(
+            Request::get("/customers?band=2")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(location(&resp), "/login?next=%2Fcustomers%3Fband%3D2");
+
+    // The lab's snapshot: 401 signed out, 403 for roles without the lab.
+    let snapshot = [
+        S::UNAUTHORIZED,
+        S::OK,
+        S::OK,
+        S::FORBIDDEN,
+        S::FORBIDDEN,
+        S::FORBIDDEN,
+    ];
+    for ((who, client), want) in clients.iter().zip(snapshot) {
+        let resp = client
+            .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(resp.status(), want, "{who} fetching the snapshot");
+    }
+
+    // Server functions apply the same scope in their queries.
+    for ((who, client), want) in clients.iter().zip([
+        None,
+        Some(300),
+        Some(300),
+        Some(300),
+        Some(mine.len()),
+        None,
+    ]) {
+        let resp = client
+            .send(post_form(
+                "/api/customers",
+                "query[q]=&query[format]=&query[market]=&query[page]=1",
+            ))
+            .await;
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        match want {
+            Some(n) => {
+                assert_eq!(status, S::OK, "{who}: {}", String::from_utf8_lossy(&body));
+                let page: app::model::CustomerPage = serde_json::from_slice(&body).unwrap();
+                assert_eq!(page.total, n as u64, "{who} sees {n} customers");
+            }
+            None => assert!(
+                status == S::UNAUTHORIZED || status == S::FORBIDDEN,
+                "{who} listing customers: {status}"
+            ),
+        }
+    }
+    let cm01 = &clients[4].1;
+    let resp = cm01
+        .send(post_form("/api/customer", &format!("id={other}")))
+        .await;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        &body[..],
+        b"null",
+        "another route's customer does not exist for cm01"
+    );
+    let resp = cm01.send(post_form("/api/dashboard", "")).await;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let d: app::model::Dashboard = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        d.customers,
+        mine.len() as u64,
+        "cm01's dashboard counts their customers"
+    );
+    assert_eq!(d.band_counts.iter().sum::<u32>() as usize, mine.len());
+
+    // Only lab users may preview or publish.
+    let policy = urlencode(&serde_json::to_string(&kehu_engine::Policy::default()).unwrap());
+    for (i, want) in [
+        (3, S::FORBIDDEN),
+        (4, S::FORBIDDEN),
+        (5, S::FORBIDDEN),
+        (0, S::UNAUTHORIZED),
+    ] {
+        let resp = clients[i]
+            .1
+            .send(post_form(
+                "/api/publish_policy",
+                &format!("policy_json={policy}"),
+            ))
+            .await;
+        assert_eq!(resp.status(), want, "{} publishing", clients[i].0);
+    }
+    let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM policies")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(versions, 1, "nothing was published");
+    let resp = clients[2]
+        .1
+        .send(post_form(
+            "/api/publish_policy",
+            &format!("policy_json={policy}"),
+        ))
+        .await;
+    assert_eq!(resp.status(), S::OK, "the manager publishes");
+    let by: Option<i64> = sqlx::query_scalar("SELECT created_by FROM policies WHERE version = 2")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let manager: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'manager'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(by, Some(manager), "the new version names who published it");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let (_dir, pool) = demo_db(30).await;
+    let manager = app(pool.clone()).await;
+    let policy = urlencode(&serde_json::to_string(&kehu_engine::Policy::default()).unwrap());
+    let mut req = post_form("/api/publish_policy", &format!("policy_json={policy}"));
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(manager.send(req).await.status(), StatusCode::FORBIDDEN);
+    // Older browsers: the Origin header must name this host.
+    let req = Request::post("/auth/logout")
+        .header(header::HOST, "kehu.example")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(manager.send(req).await.status(), StatusCode::FORBIDDEN);
+    let req = Request::post("/auth/logout")
+        .header(header::HOST, "kehu.example")
+        .header(header::ORIGIN, "https://kehu.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(manager.send(req).await.status(), StatusCode::SEE_OTHER);
+    let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM policies")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(versions, 1);
+}
+
+#[tokio::test]
+async fn sign_in_sign_out_and_rate_limiting() {
+    let (_dir, pool) = demo_db(30).await;
+    let mut c = Client::anonymous(pool.clone());
+    let resp = c.sign_in("manager", "wrong-password").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(location(&resp).starts_with("/login?error=invalid&username=manager"));
+    assert!(c.cookie.is_none());
+    let resp = c.sign_in("nobody", "wrong-password").await;
+    assert!(
+        location(&resp).starts_with("/login?error=invalid"),
+        "unknown users look the same"
+    );
+
+    let resp = c.sign_in("manager", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(location(&resp), "/");
+    let set = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        !c.cookie.as_ref().unwrap().contains(&stored),
+        "only a hash of the token is stored"
+    );
+    assert_eq!(get(&c, "/", "en").await.0, StatusCode::OK);
+
+    // Sign out: the old cookie no longer works.
+    let resp = c.send(post_form("/auth/logout", "")).await;
+    assert_eq!(location(&resp), "/login?signed_out=1");
+    assert_eq!(get(&c, "/", "en").await.0, StatusCode::SEE_OTHER);
+
+    // Five failures lock the name for a while, even for the right password.
+    let mut d = Client::anonymous(pool.clone());
+    for _ in 0..5 {
+        d.sign_in("officer", "guess").await;
+    }
+    let resp = d.sign_in("officer", server::demo::DEMO_PASSWORD).await;
+    assert!(
+        location(&resp).starts_with("/login?error=too_many"),
+        "{}",
+        location(&resp)
+    );
+    assert!(d.cookie.is_none());
+    // Other names are not affected.
+    let resp = d.sign_in("manager", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(location(&resp), "/");
+}
+
+#[tokio::test]
+async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::open(&dir.path().join("kehu.db")).await.unwrap();
+    // An empty installation gets an administrator with a one-time password, once.
+    let password = server::auth::ensure_admin(&pool).await.unwrap().unwrap();
+    assert!(server::auth::ensure_admin(&pool).await.unwrap().is_none());
+
+    let mut a = Client::anonymous(pool.clone());
+    let resp = a.sign_in("admin", &password).await;
+    assert_eq!(location(&resp), "/account", "first stop: choose a password");
+    let resp = a
+        .send(
+            Request::get("/customers")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(location(&resp), "/account", "nothing else before that");
+    let mut b = Client::anonymous(pool.clone());
+    b.sign_in("admin", &password).await;
+
+    let change = |current: &str, new: &str, confirm: &str| {
+        post_form(
+            "/auth/password",
+            &format!("current={current}&new={new}&confirm={confirm}"),
+        )
+    };
+    let resp = a
+        .send(change("wrong", "a-new-secret", "a-new-secret"))
+        .await;
+    assert_eq!(location(&resp), "/account?error=wrong_current");
+    let resp = a.send(change(&password, "short", "short")).await;
+    assert_eq!(location(&resp), "/account?error=too_short");
+    let resp = a
+        .send(change(&password, "a-new-secret", "a-new-secreT"))
+        .await;
+    assert_eq!(location(&resp), "/account?error=mismatch");
+    let resp = a
+        .send(change(&password, "a-new-secret", "a-new-secret"))
+        .await;
+    assert_eq!(location(&resp), "/account?changed=1");
+
+    assert_eq!(
+        get(&a, "/customers", "en").await.0,
+        StatusCode::OK,
+        "this browser stays in"
+    );
+    assert_eq!(
+        get(&b, "/customers", "en").await.0,
+        StatusCode::SEE_OTHER,
+        "the other is out"
+    );
+    let mut c = Client::anonymous(pool.clone());
+    assert_eq!(
+        location(&c.sign_in("admin", &password).await),
+        "/login?error=invalid&username=admin&next=%2F"
+    );
+    assert_eq!(location(&c.sign_in("admin", "a-new-secret").await), "/");
+    let audit: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'user.password'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audit, 1);
 }

@@ -1,4 +1,5 @@
 //! Routed pages.
+pub mod account;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
