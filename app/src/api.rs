@@ -3,16 +3,16 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::model::{
-    CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions, Me,
-    PolicyPreview, PolicyRef,
+    AuditEntry, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, EditResult,
+    FilterOptions, Me, PolicyPreview, PolicyRef,
 };
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, FilterOptions, Me,
-        PolicyPreview, PolicyRef, Scope,
+        AuditEntry, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
+        EditResult, FieldDef, FilterOptions, Me, PolicyPreview, PolicyRef, Scope,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -46,6 +46,23 @@ pub mod ssr {
             scope: Scope,
             ids: &[i64],
         ) -> Result<Vec<CustomerLabel>, StoreError>;
+        /// Sets one stored field of a customer in scope, if the record is still at `version`,
+        /// and writes the audit trail; `None` when the customer is not in scope.
+        async fn edit_field(
+            &self,
+            scope: Scope,
+            user: i64,
+            customer: i64,
+            field: &'static FieldDef,
+            value: &str,
+            version: i64,
+        ) -> Result<Option<EditResult>, StoreError>;
+        /// A customer's audit trail, newest first (`None` when not in scope).
+        async fn customer_history(
+            &self,
+            scope: Scope,
+            customer: i64,
+        ) -> Result<Option<Vec<AuditEntry>>, StoreError>;
         /// The engine over all stored data under a (valid) draft policy (lab users only).
         async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError>;
         /// Publishes a (valid) policy as the next version, by `user`; returns it and how many
@@ -69,7 +86,8 @@ pub mod ssr {
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
     }
 
-    fn refuse(status: http::StatusCode, message: &str) -> ServerFnError {
+    /// An error answer with its HTTP status (400, 401, 403, 404).
+    pub fn refuse(status: http::StatusCode, message: &str) -> ServerFnError {
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
             resp.set_status(status);
         }
@@ -148,10 +166,18 @@ pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, Server
 #[server(endpoint = "customer")]
 pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnError> {
     let me = ssr::staff()?;
-    ssr::store()?
+    let detail = ssr::store()?
         .customer(me.scope(), id)
         .await
-        .map_err(ssr::internal)
+        .map_err(ssr::internal)?;
+    Ok(detail.map(|mut d| {
+        d.editable = crate::model::FIELDS
+            .iter()
+            .filter(|f| f.editable_by(me.role))
+            .map(|f| f.key.to_string())
+            .collect();
+        d
+    }))
 }
 
 #[server(endpoint = "filter_options")]
@@ -203,4 +229,49 @@ pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), Ser
         .publish(&policy, me.id)
         .await
         .map_err(ssr::internal)
+}
+
+/// Changes one field of a customer, as its owner. `version` is the record version the editor
+/// loaded: if someone changed the customer since, nothing is saved and the answer says so.
+#[server(endpoint = "edit_customer_field")]
+pub async fn edit_customer_field(
+    id: i64,
+    key: String,
+    value: String,
+    version: i64,
+) -> Result<EditResult, ServerFnError> {
+    let me = ssr::staff()?;
+    use http::StatusCode;
+    let Some(field) = crate::model::field(&key) else {
+        return Err(ssr::refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("{key}: no such field"),
+        ));
+    };
+    if !field.editable_by(me.role) {
+        return Err(ssr::refuse(
+            StatusCode::FORBIDDEN,
+            &format!("{key}: only its owner may change it directly; file a change request"),
+        ));
+    }
+    let value = match field.parse(&value) {
+        Ok(v) => v,
+        Err(problem) => return Ok(EditResult::Invalid(problem)),
+    };
+    ssr::store()?
+        .edit_field(me.scope(), me.id, id, field, &value, version)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
+}
+
+/// Who changed what on a customer, newest first.
+#[server(endpoint = "customer_history")]
+pub async fn customer_history(id: i64) -> Result<Vec<AuditEntry>, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .customer_history(me.scope(), id)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
 }

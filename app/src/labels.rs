@@ -2,7 +2,7 @@
 //! Every text still comes from the locale files; these only map a key to its message.
 
 use crate::i18n::*;
-use crate::model::{FieldGroup, Maintenance, Role};
+use crate::model::{FieldGroup, FieldProblem, Maintenance, Role};
 use leptos_i18n::td_string;
 
 /// Label of an archive field (see `model::FIELDS`).
@@ -141,4 +141,25 @@ pub fn band_label(l: Locale, n: u8) -> String {
 /// "Grade 4" / "4 级".
 pub fn grade_label(l: Locale, n: u8) -> String {
     td_string!(l, grade_n, n = n).to_string()
+}
+
+/// The message shown at a field for a refused value (the field itself is named by its label).
+pub fn field_problem_text(l: Locale, p: &FieldProblem) -> String {
+    match p {
+        FieldProblem::Required { .. } => td_string!(l, edit.problem_required).to_string(),
+        FieldProblem::TooLong { max, .. } => {
+            td_string!(l, edit.problem_too_long, max = *max).to_string()
+        }
+        FieldProblem::NotAWholeNumber { .. } => {
+            td_string!(l, edit.problem_whole_number).to_string()
+        }
+        FieldProblem::NotANumber { max, .. } => {
+            td_string!(l, edit.problem_number, max = *max).to_string()
+        }
+        FieldProblem::NotADate { .. } => td_string!(l, edit.problem_date).to_string(),
+        FieldProblem::NotAFlag { .. } => td_string!(l, edit.problem_flag).to_string(),
+        FieldProblem::NotAChoice { .. } => td_string!(l, edit.problem_choice).to_string(),
+        FieldProblem::Computed { .. } => td_string!(l, edit.problem_computed).to_string(),
+        FieldProblem::Taken { .. } => td_string!(l, edit.problem_taken).to_string(),
+    }
 }

@@ -18,7 +18,14 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    // Panics go to the console, and mark the page so the browser tests notice any (a hydration
+    // mismatch panics, then leaves a page that looks fine but no longer reacts).
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Some(body) = leptos::prelude::document().body() {
+            let _ = body.set_attribute("data-panicked", "true");
+        }
+    }));
     leptos::mount::hydrate_body(app::App);
 }
 

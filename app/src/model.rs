@@ -243,8 +243,140 @@ pub fn field(key: &str) -> Option<&'static FieldDef> {
     FIELDS.iter().find(|f| f.key == key)
 }
 
+/// Why a value cannot go into a field (localised by the UI, English in `Display` for logs, the
+/// command line and API clients).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum FieldProblem {
+    #[error("{field}: must not be empty")]
+    Required { field: String },
+    #[error("{field}: at most {max} characters")]
+    TooLong { field: String, max: u32 },
+    #[error("{field}: must be a whole number of 0 or more")]
+    NotAWholeNumber { field: String },
+    #[error("{field}: must be a number of 0 or more (up to {max})")]
+    NotANumber { field: String, max: u32 },
+    #[error("{field}: must be a date like 2026-11-23")]
+    NotADate { field: String },
+    #[error("{field}: must be yes (1) or no (0)")]
+    NotAFlag { field: String },
+    #[error("{field}: must be one of {choices}")]
+    NotAChoice { field: String, choices: String },
+    #[error("{field}: is derived by kehu and cannot be set")]
+    Computed { field: String },
+    #[error("{field}: already used by another customer")]
+    Taken { field: String },
+}
+
+/// The longest text a field takes.
+pub const MAX_TEXT_CHARS: u32 = 200;
+/// The largest business area (m²) or registered capital accepted as plausible.
+pub const MAX_AREA_M2: u32 = 100_000;
+
+fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1900..=2200).contains(&y) && (1..=days).contains(&d)
+}
+
+impl FieldDef {
+    /// Whether this role may change the field directly (its owner; admins for every stored field).
+    /// Others file a change request. The route is reassigned through its own form, not as text.
+    pub fn editable_by(&self, role: Role) -> bool {
+        self.maintenance != Maintenance::Computed
+            && self.key != "route"
+            && (self.owner == Some(role) || (role == Role::Admin && self.owner.is_some()))
+    }
+
+    /// Checks and normalises a value typed for this field: trimmed text, numbers in plain form,
+    /// flags as 0/1, choices as their keys. The same rules serve forms, requests and imports.
+    pub fn parse(&self, raw: &str) -> Result<String, FieldProblem> {
+        let field = self.key.to_string();
+        let v = raw.trim();
+        if self.maintenance == Maintenance::Computed {
+            return Err(FieldProblem::Computed { field });
+        }
+        match self.kind {
+            FieldKind::Text => {
+                if v.is_empty() && matches!(self.key, "code" | "shop_name") {
+                    Err(FieldProblem::Required { field })
+                } else if v.chars().count() > MAX_TEXT_CHARS as usize {
+                    Err(FieldProblem::TooLong {
+                        field,
+                        max: MAX_TEXT_CHARS,
+                    })
+                } else {
+                    Ok(v.to_string())
+                }
+            }
+            FieldKind::Integer => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= i64::MAX as u64)
+                .map(|n| n.to_string())
+                .ok_or(FieldProblem::NotAWholeNumber { field }),
+            FieldKind::Decimal => v
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && (0.0..=f64::from(MAX_AREA_M2)).contains(x))
+                .map(|x| x.to_string())
+                .ok_or(FieldProblem::NotANumber {
+                    field,
+                    max: MAX_AREA_M2,
+                }),
+            FieldKind::Date => {
+                if v.is_empty() || valid_date(v) {
+                    Ok(v.to_string())
+                } else {
+                    Err(FieldProblem::NotADate { field })
+                }
+            }
+            FieldKind::Flag => match v {
+                "1" | "true" | "yes" | "是" => Ok("1".into()),
+                "0" | "false" | "no" | "否" => Ok("0".into()),
+                _ => Err(FieldProblem::NotAFlag { field }),
+            },
+            FieldKind::Format => kehu_engine::BusinessFormat::from_key(v)
+                .map(|f| f.key().to_string())
+                .ok_or_else(|| FieldProblem::NotAChoice {
+                    field,
+                    choices: kehu_engine::BusinessFormat::ALL
+                        .iter()
+                        .map(|f| f.key())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+            FieldKind::Market => kehu_engine::MarketType::from_key(v)
+                .map(|m| m.key().to_string())
+                .ok_or_else(|| FieldProblem::NotAChoice {
+                    field,
+                    choices: kehu_engine::MarketType::ALL
+                        .iter()
+                        .map(|m| m.key())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+        }
+    }
+}
+
 /// Filters and page of the customer list; every field is optional so the URL query maps onto it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CustomerQuery {
     pub q: String,
     pub format: String,
@@ -419,10 +551,111 @@ pub struct CustomerDetail {
     pub monthly_volume: String,
     pub avg_price: Option<String>,
     pub monthly_amount: String,
+    /// The field keys the viewer may change directly (filled in by the server for the caller).
+    pub editable: Vec<String>,
+}
+
+/// What became of an edit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditResult {
+    /// Stored: the record's new version and the value as stored (normalised).
+    Saved { version: i64, value: String },
+    /// The value was refused; nothing changed.
+    Invalid(FieldProblem),
+    /// Someone changed the record since the editor loaded it (now at `version`); nothing changed.
+    Stale { version: i64 },
+}
+
+/// One line of a customer's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    /// Display name of who did it ("" for the system: demo data, the command line).
+    pub user: String,
+    pub action: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn field_values_are_checked_and_normalised_by_kind() {
+        let f = |k| field(k).unwrap();
+        assert_eq!(
+            f("shop_name").parse("  老王便利店 "),
+            Ok("老王便利店".into())
+        );
+        assert!(matches!(
+            f("shop_name").parse(" "),
+            Err(FieldProblem::Required { .. })
+        ));
+        assert!(matches!(
+            f("phone").parse(&"9".repeat(201)),
+            Err(FieldProblem::TooLong { max: 200, .. })
+        ));
+        assert_eq!(f("registered_capital").parse("50000"), Ok("50000".into()));
+        assert!(matches!(
+            f("registered_capital").parse("-5"),
+            Err(FieldProblem::NotAWholeNumber { .. })
+        ));
+        assert!(matches!(
+            f("registered_capital").parse("1.5"),
+            Err(FieldProblem::NotAWholeNumber { .. })
+        ));
+        assert_eq!(f("business_area_m2").parse("35.50"), Ok("35.5".into()));
+        assert!(matches!(
+            f("business_area_m2").parse("NaN"),
+            Err(FieldProblem::NotANumber { .. })
+        ));
+        assert_eq!(
+            f("licence_expiry_date").parse("2028-02-29"),
+            Ok("2028-02-29".into())
+        );
+        assert!(matches!(
+            f("licence_expiry_date").parse("2027-02-29"),
+            Err(FieldProblem::NotADate { .. })
+        ));
+        assert!(matches!(
+            f("licence_expiry_date").parse("2027/01/01"),
+            Err(FieldProblem::NotADate { .. })
+        ));
+        assert_eq!(
+            f("licence_expiry_date").parse(""),
+            Ok(String::new()),
+            "dates may be unknown"
+        );
+        assert_eq!(f("monitored").parse("是"), Ok("1".into()));
+        assert!(matches!(
+            f("monitored").parse("maybe"),
+            Err(FieldProblem::NotAFlag { .. })
+        ));
+        assert_eq!(
+            f("business_format").parse("supermarket"),
+            Ok("supermarket".into())
+        );
+        let e = f("market_type").parse("suburban").unwrap_err();
+        assert_eq!(e.to_string(), "market_type: must be one of urban, rural");
+        assert!(matches!(
+            f("classification").parse("1/1"),
+            Err(FieldProblem::Computed { .. })
+        ));
+    }
+
+    #[test]
+    fn owners_edit_their_fields_and_admins_every_stored_field() {
+        let f = |k| field(k).unwrap();
+        assert!(f("phone").editable_by(Role::CustomerManager));
+        assert!(!f("phone").editable_by(Role::LicenceOfficer));
+        assert!(f("licence_no").editable_by(Role::LicenceOfficer));
+        assert!(!f("licence_no").editable_by(Role::CustomerManager));
+        assert!(f("licence_no").editable_by(Role::Admin));
+        assert!(!f("classification").editable_by(Role::Admin), "computed");
+        assert!(!f("phone").editable_by(Role::Customer));
+    }
+
     use super::*;
 
     #[test]

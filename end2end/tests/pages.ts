@@ -16,6 +16,8 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
 /** Waits until the wasm bundle has hydrated the page (the app marks `<body data-hydrated>`). */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  // The app marks the body if the wasm panicked (e.g. a hydration mismatch).
+  await expect(page.locator('body[data-panicked]')).toHaveCount(0);
 }
 
 export class Frame {

@@ -4,9 +4,9 @@ use crate::facts::shift_month;
 use crate::publish::class_code;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    Assignment, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard,
-    FIELDS, FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef,
-    RouteOption, Scope,
+    Assignment, AuditEntry, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
+    CustomerRow, Dashboard, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions,
+    Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef, RouteOption, Scope,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -105,6 +105,104 @@ const LIST_FROM: &str = " FROM customers c
     LEFT JOIN users u ON u.id = r.manager_id
     LEFT JOIN assignments a ON a.customer_id = c.id
         AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)";
+
+/// The SELECT list of every stored archive field (as text, named by its registry key), plus what
+/// the computed ones derive from. Reads `customers c`, `routes r`, `users u` (the route's manager).
+fn archive_columns() -> String {
+    let mut sql = String::from("c.id, c.version, c.violations_12m");
+    for f in FIELDS
+        .iter()
+        .filter(|f| f.maintenance != Maintenance::Computed && f.key != "route")
+    {
+        sql.push_str(&format!(", CAST(c.{0} AS TEXT) AS {0}", f.key));
+    }
+    sql.push_str(
+        ", COALESCE(r.name, '') AS route_name, COALESCE(u.display_name, '') AS manager_name",
+    );
+    sql
+}
+
+/// One archive field's value, as shown and exported, from a row of [`archive_columns`] and the
+/// customer's current (band, grade, class number).
+fn field_value(
+    key: &str,
+    row: &sqlx::sqlite::SqliteRow,
+    class: Option<(i64, i64, i64)>,
+) -> Result<String, sqlx::Error> {
+    Ok(match key {
+        "route" => row.try_get("route_name")?,
+        "customer_manager" => row.try_get("manager_name")?,
+        "compliance_record" => row.try_get::<i64, _>("violations_12m")?.to_string(),
+        "classification" => class
+            .map(|(band, grade, class)| format!("{band}/{grade}/{}", class_code(class)))
+            .unwrap_or_default(),
+        "outlet_scale" => class
+            .map(|(_, _, class)| {
+                class_code(class)
+                    .rsplit('-')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        key => row.try_get::<Option<String>, _>(key)?.unwrap_or_default(),
+    })
+}
+
+impl SqliteStore {
+    /// The filtered customer list in the caller's scope as CSV for Excel: UTF-8 with a byte-order
+    /// mark, a header of field keys, every archive field, then the current classification.
+    pub async fn export_csv(&self, scope: Scope, q: &CustomerQuery) -> anyhow::Result<Vec<u8>> {
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT {}, a.band, a.grade, a.class_number, a.tier, a.value_class,
+                    a.monthly_volume_milli AS volume{LIST_FROM}",
+            archive_columns()
+        ));
+        push_filters(&mut qb, scope, q);
+        qb.push(" ORDER BY c.id");
+        let mut out = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
+        let extra = [
+            "band",
+            "grade",
+            "tier",
+            "value_class",
+            "monthly_volume_cases",
+        ];
+        out.write_record(FIELDS.iter().map(|f| f.key).chain(extra))?;
+        let mut rows = qb.build().fetch(&self.pool);
+        let mut record = Vec::with_capacity(FIELDS.len() + extra.len());
+        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            let band: Option<i64> = row.try_get("band")?;
+            let grade: Option<i64> = row.try_get("grade")?;
+            let class_number: Option<i64> = row.try_get("class_number")?;
+            let class = band
+                .zip(grade)
+                .zip(class_number)
+                .map(|((b, g), c)| (b, g, c));
+            record.clear();
+            for f in FIELDS {
+                record.push(field_value(f.key, &row, class)?);
+            }
+            record.push(band.map(|b| b.to_string()).unwrap_or_default());
+            record.push(grade.map(|g| g.to_string()).unwrap_or_default());
+            record.push(
+                row.try_get::<Option<String>, _>("tier")?
+                    .unwrap_or_default(),
+            );
+            record.push(
+                row.try_get::<Option<String>, _>("value_class")?
+                    .unwrap_or_default(),
+            );
+            record.push(
+                row.try_get::<Option<i64>, _>("volume")?
+                    .map(|v| Cases::from_raw(v).to_string())
+                    .unwrap_or_default(),
+            );
+            out.write_record(&record)?;
+        }
+        out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
@@ -302,18 +400,10 @@ impl Store for SqliteStore {
     }
 
     async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
-        // Stored fields come straight from their columns; the registry says which those are.
-        let mut sql = String::from("SELECT c.id, c.version, c.violations_12m");
-        for f in FIELDS
-            .iter()
-            .filter(|f| f.maintenance != Maintenance::Computed && f.key != "route")
-        {
-            sql.push_str(&format!(", CAST(c.{0} AS TEXT) AS {0}", f.key));
-        }
-        sql.push_str(
-            ", COALESCE(r.name, '') AS route_name, COALESCE(u.display_name, '') AS manager_name
-             FROM customers c LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
-             WHERE c.id = ?",
+        let mut sql = format!(
+            "SELECT {} FROM customers c LEFT JOIN routes r ON r.id = c.route_id
+             LEFT JOIN users u ON u.id = r.manager_id WHERE c.id = ?",
+            archive_columns()
         );
         let (in_scope, scope_value) = scope_clause(scope);
         sql.push_str(in_scope);
@@ -339,36 +429,17 @@ impl Store for SqliteStore {
             .map_err(err)?,
             None => None,
         };
-        let mut fields = Vec::with_capacity(FIELDS.len());
-        for f in FIELDS {
-            let value = match f.key {
-                "route" => row.try_get::<String, _>("route_name").map_err(err)?,
-                "customer_manager" => row.try_get::<String, _>("manager_name").map_err(err)?,
-                "compliance_record" => row
-                    .try_get::<i64, _>("violations_12m")
-                    .map_err(err)?
-                    .to_string(),
-                "outlet_scale" | "classification" => match &assignment {
-                    Some((band, grade, class, ..)) if f.key == "classification" => {
-                        format!("{band}/{grade}/{}", class_code(*class))
-                    }
-                    Some((_, _, class, ..)) => class_code(*class)
-                        .rsplit('-')
-                        .next()
-                        .unwrap_or("")
-                        .to_string(),
-                    None => String::new(),
-                },
-                key => row
-                    .try_get::<Option<String>, _>(key)
-                    .map_err(err)?
-                    .unwrap_or_default(),
-            };
-            fields.push(FieldValue {
-                key: f.key.to_string(),
-                value,
-            });
-        }
+        let class = assignment.as_ref().map(|a| (a.0, a.1, a.2));
+        let fields = FIELDS
+            .iter()
+            .map(|f| {
+                Ok(FieldValue {
+                    key: f.key.to_string(),
+                    value: field_value(f.key, &row, class)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(err)?;
         let window = current
             .as_ref()
             .map_or(3, |(_, p)| p.assessment_window_months);
@@ -422,7 +493,133 @@ impl Store for SqliteStore {
             monthly_volume: derive::average_cases_from_total(cartons, window, cpc).to_string(),
             avg_price: derive::average_price(amount, cartons).map(|p| p.to_string()),
             monthly_amount: Cents::from_raw(amount / i64::from(window.max(1))).to_string(),
+            editable: Vec::new(),
         }))
+    }
+
+    async fn edit_field(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        field: &'static FieldDef,
+        value: &str,
+        version: i64,
+    ) -> Result<Option<EditResult>, StoreError> {
+        let col = field.key;
+        debug_assert!(field.maintenance != Maintenance::Computed && col != "route");
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let (in_scope, scope_value) = scope_clause(scope);
+        // Audited: `col` is a registry constant, the scope clause a constant too.
+        let mut read = sqlx::query_as::<_, (i64, Option<String>)>(sqlx::AssertSqlSafe(format!(
+            "SELECT c.version, CAST(c.{col} AS TEXT) FROM customers c WHERE c.id = ?{in_scope}"
+        )))
+        .bind(customer);
+        if let Some(v) = scope_value {
+            read = read.bind(v);
+        }
+        let Some((current, old)) = read.fetch_optional(&mut *tx).await.map_err(err)? else {
+            return Ok(None);
+        };
+        if current != version {
+            return Ok(Some(EditResult::Stale { version: current }));
+        }
+        if old.as_deref() == Some(value) {
+            // Nothing changes: no new version, no audit line.
+            return Ok(Some(EditResult::Saved {
+                version,
+                value: value.to_string(),
+            }));
+        }
+        let updated = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+            "UPDATE customers SET {col} = ?, version = version + 1,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE id = ? AND version = ? RETURNING version"
+        )))
+        .bind(value)
+        .bind(customer)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await;
+        let new_version = match updated {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                return Ok(Some(EditResult::Stale {
+                    version: current + 1,
+                }));
+            }
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                return Ok(Some(EditResult::Invalid(FieldProblem::Taken {
+                    field: col.to_string(),
+                })));
+            }
+            Err(e) => return Err(err(e)),
+        };
+        sqlx::query(
+            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value)
+             VALUES (?, 'field.edit', ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(customer)
+        .bind(col)
+        .bind(old)
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(Some(EditResult::Saved {
+            version: new_version,
+            value: value.to_string(),
+        }))
+    }
+
+    async fn customer_history(
+        &self,
+        scope: Scope,
+        customer: i64,
+    ) -> Result<Option<Vec<AuditEntry>>, StoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM customers c WHERE c.id = ");
+        qb.push_bind(customer);
+        push_scope(&mut qb, scope);
+        let found: i64 = qb
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+        if found == 0 {
+            return Ok(None);
+        }
+        let rows: Vec<(
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT a.at, u.display_name, a.action, a.field, a.old_value, a.new_value
+                 FROM audit a LEFT JOIN users u ON u.id = a.user_id
+                 WHERE a.customer_id = ? ORDER BY a.id DESC LIMIT 200",
+        )
+        .bind(customer)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(Some(
+            rows.into_iter()
+                .map(
+                    |(at, user, action, field, old_value, new_value)| AuditEntry {
+                        at,
+                        user: user.unwrap_or_default(),
+                        action,
+                        field,
+                        old_value,
+                        new_value,
+                    },
+                )
+                .collect(),
+        ))
     }
 
     async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError> {

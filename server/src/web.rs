@@ -86,6 +86,53 @@ async fn snapshot(
     }
 }
 
+/// `GET /export/customers.csv?q=&format=&market=&route=&band=`: the filtered list in the
+/// caller's scope, as CSV for Excel (staff only).
+async fn export_customers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    me: Option<axum::Extension<app::model::Me>>,
+    axum::extract::Query(query): axum::extract::Query<app::model::CustomerQuery>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let me = match me {
+        None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Some(m) if !m.role.is_staff() => {
+            return (StatusCode::FORBIDDEN, "exports are for staff").into_response();
+        }
+        Some(axum::Extension(m)) => m,
+    };
+    if query.q.chars().count() > 100 {
+        return (
+            StatusCode::BAD_REQUEST,
+            "q: search text is longer than 100 characters",
+        )
+            .into_response();
+    }
+    match state.store.export_csv(me.scope(), &query).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kehu-customers.csv\"",
+                ),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("export: {e:#}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error, see the server log",
+            )
+                .into_response()
+        }
+    }
+}
+
 /// The whole application as a router, so tests can call it without a socket.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -95,6 +142,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/snapshot", get(snapshot))
+        .route("/export/customers.csv", get(export_customers))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))

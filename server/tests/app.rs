@@ -834,3 +834,212 @@ async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
             .unwrap();
     assert_eq!(audit, 1);
 }
+
+#[tokio::test]
+async fn csv_export_holds_the_filtered_list_in_scope_and_opens_in_excel() {
+    let (_dir, pool) = demo_db(300).await;
+    let (mine, _) = cm01_scope(&pool).await;
+    let export = |client: Client, uri: &'static str| async move {
+        let resp = client
+            .send(Request::get(uri).body(Body::empty()).unwrap())
+            .await;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, body)
+    };
+    let manager = app(pool.clone()).await;
+    let (status, headers, body) = export(manager.clone(), "/export/customers.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        body.starts_with("\u{feff}".as_bytes()),
+        "Excel needs the BOM for UTF-8"
+    );
+    let mut reader = csv::Reader::from_reader(&body[3..]);
+    let header_row = reader.headers().unwrap().clone();
+    assert_eq!(&header_row[0], "code");
+    assert!(header_row.iter().any(|h| h == "shop_name"));
+    assert_eq!(header_row.iter().next_back(), Some("monthly_volume_cases"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 300);
+    let name_at = header_row.iter().position(|h| h == "shop_name").unwrap();
+    let first: String = sqlx::query_scalar("SELECT shop_name FROM customers ORDER BY id LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(&rows[0][name_at], first, "Chinese names survive");
+
+    // The list's filters apply.
+    let band3: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE band = 3")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (_, _, body) = export(manager, "/export/customers.csv?band=3").await;
+    let band_at = header_row.iter().position(|h| h == "band").unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&body[3..])
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len() as i64, band3);
+    assert!(rows.iter().all(|r| &r[band_at] == "3"));
+
+    // A customer manager exports only their own customers; others get nothing.
+    let (_, _, body) = export(app_as(pool.clone(), "cm01").await, "/export/customers.csv").await;
+    assert_eq!(
+        csv::Reader::from_reader(&body[3..]).records().count(),
+        mine.len()
+    );
+    let (status, _, _) = export(Client::anonymous(pool.clone()), "/export/customers.csv").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let code: String = sqlx::query_scalar("SELECT username FROM users WHERE role = 'customer'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (status, _, _) = export(app_as(pool.clone(), &code).await, "/export/customers.csv").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Calls the edit server function as a browser would; returns the status and the JSON answer.
+async fn edit(
+    client: &Client,
+    id: i64,
+    key: &str,
+    value: &str,
+    version: i64,
+) -> (StatusCode, String) {
+    let resp = client
+        .send(post_form(
+            "/api/edit_customer_field",
+            &format!(
+                "id={id}&key={key}&value={}&version={version}",
+                urlencode(value)
+            ),
+        ))
+        .await;
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn owners_edit_fields_stale_edits_are_refused_and_every_change_is_audited() {
+    let (_dir, pool) = demo_db(100).await;
+    let (mine, other) = cm01_scope(&pool).await;
+    let id = mine[0];
+    let cm01 = app_as(pool.clone(), "cm01").await;
+    let officer = app_as(pool.clone(), "officer").await;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    // The phone number belongs to the customer manager.
+    let (status, body) = edit(&cm01, id, "phone", " 13800138000 ", version).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let saved: app::model::EditResult = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        saved,
+        app::model::EditResult::Saved {
+            version: version + 1,
+            value: "13800138000".into()
+        }
+    );
+    // Saving the same value again changes nothing: same version, no audit line.
+    let (_, body) = edit(&cm01, id, "phone", "13800138000", version + 1).await;
+    let same: app::model::EditResult = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        same,
+        app::model::EditResult::Saved {
+            version: version + 1,
+            value: "13800138000".into()
+        }
+    );
+    // A second editor still holding the old version is refused; nothing is overwritten.
+    let (_, body) = edit(&cm01, id, "phone", "13900000000", version).await;
+    let stale: app::model::EditResult = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        stale,
+        app::model::EditResult::Stale {
+            version: version + 1
+        }
+    );
+    let phone: String = sqlx::query_scalar("SELECT phone FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(phone, "13800138000");
+
+    // A bad value names its problem and changes nothing.
+    let (_, body) = edit(&cm01, id, "business_area_m2", "lots", version + 1).await;
+    let invalid: app::model::EditResult = serde_json::from_str(&body).unwrap();
+    assert!(matches!(
+        invalid,
+        app::model::EditResult::Invalid(app::model::FieldProblem::NotANumber { .. })
+    ));
+    // Not the owner: refused (they file a change request instead).
+    let (status, body) = edit(&officer, id, "phone", "1", version + 1).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("only its owner may change it"), "{body}");
+    let (_, body) = edit(&cm01, id, "licence_no", "X", version + 1).await;
+    assert!(body.contains("only its owner may change it"), "{body}");
+    // Out of scope: the customer does not exist for cm01.
+    let other_version: i64 = sqlx::query_scalar("SELECT version FROM customers WHERE id = ?")
+        .bind(other)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (status, body) = edit(&cm01, other, "phone", "1", other_version).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("no such customer"), "{body}");
+    // The licence officer owns the licence number; a duplicate code is refused at the field.
+    let (_, body) = edit(&officer, id, "licence_no", "NEW-LIC-1", version + 1).await;
+    assert!(body.contains("Saved"), "{body}");
+    let admin = app_as(pool.clone(), "admin").await;
+    let taken: String = sqlx::query_scalar("SELECT code FROM customers WHERE id = ?")
+        .bind(other)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (_, body) = edit(&admin, id, "code", &taken, version + 2).await;
+    let e: app::model::EditResult = serde_json::from_str(&body).unwrap();
+    assert!(matches!(
+        e,
+        app::model::EditResult::Invalid(app::model::FieldProblem::Taken { .. })
+    ));
+
+    // The audit trail: who, which field, old and new, newest first.
+    let resp = cm01
+        .send(post_form("/api/customer_history", &format!("id={id}")))
+        .await;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let trail: Vec<app::model::AuditEntry> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(trail.len(), 2, "{trail:?}");
+    assert_eq!(trail[0].field.as_deref(), Some("licence_no"));
+    assert_eq!(trail[1].field.as_deref(), Some("phone"));
+    assert_eq!(trail[1].new_value.as_deref(), Some("13800138000"));
+    assert_ne!(trail[1].old_value.as_deref(), Some("13800138000"));
+    let cm01_name: String =
+        sqlx::query_scalar("SELECT display_name FROM users WHERE username = 'cm01'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(trail[1].user, cm01_name);
+    // The page tells each viewer what they may edit.
+    let resp = cm01
+        .send(post_form("/api/customer", &format!("id={id}")))
+        .await;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let d: app::model::CustomerDetail = serde_json::from_slice(&body).unwrap();
+    assert!(d.editable.contains(&"phone".to_string()));
+    assert!(!d.editable.contains(&"licence_no".to_string()));
+    assert_eq!(d.version, version + 2);
+}

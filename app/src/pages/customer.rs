@@ -1,13 +1,16 @@
 //! One customer: classification, derived measures and the five information groups.
 
 use super::{LoadError, Loading};
-use crate::api::get_customer;
+use crate::api::{customer_history, edit_customer_field, get_customer};
+use crate::engine::{BusinessFormat, MarketType};
 use crate::i18n::*;
 use crate::labels::{
-    field_label, format_label, group_label, maintenance_label, market_label, role_label,
-    tier_label, value_class_label,
+    field_label, field_problem_text, format_label, group_label, maintenance_label, market_label,
+    role_label, tier_label, value_class_label,
 };
-use crate::model::{CustomerDetail, FIELDS, FieldGroup, FieldKind};
+use crate::model::{
+    AuditEntry, CustomerDetail, EditResult, FIELDS, FieldDef, FieldGroup, FieldKind, FieldProblem,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -17,11 +20,16 @@ pub fn CustomerPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok())));
+    // The record and its history load together: one resource, so the page hydrates from what
+    // the server rendered without asking again.
     let detail = Resource::new(
         move || id.get(),
         |id| async move {
-            match id {
-                Some(id) => get_customer(id).await,
+            let Some(id) = id else {
+                return Ok::<_, ServerFnError>(None);
+            };
+            match get_customer(id).await? {
+                Some(d) => Ok(Some((d, customer_history(id).await?))),
                 None => Ok(None),
             }
         },
@@ -30,7 +38,7 @@ pub fn CustomerPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some(d)) => view! { <Detail d /> }.into_any(),
+                    Ok(Some((d, history))) => view! { <Detail d history /> }.into_any(),
                     Ok(None) => {
                         #[cfg(feature = "ssr")]
                         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
@@ -50,11 +58,23 @@ pub fn CustomerPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: CustomerDetail) -> impl IntoView {
+fn Detail(d: CustomerDetail, history: Vec<AuditEntry>) -> impl IntoView {
     let i18n = use_i18n();
     let title = d.shop_name.clone();
-    let version = d.version;
+    let id = d.id;
+    // The record version the editors send back; each save moves it on.
+    let version = RwSignal::new(d.version);
+    // Reloaded after each save.
+    let history = RwSignal::new(history);
+    let changes = Callback::new(move |()| {
+        leptos::task::spawn_local(async move {
+            if let Ok(h) = customer_history(id).await {
+                history.set(h);
+            }
+        });
+    });
     let a = d.assignment.clone();
+    let editable = d.editable.clone();
     let groups = FieldGroup::ALL.map(|g| {
         let values: Vec<(&'static crate::model::FieldDef, String)> = FIELDS
             .iter()
@@ -78,7 +98,9 @@ fn Detail(d: CustomerDetail) -> impl IntoView {
             <p class="muted">
                 <span data-testid="customer-code">{d.code.clone()}</span>
                 " · "
-                {t!(i18n, customer.record_version, version = move || version)}
+                <span data-testid="record-version" data-version=move || version.get().to_string()>
+                    {t!(i18n, customer.record_version, version = move || version.get())}
+                </span>
             </p>
         </header>
         <section class="panel" data-testid="classification">
@@ -132,7 +154,8 @@ fn Detail(d: CustomerDetail) -> impl IntoView {
                                 {values
                                     .into_iter()
                                     .map(|(f, v)| {
-                                        let (key, kind, m, owner) = (f.key, f.kind, f.maintenance, f.owner);
+                                        let (key, m, owner) = (f.key, f.maintenance, f.owner);
+                                        let can_edit = editable.iter().any(|k| k == key);
                                         view! {
                                             <div class="field" data-field=key>
                                                 <dt>
@@ -144,7 +167,7 @@ fn Detail(d: CustomerDetail) -> impl IntoView {
                                                         {move || maintenance_label(i18n.get_locale(), m)}
                                                     </span>
                                                 </dt>
-                                                <dd>{move || display_value(i18n.get_locale(), kind, &v)}</dd>
+                                                <FieldValue customer=id def=f value=v can_edit version changes />
                                             </div>
                                         }
                                     })
@@ -155,6 +178,282 @@ fn Detail(d: CustomerDetail) -> impl IntoView {
                 })
                 .collect_view()}
         </div>
+        <History history />
+    }
+}
+
+/// Why a save did not go through.
+#[derive(Clone, Debug, PartialEq)]
+enum EditError {
+    Field(FieldProblem),
+    Stale(i64),
+    Server(String),
+}
+
+/// One field's value; for its owner an edit button that opens an inline form. Saving sends the
+/// record version the page loaded, so a concurrent change is refused instead of overwritten.
+#[component]
+fn FieldValue(
+    customer: i64,
+    def: &'static FieldDef,
+    value: String,
+    can_edit: bool,
+    version: RwSignal<i64>,
+    changes: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = def.key;
+    let kind = def.kind;
+    let value = RwSignal::new(value);
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<EditError>);
+    let save = Action::new(move |(v, ver): &(String, i64)| {
+        edit_customer_field(customer, key.to_string(), v.clone(), *ver)
+    });
+    Effect::new(move |_| {
+        let Some(result) = save.value().get() else {
+            return;
+        };
+        match result {
+            Ok(EditResult::Saved {
+                version: v,
+                value: stored,
+            }) => {
+                value.set(stored);
+                version.set(v);
+                editing.set(false);
+                error.set(None);
+                changes.run(());
+            }
+            Ok(EditResult::Invalid(p)) => error.set(Some(EditError::Field(p))),
+            Ok(EditResult::Stale { version: v }) => error.set(Some(EditError::Stale(v))),
+            Err(e) => error.set(Some(EditError::Server(e.to_string()))),
+        }
+    });
+    let open = move |_| {
+        draft.set(value.get_untracked());
+        error.set(None);
+        editing.set(true);
+    };
+    let cancel = move || {
+        editing.set(false);
+        error.set(None);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch((draft.get_untracked(), version.get_untracked()));
+    };
+    let error_id = format!("edit-error-{key}");
+    let error_text = move || {
+        let l = i18n.get_locale();
+        error.get().map(|e| match e {
+            EditError::Field(p) => field_problem_text(l, &p),
+            EditError::Stale(v) => leptos_i18n::td_string!(l, edit.stale, version = v).to_string(),
+            EditError::Server(m) => m,
+        })
+    };
+    let stale = move || matches!(error.get(), Some(EditError::Stale(_)));
+    let label = move || field_label(i18n.get_locale(), key);
+    view! {
+        <dd data-testid=format!("value-{key}")>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    view! {
+                        <span class="value">{move || display_value(i18n.get_locale(), kind, &value.get())}</span>
+                        <Show when=move || can_edit>
+                            <button
+                                type="button"
+                                class="link edit"
+                                data-testid=format!("edit-{key}")
+                                aria-label=move || {
+                                    leptos_i18n::td_string!(i18n.get_locale(), edit.edit_label, field = label())
+                                        .to_string()
+                                }
+                                on:click=open
+                            >
+                                {t!(i18n, edit.edit)}
+                            </button>
+                        </Show>
+                    }
+                }
+            >
+                <form
+                    class="inline-edit"
+                    on:submit=submit
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            cancel();
+                        }
+                    }
+                >
+                    <FieldInput kind draft label=Signal::derive(label) error_id=error_id.clone() />
+                    <button type="submit" class="primary" data-testid=format!("save-{key}") disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { t_string!(i18n, edit.saving) } else { t_string!(i18n, edit.save) }}
+                    </button>
+                    <button type="button" on:click=move |_| cancel()>{t!(i18n, edit.cancel)}</button>
+                </form>
+                {
+                    let error_id = error_id.clone();
+                    move || error_text().map(|m| view! {
+                        <p class="error small" role="alert" id=error_id.clone() data-testid=format!("edit-error-{key}")>
+                            {m}
+                            <Show when=stale>
+                                " " <a href="" rel="external" data-testid="reload">{t!(i18n, edit.reload)}</a>
+                            </Show>
+                        </p>
+                    })
+                }
+            </Show>
+        </dd>
+    }
+}
+
+/// The input for a field's kind: choices as selects, numbers and dates with the phone's keypad.
+#[component]
+fn FieldInput(
+    kind: FieldKind,
+    draft: RwSignal<String>,
+    label: Signal<&'static str>,
+    error_id: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let choices: Option<Vec<(String, Signal<String>)>> = match kind {
+        FieldKind::Format => Some(
+            BusinessFormat::ALL
+                .iter()
+                .map(|f| {
+                    let k = f.key();
+                    (
+                        k.to_string(),
+                        Signal::derive(move || format_label(i18n.get_locale(), k).to_string()),
+                    )
+                })
+                .collect(),
+        ),
+        FieldKind::Market => Some(
+            MarketType::ALL
+                .iter()
+                .map(|m| {
+                    let k = m.key();
+                    (
+                        k.to_string(),
+                        Signal::derive(move || market_label(i18n.get_locale(), k).to_string()),
+                    )
+                })
+                .collect(),
+        ),
+        FieldKind::Flag => Some(vec![
+            (
+                "1".to_string(),
+                Signal::derive(move || t_string!(i18n, common.yes).to_string()),
+            ),
+            (
+                "0".to_string(),
+                Signal::derive(move || t_string!(i18n, common.no).to_string()),
+            ),
+        ]),
+        _ => None,
+    };
+    match choices {
+        Some(options) => view! {
+            <select
+                aria-label=label
+                aria-describedby=error_id
+                data-testid="edit-input"
+                prop:value=move || draft.get()
+                on:change=move |ev| draft.set(event_target_value(&ev))
+            >
+                {options
+                    .into_iter()
+                    .map(|(k, text)| {
+                        let selected = k == draft.get_untracked();
+                        view! { <option value=k selected=selected>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        None => {
+            let (ty, mode, step) = match kind {
+                FieldKind::Integer => ("number", "numeric", "1"),
+                FieldKind::Decimal => ("number", "decimal", "any"),
+                FieldKind::Date => ("date", "numeric", ""),
+                _ => ("text", "text", ""),
+            };
+            view! {
+                <input
+                    type=ty
+                    inputmode=mode
+                    step=(!step.is_empty()).then_some(step)
+                    min=(ty == "number").then_some("0")
+                    maxlength="200"
+                    autofocus
+                    aria-label=label
+                    aria-describedby=error_id
+                    data-testid="edit-input"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                />
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The customer's audit trail: who changed which field, from what to what.
+#[component]
+fn History(history: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel" data-testid="history">
+            <h2>{t!(i18n, edit.history)}</h2>
+            <Show
+                when=move || history.with(|h| !h.is_empty())
+                fallback=move || view! { <p class="muted" data-testid="history-empty">{t!(i18n, edit.history_empty)}</p> }
+            >
+                <div class="scroll">
+                    <table class="list">
+                        <thead>
+                            <tr>
+                                <th scope="col">{t!(i18n, edit.when)}</th>
+                                <th scope="col">{t!(i18n, edit.who)}</th>
+                                <th scope="col">{t!(i18n, edit.field)}</th>
+                                <th scope="col">{t!(i18n, edit.change)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || {
+                                history
+                                    .get()
+                                    .into_iter()
+                                    .map(|r| {
+                                        let field = r.field.clone().unwrap_or_default();
+                                        let field_key = field.clone();
+                                        let who = r.user.clone();
+                                        view! {
+                                            <tr data-testid="history-row" data-field=field>
+                                                <td>{r.at.replace('T', " ").trim_end_matches('Z').to_string()}</td>
+                                                <td>
+                                                    {move || if who.is_empty() { t_string!(i18n, edit.system).to_string() } else { who.clone() }}
+                                                </td>
+                                                <td>{move || field_label(i18n.get_locale(), &field_key)}</td>
+                                                <td>
+                                                    <span class="old">{r.old_value.clone().unwrap_or_default()}</span>
+                                                    " → "
+                                                    <span class="new">{r.new_value.clone().unwrap_or_default()}</span>
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
     }
 }
 

@@ -12,8 +12,8 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
-/// Builds the query string for a page of the same filters.
-fn href_for(q: &CustomerQuery, page: u32) -> String {
+/// Builds the query string of these filters (and a page, for the list).
+fn query_string(q: &CustomerQuery, page: Option<u32>) -> String {
     let mut parts = Vec::new();
     let enc = |s: &str| -> String {
         s.bytes()
@@ -40,8 +40,15 @@ fn href_for(q: &CustomerQuery, page: u32) -> String {
     if let Some(b) = q.band {
         parts.push(format!("band={b}"));
     }
-    parts.push(format!("page={page}"));
-    format!("/customers?{}", parts.join("&"))
+    if let Some(page) = page {
+        parts.push(format!("page={page}"));
+    }
+    parts.join("&")
+}
+
+/// A page of the same filters.
+fn href_for(q: &CustomerQuery, page: u32) -> String {
+    format!("/customers?{}", query_string(q, Some(page)))
 }
 
 #[component]
@@ -186,9 +193,20 @@ fn Results(p: CustomerPage, q: CustomerQuery) -> impl IntoView {
     let prev = (cur > 1).then(|| href_for(&q, cur - 1));
     let next = (cur < pages).then(|| href_for(&q, cur + 1));
     view! {
-        <p class="count" data-testid="customer-count" data-total=total.to_string()>
-            {t!(i18n, customers.count, count = move || total)}
-        </p>
+        <div class="list-head">
+            <p class="count" data-testid="customer-count" data-total=total.to_string()>
+                {t!(i18n, customers.count, count = move || total)}
+            </p>
+            <a
+                class="button"
+                href=format!("/export/customers.csv?{}", query_string(&q, None))
+                download="kehu-customers.csv"
+                rel="external"
+                data-testid="export-csv"
+            >
+                {t!(i18n, customers.export)}
+            </a>
+        </div>
         <table class="list" data-testid="customer-table">
             <thead>
                 <tr>
