@@ -3,16 +3,18 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::model::{
-    AuditEntry, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard, EditResult,
-    FilterOptions, Me, PolicyPreview, PolicyRef,
+    AuditEntry, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
+    Dashboard, EditResult, FilterOptions, Me, PolicyPreview, PolicyRef, RequestResult,
+    ReviewResult,
 };
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        AuditEntry, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
-        EditResult, FieldDef, FilterOptions, Me, PolicyPreview, PolicyRef, Scope,
+        AuditEntry, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
+        Dashboard, EditResult, FieldDef, FilterOptions, Me, PolicyPreview, PolicyRef,
+        RequestResult, ReviewResult, Role, Scope,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -57,6 +59,34 @@ pub mod ssr {
             value: &str,
             version: i64,
         ) -> Result<Option<EditResult>, StoreError>;
+        /// Files a request to set a field of a customer in scope (`None` when not in scope).
+        async fn file_request(
+            &self,
+            scope: Scope,
+            user: i64,
+            customer: i64,
+            field: &'static FieldDef,
+            value: &str,
+            reason: &str,
+        ) -> Result<Option<RequestResult>, StoreError>;
+        /// Change requests on customers in scope — of one customer, or (for a reviewer) the
+        /// fields that reviewer decides — pending first.
+        async fn change_requests(
+            &self,
+            scope: Scope,
+            customer: Option<i64>,
+            reviewer: Option<Role>,
+        ) -> Result<Vec<ChangeRequest>, StoreError>;
+        /// Approves (applies atomically) or rejects a request; `None` if there is no such request
+        /// this role may decide.
+        async fn review_request(
+            &self,
+            user: i64,
+            role: Role,
+            request: i64,
+            approve: bool,
+            reason: &str,
+        ) -> Result<Option<ReviewResult>, StoreError>;
         /// A customer's audit trail, newest first (`None` when not in scope).
         async fn customer_history(
             &self,
@@ -171,11 +201,15 @@ pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnErr
         .await
         .map_err(ssr::internal)?;
     Ok(detail.map(|mut d| {
-        d.editable = crate::model::FIELDS
-            .iter()
-            .filter(|f| f.editable_by(me.role))
-            .map(|f| f.key.to_string())
-            .collect();
+        let keys = |allowed: fn(&crate::model::FieldDef, crate::model::Role) -> bool| {
+            crate::model::FIELDS
+                .iter()
+                .filter(|f| allowed(f, me.role))
+                .map(|f| f.key.to_string())
+                .collect()
+        };
+        d.editable = keys(crate::model::FieldDef::editable_by);
+        d.requestable = keys(crate::model::FieldDef::requestable_by);
         d
     }))
 }
@@ -274,4 +308,86 @@ pub async fn customer_history(id: i64) -> Result<Vec<AuditEntry>, ServerFnError>
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+}
+
+/// Asks for a field of a customer to be changed, with a reason; a reviewer decides.
+#[server(endpoint = "request_change")]
+pub async fn request_change(
+    id: i64,
+    key: String,
+    value: String,
+    reason: String,
+) -> Result<RequestResult, ServerFnError> {
+    use http::StatusCode;
+    let me = ssr::staff()?;
+    let Some(field) = crate::model::field(&key) else {
+        return Err(ssr::refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("{key}: no such field"),
+        ));
+    };
+    if !field.requestable_by(me.role) {
+        return Err(ssr::refuse(
+            StatusCode::FORBIDDEN,
+            &format!("{key}: cannot be requested (you may edit it, or kehu derives it)"),
+        ));
+    }
+    let value = match field.parse(&value) {
+        Ok(v) => v,
+        Err(problem) => return Ok(RequestResult::Invalid(problem)),
+    };
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > crate::model::MAX_REASON_CHARS {
+        return Ok(RequestResult::ReasonRequired);
+    }
+    ssr::store()?
+        .file_request(me.scope(), me.id, id, field, &value, reason)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
+}
+
+/// The change requests of one customer (any staff in scope), or without `customer` the review
+/// queue of the caller (managers, admins, licence officers).
+#[server(endpoint = "change_requests")]
+pub async fn change_requests(customer: Option<i64>) -> Result<Vec<ChangeRequest>, ServerFnError> {
+    let me = ssr::staff()?;
+    let reviewer = match customer {
+        Some(_) => None,
+        None if me.role.reviews_requests() => Some(me.role),
+        None => {
+            return Err(ssr::refuse(
+                http::StatusCode::FORBIDDEN,
+                "the review queue is for managers and licence officers",
+            ));
+        }
+    };
+    ssr::store()?
+        .change_requests(me.scope(), customer, reviewer)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Approves or rejects a request (a rejection needs a reason).
+#[server(endpoint = "review_request")]
+pub async fn review_request(
+    id: i64,
+    approve: bool,
+    reason: String,
+) -> Result<ReviewResult, ServerFnError> {
+    let me = ssr::staff()?;
+    if !me.role.reviews_requests() {
+        return Err(ssr::refuse(
+            http::StatusCode::FORBIDDEN,
+            "only managers and licence officers review requests",
+        ));
+    }
+    if reason.chars().count() > crate::model::MAX_REASON_CHARS {
+        return Ok(ReviewResult::ReasonRequired);
+    }
+    ssr::store()?
+        .review_request(me.id, me.role, id, approve, &reason)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such request"))
 }

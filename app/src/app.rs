@@ -8,6 +8,7 @@ use crate::pages::{
     customers::CustomerList,
     dashboard::DashboardPage,
     lab::LabPage,
+    requests::RequestQueue,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/lab") view=|| view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> } />
+                        <Route path=path!("/requests") view=|| view! { <Gate allow=Role::reviews_requests><RequestQueue /></Gate> } />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/account") view=AccountPage />
                     </Routes>

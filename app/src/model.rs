@@ -45,6 +45,21 @@ impl Role {
     pub const fn can_use_lab(self) -> bool {
         matches!(self, Role::Admin | Role::Manager)
     }
+
+    /// Who works the change-request queue: managers and admins every field, licence officers the
+    /// fields they own.
+    pub const fn reviews_requests(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager | Role::LicenceOfficer)
+    }
+
+    /// Whether this role may approve or reject a request on `field`.
+    pub fn can_review(self, field: &FieldDef) -> bool {
+        match self {
+            Role::Admin | Role::Manager => true,
+            Role::LicenceOfficer => field.owner == Some(Role::LicenceOfficer),
+            _ => false,
+        }
+    }
 }
 
 /// The signed-in user, as the server resolved it from the session cookie.
@@ -302,6 +317,15 @@ impl FieldDef {
             && (self.owner == Some(role) || (role == Role::Admin && self.owner.is_some()))
     }
 
+    /// Whether this role files a change request for the field (staff who do not own it).
+    pub fn requestable_by(&self, role: Role) -> bool {
+        role.is_staff()
+            && self.maintenance != Maintenance::Computed
+            && self.key != "route"
+            && self.owner.is_some()
+            && !self.editable_by(role)
+    }
+
     /// Checks and normalises a value typed for this field: trimmed text, numbers in plain form,
     /// flags as 0/1, choices as their keys. The same rules serve forms, requests and imports.
     pub fn parse(&self, raw: &str) -> Result<String, FieldProblem> {
@@ -553,6 +577,8 @@ pub struct CustomerDetail {
     pub monthly_amount: String,
     /// The field keys the viewer may change directly (filled in by the server for the caller).
     pub editable: Vec<String>,
+    /// The field keys the viewer may request a change of.
+    pub requestable: Vec<String>,
 }
 
 /// What became of an edit.
@@ -564,6 +590,85 @@ pub enum EditResult {
     Invalid(FieldProblem),
     /// Someone changed the record since the editor loaded it (now at `version`); nothing changed.
     Stale { version: i64 },
+}
+
+/// The longest reason a request or a rejection takes.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Where a change request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl RequestStatus {
+    pub const fn key(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Self> {
+        [Self::Pending, Self::Approved, Self::Rejected]
+            .into_iter()
+            .find(|s| s.key() == k)
+    }
+}
+
+/// A request to change one field of one customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRequest {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub field: String,
+    /// The value when the request was filed.
+    pub old_value: String,
+    pub new_value: String,
+    pub reason: String,
+    pub status: RequestStatus,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub reviewed_by: String,
+    pub reviewed_at: Option<String>,
+    pub review_reason: Option<String>,
+}
+
+/// What became of filing a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestResult {
+    Filed {
+        id: i64,
+    },
+    Invalid(FieldProblem),
+    /// A reason (1 to 500 characters) is required.
+    ReasonRequired,
+    /// The field already holds this value.
+    Unchanged,
+}
+
+/// What became of a review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReviewResult {
+    /// Applied: the customer's new record version.
+    Approved {
+        version: i64,
+    },
+    Rejected,
+    /// Rejecting needs a reason.
+    ReasonRequired,
+    /// The field changed since the request was filed (now `current`); nothing was applied.
+    Changed {
+        current: String,
+    },
+    /// Someone else decided it first.
+    AlreadyDecided,
 }
 
 /// One line of a customer's audit trail.

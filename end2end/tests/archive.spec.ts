@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { CustomerListPage, MANAGER_STATE, hydrated } from './pages';
+import { CustomerListPage, MANAGER_STATE, hydrated, signIn } from './pages';
 
 test('the filtered list downloads as a CSV that Excel opens as UTF-8', async ({ page }) => {
   const list = new CustomerListPage(page);
@@ -62,4 +62,34 @@ test('two people editing the same customer: the second is told, nothing is overw
   await hydrated(second);
   await expect(second.getByTestId('value-phone_clerk')).toContainText(first);
   await other.close();
+});
+
+test('a change request is filed by a customer manager and approved by a manager', async ({ page, browser }, info) => {
+  // cm01 does not own the licence number: they ask for it to change.
+  const cm = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const cmPage = await cm.newPage();
+  await signIn(cmPage, 'cm01', undefined, '/customers');
+  await cmPage.getByTestId('customer-row').first().getByRole('link').first().click();
+  await hydrated(cmPage);
+  const customerUrl = cmPage.url();
+  const value = `LIC-${info.project.name}-${Date.now()}`;
+  await expect(cmPage.getByTestId('edit-licence_no')).toHaveCount(0);
+  await cmPage.getByTestId('request-licence_no').click();
+  await cmPage.getByTestId('request-form-licence_no').getByTestId('edit-input').fill(value);
+  await cmPage.getByTestId('request-reason').fill('licence renewed 2026-11');
+  await cmPage.getByTestId('send-request-licence_no').click();
+  await expect(cmPage.getByTestId('filed-licence_no')).toBeVisible();
+  await expect(cmPage.locator('[data-testid="request-line"][data-status="pending"]').first()).toContainText(value);
+  await cm.close();
+
+  // The manager's queue shows the difference; approving applies it.
+  await page.goto('/requests');
+  await hydrated(page);
+  const item = page.getByTestId('queue-item').filter({ hasText: value });
+  await expect(item).toContainText('licence renewed 2026-11');
+  await item.getByTestId('approve').click();
+  await expect(page.locator('[data-testid="request-line"][data-status="approved"]').filter({ hasText: value })).toBeVisible();
+  await page.goto(new URL(customerUrl).pathname);
+  await expect(page.getByTestId('value-licence_no')).toContainText(value);
+  await expect(page.locator('[data-testid="history-action"][data-action="request.approve"]').first()).toBeVisible();
 });

@@ -197,6 +197,9 @@ pub fn page_allowed(role: Role, path: &str) -> bool {
     if path == "/lab" || path.starts_with("/lab/") {
         return role.can_use_lab();
     }
+    if path == "/requests" {
+        return role.reviews_requests();
+    }
     if role == Role::Customer {
         // The self-service portal is the customer's part of kehu; staff pages are not.
         return path == "/account" || path == "/login";

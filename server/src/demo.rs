@@ -319,6 +319,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         "DELETE FROM sessions",
         "DELETE FROM login_failures",
         "DELETE FROM audit",
+        "DELETE FROM change_requests",
         "DELETE FROM assignments",
         "DELETE FROM policies",
         "DELETE FROM purchases",

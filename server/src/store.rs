@@ -4,9 +4,10 @@ use crate::facts::shift_month;
 use crate::publish::class_code;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    Assignment, AuditEntry, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
-    CustomerRow, Dashboard, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions,
-    Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef, RouteOption, Scope,
+    Assignment, AuditEntry, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
+    CustomerQuery, CustomerRow, Dashboard, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue,
+    FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef, RequestResult, RequestStatus,
+    ReviewResult, Role, RouteOption, Scope,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -147,6 +148,91 @@ fn field_value(
             .unwrap_or_default(),
         key => row.try_get::<Option<String>, _>(key)?.unwrap_or_default(),
     })
+}
+
+/// A customer's record version and one stored field (as text), if the customer is in scope.
+async fn read_field(
+    conn: &mut sqlx::SqliteConnection,
+    scope: Scope,
+    customer: i64,
+    field: &'static FieldDef,
+) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+    let col = field.key;
+    let (in_scope, scope_value) = scope_clause(scope);
+    // Audited: `col` is a registry constant, the scope clause a constant too.
+    let mut read = sqlx::query_as::<_, (i64, Option<String>)>(sqlx::AssertSqlSafe(format!(
+        "SELECT c.version, CAST(c.{col} AS TEXT) FROM customers c WHERE c.id = ?{in_scope}"
+    )))
+    .bind(customer);
+    if let Some(v) = scope_value {
+        read = read.bind(v);
+    }
+    read.fetch_optional(conn).await
+}
+
+/// Sets one stored field if the record is still at `version`; the new version, or None if it
+/// moved on meanwhile.
+async fn write_field(
+    conn: &mut sqlx::SqliteConnection,
+    customer: i64,
+    field: &'static FieldDef,
+    value: &str,
+    version: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let col = field.key;
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+        "UPDATE customers SET {col} = ?, version = version + 1,
+             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ? AND version = ? RETURNING version"
+    )))
+    .bind(value)
+    .bind(customer)
+    .bind(version)
+    .fetch_optional(conn)
+    .await
+}
+
+const REQUEST_SELECT: &str =
+    "SELECT q.id, q.customer_id, c.code, c.shop_name, q.field, q.old_value,
+        q.new_value, q.reason, q.status, COALESCE(ru.display_name, ''), q.requested_at,
+        COALESCE(vu.display_name, ''), q.reviewed_at, q.review_reason
+    FROM change_requests q JOIN customers c ON c.id = q.customer_id
+    LEFT JOIN users ru ON ru.id = q.requested_by LEFT JOIN users vu ON vu.id = q.reviewed_by";
+
+type RequestRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn request_from_row(r: RequestRow) -> ChangeRequest {
+    ChangeRequest {
+        id: r.0,
+        customer_id: r.1,
+        customer_code: r.2,
+        customer_name: r.3,
+        field: r.4,
+        old_value: r.5,
+        new_value: r.6,
+        reason: r.7,
+        status: RequestStatus::from_key(&r.8).unwrap_or(RequestStatus::Pending),
+        requested_by: r.9,
+        requested_at: r.10,
+        reviewed_by: r.11,
+        reviewed_at: r.12,
+        review_reason: r.13,
+    }
 }
 
 impl SqliteStore {
@@ -494,6 +580,7 @@ impl Store for SqliteStore {
             avg_price: derive::average_price(amount, cartons).map(|p| p.to_string()),
             monthly_amount: Cents::from_raw(amount / i64::from(window.max(1))).to_string(),
             editable: Vec::new(),
+            requestable: Vec::new(),
         }))
     }
 
@@ -506,19 +593,11 @@ impl Store for SqliteStore {
         value: &str,
         version: i64,
     ) -> Result<Option<EditResult>, StoreError> {
-        let col = field.key;
-        debug_assert!(field.maintenance != Maintenance::Computed && col != "route");
         let mut tx = self.pool.begin().await.map_err(err)?;
-        let (in_scope, scope_value) = scope_clause(scope);
-        // Audited: `col` is a registry constant, the scope clause a constant too.
-        let mut read = sqlx::query_as::<_, (i64, Option<String>)>(sqlx::AssertSqlSafe(format!(
-            "SELECT c.version, CAST(c.{col} AS TEXT) FROM customers c WHERE c.id = ?{in_scope}"
-        )))
-        .bind(customer);
-        if let Some(v) = scope_value {
-            read = read.bind(v);
-        }
-        let Some((current, old)) = read.fetch_optional(&mut *tx).await.map_err(err)? else {
+        let Some((current, old)) = read_field(&mut tx, scope, customer, field)
+            .await
+            .map_err(err)?
+        else {
             return Ok(None);
         };
         if current != version {
@@ -531,17 +610,7 @@ impl Store for SqliteStore {
                 value: value.to_string(),
             }));
         }
-        let updated = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-            "UPDATE customers SET {col} = ?, version = version + 1,
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-             WHERE id = ? AND version = ? RETURNING version"
-        )))
-        .bind(value)
-        .bind(customer)
-        .bind(version)
-        .fetch_optional(&mut *tx)
-        .await;
-        let new_version = match updated {
+        let new_version = match write_field(&mut tx, customer, field, value, version).await {
             Ok(Some(v)) => v,
             Ok(None) => {
                 return Ok(Some(EditResult::Stale {
@@ -550,7 +619,7 @@ impl Store for SqliteStore {
             }
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                 return Ok(Some(EditResult::Invalid(FieldProblem::Taken {
-                    field: col.to_string(),
+                    field: field.key.to_string(),
                 })));
             }
             Err(e) => return Err(err(e)),
@@ -561,7 +630,7 @@ impl Store for SqliteStore {
         )
         .bind(user)
         .bind(customer)
-        .bind(col)
+        .bind(field.key)
         .bind(old)
         .bind(value)
         .execute(&mut *tx)
@@ -572,6 +641,176 @@ impl Store for SqliteStore {
             version: new_version,
             value: value.to_string(),
         }))
+    }
+
+    async fn file_request(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        field: &'static FieldDef,
+        value: &str,
+        reason: &str,
+    ) -> Result<Option<RequestResult>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let Some((_, old)) = read_field(&mut tx, scope, customer, field)
+            .await
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let old = old.unwrap_or_default();
+        if old == value {
+            return Ok(Some(RequestResult::Unchanged));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO change_requests (customer_id, field, old_value, new_value, reason, requested_by)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(customer)
+        .bind(field.key)
+        .bind(&old)
+        .bind(value)
+        .bind(reason)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?;
+        sqlx::query(
+            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id)
+             VALUES (?, 'request.file', ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(customer)
+        .bind(field.key)
+        .bind(&old)
+        .bind(value)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(Some(RequestResult::Filed { id }))
+    }
+
+    async fn change_requests(
+        &self,
+        scope: Scope,
+        customer: Option<i64>,
+        reviewer: Option<Role>,
+    ) -> Result<Vec<ChangeRequest>, StoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new(REQUEST_SELECT);
+        qb.push(" WHERE 1 = 1");
+        push_scope(&mut qb, scope);
+        if let Some(c) = customer {
+            qb.push(" AND q.customer_id = ").push_bind(c);
+        }
+        // Pending first (oldest first: first come, first served), then the latest decisions.
+        qb.push(
+            " ORDER BY q.status <> 'pending', CASE WHEN q.status = 'pending' THEN q.id ELSE -q.id END
+              LIMIT 500",
+        );
+        let rows: Vec<RequestRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(request_from_row)
+            .filter(|r| {
+                reviewer.is_none_or(|role| {
+                    app::model::field(&r.field).is_some_and(|f| role.can_review(f))
+                })
+            })
+            .collect())
+    }
+
+    async fn review_request(
+        &self,
+        user: i64,
+        role: Role,
+        request: i64,
+        approve: bool,
+        reason: &str,
+    ) -> Result<Option<ReviewResult>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT customer_id, field, old_value, new_value, status FROM change_requests WHERE id = ?",
+        )
+        .bind(request)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some((customer, key, old, new, status)) = row else {
+            return Ok(None);
+        };
+        let Some(field) = app::model::field(&key).filter(|f| role.can_review(f)) else {
+            return Ok(None);
+        };
+        if status != "pending" {
+            return Ok(Some(ReviewResult::AlreadyDecided));
+        }
+        if !approve && reason.trim().is_empty() {
+            return Ok(Some(ReviewResult::ReasonRequired));
+        }
+        let mut result = ReviewResult::Rejected;
+        if approve {
+            let Some((version, current)) = read_field(&mut tx, Scope::All, customer, field)
+                .await
+                .map_err(err)?
+            else {
+                return Ok(None);
+            };
+            let current = current.unwrap_or_default();
+            if current != old {
+                return Ok(Some(ReviewResult::Changed { current }));
+            }
+            let new_version = match write_field(&mut tx, customer, field, &new, version).await {
+                Ok(Some(v)) => v,
+                Ok(None) => return Ok(Some(ReviewResult::Changed { current })),
+                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                    return Ok(Some(ReviewResult::Changed { current }));
+                }
+                Err(e) => return Err(err(e)),
+            };
+            result = ReviewResult::Approved {
+                version: new_version,
+            };
+        }
+        let decided = sqlx::query(
+            "UPDATE change_requests SET status = ?, reviewed_by = ?, review_reason = ?,
+                 reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE id = ? AND status = 'pending'",
+        )
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(user)
+        .bind(reason.trim())
+        .bind(request)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        if decided.rows_affected() == 0 {
+            return Ok(Some(ReviewResult::AlreadyDecided));
+        }
+        sqlx::query(
+            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(if approve { "request.approve" } else { "request.reject" })
+        .bind(customer)
+        .bind(&key)
+        .bind(&old)
+        .bind(&new)
+        .bind(reason.trim())
+        .bind(request)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(Some(result))
     }
 
     async fn customer_history(

@@ -545,6 +545,10 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
             ],
         ),
         ("/account", [see_other, S::OK, S::OK, S::OK, S::OK, S::OK]),
+        (
+            "/requests",
+            [see_other, S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
+        ),
         ("/login", [S::OK; 6]),
     ];
     for (page, expected) in &pages {
@@ -1042,4 +1046,222 @@ async fn owners_edit_fields_stale_edits_are_refused_and_every_change_is_audited(
     assert!(d.editable.contains(&"phone".to_string()));
     assert!(!d.editable.contains(&"licence_no".to_string()));
     assert_eq!(d.version, version + 2);
+}
+
+async fn json<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    uri: &str,
+    body: &str,
+) -> (StatusCode, Option<T>) {
+    let resp = client.send(post_form(uri, body)).await;
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).ok())
+}
+
+#[tokio::test]
+async fn change_requests_are_filed_reviewed_and_applied_atomically() {
+    use app::model::{ChangeRequest, RequestResult, RequestStatus, ReviewResult};
+    let (_dir, pool) = demo_db(100).await;
+    let (mine, _) = cm01_scope(&pool).await;
+    let id = mine[0];
+    let cm01 = app_as(pool.clone(), "cm01").await;
+    let officer = app_as(pool.clone(), "officer").await;
+    let manager = app(pool.clone()).await;
+    let request = |key: &str, value: &str, reason: &str| {
+        format!(
+            "id={id}&key={key}&value={}&reason={}",
+            urlencode(value),
+            urlencode(reason)
+        )
+    };
+
+    // cm01 does not own the licence number: a request, with a reason, for the licence officer.
+    let (_, r) = json::<RequestResult>(
+        &cm01,
+        "/api/request_change",
+        &request("licence_no", "LIC-NEW", " "),
+    )
+    .await;
+    assert_eq!(r, Some(RequestResult::ReasonRequired));
+    let (_, r) = json::<RequestResult>(
+        &cm01,
+        "/api/request_change",
+        &request("registered_capital", "lots", "new capital"),
+    )
+    .await;
+    assert!(matches!(r, Some(RequestResult::Invalid(_))), "{r:?}");
+    let (_, r) = json::<RequestResult>(
+        &cm01,
+        "/api/request_change",
+        &request("licence_no", "LIC-NEW", "renewed licence"),
+    )
+    .await;
+    let Some(RequestResult::Filed { id: first }) = r else {
+        panic!("{r:?}")
+    };
+    let (_, r) = json::<RequestResult>(
+        &cm01,
+        "/api/request_change",
+        &request("market_type", "urban", "x"),
+    )
+    .await;
+    let old_market: String = sqlx::query_scalar("SELECT market_type FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    if old_market == "urban" {
+        assert_eq!(r, Some(RequestResult::Unchanged));
+    }
+    let (_, r) = json::<RequestResult>(
+        &cm01,
+        "/api/request_change",
+        &request("legal_rep", "新法人", "change of owner"),
+    )
+    .await;
+    let Some(RequestResult::Filed { id: second }) = r else {
+        panic!("{r:?}")
+    };
+    // A field cm01 owns is edited, not requested.
+    let (status, _) =
+        json::<RequestResult>(&cm01, "/api/request_change", &request("phone", "1", "x")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Nothing changed yet.
+    let lic: String = sqlx::query_scalar("SELECT licence_no FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(lic, "LIC-NEW");
+
+    // The queue: the licence officer sees the licence-officer fields; cm01 has no queue.
+    let (_, q) = json::<Vec<ChangeRequest>>(&officer, "/api/change_requests", "").await;
+    let q = q.unwrap();
+    assert_eq!(
+        q.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![first, second]
+    );
+    assert_eq!(q[0].old_value, lic);
+    assert_eq!(q[0].new_value, "LIC-NEW");
+    assert_eq!(q[0].reason, "renewed licence");
+    let (status, _) = json::<Vec<ChangeRequest>>(&cm01, "/api/change_requests", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Rejecting needs a reason; approving applies the value and bumps the version.
+    let (_, r) = json::<ReviewResult>(
+        &officer,
+        "/api/review_request",
+        &format!("id={second}&approve=false&reason="),
+    )
+    .await;
+    assert_eq!(r, Some(ReviewResult::ReasonRequired));
+    let (_, r) = json::<ReviewResult>(
+        &officer,
+        "/api/review_request",
+        &format!("id={second}&approve=false&reason=no%20papers"),
+    )
+    .await;
+    assert_eq!(r, Some(ReviewResult::Rejected));
+    let version: i64 = sqlx::query_scalar("SELECT version FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (_, r) = json::<ReviewResult>(
+        &officer,
+        "/api/review_request",
+        &format!("id={first}&approve=true&reason="),
+    )
+    .await;
+    assert_eq!(
+        r,
+        Some(ReviewResult::Approved {
+            version: version + 1
+        })
+    );
+    let lic: String = sqlx::query_scalar("SELECT licence_no FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(lic, "LIC-NEW");
+    // A second decision on the same request is refused.
+    let (_, r) = json::<ReviewResult>(
+        &manager,
+        "/api/review_request",
+        &format!("id={first}&approve=false&reason=late"),
+    )
+    .await;
+    assert_eq!(r, Some(ReviewResult::AlreadyDecided));
+
+    // A request whose field changed meanwhile is not applied over the newer value.
+    let (_, r) = json::<RequestResult>(
+        &cm01,
+        "/api/request_change",
+        &request("legal_rep", "甲", "first try"),
+    )
+    .await;
+    let Some(RequestResult::Filed { id: third }) = r else {
+        panic!("{r:?}")
+    };
+    let v: i64 = sqlx::query_scalar("SELECT version FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (_, e) = json::<app::model::EditResult>(
+        &officer,
+        "/api/edit_customer_field",
+        &format!("id={id}&key=legal_rep&value=%E4%B9%99&version={v}"),
+    )
+    .await;
+    assert!(
+        matches!(e, Some(app::model::EditResult::Saved { .. })),
+        "{e:?}"
+    );
+    let (_, r) = json::<ReviewResult>(
+        &manager,
+        "/api/review_request",
+        &format!("id={third}&approve=true&reason="),
+    )
+    .await;
+    assert_eq!(
+        r,
+        Some(ReviewResult::Changed {
+            current: "乙".into()
+        })
+    );
+    let rep: String = sqlx::query_scalar("SELECT legal_rep FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rep, "乙");
+
+    // The customer's own list and audit trail tell the story, each line naming its request.
+    let (_, list) =
+        json::<Vec<ChangeRequest>>(&cm01, "/api/change_requests", &format!("customer={id}")).await;
+    let list = list.unwrap();
+    let status_of = |rid: i64| list.iter().find(|r| r.id == rid).unwrap().status;
+    assert_eq!(status_of(first), RequestStatus::Approved);
+    assert_eq!(status_of(second), RequestStatus::Rejected);
+    assert_eq!(status_of(third), RequestStatus::Pending);
+    assert_eq!(
+        list.iter()
+            .find(|r| r.id == second)
+            .unwrap()
+            .review_reason
+            .as_deref(),
+        Some("no papers")
+    );
+    let through: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT action, request_id FROM audit WHERE customer_id = ? AND action LIKE 'request.%' ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(through.contains(&("request.approve".into(), Some(first))));
+    assert!(through.contains(&("request.reject".into(), Some(second))));
 }

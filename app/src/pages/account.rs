@@ -96,10 +96,14 @@ pub fn NavLinks() -> impl IntoView {
                 let role = me.await.ok().flatten().map(|m| m.role);
                 let staff = role.is_some_and(Role::is_staff);
                 let lab = role.is_some_and(Role::can_use_lab);
+                let reviewer = role.is_some_and(Role::reviews_requests);
                 view! {
                     <Show when=move || staff>
                         <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
                         <A href="/customers">{t!(i18n, nav.customers)}</A>
+                    </Show>
+                    <Show when=move || reviewer>
+                        <A href="/requests">{t!(i18n, requests.nav)}</A>
                     </Show>
                     <Show when=move || lab>
                         <A href="/lab">{t!(i18n, nav.lab)}</A>

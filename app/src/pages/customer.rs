@@ -1,7 +1,9 @@
 //! One customer: classification, derived measures and the five information groups.
 
 use super::{LoadError, Loading};
-use crate::api::{customer_history, edit_customer_field, get_customer};
+use crate::api::{
+    change_requests, customer_history, edit_customer_field, get_customer, request_change,
+};
 use crate::engine::{BusinessFormat, MarketType};
 use crate::i18n::*;
 use crate::labels::{
@@ -9,7 +11,8 @@ use crate::labels::{
     role_label, tier_label, value_class_label,
 };
 use crate::model::{
-    AuditEntry, CustomerDetail, EditResult, FIELDS, FieldDef, FieldGroup, FieldKind, FieldProblem,
+    AuditEntry, ChangeRequest, CustomerDetail, EditResult, FIELDS, FieldDef, FieldGroup, FieldKind,
+    FieldProblem, RequestResult, RequestStatus,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,7 +32,11 @@ pub fn CustomerPage() -> impl IntoView {
                 return Ok::<_, ServerFnError>(None);
             };
             match get_customer(id).await? {
-                Some(d) => Ok(Some((d, customer_history(id).await?))),
+                Some(d) => Ok(Some((
+                    d,
+                    customer_history(id).await?,
+                    change_requests(Some(id)).await?,
+                ))),
                 None => Ok(None),
             }
         },
@@ -38,7 +45,7 @@ pub fn CustomerPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some((d, history))) => view! { <Detail d history /> }.into_any(),
+                    Ok(Some((d, history, requests))) => view! { <Detail d history requests /> }.into_any(),
                     Ok(None) => {
                         #[cfg(feature = "ssr")]
                         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
@@ -58,23 +65,32 @@ pub fn CustomerPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: CustomerDetail, history: Vec<AuditEntry>) -> impl IntoView {
+fn Detail(
+    d: CustomerDetail,
+    history: Vec<AuditEntry>,
+    requests: Vec<ChangeRequest>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let title = d.shop_name.clone();
     let id = d.id;
     // The record version the editors send back; each save moves it on.
     let version = RwSignal::new(d.version);
-    // Reloaded after each save.
+    // Reloaded after each save or request.
     let history = RwSignal::new(history);
+    let requests = RwSignal::new(requests);
     let changes = Callback::new(move |()| {
         leptos::task::spawn_local(async move {
             if let Ok(h) = customer_history(id).await {
                 history.set(h);
             }
+            if let Ok(r) = change_requests(Some(id)).await {
+                requests.set(r);
+            }
         });
     });
     let a = d.assignment.clone();
     let editable = d.editable.clone();
+    let requestable = d.requestable.clone();
     let groups = FieldGroup::ALL.map(|g| {
         let values: Vec<(&'static crate::model::FieldDef, String)> = FIELDS
             .iter()
@@ -156,6 +172,7 @@ fn Detail(d: CustomerDetail, history: Vec<AuditEntry>) -> impl IntoView {
                                     .map(|(f, v)| {
                                         let (key, m, owner) = (f.key, f.maintenance, f.owner);
                                         let can_edit = editable.iter().any(|k| k == key);
+                                        let can_request = requestable.iter().any(|k| k == key);
                                         view! {
                                             <div class="field" data-field=key>
                                                 <dt>
@@ -167,7 +184,7 @@ fn Detail(d: CustomerDetail, history: Vec<AuditEntry>) -> impl IntoView {
                                                         {move || maintenance_label(i18n.get_locale(), m)}
                                                     </span>
                                                 </dt>
-                                                <FieldValue customer=id def=f value=v can_edit version changes />
+                                                <FieldValue customer=id def=f value=v can_edit can_request version changes />
                                             </div>
                                         }
                                     })
@@ -178,6 +195,7 @@ fn Detail(d: CustomerDetail, history: Vec<AuditEntry>) -> impl IntoView {
                 })
                 .collect_view()}
         </div>
+        <Requests requests />
         <History history />
     }
 }
@@ -198,11 +216,14 @@ fn FieldValue(
     def: &'static FieldDef,
     value: String,
     can_edit: bool,
+    can_request: bool,
     version: RwSignal<i64>,
     changes: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let key = def.key;
+    let requesting = RwSignal::new(false);
+    let filed = RwSignal::new(None::<i64>);
     let kind = def.kind;
     let value = RwSignal::new(value);
     let editing = RwSignal::new(false);
@@ -276,6 +297,31 @@ fn FieldValue(
                                 {t!(i18n, edit.edit)}
                             </button>
                         </Show>
+                        <Show when=move || can_request && !requesting.get()>
+                            <button
+                                type="button"
+                                class="link edit"
+                                data-testid=format!("request-{key}")
+                                aria-label=move || {
+                                    leptos_i18n::td_string!(i18n.get_locale(), requests.request_label, field = label())
+                                        .to_string()
+                                }
+                                on:click=move |_| {
+                                    filed.set(None);
+                                    requesting.set(true);
+                                }
+                            >
+                                {t!(i18n, requests.request)}
+                            </button>
+                        </Show>
+                        <Show when=move || requesting.get()>
+                            <RequestForm customer key kind current=value.get_untracked() requesting filed changes />
+                        </Show>
+                        {move || filed.get().map(|n| view! {
+                            <p class="notice small" role="status" data-testid=format!("filed-{key}")>
+                                {t!(i18n, requests.filed, id = n)}
+                            </p>
+                        })}
                     }
                 }
             >
@@ -307,6 +353,141 @@ fn FieldValue(
                 }
             </Show>
         </dd>
+    }
+}
+
+/// A change request for one field: the new value and why. A reviewer decides.
+#[component]
+fn RequestForm(
+    customer: i64,
+    key: &'static str,
+    kind: FieldKind,
+    current: String,
+    requesting: RwSignal<bool>,
+    filed: RwSignal<Option<i64>>,
+    changes: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let draft = RwSignal::new(current);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let send = Action::new(move |(v, r): &(String, String)| {
+        request_change(customer, key.to_string(), v.clone(), r.clone())
+    });
+    Effect::new(move |_| {
+        let Some(result) = send.value().get() else {
+            return;
+        };
+        let l = i18n.get_locale();
+        match result {
+            Ok(RequestResult::Filed { id }) => {
+                filed.set(Some(id));
+                requesting.set(false);
+                changes.run(());
+            }
+            Ok(RequestResult::Invalid(p)) => error.set(Some(field_problem_text(l, &p))),
+            Ok(RequestResult::ReasonRequired) => error.set(Some(
+                leptos_i18n::td_string!(l, requests.reason_required).to_string(),
+            )),
+            Ok(RequestResult::Unchanged) => error.set(Some(
+                leptos_i18n::td_string!(l, requests.unchanged).to_string(),
+            )),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    });
+    let error_id = format!("request-error-{key}");
+    let label = Signal::derive(move || field_label(i18n.get_locale(), key));
+    view! {
+        <form
+            class="inline-edit request"
+            data-testid=format!("request-form-{key}")
+            on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                send.dispatch((draft.get_untracked(), reason.get_untracked()));
+            }
+        >
+            <FieldInput kind draft label error_id=error_id.clone() />
+            <input
+                class="reason"
+                maxlength="500"
+                required
+                aria-label=move || t_string!(i18n, requests.reason)
+                placeholder=move || t_string!(i18n, requests.reason)
+                data-testid="request-reason"
+                prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))
+            />
+            <button type="submit" class="primary" data-testid=format!("send-request-{key}") disabled=move || send.pending().get()>
+                {t!(i18n, requests.send)}
+            </button>
+            <button type="button" on:click=move |_| requesting.set(false)>{t!(i18n, edit.cancel)}</button>
+        </form>
+        {move || error.get().map(|m| view! {
+            <p class="error small" role="alert" id=error_id.clone() data-testid=format!("request-error-{key}")>{m}</p>
+        })}
+    }
+}
+
+/// This customer's change requests and how they were decided.
+#[component]
+fn Requests(requests: RwSignal<Vec<ChangeRequest>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || requests.with(|r| !r.is_empty())>
+            <section class="panel" data-testid="customer-requests">
+                <h2>{t!(i18n, requests.title)}</h2>
+                <ul class="requests">
+                    {move || {
+                        requests
+                            .get()
+                            .into_iter()
+                            .map(|r| view! { <RequestLine r /> })
+                            .collect_view()
+                    }}
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
+/// One request: field, old → new, why, who, and its state.
+#[component]
+pub fn RequestLine(r: ChangeRequest) -> impl IntoView {
+    let i18n = use_i18n();
+    let field = r.field.clone();
+    let status = r.status;
+    let decided = r.review_reason.clone().filter(|s| !s.is_empty());
+    view! {
+        <li class="request-line" data-testid="request-line" data-status=status.key() data-field=r.field.clone()>
+            <span class=format!("badge badge-{}", status.key())>{move || status_label(i18n.get_locale(), status)}</span>
+            <strong>{move || field_label(i18n.get_locale(), &field)}</strong>
+            ": "
+            <span class="old">{r.old_value.clone()}</span>
+            " → "
+            <span class="new">{r.new_value.clone()}</span>
+            <span class="muted small">
+                " · " {r.reason.clone()} " · " {r.requested_by.clone()} " · " {r.requested_at.replace('T', " ").trim_end_matches('Z').to_string()}
+            </span>
+            {decided.map(|d| view! { <span class="small">" · " {r.reviewed_by.clone()} ": " {d}</span> })}
+        </li>
+    }
+}
+
+fn action_label(l: Locale, action: &str) -> &'static str {
+    match action {
+        "field.edit" => leptos_i18n::td_string!(l, edit.action_edit),
+        "request.file" => leptos_i18n::td_string!(l, edit.action_request),
+        "request.approve" => leptos_i18n::td_string!(l, edit.action_approve),
+        "request.reject" => leptos_i18n::td_string!(l, edit.action_reject),
+        _ => leptos_i18n::td_string!(l, edit.action_other),
+    }
+}
+
+fn status_label(l: Locale, s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::Pending => leptos_i18n::td_string!(l, requests.pending),
+        RequestStatus::Approved => leptos_i18n::td_string!(l, requests.approved),
+        RequestStatus::Rejected => leptos_i18n::td_string!(l, requests.rejected),
     }
 }
 
@@ -420,6 +601,7 @@ fn History(history: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
                                 <th scope="col">{t!(i18n, edit.when)}</th>
                                 <th scope="col">{t!(i18n, edit.who)}</th>
                                 <th scope="col">{t!(i18n, edit.field)}</th>
+                                <th scope="col">{t!(i18n, edit.action)}</th>
                                 <th scope="col">{t!(i18n, edit.change)}</th>
                             </tr>
                         </thead>
@@ -431,6 +613,8 @@ fn History(history: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
                                     .map(|r| {
                                         let field = r.field.clone().unwrap_or_default();
                                         let field_key = field.clone();
+                                        let action = r.action.clone();
+                                        let action_key = r.action.clone();
                                         let who = r.user.clone();
                                         view! {
                                             <tr data-testid="history-row" data-field=field>
@@ -439,6 +623,9 @@ fn History(history: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
                                                     {move || if who.is_empty() { t_string!(i18n, edit.system).to_string() } else { who.clone() }}
                                                 </td>
                                                 <td>{move || field_label(i18n.get_locale(), &field_key)}</td>
+                                                <td data-testid="history-action" data-action=action_key>
+                                                    {move || action_label(i18n.get_locale(), &action)}
+                                                </td>
                                                 <td>
                                                     <span class="old">{r.old_value.clone().unwrap_or_default()}</span>
                                                     " → "

@@ -4,6 +4,7 @@ pub mod customer;
 pub mod customers;
 pub mod dashboard;
 pub mod lab;
+pub mod requests;
 
 use crate::i18n::*;
 use leptos::prelude::*;
