@@ -671,6 +671,30 @@ pub enum ReviewResult {
     AlreadyDecided,
 }
 
+/// One bad row of an imported file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    /// 1-based line in the file (the header is line 1).
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+/// What an import found and did. Nothing is written unless `error_count` is 0.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub kind: String,
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    /// Columns that are not stored fields (computed ones, the export's classification, others).
+    pub ignored_columns: Vec<String>,
+    /// The first bad rows (at most 1,000 listed).
+    pub errors: Vec<RowError>,
+    pub error_count: u64,
+    pub committed: bool,
+}
+
 /// One line of a customer's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

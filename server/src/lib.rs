@@ -5,6 +5,7 @@ pub mod classify_cli;
 pub mod db;
 pub mod demo;
 pub mod facts;
+pub mod import;
 pub mod publish;
 pub mod snapshot;
 pub mod store;

@@ -1265,3 +1265,189 @@ async fn change_requests_are_filed_reviewed_and_applied_atomically() {
     assert!(through.contains(&("request.approve".into(), Some(first))));
     assert!(through.contains(&("request.reject".into(), Some(second))));
 }
+
+async fn import(
+    pool: &SqlitePool,
+    kind: server::import::Kind,
+    bytes: &[u8],
+    dry_run: bool,
+) -> app::model::ImportReport {
+    server::import::run(pool, kind, bytes, dry_run, None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn customer_import_checks_every_row_and_writes_all_or_nothing() {
+    use server::import::Kind;
+    let (_dir, pool) = demo_db(20).await;
+    let count = |pool: SqlitePool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    // Bad rows: each named by line and column; nothing is written.
+    let bad = "code,shop_name,business_format,market_type,business_area_m2,route,band\n\
+               NEW001,新店,grocery,urban,12,R001,9\n\
+               NEW002,,grocery,urban,12,,\n\
+               NEW003,三号店,kiosk,urban,x,R999,\n\
+               NEW001,重复,grocery,rural,1,,\n";
+    let r = import(&pool, Kind::Customers, bad.as_bytes(), false).await;
+    assert!(!r.committed);
+    let listed: Vec<(u64, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (3, "shop_name"),
+            (4, "business_format"),
+            (4, "business_area_m2"),
+            (4, "route"),
+            (5, "code")
+        ],
+        "{:?}",
+        r.errors
+    );
+    assert_eq!(
+        r.ignored_columns,
+        vec!["band".to_string()],
+        "extra columns are ignored"
+    );
+    assert_eq!(count(pool.clone()).await, 20);
+
+    // A good file in GB18030 (as Chinese Excel saves it): one new customer, one update.
+    let good = "code,shop_name,business_format,market_type,route,phone\n\
+                NEW001,新开便利店,convenience,urban,R001,13900000001\n\
+                DEMO000002,,,,,13900000002\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(good);
+    let dry = import(&pool, Kind::Customers, &gb, true).await;
+    assert_eq!(
+        (dry.error_count, dry.inserted, dry.updated, dry.committed),
+        (0, 1, 1, false),
+        "{:?}",
+        dry.errors
+    );
+    assert_eq!(count(pool.clone()).await, 20, "a dry run writes nothing");
+    let before: (i64, String) =
+        sqlx::query_as("SELECT version, shop_name FROM customers WHERE code = 'DEMO000002'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let done = import(&pool, Kind::Customers, &gb, false).await;
+    assert!(done.committed, "{:?}", done.errors);
+    assert_eq!(count(pool.clone()).await, 21);
+    let new: (String, String, i64, String) = sqlx::query_as(
+        "SELECT c.shop_name, c.business_format, c.route_id, c.integrity_level FROM customers c WHERE code = 'NEW001'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        new,
+        ("新开便利店".into(), "convenience".into(), 1, "B".into()),
+        "empty cells take the schema's defaults"
+    );
+    let after: (i64, String, String) =
+        sqlx::query_as("SELECT version, shop_name, phone FROM customers WHERE code = 'DEMO000002'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        after,
+        (before.0 + 1, before.1, "13900000002".into()),
+        "empty cells leave a known customer's value"
+    );
+
+    // What the export writes, the import takes back.
+    let manager = app(pool.clone()).await;
+    let resp = manager
+        .send(
+            Request::get("/export/customers.csv")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let exported = resp.into_body().collect().await.unwrap().to_bytes();
+    let again = import(&pool, Kind::Customers, &exported, true).await;
+    assert_eq!(
+        (again.error_count, again.updated),
+        (0, 21),
+        "{:?}",
+        again.errors
+    );
+
+    // Not text at all, or empty: a clear error.
+    let r = import(
+        &pool,
+        Kind::Customers,
+        &[0xff, 0xfe, 0x00, 0x81, 0x30],
+        false,
+    )
+    .await;
+    assert!(
+        r.errors[0].reason.contains("neither UTF-8 nor GB18030"),
+        "{:?}",
+        r.errors
+    );
+    let r = import(&pool, Kind::Customers, b"", false).await;
+    assert_eq!(r.errors[0].reason, "the file is empty");
+    let r = import(&pool, Kind::Customers, b"shop_name\n\xe5\xba\x97\n", false).await;
+    assert_eq!((r.errors[0].line, r.errors[0].column.as_str()), (1, "code"));
+}
+
+#[tokio::test]
+async fn purchase_import_replaces_months_and_refuses_bad_rows() {
+    use server::import::Kind;
+    let (_dir, pool) = demo_db(10).await;
+    let rows = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM purchases")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = rows().await;
+    let bad = "\u{feff}customer_code,month,cartons,amount_yuan\n\
+               DEMO000001,2026-11,40,8000.50\n\
+               NOPE,2026-11,1,1\n\
+               DEMO000002,2026-13,1,1\n\
+               DEMO000003,2026-11,-1,1\n\
+               DEMO000004,2026-11,1,1.005\n\
+               DEMO000001,2026-11,2,2\n";
+    let r = import(&pool, Kind::Purchases, bad.as_bytes(), false).await;
+    let listed: Vec<(u64, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (3, "customer_code"),
+            (4, "month"),
+            (5, "cartons"),
+            (6, "amount_yuan"),
+            (7, "month")
+        ]
+    );
+    assert_eq!(rows().await, before);
+    let good = "customer_code,month,cartons,amount_yuan\nDEMO000001,2026-11,40,8000.50\nDEMO000001,2026-10,7,1400\n";
+    let r = import(&pool, Kind::Purchases, good.as_bytes(), false).await;
+    assert!(r.committed);
+    assert_eq!(
+        rows().await,
+        before + 1,
+        "2026-10 was replaced, 2026-11 added"
+    );
+    let (cartons, fen): (i64, i64) = sqlx::query_as(
+        "SELECT cartons, amount_fen FROM purchases p JOIN customers c ON c.id = p.customer_id
+         WHERE c.code = 'DEMO000001' AND month = '2026-11'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((cartons, fen), (40, 800_050), "amounts are exact");
+}
