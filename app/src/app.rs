@@ -7,6 +7,7 @@ use crate::pages::{
     customer::CustomerPage,
     customers::CustomerList,
     dashboard::DashboardPage,
+    import::ImportPage,
     lab::LabPage,
     requests::RequestQueue,
 };
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                         />
                         <Route path=path!("/lab") view=|| view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> } />
                         <Route path=path!("/requests") view=|| view! { <Gate allow=Role::reviews_requests><RequestQueue /></Gate> } />
+                        <Route path=path!("/import") view=|| view! { <Gate allow=Role::can_import><ImportPage /></Gate> } />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/account") view=AccountPage />
                     </Routes>

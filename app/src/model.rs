@@ -46,6 +46,11 @@ impl Role {
         matches!(self, Role::Admin | Role::Manager)
     }
 
+    /// Bulk imports change many records at once: managers and admins.
+    pub const fn can_import(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+
     /// Who works the change-request queue: managers and admins every field, licence officers the
     /// fields they own.
     pub const fn reviews_requests(self) -> bool {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { CustomerListPage, DashboardPage, hydrated } from './pages';
+import { CustomerListPage, DashboardPage, horizontalOverflow, hydrated } from './pages';
 
 test('the dashboard shows the demo population and its band chart', async ({ page }) => {
   const dash = new DashboardPage(page);
@@ -13,9 +13,9 @@ test('the dashboard shows the demo population and its band chart', async ({ page
 });
 
 test('the page fits the screen without sideways scrolling', async ({ page }) => {
-  for (const path of ['/', '/customers', '/customers/1']) {
+  for (const path of ['/', '/customers', '/customers/1', '/requests', '/import', '/account']) {
     await page.goto(path);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
   }
 });

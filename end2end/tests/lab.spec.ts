@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated } from './pages';
+import { horizontalOverflow, hydrated } from './pages';
 
 /** Opens the lab and waits until the snapshot is in and the first recompute is shown. */
 async function openLab(page: Page) {
@@ -95,7 +95,7 @@ test('publishing shows the new policy version on the customer page', async ({ pa
 test('the lab fits a phone screen and its panels fold', async ({ page }, info) => {
   test.skip(info.project.name !== 'phone', 'phone layout');
   await openLab(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await horizontalOverflow(page);
   expect(overflow).toBeLessThanOrEqual(0);
   const movers = page.locator('details', { has: page.getByRole('heading', { name: 'Who moves' }) });
   await movers.locator('summary').click();

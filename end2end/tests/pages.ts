@@ -13,6 +13,13 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
   await page.getByTestId('login-submit').click();
 }
 
+/** How many pixels the page is wider than the screen (a phone browser zooms out to fit, so
+ * `window.innerWidth` grows with the page: compare with the viewport instead). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  const width = page.viewportSize()!.width;
+  return (await page.evaluate(() => document.documentElement.scrollWidth)) - width;
+}
+
 /** Waits until the wasm bundle has hydrated the page (the app marks `<body data-hydrated>`). */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });

@@ -200,6 +200,9 @@ pub fn page_allowed(role: Role, path: &str) -> bool {
     if path == "/requests" {
         return role.reviews_requests();
     }
+    if path == "/import" {
+        return role.can_import();
+    }
     if role == Role::Customer {
         // The self-service portal is the customer's part of kehu; staff pages are not.
         return path == "/account" || path == "/login";

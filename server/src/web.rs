@@ -133,6 +133,49 @@ async fn export_customers(
     }
 }
 
+/// `POST /import/{customers|purchases}?dry_run=true`: the request body is the CSV file. Checks
+/// every row and (unless a dry run) imports all or nothing; answers with the report (JSON).
+async fn import(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    me: Option<axum::Extension<app::model::Me>>,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let me = match me {
+        None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Some(m) if !m.role.can_import() => {
+            return (StatusCode::FORBIDDEN, "imports are for managers").into_response();
+        }
+        Some(axum::Extension(m)) => m,
+    };
+    let Some(kind) = crate::import::Kind::from_key(&kind) else {
+        return (StatusCode::NOT_FOUND, "import customers or purchases").into_response();
+    };
+    match crate::import::run(&state.store.pool, kind, &body, q.dry_run, Some(me.id)).await {
+        Ok(report) => axum::Json(report).into_response(),
+        Err(e) => {
+            tracing::error!("import: {e:#}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error, see the server log",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Imported files may be large (100,000 customers is about 30 MB).
+const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+
 /// The whole application as a router, so tests can call it without a socket.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -143,6 +186,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/snapshot", get(snapshot))
         .route("/export/customers.csv", get(export_customers))
+        .route(
+            "/import/{kind}",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))

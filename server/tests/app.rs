@@ -549,6 +549,17 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
             "/requests",
             [see_other, S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
         ),
+        (
+            "/import",
+            [
+                see_other,
+                S::OK,
+                S::OK,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+            ],
+        ),
         ("/login", [S::OK; 6]),
     ];
     for (page, expected) in &pages {
@@ -1450,4 +1461,51 @@ async fn purchase_import_replaces_months_and_refuses_bad_rows() {
     .await
     .unwrap();
     assert_eq!((cartons, fen), (40, 800_050), "amounts are exact");
+}
+
+#[tokio::test]
+async fn the_import_endpoint_is_for_managers_and_reports_like_the_command_line() {
+    let (_dir, pool) = demo_db(10).await;
+    let file =
+        "customer_code,month,cartons,amount_yuan\nDEMO000001,2026-11,40,8000\nNOPE,2026-11,1,1\n";
+    let upload = |client: Client, uri: &'static str| async move {
+        let resp = client
+            .send(
+                Request::post(uri)
+                    .header(header::CONTENT_TYPE, "text/csv")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(Body::from(file))
+                    .unwrap(),
+            )
+            .await;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice::<app::model::ImportReport>(&bytes).ok(),
+        )
+    };
+    let (status, _) = upload(
+        app_as(pool.clone(), "cm01").await,
+        "/import/purchases?dry_run=true",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = upload(Client::anonymous(pool.clone()), "/import/purchases").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let manager = app(pool.clone()).await;
+    let (status, report) = upload(manager.clone(), "/import/purchases?dry_run=true").await;
+    assert_eq!(status, StatusCode::OK);
+    let report = report.unwrap();
+    assert_eq!((report.error_count, report.errors[0].line), (1, 3));
+    let (_, report) = upload(manager, "/import/purchases").await;
+    assert!(
+        !report.unwrap().committed,
+        "a file with a bad row is not imported"
+    );
+    let nov: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE month = '2026-11'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(nov, 0);
 }

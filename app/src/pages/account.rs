@@ -97,6 +97,7 @@ pub fn NavLinks() -> impl IntoView {
                 let staff = role.is_some_and(Role::is_staff);
                 let lab = role.is_some_and(Role::can_use_lab);
                 let reviewer = role.is_some_and(Role::reviews_requests);
+                let importer = role.is_some_and(Role::can_import);
                 view! {
                     <Show when=move || staff>
                         <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
@@ -107,6 +108,9 @@ pub fn NavLinks() -> impl IntoView {
                     </Show>
                     <Show when=move || lab>
                         <A href="/lab">{t!(i18n, nav.lab)}</A>
+                    </Show>
+                    <Show when=move || importer>
+                        <A href="/import">{t!(i18n, import.nav)}</A>
                     </Show>
                 }
             })}

@@ -3,6 +3,7 @@ pub mod account;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
+pub mod import;
 pub mod lab;
 pub mod requests;
 
