@@ -3,18 +3,18 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::model::{
-    AuditEntry, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
-    Dashboard, EditResult, FilterOptions, Me, PolicyPreview, PolicyRef, RequestResult,
-    ReviewResult,
+    AuditEntry, AuditPage, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
+    CustomerQuery, Dashboard, EditResult, FilterOptions, Me, PolicyPreview, PolicyRef,
+    RequestResult, ReviewResult,
 };
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        AuditEntry, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
-        Dashboard, EditResult, FieldDef, FilterOptions, Me, PolicyPreview, PolicyRef,
-        RequestResult, ReviewResult, Role, Scope,
+        AuditEntry, AuditPage, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
+        CustomerQuery, Dashboard, EditResult, FieldDef, FilterOptions, Me, PolicyPreview,
+        PolicyRef, RequestResult, ReviewResult, Role, Scope,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -87,6 +87,8 @@ pub mod ssr {
             approve: bool,
             reason: &str,
         ) -> Result<Option<ReviewResult>, StoreError>;
+        /// The overall audit trail, newest first, optionally only actions starting with `action`.
+        async fn audit_log(&self, action: &str, page: u32) -> Result<AuditPage, StoreError>;
         /// A customer's audit trail, newest first (`None` when not in scope).
         async fn customer_history(
             &self,
@@ -390,4 +392,26 @@ pub async fn review_request(
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such request"))
+}
+
+/// The overall audit trail (managers and admins): who did what, when, through which request.
+#[server(endpoint = "audit_log")]
+pub async fn audit_log(action: String, page: u32) -> Result<AuditPage, ServerFnError> {
+    let me = ssr::signed_in()?;
+    if !me.role.can_use_lab() {
+        return Err(ssr::refuse(
+            http::StatusCode::FORBIDDEN,
+            "the audit trail is for managers",
+        ));
+    }
+    if !action.is_empty() && !crate::model::AUDIT_ACTIONS.contains(&action.as_str()) {
+        return Err(ssr::refuse(
+            http::StatusCode::BAD_REQUEST,
+            "action: not a kind of audit line",
+        ));
+    }
+    ssr::store()?
+        .audit_log(&action, page.max(1))
+        .await
+        .map_err(ssr::internal)
 }

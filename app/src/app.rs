@@ -4,6 +4,7 @@ use crate::i18n::*;
 use crate::model::Role;
 use crate::pages::{
     account::{AccountPage, Gate, LoginPage, NavLinks, UserMenu, provide_me},
+    audit::AuditLogPage,
     customer::CustomerPage,
     customers::CustomerList,
     dashboard::DashboardPage,
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/lab") view=|| view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> } />
                         <Route path=path!("/requests") view=|| view! { <Gate allow=Role::reviews_requests><RequestQueue /></Gate> } />
                         <Route path=path!("/import") view=|| view! { <Gate allow=Role::can_import><ImportPage /></Gate> } />
+                        <Route path=path!("/audit") view=|| view! { <Gate allow=Role::can_use_lab><AuditLogPage /></Gate> } />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/account") view=AccountPage />
                     </Routes>

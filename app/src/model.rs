@@ -513,7 +513,7 @@ impl Snapshot {
 }
 
 /// What the movers table shows of a customer beside the engine's numbers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerLabel {
     pub id: i64,
     pub code: String,
@@ -699,6 +699,35 @@ pub struct ImportReport {
     pub error_count: u64,
     pub committed: bool,
 }
+
+/// One line of the overall audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: String,
+    pub user: String,
+    pub action: String,
+    pub customer: Option<CustomerLabel>,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub detail: Option<String>,
+    pub request_id: Option<i64>,
+}
+
+/// A page of the overall audit trail, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// Lines of the audit page.
+pub const AUDIT_PAGE_SIZE: u32 = 50;
+
+/// The kinds of audit line the audit page filters by (prefixes of `audit.action`).
+pub const AUDIT_ACTIONS: &[&str] = &["field.", "request.", "policy.", "import.", "user."];
 
 /// One line of a customer's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

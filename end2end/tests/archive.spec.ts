@@ -35,6 +35,10 @@ test('an owner edits a field in place; the change shows in the history', async (
   await expect(page.getByTestId('record-version')).toHaveAttribute('data-version', String(before + 1));
   await expect(page.locator('[data-testid="history-row"][data-field="phone_clerk"]').first()).toContainText(value);
   await expect(page.locator('body[data-panicked]')).toHaveCount(0);
+  // The overall audit trail has it too, with the customer.
+  await page.goto('/audit?action=field.');
+  await hydrated(page);
+  await expect(page.locator('[data-testid="audit-row"][data-action="field.edit"]').filter({ hasText: value })).toBeVisible();
 });
 
 test('two people editing the same customer: the second is told, nothing is overwritten', async ({

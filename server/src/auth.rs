@@ -194,7 +194,7 @@ fn public_path(path: &str) -> bool {
 
 /// Pages only some roles may open; the page itself shows why, this sets the status code.
 pub fn page_allowed(role: Role, path: &str) -> bool {
-    if path == "/lab" || path.starts_with("/lab/") {
+    if path == "/lab" || path.starts_with("/lab/") || path == "/audit" {
         return role.can_use_lab();
     }
     if path == "/requests" {

@@ -4,10 +4,10 @@ use crate::facts::shift_month;
 use crate::publish::class_code;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    Assignment, AuditEntry, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
-    CustomerQuery, CustomerRow, Dashboard, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue,
-    FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview, PolicyRef, RequestResult, RequestStatus,
-    ReviewResult, Role, RouteOption, Scope,
+    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, CustomerDetail,
+    CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, EditResult, FIELDS,
+    FieldDef, FieldProblem, FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview,
+    PolicyRef, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -811,6 +811,66 @@ impl Store for SqliteStore {
         .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(Some(result))
+    }
+
+    async fn audit_log(&self, action: &str, page: u32) -> Result<AuditPage, StoreError> {
+        let like = format!("{action}%");
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action LIKE ?")
+            .bind(&like)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+        let pages = (total as u32).div_ceil(AUDIT_PAGE_SIZE).max(1);
+        let page = page.clamp(1, pages);
+        type Line = (
+            String,
+            Option<String>,
+            String,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Line> = sqlx::query_as(
+            "SELECT a.at, u.display_name, a.action, a.customer_id, c.code, c.shop_name, a.field,
+                    a.old_value, a.new_value, a.detail, a.request_id
+             FROM audit a LEFT JOIN users u ON u.id = a.user_id
+             LEFT JOIN customers c ON c.id = a.customer_id
+             WHERE a.action LIKE ? ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        )
+        .bind(&like)
+        .bind(i64::from(AUDIT_PAGE_SIZE))
+        .bind(i64::from((page - 1) * AUDIT_PAGE_SIZE))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(AuditPage {
+            rows: rows
+                .into_iter()
+                .map(|r| AuditRow {
+                    at: r.0,
+                    user: r.1.unwrap_or_default(),
+                    action: r.2,
+                    customer: r.3.map(|id| CustomerLabel {
+                        id,
+                        code: r.4.unwrap_or_default(),
+                        name: r.5.unwrap_or_default(),
+                    }),
+                    field: r.6,
+                    old_value: r.7,
+                    new_value: r.8,
+                    detail: r.9,
+                    request_id: r.10,
+                })
+                .collect(),
+            total: total as u64,
+            page,
+            pages,
+        })
     }
 
     async fn customer_history(

@@ -1509,3 +1509,41 @@ async fn the_import_endpoint_is_for_managers_and_reports_like_the_command_line()
         .unwrap();
     assert_eq!(nov, 0);
 }
+
+#[tokio::test]
+async fn the_audit_trail_lists_every_kind_of_change_for_managers_only() {
+    use app::model::AuditPage;
+    let (_dir, pool) = demo_db(30).await;
+    let (mine, _) = cm01_scope(&pool).await;
+    let cm01 = app_as(pool.clone(), "cm01").await;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM customers WHERE id = ?")
+        .bind(mine[0])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    edit(&cm01, mine[0], "phone", "13700000000", version).await;
+    let manager = app(pool.clone()).await;
+    let (status, page) =
+        json::<AuditPage>(&manager, "/api/audit_log", "action=field.&page=1").await;
+    assert_eq!(status, StatusCode::OK);
+    let page = page.unwrap();
+    assert_eq!(page.total, 1);
+    let row = &page.rows[0];
+    assert_eq!(row.action, "field.edit");
+    assert_eq!(row.customer.as_ref().map(|c| c.id), Some(mine[0]));
+    assert_eq!(row.new_value.as_deref(), Some("13700000000"));
+    // Everything: the demo's publish, the sign-ins, the edit — newest first.
+    let (_, all) = json::<AuditPage>(&manager, "/api/audit_log", "action=&page=1").await;
+    let all = all.unwrap();
+    assert!(all.rows.iter().any(|r| r.action == "policy.publish"));
+    assert!(all.rows.iter().any(|r| r.action == "user.login"));
+    assert_eq!(
+        all.rows[0].action, "user.login",
+        "the manager's own sign-in is the newest"
+    );
+    let (status, _) = json::<AuditPage>(&cm01, "/api/audit_log", "action=&page=1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        json::<AuditPage>(&manager, "/api/audit_log", "action=drop%20table&page=1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

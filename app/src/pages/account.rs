@@ -112,6 +112,9 @@ pub fn NavLinks() -> impl IntoView {
                     <Show when=move || importer>
                         <A href="/import">{t!(i18n, import.nav)}</A>
                     </Show>
+                    <Show when=move || lab>
+                        <A href="/audit">{t!(i18n, audit.nav)}</A>
+                    </Show>
                 }
             })}
         </Transition>

@@ -1,5 +1,6 @@
 //! Routed pages.
 pub mod account;
+pub mod audit;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;

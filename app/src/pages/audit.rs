@@ -1,0 +1,148 @@
+//! The overall audit trail: every edit, request, decision, publish, import and sign-in, newest
+//! first, filtered by kind and paged; the URL holds the filter so a view can be shared.
+
+use super::{LoadError, Loading};
+use crate::api::audit_log;
+use crate::i18n::*;
+use crate::labels::field_label;
+use crate::model::{AUDIT_ACTIONS, AuditPage};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+fn kind_label(l: Locale, prefix: &str) -> &'static str {
+    match prefix {
+        "field." => leptos_i18n::td_string!(l, audit.kind_field),
+        "request." => leptos_i18n::td_string!(l, audit.kind_request),
+        "policy." => leptos_i18n::td_string!(l, audit.kind_policy),
+        "import." => leptos_i18n::td_string!(l, audit.kind_import),
+        "user." => leptos_i18n::td_string!(l, audit.kind_user),
+        _ => leptos_i18n::td_string!(l, common.all),
+    }
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let q = use_query_map();
+    let query = Memo::new(move |_| {
+        q.with(|p| {
+            (
+                p.get("action").unwrap_or_default(),
+                p.get("page")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(1)
+                    .max(1),
+            )
+        })
+    });
+    let data = Resource::new(
+        move || query.get(),
+        |(action, page)| audit_log(action, page),
+    );
+    view! {
+        <Title text=move || t_string!(i18n, audit.title).to_string() />
+        <h1>{t!(i18n, audit.title)}</h1>
+        <Form method="GET" action="/audit" attr:class="filters" attr:data-testid="audit-filters">
+            <label>
+                <span>{t!(i18n, audit.kind)}</span>
+                <select name="action" data-testid="audit-kind" prop:value=move || query.with(|q| q.0.clone())>
+                    <option value="">{t!(i18n, common.all)}</option>
+                    {AUDIT_ACTIONS
+                        .iter()
+                        .map(|a| view! { <option value=*a>{move || kind_label(i18n.get_locale(), a)}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <div class="filter-actions">
+                <button type="submit" class="primary">{t!(i18n, common.apply)}</button>
+            </div>
+        </Form>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! { <Lines p action=query.get_untracked().0 /> }.into_any(),
+                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Lines(p: AuditPage, action: String) -> impl IntoView {
+    let i18n = use_i18n();
+    if p.rows.is_empty() {
+        return view! { <p class="panel empty" data-testid="audit-empty">{t!(i18n, audit.empty)}</p> }.into_any();
+    }
+    let total = p.total;
+    let href = move |page: u32| format!("/audit?action={action}&page={page}");
+    let prev = (p.page > 1).then(|| href(p.page - 1));
+    let next = (p.page < p.pages).then(|| href(p.page + 1));
+    let (cur, pages) = (p.page, p.pages);
+    view! {
+        <p class="count" data-testid="audit-count" data-total=total.to_string()>
+            {t!(i18n, audit.count, count = move || total)}
+        </p>
+        <div class="scroll">
+            <table class="list" data-testid="audit-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, edit.when)}</th>
+                        <th scope="col">{t!(i18n, edit.who)}</th>
+                        <th scope="col">{t!(i18n, edit.action)}</th>
+                        <th scope="col">{t!(i18n, requests.customer)}</th>
+                        <th scope="col">{t!(i18n, edit.change)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {p.rows
+                        .into_iter()
+                        .map(|r| {
+                            let field = r.field.clone().unwrap_or_default();
+                            let who = r.user.clone();
+                            let change = match (&r.old_value, &r.new_value) {
+                                (None, None) => String::new(),
+                                (o, n) => format!(
+                                    "{} → {}",
+                                    o.clone().unwrap_or_default(),
+                                    n.clone().unwrap_or_default()
+                                ),
+                            };
+                            view! {
+                                <tr data-testid="audit-row" data-action=r.action.clone()>
+                                    <td>{r.at.replace('T', " ").trim_end_matches('Z').to_string()}</td>
+                                    <td>{move || if who.is_empty() { t_string!(i18n, edit.system).to_string() } else { who.clone() }}</td>
+                                    <td>
+                                        <code>{r.action.clone()}</code>
+                                        {r.request_id.map(|id| view! { " #" {id} })}
+                                    </td>
+                                    <td>
+                                        {r.customer.map(|c| view! {
+                                            <A href=format!("/customers/{}", c.id)>{c.code} " " {c.name}</A>
+                                        })}
+                                    </td>
+                                    <td>
+                                        {(!field.is_empty()).then(|| {
+                                            let f = field.clone();
+                                            view! { <strong>{move || field_label(i18n.get_locale(), &f)}</strong> ": " }
+                                        })}
+                                        {change}
+                                        {r.detail.map(|d| view! { <span class="muted small">" " {d}</span> })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="pagination">
+            {prev.map(|h| view! { <A href=h>{t!(i18n, common.previous)}</A> })}
+            <span>{t!(i18n, common.page_of, page = move || cur, pages = move || pages)}</span>
+            {next.map(|h| view! { <A href=h>{t!(i18n, common.next)}</A> })}
+        </nav>
+    }
+    .into_any()
+}
