@@ -1547,3 +1547,56 @@ async fn the_audit_trail_lists_every_kind_of_change_for_managers_only() {
         json::<AuditPage>(&manager, "/api/audit_log", "action=drop%20table&page=1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_very_large_csv_is_checked_whole_and_its_errors_counted_not_all_listed() {
+    use server::import::{Kind, MAX_LISTED_ERRORS};
+    let (_dir, pool) = demo_db(50).await;
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // 60,000 rows: 50 customers × 1,200 months of history are fine, then 5,000 bad ones.
+    let mut file = String::from("customer_code,month,cartons,amount_yuan\n");
+    for k in 0..60_000u32 {
+        let customer = k % 50 + 1;
+        let month = 1900 * 12 + k / 50;
+        file.push_str(&format!(
+            "DEMO{customer:06},{}-{:02},{},{}.50\n",
+            month / 12,
+            month % 12 + 1,
+            k % 90,
+            k % 9000
+        ));
+    }
+    for k in 0..5_000 {
+        file.push_str(&format!("DEMO000001,2026-{:02},lots,1\n", k % 12 + 1));
+    }
+    let r = import(&pool, Kind::Purchases, file.as_bytes(), false).await;
+    assert_eq!(r.rows, 65_000);
+    assert_eq!(r.error_count, 5_000, "every bad row is counted");
+    assert_eq!(
+        r.errors.len(),
+        MAX_LISTED_ERRORS,
+        "the first thousand are listed"
+    );
+    assert_eq!(
+        (r.errors[0].line, r.errors[0].column.as_str()),
+        (60_002, "cartons")
+    );
+    assert!(!r.committed);
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing of the 60,000 good rows was written");
+    // Without the bad tail the same file goes in whole.
+    let good = &file[..file.find("DEMO000001,2026-01,lots").unwrap()];
+    let r = import(&pool, Kind::Purchases, good.as_bytes(), false).await;
+    assert!(r.committed, "{:?}", r.errors.first());
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before + 60_000);
+}
