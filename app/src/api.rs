@@ -4,17 +4,18 @@
 
 use crate::model::{
     AuditEntry, AuditPage, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
-    CustomerQuery, Dashboard, EditResult, FilterOptions, Me, PolicyPreview, PolicyRef,
-    RequestResult, ReviewResult,
+    CustomerQuery, Dashboard, Dispute, EditResult, FilterOptions, Invite, Me, MyProfile, MyService,
+    MyTiers, PolicyPreview, PolicyRef, RequestResult, ReviewResult,
 };
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        AuditEntry, AuditPage, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
-        CustomerQuery, Dashboard, EditResult, FieldDef, FilterOptions, Me, PolicyPreview,
-        PolicyRef, RequestResult, ReviewResult, Role, Scope,
+        AuditEntry, AuditPage, ChangeRequest, Complaint, CustomerDetail, CustomerLabel,
+        CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, EditResult, FieldDef,
+        FilterOptions, Invite, Me, MyService, MyTiers, PolicyPreview, PolicyRef, RequestResult,
+        ReviewResult, Role, Scope,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -101,6 +102,55 @@ pub mod ssr {
         /// moved (lab users only).
         async fn publish(&self, policy: &Policy, user: i64)
         -> Result<(PolicyRef, u32), StoreError>;
+
+        // Self-service and service records. The customer-facing reads take the customer id of
+        // the signed-in customer and return only what a customer may see.
+
+        /// A customer's published tiers (only those the policy shows customers), the engine's
+        /// reasons for them and what would move them up, their history and disputes.
+        async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError>;
+        /// Who serves a customer, their visits (without internal findings) and complaints.
+        async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError>;
+        /// Files a dispute of the customer's current classification; its id.
+        async fn file_dispute(
+            &self,
+            user: i64,
+            customer: i64,
+            reason: &str,
+        ) -> Result<Option<i64>, StoreError>;
+        /// Disputes of customers in scope, open first.
+        async fn disputes(&self, scope: Scope) -> Result<Vec<Dispute>, StoreError>;
+        /// Answers an open dispute; `Some(false)` if it was already answered.
+        async fn answer_dispute(
+            &self,
+            user: i64,
+            id: i64,
+            status: DisputeStatus,
+            answer: &str,
+        ) -> Result<Option<bool>, StoreError>;
+        /// Rates one of the customer's own visits, once; `Some(false)` if already rated.
+        async fn rate_visit(
+            &self,
+            customer: i64,
+            visit: i64,
+            score: u8,
+            comment: &str,
+        ) -> Result<Option<bool>, StoreError>;
+        /// Files a complaint for a customer with its deadline from the published policy.
+        async fn file_complaint(
+            &self,
+            user: i64,
+            customer: i64,
+            subject: &str,
+            description: &str,
+        ) -> Result<Option<Complaint>, StoreError>;
+        /// A new one-time invite for a customer in scope (earlier unused ones stop working).
+        async fn create_invite(
+            &self,
+            scope: Scope,
+            user: i64,
+            customer: i64,
+        ) -> Result<Option<Invite>, StoreError>;
     }
 
     /// The store handle that server functions find in context.
@@ -151,6 +201,49 @@ pub mod ssr {
                 http::StatusCode::FORBIDDEN,
                 "only managers may use the what-if lab",
             ))
+        }
+    }
+
+    /// Why a change request is not filed.
+    pub enum RequestRefused {
+        NoField,
+        /// This role may not request this field (it may edit it, or kehu derives it).
+        NotRequestable,
+        /// A bad value or reason: the answer to give.
+        Answer(RequestResult),
+    }
+
+    /// Checks a change request as the requester typed it: the field exists and the role may
+    /// request it, the value fits the field (normalised) and a reason is given (trimmed).
+    pub fn check_request(
+        role: Role,
+        key: &str,
+        value: &str,
+        reason: &str,
+    ) -> Result<(&'static FieldDef, String, String), RequestRefused> {
+        let field = crate::model::field(key).ok_or(RequestRefused::NoField)?;
+        if !field.requestable_by(role) {
+            return Err(RequestRefused::NotRequestable);
+        }
+        let value = field
+            .parse(value)
+            .map_err(|p| RequestRefused::Answer(RequestResult::Invalid(p)))?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > crate::model::MAX_REASON_CHARS {
+            return Err(RequestRefused::Answer(RequestResult::ReasonRequired));
+        }
+        Ok((field, value, reason.to_string()))
+    }
+
+    /// A signed-in customer and their customer id, or 401/403.
+    pub fn customer() -> Result<(Me, i64), ServerFnError> {
+        let me = signed_in()?;
+        match (me.role, me.customer_id) {
+            (Role::Customer, Some(id)) => Ok((me, id)),
+            _ => Err(refuse(
+                http::StatusCode::FORBIDDEN,
+                "this is the customers' self-service",
+            )),
         }
     }
 
@@ -322,28 +415,24 @@ pub async fn request_change(
 ) -> Result<RequestResult, ServerFnError> {
     use http::StatusCode;
     let me = ssr::staff()?;
-    let Some(field) = crate::model::field(&key) else {
-        return Err(ssr::refuse(
-            StatusCode::BAD_REQUEST,
-            &format!("{key}: no such field"),
-        ));
+    let (field, value, reason) = match ssr::check_request(me.role, &key, &value, &reason) {
+        Ok(checked) => checked,
+        Err(ssr::RequestRefused::NoField) => {
+            return Err(ssr::refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("{key}: no such field"),
+            ));
+        }
+        Err(ssr::RequestRefused::NotRequestable) => {
+            return Err(ssr::refuse(
+                StatusCode::FORBIDDEN,
+                &format!("{key}: cannot be requested (you may edit it, or kehu derives it)"),
+            ));
+        }
+        Err(ssr::RequestRefused::Answer(result)) => return Ok(result),
     };
-    if !field.requestable_by(me.role) {
-        return Err(ssr::refuse(
-            StatusCode::FORBIDDEN,
-            &format!("{key}: cannot be requested (you may edit it, or kehu derives it)"),
-        ));
-    }
-    let value = match field.parse(&value) {
-        Ok(v) => v,
-        Err(problem) => return Ok(RequestResult::Invalid(problem)),
-    };
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > crate::model::MAX_REASON_CHARS {
-        return Ok(RequestResult::ReasonRequired);
-    }
     ssr::store()?
-        .file_request(me.scope(), me.id, id, field, &value, reason)
+        .file_request(me.scope(), me.id, id, field, &value, &reason)
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
@@ -414,4 +503,120 @@ pub async fn audit_log(action: String, page: u32) -> Result<AuditPage, ServerFnE
         .audit_log(&action, page.max(1))
         .await
         .map_err(ssr::internal)
+}
+
+// Self-service (customers).
+
+/// My tiers and why, under the published policy (customers only).
+#[server(endpoint = "my_tiers")]
+pub async fn get_my_tiers() -> Result<MyTiers, ServerFnError> {
+    let (_, id) = ssr::customer()?;
+    ssr::store()?
+        .my_tiers(id)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+}
+
+/// My record as a customer may see it, what I may request, and my requests.
+#[server(endpoint = "my_profile")]
+pub async fn get_my_profile() -> Result<MyProfile, ServerFnError> {
+    let (me, id) = ssr::customer()?;
+    let store = ssr::store()?;
+    let detail = store
+        .customer(me.scope(), id)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))?;
+    let sees = |key: &str| crate::model::field(key).is_some_and(|f| f.customer_sees());
+    let requests = store
+        .change_requests(me.scope(), Some(id), None)
+        .await
+        .map_err(ssr::internal)?;
+    Ok(MyProfile {
+        code: detail.code,
+        shop_name: detail.shop_name,
+        fields: detail.fields.into_iter().filter(|f| sees(&f.key)).collect(),
+        requestable: crate::model::FIELDS
+            .iter()
+            .filter(|f| f.requestable_by(me.role))
+            .map(|f| f.key.to_string())
+            .collect(),
+        requests: requests.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// My customer manager, visits and complaints.
+#[server(endpoint = "my_service")]
+pub async fn get_my_service() -> Result<MyService, ServerFnError> {
+    let (_, id) = ssr::customer()?;
+    ssr::store()?
+        .my_service(id)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+}
+
+// Disputes and invites (staff).
+
+/// Customers' disputes of their classification (managers and admins).
+#[server(endpoint = "disputes")]
+pub async fn list_disputes() -> Result<Vec<Dispute>, ServerFnError> {
+    let me = ssr::lab_user()?;
+    ssr::store()?
+        .disputes(me.scope())
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Answers a dispute: the classification stands (upheld) or the data was corrected; the answer
+/// is what the customer reads.
+#[server(endpoint = "answer_dispute")]
+pub async fn answer_dispute(
+    id: i64,
+    status: String,
+    answer: String,
+) -> Result<bool, ServerFnError> {
+    use http::StatusCode;
+    let me = ssr::lab_user()?;
+    use crate::model::DisputeStatus;
+    let status = DisputeStatus::from_key(&status)
+        .filter(|s| *s != DisputeStatus::Open)
+        .ok_or_else(|| ssr::refuse(StatusCode::BAD_REQUEST, "status: upheld or corrected"))?;
+    let answer = answer.trim();
+    if answer.is_empty() || answer.chars().count() > crate::model::MAX_REASON_CHARS {
+        return Err(ssr::refuse(
+            StatusCode::BAD_REQUEST,
+            "answer: 1 to 500 characters",
+        ));
+    }
+    ssr::store()?
+        .answer_dispute(me.id, id, status, answer)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such dispute"))
+}
+
+/// A printable one-time invite for a customer to set their portal password (managers, admins,
+/// and customer managers for their own customers).
+#[server(endpoint = "create_invite")]
+pub async fn create_invite(customer: i64) -> Result<Invite, ServerFnError> {
+    use http::StatusCode;
+    let me = ssr::staff()?;
+    if !matches!(
+        me.role,
+        crate::model::Role::Admin
+            | crate::model::Role::Manager
+            | crate::model::Role::CustomerManager
+    ) {
+        return Err(ssr::refuse(
+            StatusCode::FORBIDDEN,
+            "invites are made by managers and customer managers",
+        ));
+    }
+    ssr::store()?
+        .create_invite(me.scope(), me.id, customer)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
 }

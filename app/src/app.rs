@@ -10,6 +10,7 @@ use crate::pages::{
     dashboard::DashboardPage,
     import::ImportPage,
     lab::LabPage,
+    portal::{InvitePage, MyProfilePage, MyServicePage, MyTiersPage},
     requests::RequestQueue,
 };
 use leptos::prelude::*;
@@ -17,8 +18,30 @@ use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// Pages that work without the wasm bundle: sign-in, invites, the account page and the
+/// customers' portal. They are plain server-rendered HTML with forms, so a cheap phone on a slow
+/// line loads a few kilobytes instead of the what-if lab's engine.
+pub fn script_free(path: &str) -> bool {
+    matches!(path, "/login" | "/invite" | "/account" | "/my") || path.starts_with("/my/")
+}
+
+/// The path of the request being rendered (server side).
+fn request_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|p| p.uri.path().to_string())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
+    }
+}
+
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let scripts = !script_free(&request_path());
     view! {
         <!DOCTYPE html>
         <html>
@@ -28,8 +51,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0f5c4d" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <link rel="stylesheet" id="leptos" href="/pkg/kehu.css" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {scripts.then(|| view! {
+                    <AutoReload options=options.clone() />
+                    <HydrationScripts options />
+                })}
                 <MetaTags />
             </head>
             <body>
@@ -59,13 +84,21 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/requests") view=|| view! { <Gate allow=Role::reviews_requests><RequestQueue /></Gate> } />
                         <Route path=path!("/import") view=|| view! { <Gate allow=Role::can_import><ImportPage /></Gate> } />
                         <Route path=path!("/audit") view=|| view! { <Gate allow=Role::can_use_lab><AuditLogPage /></Gate> } />
-                        <Route path=path!("/login") view=LoginPage />
-                        <Route path=path!("/account") view=AccountPage />
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/invite") view=InvitePage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                        <Route path=path!("/my") view=|| view! { <Gate allow=is_customer><MyTiersPage /></Gate> } ssr=SsrMode::Async />
+                        <Route path=path!("/my/profile") view=|| view! { <Gate allow=is_customer><MyProfilePage /></Gate> } ssr=SsrMode::Async />
+                        <Route path=path!("/my/service") view=|| view! { <Gate allow=is_customer><MyServicePage /></Gate> } ssr=SsrMode::Async />
                     </Routes>
                 </Frame>
             </Router>
         </I18nContextProvider>
     }
+}
+
+fn is_customer(r: Role) -> bool {
+    r == Role::Customer
 }
 
 #[component]
@@ -99,27 +132,33 @@ fn Frame(children: Children) -> impl IntoView {
     }
 }
 
-/// Switches zh ⇄ en in place; leptos_i18n remembers the choice in a cookie.
+/// Switches zh ⇄ en: in place once the wasm runs (leptos_i18n remembers the choice in a
+/// cookie), and on the script-free pages as a plain form to `/lang`, which sets the same cookie.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
-    let toggle = move |_| {
-        let next = match i18n.get_locale() {
-            Locale::zh => Locale::en,
-            Locale::en => Locale::zh,
-        };
-        i18n.set_locale(next);
+    let other = move || match i18n.get_locale() {
+        Locale::zh => Locale::en,
+        Locale::en => Locale::zh,
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        i18n.set_locale(other());
+    };
+    let here = request_path();
     view! {
-        <button
-            class="lang"
-            type="button"
-            data-testid="lang-switch"
-            on:click=toggle
-            aria-label=move || t_string!(i18n, nav.switch_language_label)
-        >
-            {t!(i18n, nav.switch_language)}
-        </button>
+        <form class="lang-form" method="get" action="/lang" on:submit=submit>
+            <input type="hidden" name="to" value=move || other().as_str() />
+            <input type="hidden" name="next" value=here />
+            <button
+                class="lang"
+                type="submit"
+                data-testid="lang-switch"
+                aria-label=move || t_string!(i18n, nav.switch_language_label)
+            >
+                {t!(i18n, nav.switch_language)}
+            </button>
+        </form>
     }
 }
 

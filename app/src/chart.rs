@@ -32,6 +32,37 @@ pub fn bar_chart_svg(
     grouped_bar_chart_svg(labels, &series, x_desc, y_desc, size)
 }
 
+/// A horizontal reference line across a bar chart (e.g. where the next band starts).
+pub struct Mark<'a> {
+    pub value: u32,
+    pub label: &'a str,
+    pub color: RGBColor,
+}
+
+/// Amber for "the next step" lines.
+pub const ACCENT: RGBColor = RGBColor(180, 83, 9);
+
+/// Bars of `values` with horizontal reference lines, as an SVG document ("" on a drawing error).
+pub fn bar_chart_with_marks_svg(
+    labels: &[String],
+    values: &[u32],
+    marks: &[Mark],
+    x_desc: &str,
+    y_desc: &str,
+    size: (u32, u32),
+) -> String {
+    let series = [Series {
+        name: "",
+        values,
+        color: PRIMARY,
+    }];
+    let mut svg = String::new();
+    let drawn = draw_bars(&mut svg, labels, &series, marks, x_desc, y_desc, size)
+        .map_err(|e| e.to_string())
+        .is_ok();
+    if drawn { svg } else { String::new() }
+}
+
 /// Bars side by side per label, one per series (e.g. before / after), with a legend when the
 /// series are named.
 pub fn grouped_bar_chart_svg(
@@ -42,7 +73,7 @@ pub fn grouped_bar_chart_svg(
     size: (u32, u32),
 ) -> String {
     let mut svg = String::new();
-    let drawn = draw_bars(&mut svg, labels, series, x_desc, y_desc, size)
+    let drawn = draw_bars(&mut svg, labels, series, &[], x_desc, y_desc, size)
         .map_err(|e| e.to_string())
         .is_ok();
     if drawn { svg } else { String::new() }
@@ -52,6 +83,7 @@ fn draw_bars<'a>(
     svg: &'a mut String,
     labels: &[String],
     series: &[Series],
+    marks: &[Mark],
     x_desc: &str,
     y_desc: &str,
     size: (u32, u32),
@@ -62,6 +94,7 @@ fn draw_bars<'a>(
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
+        .chain(marks.iter().map(|m| m.value))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -116,6 +149,22 @@ fn draw_bars<'a>(
             )
         }))?;
     }
+    let mark_style = ("sans-serif", 11)
+        .into_font()
+        .into_text_style(&root)
+        .pos(Pos::new(HPos::Left, VPos::Bottom));
+    for m in marks {
+        let color = m.color;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, m.value), (n as f64, m.value)],
+            color.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            m.label.to_string(),
+            (0.05, m.value),
+            mark_style.clone().color(&color),
+        )))?;
+    }
     if legend {
         chart
             .configure_series_labels()
@@ -132,6 +181,30 @@ fn draw_bars<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reference_lines_are_drawn_with_their_labels_and_raise_the_scale() {
+        let labels: Vec<String> = (1..=3).map(|m| format!("M{m}")).collect();
+        let svg = bar_chart_with_marks_svg(
+            &labels,
+            &[100, 120, 90],
+            &[Mark {
+                value: 500,
+                label: "band 2 above 500",
+                color: ACCENT,
+            }],
+            "month",
+            "cartons",
+            (480, 260),
+        );
+        let flat = svg.replace('\n', "");
+        assert!(flat.contains(">band 2 above 500<"), "{svg}");
+        assert!(
+            svg.contains("#B45309"),
+            "the line in the accent colour: {svg}"
+        );
+        assert_eq!(svg.matches("fill=\"#0F5C4D\"").count(), 3, "{svg}");
+    }
 
     #[test]
     fn bar_chart_has_one_bar_per_value_and_the_labels() {

@@ -185,6 +185,8 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
 /// Where a page path may be opened by someone signed out.
 fn public_path(path: &str) -> bool {
     path == "/login"
+        || path == "/invite"
+        || path == "/lang"
         || path == "/healthz"
         || path.starts_with("/auth/")
         || path.starts_with("/pkg/")
@@ -203,11 +205,12 @@ pub fn page_allowed(role: Role, path: &str) -> bool {
     if path == "/import" {
         return role.can_import();
     }
+    let portal = path == "/my" || path.starts_with("/my/");
     if role == Role::Customer {
         // The self-service portal is the customer's part of kehu; staff pages are not.
-        return path == "/account" || path == "/login";
+        return portal || path == "/account" || path == "/login" || path == "/invite";
     }
-    true
+    !portal
 }
 
 /// Resolves the session into a [`Me`] request extension, and guards pages: signed-out browsers
@@ -255,7 +258,7 @@ pub async fn resolve(State(pool): State<SqlitePool>, mut req: Request, next: Nex
                 return Redirect::to("/account").into_response();
             }
             Some(m) if m.role == Role::Customer && path == "/" => {
-                return Redirect::to("/account").into_response();
+                return Redirect::to("/my").into_response();
             }
             Some(m) => forbidden = !page_allowed(m.role, &path),
         }
@@ -275,7 +278,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Only local paths are followed after signing in (no open redirect).
-fn safe_next(next: &str) -> &str {
+pub fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
         next
     } else {
@@ -314,6 +317,31 @@ pub enum LoginOutcome {
     TooMany,
 }
 
+/// Whether this name or this client failed too often lately (sign-ins and invite codes).
+async fn too_many_failures(pool: &SqlitePool, name: &str, client: &str) -> sqlx::Result<bool> {
+    let window = format!("-{FAILURE_WINDOW_MINUTES} minutes");
+    let (by_user, by_client): (i64, i64) = sqlx::query_as(
+        "SELECT
+           (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)),
+           (SELECT COUNT(*) FROM login_failures WHERE client = ?2 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3))",
+    )
+    .bind(name)
+    .bind(client)
+    .bind(&window)
+    .fetch_one(pool)
+    .await?;
+    Ok(by_user >= MAX_FAILURES_PER_USER || by_client >= MAX_FAILURES_PER_CLIENT)
+}
+
+async fn record_failure(pool: &SqlitePool, name: &str, client: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO login_failures (username, client) VALUES (?, ?)")
+        .bind(name)
+        .bind(client)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Checks a user name and password, counting failures for rate limiting; starts a session.
 pub async fn check_login(
     pool: &SqlitePool,
@@ -321,18 +349,7 @@ pub async fn check_login(
     password: &str,
     client: &str,
 ) -> anyhow::Result<LoginOutcome> {
-    let window = format!("-{FAILURE_WINDOW_MINUTES} minutes");
-    let (by_user, by_client): (i64, i64) = sqlx::query_as(
-        "SELECT
-           (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)),
-           (SELECT COUNT(*) FROM login_failures WHERE client = ?2 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3))",
-    )
-    .bind(username)
-    .bind(client)
-    .bind(&window)
-    .fetch_one(pool)
-    .await?;
-    if by_user >= MAX_FAILURES_PER_USER || by_client >= MAX_FAILURES_PER_CLIENT {
+    if too_many_failures(pool, username, client).await? {
         return Ok(LoginOutcome::TooMany);
     }
     let row: Option<(i64, Option<String>)> =
@@ -348,11 +365,7 @@ pub async fn check_login(
     };
     let matches = verify_password_blocking(password.to_string(), phc).await;
     let Some((user_id, _)) = user.filter(|_| matches) else {
-        sqlx::query("INSERT INTO login_failures (username, client) VALUES (?, ?)")
-            .bind(username)
-            .bind(client)
-            .execute(pool)
-            .await?;
+        record_failure(pool, username, client).await?;
         return Ok(LoginOutcome::Invalid);
     };
     sqlx::query("DELETE FROM login_failures WHERE username = ?")
@@ -397,8 +410,10 @@ pub async fn login(
     let client = client_key(&headers, connect.map(|c| (c.0).0));
     match check_login(&pool, username, &form.password, &client).await {
         Ok(LoginOutcome::Ok { me, token }) => {
-            let to = if me.must_change_password || (me.role == Role::Customer && next == "/") {
+            let to = if me.must_change_password {
                 "/account"
+            } else if me.role == Role::Customer && next == "/" {
+                "/my"
             } else {
                 next
             };
@@ -672,5 +687,131 @@ mod tests {
         let c = session_cookie("t".into(), true, false);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
         assert!(!session_cookie("t".into(), false, false).contains("Secure"));
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct InviteForm {
+    pub customer: String,
+    pub code: String,
+    pub password: String,
+    pub confirm: String,
+}
+
+/// `POST /auth/invite` (form: customer, code, password, confirm): a customer sets their portal
+/// password with the one-time code a manager printed for them, and is signed in. Wrong codes
+/// count as failed sign-ins (rate limited); a used or expired code does not work again.
+pub async fn redeem_invite(
+    State(pool): State<SqlitePool>,
+    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<InviteForm>,
+) -> Response {
+    let code = form.customer.trim().to_string();
+    let back = |error: &str| {
+        Redirect::to(&format!(
+            "/invite?error={error}&customer={}",
+            urlencode(&code)
+        ))
+        .into_response()
+    };
+    if code.is_empty() || form.code.trim().is_empty() {
+        return back("missing");
+    }
+    if let Some(problem) = password_problem(true, &form.password, &form.confirm) {
+        return back(problem);
+    }
+    let client = client_key(&headers, connect.map(|c| (c.0).0));
+    let name = format!("invite:{code}");
+    let result = async {
+        if too_many_failures(&pool, &name, &client).await? {
+            return Ok(Err("too_many"));
+        }
+        let found: Option<(i64, i64, String)> = sqlx::query_as(
+            "SELECT i.id, c.id, c.shop_name FROM invites i JOIN customers c ON c.id = i.customer_id
+             WHERE c.code = ? AND i.code_hash = ? AND i.used_at IS NULL
+               AND i.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        )
+        .bind(&code)
+        .bind(crate::service::invite_hash(&form.code))
+        .fetch_optional(&pool)
+        .await?;
+        let Some((invite, customer, shop_name)) = found else {
+            record_failure(&pool, &name, &client).await?;
+            return Ok(Err("invalid"));
+        };
+        let hash = hash_password_blocking(form.password.clone()).await?;
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE invites SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE id = ? AND used_at IS NULL",
+        )
+        .bind(invite)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            return Ok(Err("invalid"));
+        }
+        let existing: Option<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, role, customer_id FROM users WHERE username = ?")
+                .bind(&code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let user =
+            match existing {
+                Some((id, role, Some(c))) if role == "customer" && c == customer => {
+                    sqlx::query(
+                        "UPDATE users SET password_hash = ?, must_change_password = 0, disabled = 0
+                     WHERE id = ?",
+                    )
+                    .bind(&hash)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    id
+                }
+                // The customer code names a staff account: an invite cannot take it over.
+                Some(_) => return Ok(Err("invalid")),
+                None => sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, role, customer_id, password_hash)
+                     VALUES (?, ?, 'customer', ?, ?) RETURNING id",
+                )
+                .bind(&code)
+                .bind(&shop_name)
+                .bind(customer)
+                .bind(&hash)
+                .fetch_one(&mut *tx)
+                .await?,
+            };
+        sqlx::query(
+            "INSERT INTO audit (user_id, action, customer_id) VALUES (?, 'user.invite_used', ?)",
+        )
+        .bind(user)
+        .bind(customer)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        anyhow::Ok(Ok(create_session(&pool, user).await?))
+    }
+    .await;
+    match result {
+        Ok(Ok(token)) => (
+            [(
+                header::SET_COOKIE,
+                session_cookie(token, is_https(&headers), false),
+            )],
+            Redirect::to("/my"),
+        )
+            .into_response(),
+        Ok(Err(problem)) => back(problem),
+        Err(e) => {
+            tracing::error!("invite: {e:#}");
+            back("internal")
+        }
     }
 }

@@ -23,6 +23,67 @@ pub struct DemoReport {
     pub customers: usize,
     pub routes: usize,
     pub purchases: usize,
+    pub visits: usize,
+}
+
+const VISIT_PURPOSES: &[&str] = &[
+    "例行拜访",
+    "新品推介",
+    "订货指导",
+    "陈列检查",
+    "政策宣传",
+    "货源信息反馈",
+];
+const VISIT_FINDINGS: &[&str] = &[
+    "经营正常，陈列整齐",
+    "建议增加高档品规陈列",
+    "客户反映部分品规断货",
+    "已指导使用电子结算",
+    "店面装修中，下次复访",
+    "客户希望增加送货频次",
+];
+const RATING_COMMENTS: &[&str] = &["", "", "服务很好", "来得及时", "希望多介绍新品", "讲解清楚"];
+
+/// One demo visit: customer id, day, purpose, findings, minutes, and the customer's rating.
+struct DemoVisit {
+    customer: i64,
+    day: String,
+    purpose: &'static str,
+    findings: &'static str,
+    minutes: i64,
+    rating: Option<(i64, &'static str)>,
+}
+
+/// Visits of the last two months: bigger shops more often (1–4 a month), about half rated.
+fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0x0715);
+    let mut out = Vec::new();
+    for (i, s) in shops.iter().enumerate() {
+        let yearly: i64 = s.cartons.iter().sum();
+        let per_month = match yearly / 12 {
+            0..=100 => 1,
+            101..=350 => 2,
+            351..=700 => 3,
+            _ => 4,
+        };
+        for month in &months[months.len() - 2..] {
+            let n = per_month - i64::from(rng.random_bool(0.25));
+            for k in 0..n.max(0) {
+                let day = (k * 28 / per_month + rng.random_range(1..=28 / per_month)).min(28);
+                out.push(DemoVisit {
+                    customer: i as i64 + 1,
+                    day: format!("{month}-{day:02}"),
+                    purpose: pick(&mut rng, VISIT_PURPOSES),
+                    findings: pick(&mut rng, VISIT_FINDINGS),
+                    minutes: rng.random_range(10..=45),
+                    rating: rng
+                        .random_bool(0.5)
+                        .then(|| (rng.random_range(3..=5), pick(&mut rng, RATING_COMMENTS))),
+                });
+            }
+        }
+    }
+    out
 }
 
 const SURNAMES: &[&str] = &[
@@ -81,7 +142,7 @@ const STREETS: &[&str] = &[
     "胜利路",
 ];
 
-fn pick<'a>(rng: &mut SmallRng, xs: &'a [&'a str]) -> &'a str {
+fn pick<'a>(rng: &mut SmallRng, xs: &[&'a str]) -> &'a str {
     xs[rng.random_range(0..xs.len())]
 }
 
@@ -318,6 +379,12 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     for statement in [
         "DELETE FROM sessions",
         "DELETE FROM login_failures",
+        "DELETE FROM invites",
+        "DELETE FROM visit_ratings",
+        "DELETE FROM visits",
+        "DELETE FROM complaint_steps",
+        "DELETE FROM complaints",
+        "DELETE FROM disputes",
         "DELETE FROM audit",
         "DELETE FROM change_requests",
         "DELETE FROM assignments",
@@ -357,12 +424,13 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     let urban_routes = routes * 6 / 10;
     for r in 0..routes {
         let manager_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, role, password_hash)
-             VALUES (?, ?, 'customer_manager', ?) RETURNING id",
+            "INSERT INTO users (username, display_name, role, password_hash, phone)
+             VALUES (?, ?, 'customer_manager', ?, ?) RETURNING id",
         )
         .bind(format!("cm{:02}", r + 1))
         .bind(person(&mut rng))
         .bind(&demo_hash)
+        .bind(format!("139{:08}", rng.random_range(0..100_000_000u32)))
         .fetch_one(&mut *tx)
         .await?;
         let area = if r < urban_routes {
@@ -452,6 +520,37 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         });
         qb.build().execute(&mut *tx).await?;
     }
+    // Visits, with the customer managers of the shops' routes; 7 columns a row.
+    let visits = demo_visits(&shops, &months, opts.seed);
+    for (chunk_no, chunk) in visits.chunks(4_000).enumerate() {
+        let mut qb = QueryBuilder::new(
+            "INSERT INTO visits (id, customer_id, manager_id, visited_on, purpose, findings, duration_min) ",
+        );
+        qb.push_values(chunk.iter().enumerate(), |mut b, (k, v)| {
+            b.push_bind((chunk_no * 4_000 + k + 1) as i64)
+                .push_bind(v.customer)
+                .push("(SELECT manager_id FROM routes WHERE id = ")
+                .push_bind_unseparated(shops[v.customer as usize - 1].route as i64 + 1)
+                .push_unseparated(")")
+                .push_bind(&v.day)
+                .push_bind(v.purpose)
+                .push_bind(v.findings)
+                .push_bind(v.minutes);
+        });
+        qb.build().execute(&mut *tx).await?;
+        let rated: Vec<_> = chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(k, v)| v.rating.map(|r| ((chunk_no * 4_000 + k + 1) as i64, r)))
+            .collect();
+        if !rated.is_empty() {
+            let mut qb = QueryBuilder::new("INSERT INTO visit_ratings (visit_id, score, comment) ");
+            qb.push_values(rated, |mut b, (id, (score, comment))| {
+                b.push_bind(id).push_bind(score).push_bind(comment);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+    }
     // The first demo customer can sign in to the self-service portal.
     sqlx::query(
         "INSERT INTO users (username, display_name, role, customer_id, password_hash)
@@ -466,6 +565,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         customers: shops.len(),
         routes,
         purchases: rows.len(),
+        visits: visits.len(),
     })
 }
 

@@ -3,8 +3,9 @@
 
 use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::derive;
+use kehu_engine::policy::BandMode;
 use kehu_engine::{
-    BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Tier,
+    BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Rules, Tier,
 };
 use sqlx::SqlitePool;
 
@@ -59,23 +60,45 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
     let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
         .fetch_one(pool)
         .await?;
+    let (cur_start, prev_start, year_start) = windows(&latest, policy);
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(false)))
+        .bind(&cur_start)
+        .bind(&prev_start)
+        .bind(&year_start)
+        .fetch_all(pool)
+        .await?;
+    Ok(build(rows, policy, latest))
+}
+
+/// The windows' first months for the latest purchase month: current, previous, last 12.
+fn windows(latest: &Option<String>, policy: &Policy) -> (String, String, String) {
     let w = i32::from(policy.assessment_window_months.max(1));
-    let (cur_start, prev_start, year_start) = match &latest {
+    match latest {
         Some(m) => (
             shift_month(m, -(w - 1)).unwrap_or_default(),
             shift_month(m, -(2 * w - 1)).unwrap_or_default(),
             shift_month(m, -11).unwrap_or_default(),
         ),
         None => (String::new(), String::new(), String::new()),
+    }
+}
+
+/// Customers with their window aggregates and latest published assignment; `filter` narrows
+/// both to one customer (`?4`).
+fn facts_query(one: bool) -> String {
+    let (agg_filter, row_filter) = if !one {
+        ("", "")
+    } else {
+        ("AND customer_id = ?4", "WHERE c.id = ?4")
     };
-    let rows: Vec<Row> = sqlx::query_as(
+    format!(
         "WITH agg AS (
             SELECT customer_id,
                    SUM(CASE WHEN month >= ?1 THEN cartons ELSE 0 END) AS cur_cartons,
                    SUM(CASE WHEN month >= ?1 THEN amount_fen ELSE 0 END) AS cur_amount,
                    SUM(CASE WHEN month >= ?2 AND month < ?1 THEN cartons ELSE 0 END) AS prev_cartons,
                    SUM(CASE WHEN month >= ?3 AND cartons > 0 THEN 1 ELSE 0 END) AS months_ordered
-            FROM purchases WHERE month >= MIN(?2, ?3) GROUP BY customer_id
+            FROM purchases WHERE month >= MIN(?2, ?3) {agg_filter} GROUP BY customer_id
          ),
          latest AS (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
          SELECT c.id, c.business_format, c.market_type, c.business_area_m2, c.integrity_level,
@@ -88,24 +111,115 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
          LEFT JOIN routes r ON r.id = c.route_id
          LEFT JOIN agg ON agg.customer_id = c.id
          LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = (SELECT id FROM latest)
-         ORDER BY c.id",
+         {row_filter}
+         ORDER BY c.id"
+    )
+}
+
+/// Area in hundredths of a m², as the scale rule and the influence percentile compare it.
+fn area_cents(r: &Row) -> i64 {
+    (r.business_area_m2 * 100.0).round() as i64
+}
+
+/// One customer's facts and the rules to classify them with, under `policy`: the same facts
+/// [`load`] derives for them, without loading everyone (the percentile indicators are counted in
+/// SQL). In share mode the band bounds depend on everyone's volume, so the population is loaded.
+pub async fn load_one(
+    pool: &SqlitePool,
+    policy: &Policy,
+    id: i64,
+) -> anyhow::Result<Option<(CustomerFacts, Rules)>> {
+    if policy.bands.mode == BandMode::Shares {
+        let loaded = load(pool, policy).await?;
+        let Ok(i) = loaded.ids.binary_search(&id) else {
+            return Ok(None);
+        };
+        let mut out = kehu_engine::batch::Outcomes::default();
+        let rules = kehu_engine::batch::rules_for(policy, &loaded.population, &mut out);
+        return Ok(Some((loaded.population.facts(i), rules)));
+    }
+    let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
+        .fetch_one(pool)
+        .await?;
+    let (cur_start, prev_start, year_start) = windows(&latest, policy);
+    let Some(row): Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
+        .bind(&cur_start)
+        .bind(&prev_start)
+        .bind(&year_start)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (n, amount_below, area_below): (i64, i64, i64) = sqlx::query_as(
+        "WITH amt AS (SELECT customer_id, SUM(amount_fen) AS a FROM purchases WHERE month >= ?1
+                      GROUP BY customer_id)
+         SELECT COUNT(*),
+                COALESCE(SUM(COALESCE(amt.a, 0) < ?2), 0),
+                COALESCE(SUM(CAST(ROUND(c.business_area_m2 * 100) AS INTEGER) < ?3), 0)
+         FROM customers c LEFT JOIN amt ON amt.customer_id = c.id",
     )
     .bind(&cur_start)
-    .bind(&prev_start)
-    .bind(&year_start)
-    .fetch_all(pool)
+    .bind(row.cur_amount)
+    .bind(area_cents(&row))
+    .fetch_one(pool)
     .await?;
-    Ok(build(rows, policy, latest))
+    let pct = |below: i64| {
+        if n <= 1 {
+            Cents::from_int(100)
+        } else {
+            Cents::from_raw(below * 10_000 / (n - 1))
+        }
+    };
+    let facts = facts_of(&row, policy, pct(amount_below), pct(area_below));
+    Ok(Some((facts, Rules::new(policy, None))))
+}
+
+/// The engine's facts of one stored customer, given their two percentile indicators.
+fn facts_of(r: &Row, policy: &Policy, contribution: Cents, area_pct: Cents) -> CustomerFacts {
+    let window = policy.assessment_window_months;
+    let format = BusinessFormat::from_key(&r.business_format).unwrap_or(BusinessFormat::Other);
+    CustomerFacts {
+        format,
+        market: MarketType::from_key(&r.market_type).unwrap_or(MarketType::Urban),
+        business_area_m2: Cents::from_raw(area_cents(r)),
+        monthly_volume: derive::average_cases_from_total(
+            r.cur_cartons,
+            window,
+            policy.cartons_per_case,
+        ),
+        avg_price: derive::average_price(r.cur_amount, r.cur_cartons),
+        // Monthly amount: the window's amount over its months, in fen.
+        monthly_amount: Some(Cents::from_raw(r.cur_amount / i64::from(window.max(1)))),
+        indicators: Indicators {
+            contribution,
+            support: derive::support_points(&r.cooperation, r.months_ordered.clamp(0, 12) as u8),
+            credit: derive::credit_points(
+                &r.integrity_level,
+                r.violations_12m.clamp(0, 1000) as u16,
+                r.late_payments_12m.clamp(0, 1000) as u16,
+            ),
+            growth: derive::growth_points(derive::growth_bp_from_totals(
+                r.cur_cartons,
+                r.prev_cartons,
+            )),
+            influence: derive::influence_points(
+                area_pct,
+                derive::format_reach(format),
+                r.demonstration,
+            ),
+        },
+        violations_12m: r.violations_12m.clamp(0, i64::from(u16::MAX)) as u16,
+        monitored: r.monitored,
+        service: None,
+    }
 }
 
 fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> LoadedPopulation {
     let n = rows.len();
-    let window = policy.assessment_window_months;
     let amounts: Vec<i64> = rows.iter().map(|r| r.cur_amount).collect();
-    let areas: Vec<i64> = rows
-        .iter()
-        .map(|r| (r.business_area_m2 * 100.0).round() as i64)
-        .collect();
+    let areas: Vec<i64> = rows.iter().map(area_cents).collect();
     let contribution = derive::percentile_points(&amounts);
     let area_pct = derive::percentile_points(&areas);
     let mut managers: Vec<i64> = rows.iter().filter_map(|r| r.manager_id).collect();
@@ -114,44 +228,7 @@ fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> Loade
     let mut pop = Population::with_capacity(n);
     let mut ids = Vec::with_capacity(n);
     for (i, r) in rows.iter().enumerate() {
-        let format = BusinessFormat::from_key(&r.business_format).unwrap_or(BusinessFormat::Other);
-        let facts = CustomerFacts {
-            format,
-            market: MarketType::from_key(&r.market_type).unwrap_or(MarketType::Urban),
-            business_area_m2: Cents::from_raw(areas[i]),
-            monthly_volume: derive::average_cases_from_total(
-                r.cur_cartons,
-                window,
-                policy.cartons_per_case,
-            ),
-            avg_price: derive::average_price(r.cur_amount, r.cur_cartons),
-            // Monthly amount: the window's amount over its months, in fen.
-            monthly_amount: Some(Cents::from_raw(r.cur_amount / i64::from(window.max(1)))),
-            indicators: Indicators {
-                contribution: contribution[i],
-                support: derive::support_points(
-                    &r.cooperation,
-                    r.months_ordered.clamp(0, 12) as u8,
-                ),
-                credit: derive::credit_points(
-                    &r.integrity_level,
-                    r.violations_12m.clamp(0, 1000) as u16,
-                    r.late_payments_12m.clamp(0, 1000) as u16,
-                ),
-                growth: derive::growth_points(derive::growth_bp_from_totals(
-                    r.cur_cartons,
-                    r.prev_cartons,
-                )),
-                influence: derive::influence_points(
-                    area_pct[i],
-                    derive::format_reach(format),
-                    r.demonstration,
-                ),
-            },
-            violations_12m: r.violations_12m.clamp(0, i64::from(u16::MAX)) as u16,
-            monitored: r.monitored,
-            service: None,
-        };
+        let facts = facts_of(r, policy, contribution[i], area_pct[i]);
         let manager = r
             .manager_id
             .and_then(|m| managers.binary_search(&m).ok())

@@ -1,12 +1,15 @@
 //! kehu's server: axum routes, SQLite storage, demo data and the `kehu` command line.
 
 pub mod auth;
+pub mod calendar;
 pub mod classify_cli;
 pub mod db;
 pub mod demo;
 pub mod facts;
 pub mod import;
+pub mod portal;
 pub mod publish;
+pub mod service;
 pub mod snapshot;
 pub mod store;
 pub mod web;

@@ -233,10 +233,11 @@ async fn run_async(
             )
             .await?;
             println!(
-                "demo data: {} customers, {} routes, {} monthly purchase rows, default policy published ({:.1} s)",
+                "demo data: {} customers, {} routes, {} monthly purchase rows, {} visits, default policy published ({:.1} s)",
                 r.customers,
                 r.routes,
                 r.purchases,
+                r.visits,
                 started.elapsed().as_secs_f64()
             );
             Ok(())

@@ -2,12 +2,14 @@
 
 use crate::facts::shift_month;
 use crate::publish::class_code;
+use crate::service;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, CustomerDetail,
-    CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, EditResult, FIELDS,
-    FieldDef, FieldProblem, FieldValue, FilterOptions, Maintenance, PAGE_SIZE, PolicyPreview,
-    PolicyRef, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope,
+    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, Complaint,
+    CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, Dispute,
+    DisputeStatus, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions, Invite,
+    Maintenance, MyService, MyTiers, PAGE_SIZE, PolicyPreview, PolicyRef, RequestResult,
+    RequestStatus, ReviewResult, Role, RouteOption, Scope,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -52,7 +54,7 @@ fn scope_clause(scope: Scope) -> (&'static str, Option<i64>) {
     }
 }
 
-fn push_scope(qb: &mut QueryBuilder<Sqlite>, scope: Scope) {
+pub(crate) fn push_scope(qb: &mut QueryBuilder<Sqlite>, scope: Scope) {
     let (sql, value) = scope_clause(scope);
     match (sql.split_once('?'), value) {
         (Some((before, after)), Some(v)) => {
@@ -292,6 +294,66 @@ impl SqliteStore {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
+        service::my_tiers(&self.pool, customer).await
+    }
+
+    async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError> {
+        service::my_service(&self.pool, customer).await
+    }
+
+    async fn file_dispute(
+        &self,
+        user: i64,
+        customer: i64,
+        reason: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        service::file_dispute(&self.pool, user, customer, reason).await
+    }
+
+    async fn disputes(&self, scope: Scope) -> Result<Vec<Dispute>, StoreError> {
+        service::disputes(&self.pool, scope).await
+    }
+
+    async fn answer_dispute(
+        &self,
+        user: i64,
+        id: i64,
+        status: DisputeStatus,
+        answer: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        service::answer_dispute(&self.pool, user, id, status, answer).await
+    }
+
+    async fn rate_visit(
+        &self,
+        customer: i64,
+        visit: i64,
+        score: u8,
+        comment: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        service::rate_visit(&self.pool, customer, visit, score, comment).await
+    }
+
+    async fn file_complaint(
+        &self,
+        user: i64,
+        customer: i64,
+        subject: &str,
+        description: &str,
+    ) -> Result<Option<Complaint>, StoreError> {
+        service::file_complaint(&self.pool, user, customer, subject, description).await
+    }
+
+    async fn create_invite(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+    ) -> Result<Option<Invite>, StoreError> {
+        service::create_invite(&self.pool, scope, user, customer).await
+    }
+
     async fn customer_labels(
         &self,
         scope: Scope,

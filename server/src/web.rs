@@ -193,6 +193,12 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
+        .route("/auth/invite", post(auth::redeem_invite))
+        .route("/my/request", post(crate::portal::request))
+        .route("/my/dispute", post(crate::portal::dispute))
+        .route("/my/rate", post(crate::portal::rate))
+        .route("/my/complaint", post(crate::portal::complaint))
+        .route("/lang", get(crate::portal::lang))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

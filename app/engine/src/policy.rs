@@ -243,6 +243,31 @@ pub struct ServiceRule {
     pub quota_cases_per_band: Vec<Cases>,
     /// Visits one customer manager can make in a month.
     pub manager_capacity_visits_per_month: u32,
+    /// Complaint handling deadlines in working hours (SPEC §9).
+    #[serde(default)]
+    pub complaint_hours: ComplaintHours,
+}
+
+/// Deadlines per complaint severity, in working hours of the service calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintHours {
+    /// A general complaint is handled (closed) within this.
+    pub general: u16,
+    /// A major complaint is confirmed within this, and escalated to the working group.
+    pub major_confirm: u16,
+    /// A major complaint is closed within this.
+    pub major: u16,
+}
+
+impl Default for ComplaintHours {
+    fn default() -> Self {
+        ComplaintHours {
+            general: 24,
+            major_confirm: 2,
+            major: 16,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -477,6 +502,7 @@ impl Default for Policy {
                     .map(|&v| Cases::from_int(v))
                     .collect(),
                 manager_capacity_visits_per_month: 220,
+                complaint_hours: ComplaintHours::default(),
             },
             customer_visibility: CustomerVisibility {
                 band: true,
@@ -746,6 +772,14 @@ impl Policy {
             1,
             10_000,
         );
+        let h = s.complaint_hours;
+        for (path, hours) in [
+            ("service.complaint_hours.general", h.general),
+            ("service.complaint_hours.major_confirm", h.major_confirm),
+            ("service.complaint_hours.major", h.major),
+        ] {
+            v.int_range(path, i64::from(hours), 1, 2_000);
+        }
         v.issues
     }
 

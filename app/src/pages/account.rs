@@ -98,7 +98,13 @@ pub fn NavLinks() -> impl IntoView {
                 let lab = role.is_some_and(Role::can_use_lab);
                 let reviewer = role.is_some_and(Role::reviews_requests);
                 let importer = role.is_some_and(Role::can_import);
+                let customer = role == Some(Role::Customer);
                 view! {
+                    <Show when=move || customer>
+                        <A href="/my" exact=true>{t!(i18n, portal.nav_tiers)}</A>
+                        <A href="/my/profile">{t!(i18n, portal.nav_profile)}</A>
+                        <A href="/my/service">{t!(i18n, portal.nav_service)}</A>
+                    </Show>
                     <Show when=move || staff>
                         <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
                         <A href="/customers">{t!(i18n, nav.customers)}</A>
@@ -174,6 +180,7 @@ pub fn LoginPage() -> impl IntoView {
                 </label>
                 <button type="submit" class="primary" data-testid="login-submit">{t!(i18n, auth.submit)}</button>
             </form>
+            <p class="small"><a href="/invite" data-testid="invite-link">{t!(i18n, portal.have_invite)}</a></p>
         </section>
     }
 }

@@ -2,7 +2,8 @@
 
 use super::{LoadError, Loading};
 use crate::api::{
-    change_requests, customer_history, edit_customer_field, get_customer, request_change,
+    change_requests, create_invite, customer_history, edit_customer_field, get_customer,
+    request_change,
 };
 use crate::engine::{BusinessFormat, MarketType};
 use crate::i18n::*;
@@ -196,7 +197,65 @@ fn Detail(
                 .collect_view()}
         </div>
         <Requests requests />
+        <InvitePanel customer=id />
         <History history />
+    }
+}
+
+/// A printable one-time code for the customer to open their self-service account.
+#[component]
+fn InvitePanel(customer: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let make = Action::new(move |()| create_invite(customer));
+    let url = move || {
+        #[cfg(feature = "hydrate")]
+        {
+            window()
+                .location()
+                .origin()
+                .map(|o| format!("{o}/invite"))
+                .unwrap_or_else(|_| "/invite".into())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            "/invite".to_string()
+        }
+    };
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        let _ = window().print();
+    };
+    view! {
+        <section class="panel invite" data-testid="invite-panel">
+            <h2>{t!(i18n, portal.invite_make)}</h2>
+            <p class="muted small no-print">{t!(i18n, portal.invite_make_hint)}</p>
+            <button
+                type="button"
+                class="no-print"
+                data-testid="invite-create"
+                disabled=move || make.pending().get()
+                on:click=move |_| {
+                    make.dispatch(());
+                }
+            >
+                {t!(i18n, portal.invite_create)}
+            </button>
+            {move || make.value().get().map(|r| match r {
+                Ok(inv) => {
+                    let l = i18n.get_locale();
+                    view! {
+                        <div class="invite-letter" data-testid="invite-letter">
+                            <p>{leptos_i18n::td_string!(l, portal.invite_letter, shop = inv.shop_name.clone(), url = url(), customer = inv.customer_code.clone())}</p>
+                            <p class="invite-code" data-testid="invite-code">{inv.code.clone()}</p>
+                            <p class="muted small">{leptos_i18n::td_string!(l, portal.invite_expires, at = inv.expires_at.replace('T', " ").trim_end_matches('Z').to_string())}</p>
+                            <button type="button" class="no-print" on:click=print>{t!(i18n, portal.invite_print)}</button>
+                        </div>
+                    }
+                    .into_any()
+                }
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+            })}
+        </section>
     }
 }
 
@@ -483,7 +542,7 @@ fn action_label(l: Locale, action: &str) -> &'static str {
     }
 }
 
-fn status_label(l: Locale, s: RequestStatus) -> &'static str {
+pub(crate) fn status_label(l: Locale, s: RequestStatus) -> &'static str {
     match s {
         RequestStatus::Pending => leptos_i18n::td_string!(l, requests.pending),
         RequestStatus::Approved => leptos_i18n::td_string!(l, requests.approved),
@@ -644,7 +703,7 @@ fn History(history: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
     }
 }
 
-fn display_value(l: Locale, kind: FieldKind, v: &str) -> String {
+pub(crate) fn display_value(l: Locale, kind: FieldKind, v: &str) -> String {
     if v.is_empty() {
         return "—".into();
     }

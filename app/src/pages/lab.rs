@@ -661,6 +661,11 @@ fn path_label(l: Locale, path: &str) -> String {
         "service.visits_per_month" => td_string!(l, lab.f.visits, n = n).to_string(),
         "service.quota_cases_per_band" => td_string!(l, lab.f.quota, n = n).to_string(),
         "service.manager_capacity_visits_per_month" => td_string!(l, lab.f.capacity).to_string(),
+        "service.complaint_hours.general" => td_string!(l, lab.f.complaint_general).to_string(),
+        "service.complaint_hours.major_confirm" => {
+            td_string!(l, lab.f.complaint_major_confirm).to_string()
+        }
+        "service.complaint_hours.major" => td_string!(l, lab.f.complaint_major).to_string(),
         _ => return path.to_string(),
     };
     match head {
@@ -974,6 +979,9 @@ fn Editor(lab: Lab) -> impl IntoView {
                         <Num lab path=format!("service.visits_per_month[{i}]") label=sig(move |l| format!("{} · {}", td_string!(l, lab.f.visits, n = i + 1), tier_label(l, Tier::ALL[i].key()))) lens=lens!(service.visits_per_month[i]) slider=(0.0, 12.0, 1.0) />
                     }).collect_view()}
                     <Num lab path="service.manager_capacity_visits_per_month" label=sig(|l| td_string!(l, lab.f.capacity).to_string()) lens=lens!(service.manager_capacity_visits_per_month) slider=(50.0, 1000.0, 10.0) />
+                    <Num lab path="service.complaint_hours.general" label=sig(|l| td_string!(l, lab.f.complaint_general).to_string()) lens=lens!(service.complaint_hours.general) slider=(1.0, 200.0, 1.0) />
+                    <Num lab path="service.complaint_hours.major_confirm" label=sig(|l| td_string!(l, lab.f.complaint_major_confirm).to_string()) lens=lens!(service.complaint_hours.major_confirm) slider=(1.0, 48.0, 1.0) />
+                    <Num lab path="service.complaint_hours.major" label=sig(|l| td_string!(l, lab.f.complaint_major).to_string()) lens=lens!(service.complaint_hours.major) slider=(1.0, 200.0, 1.0) />
                 </div>
                 <h3>{t!(i18n, lab.quota)}</h3>
                 <div class="lab-fields">

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod import;
 pub mod lab;
+pub mod portal;
 pub mod requests;
 
 use crate::i18n::*;

@@ -1,0 +1,143 @@
+//! Working time: complaint deadlines count working hours of a service calendar (SPEC §9) —
+//! office hours on working days, skipping weekends and public holidays, with the make-up
+//! working days (调休) of the Chinese calendar.
+
+use chrono::{
+    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc, Weekday,
+};
+use std::collections::BTreeSet;
+
+/// When the service desk works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkCalendar {
+    /// Local office hours, `start` < `end`.
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    /// Offset of local time from UTC, in hours (China: 8).
+    pub utc_offset_hours: i32,
+    /// Days off although Monday–Friday.
+    pub holidays: BTreeSet<NaiveDate>,
+    /// Working days although Saturday or Sunday.
+    pub workdays: BTreeSet<NaiveDate>,
+}
+
+impl Default for WorkCalendar {
+    fn default() -> Self {
+        WorkCalendar {
+            start: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+            end: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
+            utc_offset_hours: 8,
+            holidays: BTreeSet::new(),
+            workdays: BTreeSet::new(),
+        }
+    }
+}
+
+impl WorkCalendar {
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        if self.workdays.contains(&d) {
+            return true;
+        }
+        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
+    }
+
+    /// The moment `hours` working hours after `from`; a start outside office hours counts from
+    /// the next opening.
+    pub fn add_working_hours(&self, from: DateTime<Utc>, hours: u32) -> DateTime<Utc> {
+        let offset = TimeDelta::hours(i64::from(self.utc_offset_hours));
+        let mut t: NaiveDateTime = from.naive_utc() + offset;
+        let mut left = TimeDelta::hours(i64::from(hours));
+        // Ten years of days is more than any deadline; the bound only guards a calendar with
+        // no working day at all.
+        for _ in 0..3_660 {
+            let day = t.date();
+            if self.is_working_day(day) {
+                let open = day.and_time(self.start);
+                let close = day.and_time(self.end);
+                if t < open {
+                    t = open;
+                }
+                if t < close {
+                    let available = close - t;
+                    if left <= available {
+                        return (t + left - offset).and_utc();
+                    }
+                    left -= available;
+                }
+            }
+            t = day
+                .checked_add_days(Days::new(1))
+                .expect("date in range")
+                .and_time(NaiveTime::MIN);
+        }
+        (t - offset).and_utc()
+    }
+}
+
+/// `2026-11-23T08:00:00Z`, as timestamps are stored.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn hours_count_only_office_hours_of_working_days() {
+        let cal = WorkCalendar::default();
+        // Monday 10:00 Beijing (02:00Z) + 3 h = 13:00 the same day.
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-23T02:00:00Z"), 3)),
+            "2026-11-23T05:00:00Z"
+        );
+        // Monday 15:00 + 4 h: 2 h on Monday, 2 h on Tuesday → Tuesday 11:00 (03:00Z).
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-23T07:00:00Z"), 4)),
+            "2026-11-24T03:00:00Z"
+        );
+        // Filed Monday 20:00 (after hours): counting starts Tuesday 09:00.
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-23T12:00:00Z"), 1)),
+            "2026-11-24T02:00:00Z"
+        );
+        // An 8-hour day ending exactly at closing time stays on that day.
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-23T01:00:00Z"), 8)),
+            "2026-11-23T09:00:00Z"
+        );
+    }
+
+    #[test]
+    fn weekends_and_holidays_are_skipped_and_make_up_days_count() {
+        let mut cal = WorkCalendar::default();
+        // Friday 16:00 + 2 h → Monday 10:00.
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-27T08:00:00Z"), 2)),
+            "2026-11-30T02:00:00Z"
+        );
+        // With Monday a holiday → Tuesday 10:00.
+        cal.holidays
+            .insert(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-27T08:00:00Z"), 2)),
+            "2026-12-01T02:00:00Z"
+        );
+        // With Saturday a make-up working day → Saturday 10:00.
+        cal.workdays
+            .insert(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-11-27T08:00:00Z"), 2)),
+            "2026-11-28T02:00:00Z"
+        );
+        // 24 working hours from Friday 09:00 = three working days → Tuesday 17:00 (09:00Z).
+        assert_eq!(
+            stamp(cal.add_working_hours(at("2026-12-04T01:00:00Z"), 24)),
+            "2026-12-08T09:00:00Z"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! The self-service portal's form posts. The portal's pages are server-rendered and load no
+//! wasm (a cheap phone on a slow line gets HTML and CSS only), so every action is a plain HTML
+//! form answered with a redirect back to its page — `?done=…` on success, `?error=…` naming
+//! what to fix otherwise (post/redirect/get: a reload never files twice).
+
+use crate::web::AppState;
+use app::api::ssr::{RequestRefused, Store, check_request};
+use app::model::{
+    MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, RequestResult,
+    Role, Scope,
+};
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Why a portal form was not for this caller.
+enum NotCustomer {
+    SignedOut,
+    Staff,
+}
+
+impl IntoResponse for NotCustomer {
+    fn into_response(self) -> Response {
+        match self {
+            NotCustomer::SignedOut => Redirect::to("/login?next=%2Fmy").into_response(),
+            NotCustomer::Staff => (
+                axum::http::StatusCode::FORBIDDEN,
+                "this is the customers' self-service",
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// The signed-in customer's user id and customer id.
+fn customer(me: Option<Extension<Me>>) -> Result<(i64, i64), NotCustomer> {
+    match me {
+        Some(Extension(Me {
+            id,
+            role: Role::Customer,
+            customer_id: Some(c),
+            ..
+        })) => Ok((id, c)),
+        Some(_) => Err(NotCustomer::Staff),
+        None => Err(NotCustomer::SignedOut),
+    }
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!("{what}: {e}");
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error, see the server log",
+    )
+        .into_response()
+}
+
+/// Trimmed text of 1..=max characters.
+fn text(s: &str, max: usize) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty() && t.chars().count() <= max).then_some(t)
+}
+
+#[derive(serde::Deserialize)]
+pub struct RequestForm {
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// `POST /my/request`: a customer asks for a field of their record to be changed.
+pub async fn request(
+    State(state): State<AppState>,
+    me: Option<Extension<Me>>,
+    Form(form): Form<RequestForm>,
+) -> Response {
+    let (user, id) = match customer(me) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let back =
+        |query: String| Redirect::to(&format!("/my/profile?{query}#request")).into_response();
+    let again = format!(
+        "field={}&value={}&reason={}",
+        enc(&form.field),
+        enc(&form.value),
+        enc(&form.reason)
+    );
+    let (field, value, reason) =
+        match check_request(Role::Customer, &form.field, &form.value, &form.reason) {
+            Ok(checked) => checked,
+            Err(RequestRefused::NoField | RequestRefused::NotRequestable) => {
+                return back(format!("error=field&{again}"));
+            }
+            Err(RequestRefused::Answer(RequestResult::Invalid(problem))) => {
+                let json = serde_json::to_string(&problem).unwrap_or_default();
+                return back(format!("error=value&problem={}&{again}", enc(&json)));
+            }
+            Err(RequestRefused::Answer(_)) => return back(format!("error=reason&{again}")),
+        };
+    match state
+        .store
+        .file_request(Scope::Customer(id), user, id, field, &value, &reason)
+        .await
+    {
+        Ok(Some(RequestResult::Filed { .. })) => {
+            Redirect::to("/my/profile?done=request#requests").into_response()
+        }
+        Ok(Some(RequestResult::Unchanged)) => back(format!("error=unchanged&{again}")),
+        Ok(Some(RequestResult::Invalid(problem))) => {
+            let json = serde_json::to_string(&problem).unwrap_or_default();
+            back(format!("error=value&problem={}&{again}", enc(&json)))
+        }
+        Ok(Some(RequestResult::ReasonRequired)) => back(format!("error=reason&{again}")),
+        Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
+        Err(e) => failed("portal request", e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DisputeForm {
+    pub reason: String,
+}
+
+/// `POST /my/dispute`: a customer disputes their classification.
+pub async fn dispute(
+    State(state): State<AppState>,
+    me: Option<Extension<Me>>,
+    Form(form): Form<DisputeForm>,
+) -> Response {
+    let (user, id) = match customer(me) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let Some(reason) = text(&form.reason, MAX_REASON_CHARS) else {
+        return Redirect::to("/my?error=reason#dispute").into_response();
+    };
+    match state.store.file_dispute(user, id, reason).await {
+        Ok(Some(_)) => Redirect::to("/my?done=dispute#disputes").into_response(),
+        Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
+        Err(e) => failed("portal dispute", e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct RateForm {
+    pub visit: i64,
+    /// 1–5; a missing choice arrives as no field at all.
+    #[serde(default)]
+    pub score: Option<String>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// `POST /my/rate`: a customer rates one of their visits, once.
+pub async fn rate(
+    State(state): State<AppState>,
+    me: Option<Extension<Me>>,
+    Form(form): Form<RateForm>,
+) -> Response {
+    let (_, id) = match customer(me) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let visit = form.visit;
+    let back = |query: &str| {
+        Redirect::to(&format!("/my/service?{query}&visit={visit}#visit-{visit}")).into_response()
+    };
+    let score = form
+        .score
+        .as_deref()
+        .and_then(|s| s.trim().parse::<u8>().ok())
+        .filter(|s| (1..=5).contains(s));
+    let Some(score) = score else {
+        return back("error=score");
+    };
+    let comment = form.comment.trim();
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return back("error=comment");
+    }
+    match state.store.rate_visit(id, visit, score, comment).await {
+        Ok(Some(true)) => back("done=rated"),
+        Ok(Some(false)) => back("error=rated"),
+        Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such visit").into_response(),
+        Err(e) => failed("portal rating", e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ComplaintForm {
+    pub subject: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `POST /my/complaint`: a customer files a complaint; its deadline comes from the policy.
+pub async fn complaint(
+    State(state): State<AppState>,
+    me: Option<Extension<Me>>,
+    Form(form): Form<ComplaintForm>,
+) -> Response {
+    let (user, id) = match customer(me) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let Some(subject) = text(&form.subject, MAX_SUBJECT_CHARS) else {
+        return Redirect::to("/my/service?error=subject#complain").into_response();
+    };
+    let description = form.description.trim();
+    if description.chars().count() > MAX_COMPLAINT_CHARS {
+        return Redirect::to("/my/service?error=description#complain").into_response();
+    }
+    match state
+        .store
+        .file_complaint(user, id, subject, description)
+        .await
+    {
+        Ok(Some(c)) => {
+            Redirect::to(&format!("/my/service?done=complaint#complaint-{}", c.id)).into_response()
+        }
+        Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
+        Err(e) => failed("portal complaint", e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// `GET /lang?to=en&next=/my`: switches the language without script (the wasm pages switch in
+/// place and never come here); leptos_i18n reads the same cookie.
+pub async fn lang(axum::extract::Query(q): axum::extract::Query<LangQuery>) -> Response {
+    let to = if q.to == "en" { "en" } else { "zh" };
+    let next = crate::auth::safe_next(&q.next);
+    (
+        [(
+            axum::http::header::SET_COOKIE,
+            format!("i18n_pref_locale={to}; Path=/; Max-Age=31536000; SameSite=Lax"),
+        )],
+        Redirect::to(next),
+    )
+        .into_response()
+}

@@ -1,0 +1,591 @@
+//! Storage of the self-service portal and the service records it shows: a customer's tiers and
+//! why, visits and ratings, disputes, complaints and invites. The customer-facing reads return
+//! only what a customer may see: the tiers the published policy shows customers, no findings,
+//! nothing of other customers.
+
+use crate::calendar::{WorkCalendar, stamp};
+use crate::facts;
+use crate::publish::class_code;
+use crate::store::current_policy;
+use app::api::ssr::StoreError;
+use app::model::{
+    COMPLAINT_STEPS, Complaint, Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers,
+    MyVisit, Scope,
+};
+use kehu_engine::classify::classify;
+use kehu_engine::policy::CustomerVisibility;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// Days an invite code stays valid.
+pub const INVITE_DAYS: i64 = 14;
+
+/// The stored form of an invite code: SHA-256 of its letters and digits, upper-cased (so
+/// `abcd-efgh` and `ABCDEFGH` are the same code).
+pub fn invite_hash(code: &str) -> String {
+    let norm: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    hex::encode(Sha256::digest(norm.as_bytes()))
+}
+
+/// A new invite code: 12 characters without look-alikes (about 60 bits), as `XXXX-XXXX-XXXX`.
+fn new_invite_code() -> Result<String, StoreError> {
+    const ALPHABET: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY34679";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(err)?;
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+#[derive(sqlx::FromRow)]
+struct TierRow {
+    version: i64,
+    published_at: Option<String>,
+    band: i64,
+    grade: i64,
+    class_number: i64,
+    value_class: String,
+    tier: String,
+    key_account: String,
+}
+
+/// A stored assignment with the tiers `show` lets through (everything for staff).
+fn tier_row(r: TierRow, show: &CustomerVisibility) -> MyTierRow {
+    MyTierRow {
+        version: r.version as u32,
+        published_at: r.published_at.unwrap_or_default(),
+        band: show.band.then_some(r.band as u8),
+        grade: show.grade.then_some(r.grade as u8),
+        class_code: show
+            .characteristic_class
+            .then(|| class_code(r.class_number)),
+        value_class: show.value.then_some(r.value_class),
+        tier: show.tier.then_some(r.tier),
+        key_account: show.key_account.then_some(r.key_account),
+    }
+}
+
+const ALL_VISIBLE: CustomerVisibility = CustomerVisibility {
+    band: true,
+    grade: true,
+    characteristic_class: true,
+    value: true,
+    tier: true,
+    key_account: true,
+};
+
+const TIER_SELECT: &str = "SELECT p.version, p.published_at, a.band, a.grade, a.class_number,
+        a.value_class, a.tier, a.key_account
+    FROM assignments a JOIN policies p ON p.id = a.policy_id";
+
+pub async fn my_tiers(pool: &SqlitePool, customer: i64) -> Result<Option<MyTiers>, StoreError> {
+    let Some(shop_name): Option<String> =
+        sqlx::query_scalar("SELECT shop_name FROM customers WHERE id = ?")
+            .bind(customer)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?
+    else {
+        return Ok(None);
+    };
+    let current = current_policy(pool).await?;
+    let policy = current.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
+    let show = policy.customer_visibility;
+    let rows: Vec<TierRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TIER_SELECT} WHERE a.customer_id = ? ORDER BY p.version DESC"
+    )))
+    .bind(customer)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let history: Vec<MyTierRow> = rows.into_iter().map(|r| tier_row(r, &show)).collect();
+    let latest = current.as_ref().map(|(r, _)| r.version as u32);
+    let current_row = history
+        .first()
+        .filter(|r| Some(r.version) == latest)
+        .cloned();
+
+    let now = match &current {
+        Some(_) => facts::load_one(pool, &policy, customer)
+            .await
+            .map_err(err)?
+            .map(|(f, rules)| classify(&rules, &f)),
+        None => None,
+    };
+    let e = now.as_ref().map(|c| c.explanation);
+    let changed_since = match (&now, &current_row) {
+        (Some(c), Some(r)) => {
+            r.band.is_some_and(|b| b != c.band)
+                || r.grade.is_some_and(|g| g != c.grade)
+                || r.class_code
+                    .as_ref()
+                    .is_some_and(|k| *k != c.characteristic_class.code())
+                || r.value_class
+                    .as_ref()
+                    .is_some_and(|k| k != c.value_class.key())
+                || r.tier.as_ref().is_some_and(|k| k != c.tier.key())
+                || r.key_account
+                    .as_ref()
+                    .is_some_and(|k| k != c.key_account.key())
+        }
+        _ => false,
+    };
+
+    let mut monthly: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT month, cartons FROM purchases WHERE customer_id = ? ORDER BY month DESC LIMIT 12",
+    )
+    .bind(customer)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    monthly.reverse();
+
+    let disputes = disputes_where(pool, Scope::Customer(customer), &show).await?;
+    Ok(Some(MyTiers {
+        shop_name,
+        current: current_row,
+        history,
+        band: e.filter(|_| show.band).map(|e| e.band),
+        grade: e.filter(|_| show.grade).map(|e| e.grade),
+        class: e.filter(|_| show.characteristic_class).map(|e| e.class),
+        value: e.filter(|_| show.value).map(|e| e.value),
+        tier: e.filter(|_| show.tier).map(|e| e.tier),
+        key_account: e.filter(|_| show.key_account).map(|e| e.key_account),
+        changed_since,
+        window_months: policy.assessment_window_months,
+        cartons_per_case: policy.cartons_per_case,
+        monthly_cartons: monthly,
+        disputes,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct DisputeRow {
+    id: i64,
+    customer_id: i64,
+    code: String,
+    shop_name: String,
+    policy_id: Option<i64>,
+    reason: String,
+    filed_at: String,
+    status: String,
+    answer: Option<String>,
+    answered_at: Option<String>,
+}
+
+async fn disputes_where(
+    pool: &SqlitePool,
+    scope: Scope,
+    show: &CustomerVisibility,
+) -> Result<Vec<Dispute>, StoreError> {
+    let mut qb = sqlx::QueryBuilder::new(
+        "SELECT d.id, d.customer_id, c.code, c.shop_name, d.policy_id, d.reason, d.filed_at,
+                d.status, d.answer, d.answered_at
+         FROM disputes d JOIN customers c ON c.id = d.customer_id WHERE 1 = 1",
+    );
+    crate::store::push_scope(&mut qb, scope);
+    qb.push(" ORDER BY d.status <> 'open', d.id DESC LIMIT 500");
+    let rows: Vec<DisputeRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let disputed: Option<TierRow> = match r.policy_id {
+            Some(p) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{TIER_SELECT} WHERE a.policy_id = ? AND a.customer_id = ?"
+            )))
+            .bind(p)
+            .bind(r.customer_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?,
+            None => None,
+        };
+        out.push(Dispute {
+            id: r.id,
+            customer_id: r.customer_id,
+            customer_code: r.code,
+            customer_name: r.shop_name,
+            disputed: disputed.map(|t| tier_row(t, show)),
+            reason: r.reason,
+            filed_at: r.filed_at,
+            status: DisputeStatus::from_key(&r.status).unwrap_or(DisputeStatus::Open),
+            answer: r.answer,
+            answered_at: r.answered_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Disputes for staff (every tier shown).
+pub async fn disputes(pool: &SqlitePool, scope: Scope) -> Result<Vec<Dispute>, StoreError> {
+    disputes_where(pool, scope, &ALL_VISIBLE).await
+}
+
+pub async fn file_dispute(
+    pool: &SqlitePool,
+    user: i64,
+    customer: i64,
+    reason: &str,
+) -> Result<Option<i64>, StoreError> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
+        .bind(customer)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    let policy = current_policy(pool).await?.map(|(r, _)| r.id);
+    let disputed = match policy {
+        Some(p) => {
+            let row: Option<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT band, grade, class_number FROM assignments WHERE policy_id = ? AND customer_id = ?",
+            )
+            .bind(p)
+            .bind(customer)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?;
+            row.map(|(b, g, c)| format!("band {b} grade {g} class {}", class_code(c)))
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
+    let mut tx = pool.begin().await.map_err(err)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO disputes (customer_id, policy_id, disputed, reason, filed_by)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(customer)
+    .bind(policy)
+    .bind(&disputed)
+    .bind(reason)
+    .bind(user)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(err)?;
+    sqlx::query(
+        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'dispute.file', ?, ?)",
+    )
+    .bind(user)
+    .bind(customer)
+    .bind(format!("dispute {id}: {disputed}"))
+    .execute(&mut *tx)
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    Ok(Some(id))
+}
+
+pub async fn answer_dispute(
+    pool: &SqlitePool,
+    user: i64,
+    id: i64,
+    status: DisputeStatus,
+    answer: &str,
+) -> Result<Option<bool>, StoreError> {
+    let mut tx = pool.begin().await.map_err(err)?;
+    let found: Option<(i64, String)> =
+        sqlx::query_as("SELECT customer_id, status FROM disputes WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+    let Some((customer, current)) = found else {
+        return Ok(None);
+    };
+    if current != "open" {
+        return Ok(Some(false));
+    }
+    let changed = sqlx::query(
+        "UPDATE disputes SET status = ?, answer = ?, answered_by = ?,
+                answered_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ? AND status = 'open'",
+    )
+    .bind(status.key())
+    .bind(answer)
+    .bind(user)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(Some(false));
+    }
+    sqlx::query(
+        "INSERT INTO audit (user_id, action, customer_id, new_value, detail)
+         VALUES (?, 'dispute.answer', ?, ?, ?)",
+    )
+    .bind(user)
+    .bind(customer)
+    .bind(status.key())
+    .bind(format!("dispute {id}: {answer}"))
+    .execute(&mut *tx)
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    Ok(Some(true))
+}
+
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: i64,
+    visited_on: String,
+    purpose: String,
+    duration_min: i64,
+    manager: Option<String>,
+    score: Option<i64>,
+    comment: Option<String>,
+}
+
+pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MyService>, StoreError> {
+    let who: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT u.display_name, u.phone, r.name FROM customers c
+         LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
+         WHERE c.id = ?",
+    )
+    .bind(customer)
+    .fetch_optional(pool)
+    .await
+    .map_err(err)?;
+    let Some((manager, phone, route)) = who else {
+        return Ok(None);
+    };
+    let visits: Vec<VisitRow> = sqlx::query_as(
+        "SELECT v.id, v.visited_on, v.purpose, v.duration_min, u.display_name AS manager,
+                vr.score, vr.comment
+         FROM visits v LEFT JOIN users u ON u.id = v.manager_id
+         LEFT JOIN visit_ratings vr ON vr.visit_id = v.id
+         WHERE v.customer_id = ? ORDER BY v.visited_on DESC, v.id DESC LIMIT 60",
+    )
+    .bind(customer)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    Ok(Some(MyService {
+        manager,
+        manager_phone: phone.unwrap_or_default(),
+        route,
+        visits: visits
+            .into_iter()
+            .map(|v| MyVisit {
+                id: v.id,
+                date: v.visited_on,
+                purpose: v.purpose,
+                duration_min: v.duration_min,
+                manager: v.manager.unwrap_or_default(),
+                rating: v
+                    .score
+                    .map(|s| (s.clamp(1, 5) as u8, v.comment.unwrap_or_default())),
+            })
+            .collect(),
+        complaints: complaints(pool, Scope::Customer(customer)).await?,
+    }))
+}
+
+pub async fn rate_visit(
+    pool: &SqlitePool,
+    customer: i64,
+    visit: i64,
+    score: u8,
+    comment: &str,
+) -> Result<Option<bool>, StoreError> {
+    let mine: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM visits WHERE id = ? AND customer_id = ?")
+            .bind(visit)
+            .bind(customer)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?;
+    if mine.is_none() {
+        return Ok(None);
+    }
+    let added = sqlx::query(
+        "INSERT INTO visit_ratings (visit_id, score, comment) VALUES (?, ?, ?)
+         ON CONFLICT (visit_id) DO NOTHING",
+    )
+    .bind(visit)
+    .bind(i64::from(score))
+    .bind(comment)
+    .execute(pool)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    Ok(Some(added == 1))
+}
+
+#[derive(sqlx::FromRow)]
+struct ComplaintRow {
+    id: i64,
+    customer_id: i64,
+    code: String,
+    shop_name: String,
+    subject: String,
+    description: String,
+    severity: String,
+    status: String,
+    filed_at: String,
+    due_at: String,
+    closed_at: Option<String>,
+}
+
+/// Complaints of customers in scope, open ones first (nearest deadline first).
+pub async fn complaints(pool: &SqlitePool, scope: Scope) -> Result<Vec<Complaint>, StoreError> {
+    let mut qb = sqlx::QueryBuilder::new(
+        "SELECT k.id, k.customer_id, c.code, c.shop_name, k.subject, k.description, k.severity,
+                k.status, k.filed_at, k.due_at, k.closed_at
+         FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE 1 = 1",
+    );
+    crate::store::push_scope(&mut qb, scope);
+    qb.push(" ORDER BY k.status <> 'open', CASE WHEN k.status = 'open' THEN k.due_at END, k.id DESC LIMIT 500");
+    let rows: Vec<ComplaintRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let now = stamp(chrono::Utc::now());
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut steps: Vec<(String, String)> =
+            sqlx::query_as("SELECT step, done_at FROM complaint_steps WHERE complaint_id = ?")
+                .bind(r.id)
+                .fetch_all(pool)
+                .await
+                .map_err(err)?;
+        steps.sort_by_key(|(s, _)| COMPLAINT_STEPS.iter().position(|k| k == s));
+        // Timestamps share one format, so they compare as text.
+        let overdue = match &r.closed_at {
+            Some(closed) => *closed > r.due_at,
+            None => now > r.due_at,
+        };
+        out.push(Complaint {
+            id: r.id,
+            customer_id: r.customer_id,
+            customer_code: r.code,
+            customer_name: r.shop_name,
+            subject: r.subject,
+            description: r.description,
+            severity: r.severity,
+            status: r.status,
+            filed_at: r.filed_at,
+            due_at: r.due_at,
+            closed_at: r.closed_at,
+            overdue,
+            steps,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn file_complaint(
+    pool: &SqlitePool,
+    user: i64,
+    customer: i64,
+    subject: &str,
+    description: &str,
+) -> Result<Option<Complaint>, StoreError> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
+        .bind(customer)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    let hours = current_policy(pool)
+        .await?
+        .map(|(_, p)| p.service.complaint_hours)
+        .unwrap_or_default();
+    let now = chrono::Utc::now();
+    let due = WorkCalendar::default().add_working_hours(now, u32::from(hours.general));
+    let mut tx = pool.begin().await.map_err(err)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, description, due_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(customer)
+    .bind(user)
+    .bind(stamp(now))
+    .bind(subject)
+    .bind(description)
+    .bind(stamp(due))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(err)?;
+    sqlx::query(
+        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'complaint.file', ?, ?)",
+    )
+    .bind(user)
+    .bind(customer)
+    .bind(format!("complaint {id}: {subject}"))
+    .execute(&mut *tx)
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    Ok(complaints(pool, Scope::Customer(customer))
+        .await?
+        .into_iter()
+        .find(|c| c.id == id))
+}
+
+pub async fn create_invite(
+    pool: &SqlitePool,
+    scope: Scope,
+    user: i64,
+    customer: i64,
+) -> Result<Option<Invite>, StoreError> {
+    let mut qb =
+        sqlx::QueryBuilder::new("SELECT c.code, c.shop_name FROM customers c WHERE c.id = ");
+    qb.push_bind(customer);
+    crate::store::push_scope(&mut qb, scope);
+    let found: Option<(String, String)> = qb
+        .build_query_as()
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    let Some((customer_code, shop_name)) = found else {
+        return Ok(None);
+    };
+    let code = new_invite_code()?;
+    let mut tx = pool.begin().await.map_err(err)?;
+    // Only the newest invite works: a reprint replaces a lost one.
+    sqlx::query("DELETE FROM invites WHERE customer_id = ? AND used_at IS NULL")
+        .bind(customer)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+    let expires_at: String = sqlx::query_scalar(
+        "INSERT INTO invites (customer_id, code_hash, created_by, expires_at)
+         VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)) RETURNING expires_at",
+    )
+    .bind(customer)
+    .bind(invite_hash(&code))
+    .bind(user)
+    .bind(format!("+{INVITE_DAYS} days"))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(err)?;
+    sqlx::query("INSERT INTO audit (user_id, action, customer_id) VALUES (?, 'user.invite', ?)")
+        .bind(user)
+        .bind(customer)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    Ok(Some(Invite {
+        customer_code,
+        shop_name,
+        code,
+        expires_at,
+    }))
+}

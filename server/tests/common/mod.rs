@@ -1,0 +1,155 @@
+//! What the server tests share: a real SQLite file with demo data, the whole router called
+//! without a socket, and a client that keeps the session cookie like a browser.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server::demo::{DemoOptions, generate_into};
+use server::store::SqliteStore;
+use server::{db, web};
+use sqlx::SqlitePool;
+pub use tower::ServiceExt;
+
+pub async fn demo_db(customers: usize) -> (tempfile::TempDir, SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::open(&dir.path().join("kehu.db")).await.unwrap();
+    generate_into(
+        &pool,
+        &DemoOptions {
+            customers,
+            seed: 42,
+            end_month: "2026-10".into(),
+        },
+    )
+    .await
+    .unwrap();
+    (dir, pool)
+}
+
+pub fn router(pool: SqlitePool) -> axum::Router {
+    let options = LeptosOptions::builder()
+        .output_name("kehu")
+        .site_root("target/site")
+        .build();
+    web::router(web::AppState {
+        leptos_options: options,
+        store: SqliteStore { pool },
+        snapshot: Default::default(),
+    })
+}
+
+/// The router and, once signed in, the session cookie a browser would send.
+#[derive(Clone)]
+pub struct Client {
+    pub router: axum::Router,
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    pub fn anonymous(pool: SqlitePool) -> Self {
+        Client {
+            router: router(pool),
+            cookie: None,
+        }
+    }
+
+    /// Sends a request with the session cookie, like a browser page would.
+    pub async fn send(&self, mut req: Request<Body>) -> axum::response::Response {
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        self.router.clone().oneshot(req).await.unwrap()
+    }
+
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> axum::response::Response {
+        let body = format!("username={username}&password={password}&next=%2F");
+        let resp = self
+            .send(
+                Request::post("/auth/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        if let Some(set) = resp.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
+            self.cookie = Some(pair);
+        }
+        resp
+    }
+}
+
+/// A browser signed in as one of the demo users.
+pub async fn app_as(pool: SqlitePool, username: &str) -> Client {
+    let mut c = Client::anonymous(pool);
+    let resp = c.sign_in(username, server::demo::DEMO_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    assert!(c.cookie.is_some());
+    c
+}
+
+pub async fn app(pool: SqlitePool) -> Client {
+    app_as(pool, "manager").await
+}
+
+/// The text content of the first element with this `data-testid` (hydration markers removed).
+pub fn testid_text(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("data-testid=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id}"));
+    let open_end = at + html[at..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find("</").unwrap();
+    html[open_end..close].replace("<!>", "")
+}
+
+/// The page without Leptos' hydration markers, for text searches.
+pub fn text(html: &str) -> String {
+    html.replace("<!>", "")
+}
+
+/// A page load: the browser asks for HTML in a language.
+pub async fn get(app: &Client, uri: &str, lang: &str) -> (StatusCode, String) {
+    let req = Request::get(uri)
+        .header(header::ACCEPT_LANGUAGE, lang)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.send(req).await;
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A request as a browser's fetch from a kehu page would send it (same origin).
+pub fn post_form(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+pub fn location(resp: &axum::response::Response) -> String {
+    resp.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A form value, percent-encoded.
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub async fn json<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    uri: &str,
+    body: &str,
+) -> (StatusCode, Option<T>) {
+    let resp = client.send(post_form(uri, body)).await;
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).ok())
+}

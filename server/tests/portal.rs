@@ -1,0 +1,420 @@
+//! Server tests of the customers' self-service: invites, what a customer sees (and never sees),
+//! the portal's forms, and the staff side of disputes.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use http_body_util::BodyExt;
+
+/// A plain HTML form post from a portal page (no script: the browser follows the redirect).
+fn form(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+async fn body_text(resp: axum::response::Response) -> String {
+    String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned()
+}
+
+#[tokio::test]
+async fn one_customers_facts_equal_the_population_load() {
+    let (_dir, pool) = demo_db(300).await;
+    let policy = kehu_engine::Policy::default();
+    let all = server::facts::load(&pool, &policy).await.unwrap();
+    for (i, id) in all.ids.iter().enumerate().step_by(7) {
+        let (facts, _) = server::facts::load_one(&pool, &policy, *id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(facts, all.population.facts(i), "customer {id}");
+    }
+    assert!(
+        server::facts::load_one(&pool, &policy, 999_999)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_customer_sees_their_tiers_with_reasons_and_nothing_internal() {
+    let (_dir, pool) = demo_db(200).await;
+    let me = app_as(pool.clone(), "DEMO000001").await;
+    let stored: (i64, i64, String) =
+        sqlx::query_as("SELECT band, grade, tier FROM assignments WHERE customer_id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+    let (status, tiers) = json::<app::model::MyTiers>(&me, "/api/my_tiers", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let tiers = tiers.unwrap();
+    let current = tiers.current.clone().unwrap();
+    assert_eq!(current.band, Some(stored.0 as u8));
+    assert_eq!(current.grade, Some(stored.1 as u8));
+    // Value and service tiers are internal by default: neither the tier nor its reason is sent.
+    assert_eq!(current.tier, None);
+    assert_eq!(current.value_class, None);
+    assert!(tiers.value.is_none() && tiers.tier.is_none());
+    // The band's reason is the engine's, and its step really moves the customer up.
+    let band = tiers.band.unwrap();
+    assert_eq!(band.band as i64, stored.0);
+    assert!(
+        !tiers.changed_since,
+        "nothing changed since the demo was published"
+    );
+    if let Some(step) = band.next {
+        assert_eq!(step.to, band.band - 1);
+        assert!(band.volume + step.needed == step.boundary);
+    }
+    assert_eq!(tiers.monthly_cartons.len(), 12);
+
+    // The raw answer carries none of the internal fields either.
+    let raw = me.send(post_form("/api/my_profile", "")).await;
+    assert_eq!(raw.status(), StatusCode::OK);
+    let raw = body_text(raw).await;
+    for internal in [
+        "integrity_level",
+        "monitored",
+        "cooperation",
+        "compliance_record",
+        "value_score",
+    ] {
+        assert!(!raw.contains(internal), "{internal} leaked: {raw}");
+    }
+    assert!(raw.contains("shop_name"));
+
+    // The page renders the reasons in words, without the wasm bundle.
+    let (status, html) = get(&me, "/my", "en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"why-band\""), "{html}");
+    assert!(text(&html).contains("cases a month"));
+    assert!(!html.contains("/pkg/kehu.js"), "the portal loads no wasm");
+}
+
+#[tokio::test]
+async fn customers_reach_only_their_own_portal_and_staff_not_the_portal() {
+    let (_dir, pool) = demo_db(200).await;
+    let me = app_as(pool.clone(), "DEMO000001").await;
+    for page in [
+        "/",
+        "/customers",
+        "/customers/2",
+        "/customers/1",
+        "/lab",
+        "/requests",
+    ] {
+        let (status, _) = get(&me, page, "en").await;
+        assert!(
+            status == StatusCode::FORBIDDEN || status.is_redirection(),
+            "{page}: {status}"
+        );
+    }
+    for (api, body) in [
+        ("/api/customer", "id=2"),
+        ("/api/customer", "id=1"),
+        ("/api/customers", "query[q]="),
+        ("/api/change_requests", ""),
+        ("/api/disputes", ""),
+        ("/api/create_invite", "customer=1"),
+        ("/api/customer_history", "id=1"),
+    ] {
+        let resp = me.send(post_form(api, body)).await;
+        assert!(
+            resp.status() == StatusCode::FORBIDDEN || resp.status() == StatusCode::BAD_REQUEST,
+            "{api}: {}",
+            resp.status()
+        );
+    }
+    for uri in ["/api/snapshot", "/export/customers.csv"] {
+        let resp = me
+            .send(Request::get(uri).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
+    }
+    // Another customer's visit cannot be rated.
+    let other_visit: i64 =
+        sqlx::query_scalar("SELECT id FROM visits WHERE customer_id <> 1 LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let ratings = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM visit_ratings")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = ratings().await;
+    let resp = me
+        .send(form("/my/rate", &format!("visit={other_visit}&score=5")))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(ratings().await, before);
+
+    // Staff do not use the portal; its API is for customers.
+    let manager = app(pool.clone()).await;
+    let (status, _) = get(&manager, "/my", "en").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let resp = manager.send(post_form("/api/my_tiers", "")).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = manager.send(form("/my/dispute", "reason=x")).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_invite_opens_the_account_once_and_wrong_codes_do_not() {
+    let (_dir, pool) = demo_db(100).await;
+    let manager = app(pool.clone()).await;
+    let (status, invite) =
+        json::<app::model::Invite>(&manager, "/api/create_invite", "customer=5").await;
+    assert_eq!(status, StatusCode::OK);
+    let invite = invite.unwrap();
+    assert_eq!(invite.code.len(), 14, "XXXX-XXXX-XXXX: {}", invite.code);
+
+    let anon = Client::anonymous(pool.clone());
+    let post = |code: &str, password: &str, confirm: &str| {
+        form(
+            "/auth/invite",
+            &format!(
+                "customer={}&code={}&password={password}&confirm={confirm}",
+                invite.customer_code,
+                urlencode(code)
+            ),
+        )
+    };
+    let resp = anon
+        .send(post("AAAA-AAAA-AAAA", "good-password", "good-password"))
+        .await;
+    assert!(
+        location(&resp).starts_with("/invite?error=invalid"),
+        "{}",
+        location(&resp)
+    );
+    let resp = anon
+        .send(post(&invite.code, "good-password", "other-password"))
+        .await;
+    assert!(location(&resp).starts_with("/invite?error=mismatch"));
+    let resp = anon.send(post(&invite.code, "short", "short")).await;
+    assert!(location(&resp).starts_with("/invite?error=too_short"));
+
+    // Lower case and without dashes is the same code.
+    let typed = invite.code.replace('-', "").to_lowercase();
+    let resp = anon
+        .send(post(&typed, "good-password", "good-password"))
+        .await;
+    assert_eq!(location(&resp), "/my");
+    let cookie = resp
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let mut customer = Client::anonymous(pool.clone());
+    customer.cookie = Some(cookie.split(';').next().unwrap().to_string());
+    let (status, html) = get(&customer, "/my", "zh").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&invite.shop_name));
+
+    // Used once: the same code does not work again, and signing in with the password does.
+    let resp = anon
+        .send(post(&invite.code, "another-pass", "another-pass"))
+        .await;
+    assert!(location(&resp).starts_with("/invite?error=invalid"));
+    let mut again = Client::anonymous(pool.clone());
+    let resp = again.sign_in(&invite.customer_code, "good-password").await;
+    assert_eq!(location(&resp), "/my");
+
+    // A customer manager may invite only their own customers.
+    let cm01 = app_as(pool.clone(), "cm01").await;
+    let other: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN users u ON u.id = r.manager_id WHERE u.username <> 'cm01' LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let resp = cm01
+        .send(post_form(
+            "/api/create_invite",
+            &format!("customer={other}"),
+        ))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
+    let (_dir, pool) = demo_db(100).await;
+    let me = app_as(pool.clone(), "DEMO000001").await;
+
+    // A bad value comes back with the problem and what was typed; nothing is filed.
+    let resp = me
+        .send(form(
+            "/my/request",
+            "field=business_area_m2&value=lots&reason=bigger",
+        ))
+        .await;
+    let to = location(&resp);
+    assert!(to.starts_with("/my/profile?error=value&problem="), "{to}");
+    assert!(to.contains("value=lots"));
+    let resp = me
+        .send(form("/my/request", "field=monitored&value=0&reason=please"))
+        .await;
+    assert!(
+        location(&resp).starts_with("/my/profile?error=field"),
+        "internal fields are not requestable"
+    );
+    let resp = me
+        .send(form("/my/request", "field=phone&value=13900001111&reason="))
+        .await;
+    assert!(location(&resp).starts_with("/my/profile?error=reason"));
+    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(filed, 0);
+
+    let resp = me
+        .send(form(
+            "/my/request",
+            "field=phone&value=13900001111&reason=new+number",
+        ))
+        .await;
+    assert_eq!(location(&resp), "/my/profile?done=request#requests");
+    // The manager approves it in the review queue; the customer's profile shows it.
+    let manager = app(pool.clone()).await;
+    let (_, queue) =
+        json::<Vec<app::model::ChangeRequest>>(&manager, "/api/change_requests", "").await;
+    let request = queue
+        .unwrap()
+        .into_iter()
+        .find(|r| r.customer_id == 1)
+        .unwrap();
+    let (status, _) = json::<app::model::ReviewResult>(
+        &manager,
+        "/api/review_request",
+        &format!("id={}&approve=true&reason=", request.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, profile) = json::<app::model::MyProfile>(&me, "/api/my_profile", "").await;
+    let profile = profile.unwrap();
+    assert_eq!(
+        profile
+            .fields
+            .iter()
+            .find(|f| f.key == "phone")
+            .unwrap()
+            .value,
+        "13900001111"
+    );
+    assert_eq!(
+        profile.requests[0].status,
+        app::model::RequestStatus::Approved
+    );
+
+    // Dispute → the managers' queue → answer → the customer reads it.
+    let resp = me.send(form("/my/dispute", "reason=+")).await;
+    assert!(location(&resp).starts_with("/my?error=reason"));
+    let resp = me
+        .send(form("/my/dispute", "reason=My+shop+sells+more+than+that"))
+        .await;
+    assert_eq!(location(&resp), "/my?done=dispute#disputes");
+    let (_, disputes) = json::<Vec<app::model::Dispute>>(&manager, "/api/disputes", "").await;
+    let dispute = disputes.unwrap().into_iter().next().unwrap();
+    assert_eq!(dispute.customer_id, 1);
+    assert!(
+        dispute.disputed.as_ref().unwrap().tier.is_some(),
+        "staff see every tier"
+    );
+    let (status, answered) = json::<bool>(
+        &manager,
+        "/api/answer_dispute",
+        &format!(
+            "id={}&status=upheld&answer=Your+average+is+below+the+line",
+            dispute.id
+        ),
+    )
+    .await;
+    assert_eq!((status, answered), (StatusCode::OK, Some(true)));
+    let (_, again) = json::<bool>(
+        &manager,
+        "/api/answer_dispute",
+        &format!("id={}&status=corrected&answer=twice", dispute.id),
+    )
+    .await;
+    assert_eq!(again, Some(false), "a dispute is answered once");
+    let (_, tiers) = json::<app::model::MyTiers>(&me, "/api/my_tiers", "").await;
+    let mine = &tiers.unwrap().disputes[0];
+    assert_eq!(mine.status, app::model::DisputeStatus::Upheld);
+    assert_eq!(
+        mine.answer.as_deref(),
+        Some("Your average is below the line")
+    );
+    assert!(
+        mine.disputed.as_ref().unwrap().tier.is_none(),
+        "the customer sees no internal tier"
+    );
+
+    // Rate one of my visits once.
+    let visit: i64 = sqlx::query_scalar(
+        "SELECT v.id FROM visits v LEFT JOIN visit_ratings r ON r.visit_id = v.id
+         WHERE v.customer_id = 1 AND r.visit_id IS NULL LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let resp = me
+        .send(form("/my/rate", &format!("visit={visit}&score=9")))
+        .await;
+    assert!(location(&resp).starts_with("/my/service?error=score"));
+    let resp = me
+        .send(form(
+            "/my/rate",
+            &format!("visit={visit}&score=4&comment=on+time"),
+        ))
+        .await;
+    assert!(location(&resp).starts_with("/my/service?done=rated"));
+    let resp = me
+        .send(form("/my/rate", &format!("visit={visit}&score=1")))
+        .await;
+    assert!(location(&resp).starts_with("/my/service?error=rated"));
+    let stored: (i64, String) =
+        sqlx::query_as("SELECT score, comment FROM visit_ratings WHERE visit_id = ?")
+            .bind(visit)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, (4, "on time".to_string()));
+
+    // A complaint gets its deadline in working hours from the policy.
+    let resp = me
+        .send(form("/my/complaint", "subject=&description=x"))
+        .await;
+    assert!(location(&resp).starts_with("/my/service?error=subject"));
+    let resp = me
+        .send(form(
+            "/my/complaint",
+            "subject=Late+delivery&description=Twice+this+month",
+        ))
+        .await;
+    assert!(location(&resp).starts_with("/my/service?done=complaint"));
+    let (_, service) = json::<app::model::MyService>(&me, "/api/my_service", "").await;
+    let service = service.unwrap();
+    let c = &service.complaints[0];
+    assert_eq!(c.subject, "Late delivery");
+    assert!(c.due_at > c.filed_at && !c.overdue);
+    assert!(service.manager.is_some() && !service.manager_phone.is_empty());
+    assert!(
+        service
+            .visits
+            .iter()
+            .any(|v| v.id == visit && v.rating == Some((4, "on time".into())))
+    );
+}
