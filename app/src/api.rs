@@ -559,13 +559,18 @@ pub async fn get_my_service() -> Result<MyService, ServerFnError> {
 
 // Disputes and invites (staff).
 
-/// Customers' disputes of their classification (managers and admins).
+/// Customers' disputes of their classification, for managers and admins who answer them;
+/// `None` for other staff (the review page then shows no dispute section).
 #[server(endpoint = "disputes")]
-pub async fn list_disputes() -> Result<Vec<Dispute>, ServerFnError> {
-    let me = ssr::lab_user()?;
+pub async fn list_disputes() -> Result<Option<Vec<Dispute>>, ServerFnError> {
+    let me = ssr::staff()?;
+    if !me.role.can_use_lab() {
+        return Ok(None);
+    }
     ssr::store()?
         .disputes(me.scope())
         .await
+        .map(Some)
         .map_err(ssr::internal)
 }
 

@@ -66,8 +66,14 @@ fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
             351..=700 => 3,
             _ => 4,
         };
-        for month in &months[months.len() - 2..] {
-            let n = per_month - i64::from(rng.random_bool(0.25));
+        for (m, month) in months[months.len() - 2..].iter().enumerate() {
+            // The portal's demo customer (the first) always has a recent visit left to rate.
+            let first_recent = i == 0 && m == 1;
+            let n = if first_recent {
+                per_month
+            } else {
+                per_month - i64::from(rng.random_bool(0.25))
+            };
             for k in 0..n.max(0) {
                 let day = (k * 28 / per_month + rng.random_range(1..=28 / per_month)).min(28);
                 out.push(DemoVisit {
@@ -76,8 +82,7 @@ fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
                     purpose: pick(&mut rng, VISIT_PURPOSES),
                     findings: pick(&mut rng, VISIT_FINDINGS),
                     minutes: rng.random_range(10..=45),
-                    rating: rng
-                        .random_bool(0.5)
+                    rating: (rng.random_bool(0.5) && !first_recent)
                         .then(|| (rng.random_range(3..=5), pick(&mut rng, RATING_COMMENTS))),
                 });
             }

@@ -326,8 +326,17 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
         .send(form("/my/dispute", "reason=My+shop+sells+more+than+that"))
         .await;
     assert_eq!(location(&resp), "/my?done=dispute#disputes");
-    let (_, disputes) = json::<Vec<app::model::Dispute>>(&manager, "/api/disputes", "").await;
-    let dispute = disputes.unwrap().into_iter().next().unwrap();
+    let (_, disputes) =
+        json::<Option<Vec<app::model::Dispute>>>(&manager, "/api/disputes", "").await;
+    let dispute = disputes.flatten().unwrap().into_iter().next().unwrap();
+    let officer = app_as(pool.clone(), "officer").await;
+    let (status, none) =
+        json::<Option<Vec<app::model::Dispute>>>(&officer, "/api/disputes", "").await;
+    assert_eq!(
+        (status, none),
+        (StatusCode::OK, Some(None)),
+        "officers do not answer disputes"
+    );
     assert_eq!(dispute.customer_id, 1);
     assert!(
         dispute.disputed.as_ref().unwrap().tier.is_some(),

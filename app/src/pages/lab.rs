@@ -1010,6 +1010,56 @@ fn Editor(lab: Lab) -> impl IntoView {
                 </div>
             </details>
             <details>
+                <summary><h2>{t!(i18n, lab.visibility)}</h2></summary>
+                <p class="muted small">{t!(i18n, lab.visibility_hint)}</p>
+                {[
+                    ("band", 0usize),
+                    ("grade", 1),
+                    ("class", 2),
+                    ("value", 3),
+                    ("tier", 4),
+                    ("key_account", 5),
+                ]
+                    .into_iter()
+                    .map(|(key, k)| {
+                        fn flag(v: &mut kehu_engine::policy::CustomerVisibility, k: usize) -> &mut bool {
+                            match k {
+                                0 => &mut v.band,
+                                1 => &mut v.grade,
+                                2 => &mut v.characteristic_class,
+                                3 => &mut v.value,
+                                4 => &mut v.tier,
+                                _ => &mut v.key_account,
+                            }
+                        }
+                        view! {
+                            <label class="field check">
+                                <input
+                                    type="checkbox"
+                                    data-testid=format!("visible-{key}")
+                                    prop:checked=move || lab.draft.with(|p| *flag(&mut p.customer_visibility.clone(), k))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        lab.draft.update(|p| *flag(&mut p.customer_visibility, k) = on);
+                                    }
+                                />
+                                <span>{move || {
+                                    let l = i18n.get_locale();
+                                    match k {
+                                        0 => td_string!(l, portal.band),
+                                        1 => td_string!(l, portal.grade),
+                                        2 => td_string!(l, portal.class),
+                                        3 => td_string!(l, portal.value),
+                                        4 => td_string!(l, portal.tier),
+                                        _ => td_string!(l, portal.key_account),
+                                    }
+                                }}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </details>
+            <details>
                 <summary><h2>{t!(i18n, lab.satisfaction)}</h2></summary>
                 <h3>{t!(i18n, lab.expectation_weights)}</h3>
                 <div class="lab-fields">{weights("expectation.expectation_weights")}</div>

@@ -15,7 +15,9 @@ pub fn RequestQueue() -> impl IntoView {
     let i18n = use_i18n();
     let list = Resource::new(|| (), |_| change_requests(None));
     let reload = Callback::new(move |()| list.refetch());
-    let me = expect_context::<super::account::MeResource>().0;
+    // Created here, not under another suspended view, so the page hydrates from what the
+    // server rendered.
+    let disputes = Resource::new(|| (), |_| list_disputes());
     view! {
         <Title text=move || t_string!(i18n, requests.queue_title).to_string() />
         <h1>{t!(i18n, requests.queue_title)}</h1>
@@ -41,31 +43,24 @@ pub fn RequestQueue() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                me.await
-                    .ok()
-                    .flatten()
-                    .filter(|m| m.role.can_use_lab())
-                    .map(|_| view! { <DisputeQueue /> })
-            })}
-        </Transition>
+        <DisputeQueue list=disputes reload=Callback::new(move |()| disputes.refetch()) />
     }
 }
 
 /// Customers' disputes of their classification (managers and admins): answer each, the
 /// customer reads the answer in the portal.
 #[component]
-pub fn DisputeQueue() -> impl IntoView {
+pub fn DisputeQueue(
+    list: Resource<Result<Option<Vec<Dispute>>, ServerFnError>>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let list = Resource::new(|| (), |_| list_disputes());
-    let reload = Callback::new(move |()| list.refetch());
     view! {
-        <h2 id="disputes">{t!(i18n, portal.disputes_queue)}</h2>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(rows) => view! {
+                    Ok(Some(rows)) => view! {
+                        <h2 id="disputes">{t!(i18n, portal.disputes_queue)}</h2>
                         {rows.iter().all(|d| d.status != DisputeStatus::Open).then(|| view! {
                             <p class="panel empty" data-testid="disputes-empty">{t!(i18n, portal.disputes_queue_empty)}</p>
                         })}
@@ -74,6 +69,7 @@ pub fn DisputeQueue() -> impl IntoView {
                         </ul>
                     }
                     .into_any(),
+                    Ok(None) => ().into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}
