@@ -10,7 +10,6 @@ use crate::pages::{
     dashboard::DashboardPage,
     import::ImportPage,
     lab::LabPage,
-    portal::{InvitePage, MyProfilePage, MyServicePage, MyTiersPage},
     requests::RequestQueue,
 };
 use leptos::prelude::*;
@@ -85,11 +84,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/import") view=|| view! { <Gate allow=Role::can_import><ImportPage /></Gate> } />
                         <Route path=path!("/audit") view=|| view! { <Gate allow=Role::can_use_lab><AuditLogPage /></Gate> } />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                        <Route path=path!("/invite") view=InvitePage ssr=SsrMode::Async />
+                        <Route path=path!("/invite") view=|| server_page(Portal::Invite) ssr=SsrMode::Async />
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                        <Route path=path!("/my") view=|| view! { <Gate allow=is_customer><MyTiersPage /></Gate> } ssr=SsrMode::Async />
-                        <Route path=path!("/my/profile") view=|| view! { <Gate allow=is_customer><MyProfilePage /></Gate> } ssr=SsrMode::Async />
-                        <Route path=path!("/my/service") view=|| view! { <Gate allow=is_customer><MyServicePage /></Gate> } ssr=SsrMode::Async />
+                        <Route path=path!("/my") view=|| server_page(Portal::Tiers) ssr=SsrMode::Async />
+                        <Route path=path!("/my/profile") view=|| server_page(Portal::Profile) ssr=SsrMode::Async />
+                        <Route path=path!("/my/service") view=|| server_page(Portal::Service) ssr=SsrMode::Async />
                     </Routes>
                 </Frame>
             </Router>
@@ -97,8 +96,38 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn is_customer(r: Role) -> bool {
-    r == Role::Customer
+/// The script-free portal pages.
+#[derive(Clone, Copy)]
+enum Portal {
+    Invite,
+    Tiers,
+    Profile,
+    Service,
+}
+
+/// A script-free page. Only the server renders these (the wasm bundle does not carry them); a
+/// client-side navigation to one loads it from the server.
+fn server_page(page: Portal) -> AnyView {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::pages::portal::pages::{InvitePage, MyProfilePage, MyServicePage, MyTiersPage};
+        let customer = |r: Role| r == Role::Customer;
+        match page {
+            Portal::Invite => view! { <InvitePage /> }.into_any(),
+            Portal::Tiers => view! { <Gate allow=customer><MyTiersPage /></Gate> }.into_any(),
+            Portal::Profile => view! { <Gate allow=customer><MyProfilePage /></Gate> }.into_any(),
+            Portal::Service => view! { <Gate allow=customer><MyServicePage /></Gate> }.into_any(),
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = page;
+        Effect::new(|_| {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().reload();
+        });
+        ().into_any()
+    }
 }
 
 #[component]

@@ -1,0 +1,129 @@
+//! The customers' self-service portal. Its pages (`pages`, server only) are rendered on the
+//! server and load no wasm; what staff pages share with them (a dispute, a complaint) is here.
+
+#[cfg(feature = "ssr")]
+pub mod pages;
+
+use crate::i18n::*;
+use crate::labels::{band_label, grade_label, tier_label, value_class_label};
+use crate::model::{COMPLAINT_STEPS, Complaint, Dispute, DisputeStatus, MyTierRow};
+use kehu_engine::KeyAccountTier;
+use leptos::prelude::*;
+use leptos_i18n::td_string;
+
+/// "2026-11-23T08:00:00Z" → "2026-11-23 08:00".
+pub fn when(s: &str) -> String {
+    s.replace('T', " ")
+        .trim_end_matches('Z')
+        .chars()
+        .take(16)
+        .collect()
+}
+
+/// "Band 3 · Grade 5 · CVS-U-M …": the tiers in a row, as far as they are shown.
+pub fn tiers_text(l: Locale, r: &MyTierRow) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = r.band {
+        parts.push(band_label(l, b));
+    }
+    if let Some(g) = r.grade {
+        parts.push(grade_label(l, g));
+    }
+    if let Some(c) = &r.class_code {
+        parts.push(c.clone());
+    }
+    if let Some(v) = &r.value_class {
+        parts.push(value_class_label(l, v).to_string());
+    }
+    if let Some(t) = &r.tier {
+        parts.push(tier_label(l, t).to_string());
+    }
+    if let Some(k) = &r.key_account {
+        parts.push(key_account_label(l, k).to_string());
+    }
+    parts.join(" · ")
+}
+
+pub fn key_account_label(l: Locale, key: &str) -> &'static str {
+    match KeyAccountTier::from_key(key) {
+        Some(KeyAccountTier::Special) => td_string!(l, portal.ka_special),
+        Some(KeyAccountTier::A) => td_string!(l, portal.ka_a),
+        Some(KeyAccountTier::B) => td_string!(l, portal.ka_b),
+        Some(KeyAccountTier::C) => td_string!(l, portal.ka_c),
+        _ => td_string!(l, portal.ka_none),
+    }
+}
+
+pub fn dispute_status_label(l: Locale, s: DisputeStatus) -> &'static str {
+    match s {
+        DisputeStatus::Open => td_string!(l, portal.dispute_open),
+        DisputeStatus::Upheld => td_string!(l, portal.dispute_upheld),
+        DisputeStatus::Corrected => td_string!(l, portal.dispute_corrected),
+    }
+}
+
+/// One dispute: what was disputed, why, and the answer.
+#[component]
+pub fn DisputeLine(d: Dispute, l: Locale) -> impl IntoView {
+    view! {
+        <li class="request-line" data-testid="dispute-line" data-status=d.status.key()>
+            <span class=format!("badge badge-{}", d.status.key())>{dispute_status_label(l, d.status)}</span>
+            {d.disputed.as_ref().map(|r| view! { <strong>{tiers_text(l, r)}</strong> })}
+            <span class="muted small">" · " {when(&d.filed_at)}</span>
+            <p>{d.reason.clone()}</p>
+            {d.answer.clone().map(|a| view! {
+                <p class="answer" data-testid="dispute-answer"><strong>{td_string!(l, portal.answer)} ": "</strong>{a}</p>
+            })}
+        </li>
+    }
+}
+
+/// A complaint: subject, deadline, steps done (of the seven), overdue flag.
+#[component]
+pub fn ComplaintLine(c: Complaint, l: Locale) -> impl IntoView {
+    let done: Vec<(&'static str, Option<String>)> = COMPLAINT_STEPS
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                c.steps.iter().find(|(s, _)| s == k).map(|(_, at)| when(at)),
+            )
+        })
+        .collect();
+    let closed = c.status == "closed";
+    view! {
+        <li class="request-line complaint" id=format!("complaint-{}", c.id) data-testid="complaint-line" data-status=c.status.clone()>
+            <span class=format!("badge badge-{}", if closed { "approved" } else { "pending" })>
+                {if closed { td_string!(l, portal.closed) } else { td_string!(l, portal.open) }}
+            </span>
+            {c.overdue.then(|| view! { <span class="badge badge-rejected" data-testid="overdue">{td_string!(l, portal.overdue)}</span> })}
+            <strong>{c.subject.clone()}</strong>
+            <span class="muted small">" · " {when(&c.filed_at)}</span>
+            <p class="small" data-testid="complaint-due">{td_string!(l, portal.due, due = when(&c.due_at))}</p>
+            {(!c.description.is_empty()).then(|| view! { <p>{c.description.clone()}</p> })}
+            <ol class="steps" aria-label=td_string!(l, portal.steps)>
+                {done.into_iter().map(|(k, at)| {
+                    let is_done = at.is_some();
+                    view! {
+                        <li class:done=is_done data-step=k>
+                            {step_label(l, k)}
+                            {at.map(|a| view! { <span class="muted small">" · " {a}</span> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </li>
+    }
+}
+
+pub fn step_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "listen" => td_string!(l, portal.step_listen),
+        "accept" => td_string!(l, portal.step_accept),
+        "apologise" => td_string!(l, portal.step_apologise),
+        "learn_need" => td_string!(l, portal.step_learn_need),
+        "find_solution" => td_string!(l, portal.step_find_solution),
+        "explain" => td_string!(l, portal.step_explain),
+        _ => td_string!(l, portal.step_follow_up),
+    }
+}
