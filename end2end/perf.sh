@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
-[ -x target/release/kehu ] && [ -d target/site/pkg ] || cargo leptos build --release
+[ -x target/release/kehu ] && [ -d target/site/pkg ] || cargo leptos build --release --split
 mkdir -p target/perf
 # v3: demo accounts have passwords, customers have visits (older databases lack them).
 db=target/perf/kehu-$n-v3.db

@@ -15,7 +15,7 @@ use crate::pages::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 /// Pages that work without the wasm bundle: sign-in, invites, the account page and the
 /// customers' portal. They are plain server-rendered HTML with forms, so a cheap phone on a slow
@@ -79,7 +79,7 @@ pub fn App() -> impl IntoView {
                             view=|| view! { <Gate allow=Role::is_staff><CustomerPage /></Gate> }
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/lab") view=|| view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> } />
+                        <Route path=path!("/lab") view={Lazy::<LabRoute>::new()} />
                         <Route path=path!("/requests") view=|| view! { <Gate allow=Role::reviews_requests><RequestQueue /></Gate> } />
                         <Route path=path!("/import") view=|| view! { <Gate allow=Role::can_import><ImportPage /></Gate> } />
                         <Route path=path!("/audit") view=|| view! { <Gate allow=Role::can_use_lab><AuditLogPage /></Gate> } />
@@ -93,6 +93,22 @@ pub fn App() -> impl IntoView {
                 </Frame>
             </Router>
         </I18nContextProvider>
+    }
+}
+
+/// The what-if lab, with the engine's batch code, is its own wasm chunk (`cargo leptos --split`),
+/// fetched when a manager opens the lab: other pages load without it.
+struct LabRoute;
+
+#[lazy_route]
+impl LazyRoute for LabRoute {
+    fn data() -> Self {
+        LabRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let LabRoute = this;
+        view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> }.into_any()
     }
 }
 

@@ -26,13 +26,20 @@ pub fn hydrate() {
             let _ = body.set_attribute("data-panicked", "true");
         }
     }));
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_lazy(app::App);
 }
 
-/// Classifies the engine's deterministic self-check sample in the browser and returns its digest;
-/// the e2e suite compares it with the native digest (`app/engine/selfcheck-digest.txt`).
+/// Classifies the engine's deterministic self-check sample in the browser and returns (a promise
+/// of) its digest; the e2e suite compares it with the native digest
+/// (`app/engine/selfcheck-digest.txt`). Lazy: the engine is not part of the first-load bundle.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn engine_selfcheck() -> String {
+pub async fn engine_selfcheck() -> String {
+    selfcheck_digest().await
+}
+
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+fn selfcheck_digest() -> String {
     engine::selfcheck::sample_digest()
 }

@@ -12,7 +12,7 @@ test('the engine in the browser gives the same results as on the server', async 
   await hydrated(page);
   const digest = await page.evaluate(async () => {
     const m: any = await import('/pkg/kehu.js' as string);
-    return m.engine_selfcheck() as string;
+    return (await m.engine_selfcheck()) as string;
   });
   expect(digest).toBe(golden);
 });

@@ -123,11 +123,14 @@ fn area_cents(r: &Row) -> i64 {
 
 /// One customer's facts and the rules to classify them with, under `policy`: the same facts
 /// [`load`] derives for them, without loading everyone (the percentile indicators are counted in
-/// SQL). In share mode the band bounds depend on everyone's volume, so the population is loaded.
+/// SQL, a scan of the window's purchases — skipped unless `ranks`, taking both percentiles as 0
+/// when only band, grade, class or key-account tier are wanted). In share mode the
+/// band bounds depend on everyone's volume, so the population is loaded.
 pub async fn load_one(
     pool: &SqlitePool,
     policy: &Policy,
     id: i64,
+    ranks: bool,
 ) -> anyhow::Result<Option<(CustomerFacts, Rules)>> {
     if policy.bands.mode == BandMode::Shares {
         let loaded = load(pool, policy).await?;
@@ -152,6 +155,10 @@ pub async fn load_one(
     else {
         return Ok(None);
     };
+    if !ranks {
+        let facts = facts_of(&row, policy, Cents::ZERO, Cents::ZERO);
+        return Ok(Some((facts, Rules::new(policy, None))));
+    }
     let (n, amount_below, area_below): (i64, i64, i64) = sqlx::query_as(
         "WITH amt AS (SELECT customer_id, SUM(amount_fen) AS a FROM purchases WHERE month >= ?1
                       GROUP BY customer_id)

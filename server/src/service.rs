@@ -120,7 +120,8 @@ pub async fn my_tiers(pool: &SqlitePool, customer: i64) -> Result<Option<MyTiers
         .cloned();
 
     let now = match &current {
-        Some(_) => facts::load_one(pool, &policy, customer)
+        // The percentile indicators only matter for the value and service tiers.
+        Some(_) => facts::load_one(pool, &policy, customer, show.value || show.tier)
             .await
             .map_err(err)?
             .map(|(f, rules)| classify(&rules, &f)),

@@ -28,14 +28,22 @@ async fn one_customers_facts_equal_the_population_load() {
     let policy = kehu_engine::Policy::default();
     let all = server::facts::load(&pool, &policy).await.unwrap();
     for (i, id) in all.ids.iter().enumerate().step_by(7) {
-        let (facts, _) = server::facts::load_one(&pool, &policy, *id)
+        let (facts, _) = server::facts::load_one(&pool, &policy, *id, true)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(facts, all.population.facts(i), "customer {id}");
+        // Without the ranks, everything but the two percentile indicators is the same.
+        let (mut quick, _) = server::facts::load_one(&pool, &policy, *id, false)
+            .await
+            .unwrap()
+            .unwrap();
+        quick.indicators.contribution = facts.indicators.contribution;
+        quick.indicators.influence = facts.indicators.influence;
+        assert_eq!(quick, facts, "customer {id}");
     }
     assert!(
-        server::facts::load_one(&pool, &policy, 999_999)
+        server::facts::load_one(&pool, &policy, 999_999, true)
             .await
             .unwrap()
             .is_none()
