@@ -4,8 +4,9 @@
 
 use crate::model::{
     AuditEntry, AuditPage, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
-    CustomerQuery, Dashboard, Dispute, EditResult, FilterOptions, Invite, Me, MyProfile, MyService,
-    MyTiers, PolicyPreview, PolicyRef, RequestResult, ReviewResult,
+    CustomerQuery, Dashboard, Dispute, DraftResult, EditResult, FilterOptions, Invite, Me,
+    MyProfile, MyService, MyTiers, PolicyInfo, PolicyPreview, PolicyRef, RequestResult,
+    ReviewResult,
 };
 use leptos::prelude::*;
 
@@ -13,9 +14,9 @@ use leptos::prelude::*;
 pub mod ssr {
     use crate::model::{
         AuditEntry, AuditPage, ChangeRequest, Complaint, CustomerDetail, CustomerLabel,
-        CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, EditResult, FieldDef,
-        FilterOptions, Invite, Me, MyService, MyTiers, PolicyPreview, PolicyRef, RequestResult,
-        ReviewResult, Role, Scope,
+        CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult,
+        FieldDef, FilterOptions, Invite, Me, MyService, MyTiers, PolicyInfo, PolicyPreview,
+        PolicyRef, RequestResult, ReviewResult, Role, Scope,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -144,6 +145,33 @@ pub mod ssr {
             subject: &str,
             description: &str,
         ) -> Result<Option<Complaint>, StoreError>;
+        /// Saved policies: drafts, then published versions (lab users only).
+        async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
+        /// One saved policy and its JSON.
+        async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError>;
+        /// Saves a draft: new (`id` None) or over `id` if still at `revision`.
+        async fn save_draft(
+            &self,
+            user: i64,
+            id: Option<i64>,
+            revision: i64,
+            policy: &Policy,
+        ) -> Result<DraftResult, StoreError>;
+        async fn rename_draft(
+            &self,
+            user: i64,
+            id: i64,
+            revision: i64,
+            name: &str,
+        ) -> Result<DraftResult, StoreError>;
+        async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError>;
+        /// A new draft named `name` with the settings of policy `id`.
+        async fn duplicate_policy(
+            &self,
+            user: i64,
+            id: i64,
+            name: &str,
+        ) -> Result<DraftResult, StoreError>;
         /// A new one-time invite for a customer in scope (earlier unused ones stop working).
         async fn create_invite(
             &self,
@@ -624,4 +652,78 @@ pub async fn create_invite(customer: i64) -> Result<Invite, ServerFnError> {
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
+}
+
+// Saved policies (the lab's drafts).
+
+/// Drafts and published versions (managers and admins).
+#[server(endpoint = "policies")]
+pub async fn list_policies() -> Result<Vec<PolicyInfo>, ServerFnError> {
+    ssr::lab_user()?;
+    ssr::store()?.policies().await.map_err(ssr::internal)
+}
+
+/// One saved policy's JSON.
+#[server(endpoint = "policy")]
+pub async fn load_policy(id: i64) -> Result<(PolicyInfo, String), ServerFnError> {
+    ssr::lab_user()?;
+    ssr::store()?
+        .policy(id)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such policy"))
+}
+
+/// Saves the lab's draft: a new one (`id` None), or over draft `id` if nobody changed it since
+/// `revision`. Invalid or unnamed policies are refused.
+#[server(endpoint = "save_draft")]
+pub async fn save_draft(
+    id: Option<i64>,
+    revision: i64,
+    policy_json: String,
+) -> Result<DraftResult, ServerFnError> {
+    let me = ssr::lab_user()?;
+    let policy = match kehu_engine::Policy::from_json(&policy_json) {
+        Ok(p) => p,
+        Err(issues) => {
+            let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
+            return Ok(DraftResult::Invalid(text.join("; ")));
+        }
+    };
+    ssr::store()?
+        .save_draft(me.id, id, revision, &policy)
+        .await
+        .map_err(ssr::internal)
+}
+
+#[server(endpoint = "rename_draft")]
+pub async fn rename_draft(
+    id: i64,
+    revision: i64,
+    name: String,
+) -> Result<DraftResult, ServerFnError> {
+    let me = ssr::lab_user()?;
+    ssr::store()?
+        .rename_draft(me.id, id, revision, &name)
+        .await
+        .map_err(ssr::internal)
+}
+
+#[server(endpoint = "delete_draft")]
+pub async fn delete_draft(id: i64, revision: i64) -> Result<DraftResult, ServerFnError> {
+    ssr::lab_user()?;
+    ssr::store()?
+        .delete_draft(id, revision)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// A new draft named `name` with the settings of a saved policy (draft or published).
+#[server(endpoint = "duplicate_policy")]
+pub async fn duplicate_policy(id: i64, name: String) -> Result<DraftResult, ServerFnError> {
+    let me = ssr::lab_user()?;
+    ssr::store()?
+        .duplicate_policy(me.id, id, &name)
+        .await
+        .map_err(ssr::internal)
 }

@@ -7,6 +7,7 @@ use crate::engine::classify::{Classification, Rules, classify};
 use crate::engine::policy::BandMode;
 use crate::engine::{BANDS, Cases, Policy, Score, Tier};
 use crate::model::Snapshot;
+use std::collections::BTreeSet;
 
 /// One recomputation: the aggregates and who moved (indices into the snapshot).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -133,9 +134,124 @@ pub fn band_range(summary: &Summary, b: u8) -> (Option<Cases>, Option<Cases>) {
     (lower, upper)
 }
 
+/// One setting that differs between two policies: its path (as validation names it, e.g.
+/// `bands.lower_bounds[0]`) and both values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDiff {
+    pub path: String,
+    pub a: String,
+    pub b: String,
+}
+
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, x, out);
+            }
+        }
+        serde_json::Value::Array(xs) => {
+            for (i, x) in xs.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), x, out);
+            }
+        }
+        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// Every setting in which two policies differ (the name aside), by path.
+pub fn field_diffs(a: &Policy, b: &Policy) -> Vec<FieldDiff> {
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    flatten("", &serde_json::to_value(a).unwrap_or_default(), &mut fa);
+    flatten("", &serde_json::to_value(b).unwrap_or_default(), &mut fb);
+    let lookup: std::collections::HashMap<&str, &str> =
+        fb.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+    let mut out: Vec<FieldDiff> = fa
+        .iter()
+        .filter(|(p, _)| p != "name")
+        .filter_map(|(p, va)| {
+            let vb = lookup.get(p.as_str()).copied().unwrap_or("—");
+            (va != vb).then(|| FieldDiff {
+                path: p.clone(),
+                a: va.clone(),
+                b: vb.to_string(),
+            })
+        })
+        .collect();
+    let in_a: BTreeSet<&str> = fa.iter().map(|(p, _)| p.as_str()).collect();
+    out.extend(
+        fb.iter()
+            .filter(|(p, _)| p != "name" && !in_a.contains(p.as_str()))
+            .map(|(p, v)| FieldDiff {
+                path: p.clone(),
+                a: "—".into(),
+                b: v.clone(),
+            }),
+    );
+    out
+}
+
+/// Who two (valid) policies classify differently: customers whose band, grade or tier differs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Comparison {
+    /// Indices into the snapshot.
+    pub differ: Vec<u32>,
+    pub band: usize,
+    pub grade: usize,
+    pub tier: usize,
+    /// Each policy's outcome, for the rows shown.
+    pub a: Outcomes,
+    pub b: Outcomes,
+}
+
+pub fn compare(a: &Policy, b: &Policy, snap: &Snapshot) -> Comparison {
+    let mut c = Comparison::default();
+    let n = snap.managers.len();
+    classify_all(a, &snap.population, n, &mut c.a);
+    classify_all(b, &snap.population, n, &mut c.b);
+    for i in 0..snap.population.len() {
+        let band = c.a.band[i] != c.b.band[i];
+        let grade = c.a.grade[i] != c.b.grade[i];
+        let tier = c.a.tier[i] != c.b.tier[i];
+        c.band += usize::from(band);
+        c.grade += usize::from(grade);
+        c.tier += usize::from(tier);
+        if band || grade || tier {
+            c.differ.push(i as u32);
+        }
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_policies_differ_in_the_changed_settings_and_the_customers_they_move() {
+        let snap = snapshot(&[25_000, 21_000, 19_000, 12_000, 3_000]);
+        let a = Policy::default();
+        let mut b = a.clone();
+        b.name = "other name".into();
+        assert!(field_diffs(&a, &b).is_empty(), "the name is not a setting");
+        assert_eq!(compare(&a, &b, &snap).differ, Vec::<u32>::new());
+        // Band 1 from above 22 cases: 21 moves to band 2; 25 stays.
+        b.bands.lower_bounds[0] = Cases::from_int(22);
+        let d = field_diffs(&a, &b);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].path, "bands.lower_bounds[0]");
+        assert_eq!((d[0].a.as_str(), d[0].b.as_str()), ("20", "22"));
+        let c = compare(&a, &b, &snap);
+        assert_eq!(c.differ, vec![1]);
+        assert_eq!((c.a.band[1], c.b.band[1]), (1, 2));
+        assert_eq!(c.band, 1);
+    }
     use crate::engine::batch::Population;
     use crate::engine::{BusinessFormat, Cents, CustomerFacts, Indicators, MarketType};
 

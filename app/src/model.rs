@@ -756,6 +756,38 @@ pub struct AuditEntry {
     pub new_value: Option<String>,
 }
 
+/// A saved policy: a draft (editable, by revision) or a published version (locked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyInfo {
+    pub id: i64,
+    pub name: String,
+    /// Set for a published policy.
+    pub version: Option<i64>,
+    /// Drafts: the revision the next change must name.
+    pub revision: i64,
+    pub updated_at: String,
+    pub author: String,
+}
+
+impl PolicyInfo {
+    pub fn is_draft(&self) -> bool {
+        self.version.is_none()
+    }
+}
+
+/// What became of saving, renaming or deleting a draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DraftResult {
+    /// Stored (or deleted): the draft and its new revision.
+    Saved { id: i64, revision: i64 },
+    /// Someone changed the draft since it was opened (now at `revision`); nothing was stored.
+    Stale { revision: i64 },
+    /// The policy is not valid (every problem, in English for the log; the lab shows its own).
+    Invalid(String),
+    /// No such draft (deleted, or a published policy, which is locked).
+    Gone,
+}
+
 /// What a customer sees of their own record (the portal's profile page).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MyProfile {

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod classify_cli;
 pub mod db;
 pub mod demo;
+pub mod drafts;
 pub mod facts;
 pub mod import;
 pub mod portal;

@@ -1,5 +1,6 @@
 //! The SQLite implementation of the UI's storage port (`app::api::ssr::Store`).
 
+use crate::drafts;
 use crate::facts::shift_month;
 use crate::publish::class_code;
 use crate::service;
@@ -7,9 +8,9 @@ use app::api::ssr::{Store, StoreError};
 use app::model::{
     AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, Complaint,
     CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, Dispute,
-    DisputeStatus, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions, Invite,
-    Maintenance, MyService, MyTiers, PAGE_SIZE, PolicyPreview, PolicyRef, RequestResult,
-    RequestStatus, ReviewResult, Role, RouteOption, Scope,
+    DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue,
+    FilterOptions, Invite, Maintenance, MyService, MyTiers, PAGE_SIZE, PolicyInfo, PolicyPreview,
+    PolicyRef, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -294,6 +295,47 @@ impl SqliteStore {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError> {
+        drafts::list(&self.pool).await
+    }
+
+    async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError> {
+        drafts::load(&self.pool, id).await
+    }
+
+    async fn save_draft(
+        &self,
+        user: i64,
+        id: Option<i64>,
+        revision: i64,
+        policy: &Policy,
+    ) -> Result<DraftResult, StoreError> {
+        drafts::save(&self.pool, user, id, revision, policy).await
+    }
+
+    async fn rename_draft(
+        &self,
+        user: i64,
+        id: i64,
+        revision: i64,
+        name: &str,
+    ) -> Result<DraftResult, StoreError> {
+        drafts::rename(&self.pool, user, id, revision, name).await
+    }
+
+    async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError> {
+        drafts::delete(&self.pool, id, revision).await
+    }
+
+    async fn duplicate_policy(
+        &self,
+        user: i64,
+        id: i64,
+        name: &str,
+    ) -> Result<DraftResult, StoreError> {
+        drafts::duplicate(&self.pool, user, id, name).await
+    }
+
     async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
         service::my_tiers(&self.pool, customer).await
     }
