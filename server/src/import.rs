@@ -544,6 +544,9 @@ async fn purchases(
         );
         qb.build().execute(&mut *tx).await?;
     }
+    sqlx::query("UPDATE data_version SET purchases = purchases + 1")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, 'import.purchases', ?)")
         .bind(user)
         .bind(format!("{} monthly purchase rows", out.rows))

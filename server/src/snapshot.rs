@@ -64,7 +64,24 @@ pub async fn build(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
             d
         })
         .collect();
-    Ok(Snapshot {
+    // The customer manager of each route, as an index into `managers`.
+    let route_managers: std::collections::HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, manager_id FROM routes")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .filter_map(|(r, m)| Some((r, m?)))
+            .collect();
+    let route_manager = routes
+        .iter()
+        .map(|(id, _)| {
+            route_managers
+                .get(id)
+                .and_then(|m| loaded.managers.binary_search(m).ok())
+                .map_or(kehu_engine::batch::NO_MANAGER, |i| i as u32)
+        })
+        .collect();
+    let mut snapshot = Snapshot {
         policy_json: serde_json::to_string(&policy)?,
         policy: policy_ref,
         latest_month: loaded.latest_month,
@@ -72,8 +89,11 @@ pub async fn build(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
         route: loaded.routes.iter().map(|&r| route_index(r)).collect(),
         routes: routes.into_iter().map(|(_, n)| n).collect(),
         managers,
+        route_manager,
         population: loaded.population,
-    })
+    };
+    snapshot.pack();
+    Ok(snapshot)
 }
 
 /// Encodes a snapshot; the ETag is a hash of the bytes, so it changes exactly when they do.
@@ -98,13 +118,14 @@ pub fn encode(s: &Snapshot) -> Encoded {
 /// customer-manager assignment. Building the snapshot reads every purchase of the window (about
 /// 2 s for 100,000 customers); this takes a few tens of milliseconds.
 pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    let row: (Option<i64>, Option<String>, i64, i64, i64, i64) = sqlx::query_as(
+    let row: (Option<i64>, Option<String>, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT COUNT(*) FROM customers),
                 (SELECT COALESCE(SUM(version), 0) FROM customers),
                 (SELECT COUNT(*) FROM purchases),
-                (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes)",
+                (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
+                (SELECT purchases FROM data_version)",
     )
     .fetch_one(pool)
     .await?;

@@ -236,6 +236,20 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     assert_eq!(snap.ids(), ids);
     assert!(!snap.routes.is_empty() && !snap.managers.is_empty());
     assert_eq!(snap.policy.as_ref().map(|p| p.version), Some(1));
+    // Packed for the wire (managers from routes, previous tiers as "same as published") and
+    // unpacked exactly: the facts the server derived, every column.
+    let policy = kehu_engine::Policy::default();
+    let loaded = server::facts::load(&pool, &policy).await.unwrap();
+    let same = |a: &kehu_engine::Population, b: &kehu_engine::Population| {
+        assert_eq!(a.manager, b.manager, "manager column");
+        assert_eq!(a.prev_band, b.prev_band, "previous bands");
+        assert_eq!(a.prev_tier, b.prev_tier, "previous tiers");
+        assert_eq!(a.volume, b.volume, "volume");
+        assert_eq!(a.amount, b.amount, "amount");
+        assert_eq!(a.indicators, b.indicators, "indicators");
+        assert!(a == b, "other columns");
+    };
+    same(&snap.population, &loaded.population);
     // Names and contacts never enter it.
     let name: String = sqlx::query_scalar("SELECT shop_name FROM customers LIMIT 1")
         .fetch_one(&pool)
@@ -295,6 +309,36 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
         .await;
     assert_eq!(after.status(), StatusCode::OK);
     assert_ne!(after.headers()[header::ETAG].to_str().unwrap(), etag);
+    // Also when some previous tiers differ from what today's facts give: an import of much
+    // bigger months for three customers (same row count: the snapshot must still be rebuilt).
+    let mut csv = String::from("customer_code,month,cartons,amount_yuan\n");
+    for code in ["DEMO000001", "DEMO000002", "DEMO000003"] {
+        for month in ["2026-08", "2026-09", "2026-10"] {
+            csv.push_str(&format!("{code},{month},5000,900000\n"));
+        }
+    }
+    let report = server::import::run(
+        &pool,
+        server::import::Kind::Purchases,
+        csv.as_bytes(),
+        false,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(report.committed, "{report:?}");
+    let resp = app
+        .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
+        .await;
+    let changed = resp.into_body().collect().await.unwrap().to_bytes();
+    let changed = app::model::Snapshot::from_bytes(&changed).unwrap();
+    let loaded = server::facts::load(&pool, &policy).await.unwrap();
+    same(&changed.population, &loaded.population);
+    let moved = (0..3).filter(|&i| {
+        let c = kehu_engine::classify::classify_with_policy(&policy, &loaded.population.facts(i));
+        loaded.population.prev_band[i] != c.band
+    });
+    assert!(moved.count() > 0, "the import changed someone's band");
 }
 
 #[tokio::test]
