@@ -63,6 +63,64 @@ pub fn bar_chart_with_marks_svg(
     if drawn { svg } else { String::new() }
 }
 
+/// A customer's band at each publication (oldest first), as a line with points; band 1 at the
+/// top. "" on a drawing error.
+pub fn band_history_svg(labels: &[String], bands: &[u8], y_desc: &str, size: (u32, u32)) -> String {
+    let mut svg = String::new();
+    let drawn = draw_band_history(&mut svg, labels, bands, y_desc, size)
+        .map_err(|e| e.to_string())
+        .is_ok();
+    if drawn { svg } else { String::new() }
+}
+
+fn draw_band_history<'a>(
+    svg: &'a mut String,
+    labels: &[String],
+    bands: &[u8],
+    y_desc: &str,
+    size: (u32, u32),
+) -> Result<(), Box<dyn std::error::Error + 'a>> {
+    let root = SVGBackend::with_string(svg, size).into_drawing_area();
+    root.fill(&WHITE)?;
+    let n = labels.len().max(1);
+    // Band 1 is best: plot 9 − band so better is higher, and label the axis with the band.
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(30)
+        .y_label_area_size(40)
+        .build_cartesian_2d(0f64..n as f64, 0.5f64..8.5f64)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_labels(8)
+        .y_label_formatter(&|v| format!("{}", 9 - v.round() as i32))
+        .y_desc(y_desc)
+        .bold_line_style(RGBColor(230, 233, 236))
+        .axis_desc_style(("sans-serif", 13))
+        .label_style(("sans-serif", 12))
+        .draw()?;
+    let label_style = ("sans-serif", 12)
+        .into_font()
+        .into_text_style(&root)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    chart.draw_series(labels.iter().enumerate().map(|(i, l)| {
+        EmptyElement::at((i as f64 + 0.5, 0.5)) + Text::new(l.clone(), (0, 6), label_style.clone())
+    }))?;
+    let points: Vec<(f64, f64)> = bands
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (i as f64 + 0.5, f64::from(9 - b.clamp(1, 8))))
+        .collect();
+    chart.draw_series(std::iter::once(PathElement::new(
+        points.clone(),
+        PRIMARY.stroke_width(2),
+    )))?;
+    chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, PRIMARY.filled())))?;
+    root.present()?;
+    Ok(())
+}
+
 /// Bars side by side per label, one per series (e.g. before / after), with a legend when the
 /// series are named.
 pub fn grouped_bar_chart_svg(
@@ -181,6 +239,18 @@ fn draw_bars<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn band_history_has_a_point_per_publication_with_band_1_on_top() {
+        let labels: Vec<String> = ["v1", "v2", "v3"].map(String::from).to_vec();
+        let svg = band_history_svg(&labels, &[3, 2, 2], "band", (400, 200));
+        let flat = svg.replace('\n', "");
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        assert!(
+            flat.contains(">v3<") && flat.contains(">1<") && flat.contains(">8<"),
+            "{svg}"
+        );
+    }
 
     #[test]
     fn reference_lines_are_drawn_with_their_labels_and_raise_the_scale() {

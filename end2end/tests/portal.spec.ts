@@ -61,6 +61,7 @@ test('a manager prints an invite; the customer opens their account and sees thei
   await expect(shop.getByTestId('volume-chart').locator('svg')).toBeVisible();
   // Every publication so far (other tests publish too), the latest first.
   await expect(shop.getByTestId('tier-history').locator('li').first()).toContainText(/Band \d/);
+  await expect(shop.getByTestId('history-chart').locator('svg circle').first()).toBeVisible();
   // Internal tiers stay internal.
   await expect(shop.getByTestId('my-tier')).toHaveCount(0);
   await expect(shop.getByTestId('my-value')).toHaveCount(0);

@@ -37,9 +37,12 @@ pub async fn publish(
         let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
         return Err(PublishError::Invalid(text.join("; ")));
     }
+    let started = std::time::Instant::now();
     let loaded = facts::load(pool, policy).await?;
+    let facts_done = started.elapsed();
     let mut out = Outcomes::default();
     let summary = classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
+    let engine_done = started.elapsed();
     let body = serde_json::to_string(policy).map_err(anyhow::Error::from)?;
 
     let mut tx = pool.begin().await?;
@@ -89,6 +92,13 @@ pub async fn publish(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    tracing::info!(
+        "published version {version}: {} customers; facts {:.2} s, engine {:.3} s, stored {:.2} s",
+        loaded.ids.len(),
+        facts_done.as_secs_f64(),
+        (engine_done - facts_done).as_secs_f64(),
+        (started.elapsed() - engine_done).as_secs_f64()
+    );
     Ok(Published {
         policy: PolicyRef {
             id: policy_id,

@@ -11,7 +11,7 @@ use super::super::customer::{display_value, status_label};
 use super::super::{LoadError, Loading};
 use super::{ComplaintLine, DisputeLine, key_account_label, tiers_text, when};
 use crate::api::{get_my_profile, get_my_service, get_my_tiers};
-use crate::chart::{ACCENT, MUTED, Mark, bar_chart_with_marks_svg};
+use crate::chart::{ACCENT, MUTED, Mark, band_history_svg, bar_chart_with_marks_svg};
 use crate::i18n::*;
 use crate::lab::score_text;
 use crate::labels::{
@@ -206,7 +206,13 @@ fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
             {if t.history.is_empty() {
                 view! { <p class="muted">{t!(i18n, portal.not_classified)}</p> }.into_any()
             } else {
+                let oldest_first: Vec<_> = t.history.iter().rev().filter_map(|h| h.band.map(|b| (format!("v{}", h.version), b))).collect();
+                let (labels, bands): (Vec<String>, Vec<u8>) = oldest_first.into_iter().unzip();
+                let chart = (!bands.is_empty()).then(|| band_history_svg(&labels, &bands, td_string!(l, portal.band), (560, 200)));
                 view! {
+                    {chart.map(|svg| view! {
+                        <div class="chart" role="img" aria-label=td_string!(l, portal.history_title) data-testid="history-chart" inner_html=svg></div>
+                    })}
                     <ol class="history" data-testid="tier-history">
                         {t.history.iter().map(|h| view! {
                             <li>
