@@ -1020,6 +1020,7 @@ pub struct Complaint {
     pub description: String,
     pub severity: String,
     pub status: String,
+    /// Local time of the service desk (`2026-11-23 16:00`), as deadlines are counted.
     pub filed_at: String,
     pub due_at: String,
     pub closed_at: Option<String>,

@@ -74,6 +74,19 @@ impl WorkCalendar {
     }
 }
 
+impl WorkCalendar {
+    /// A stored UTC timestamp as the service desk's local time, `2026-11-23 16:00` (the text
+    /// unchanged if it is not a timestamp).
+    pub fn local(&self, stored: &str) -> String {
+        match DateTime::parse_from_rfc3339(stored) {
+            Ok(t) => (t.naive_utc() + TimeDelta::hours(i64::from(self.utc_offset_hours)))
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            Err(_) => stored.to_string(),
+        }
+    }
+}
+
 /// `2026-11-23T08:00:00Z`, as timestamps are stored.
 pub fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -110,6 +123,14 @@ mod tests {
             stamp(cal.add_working_hours(at("2026-11-23T01:00:00Z"), 8)),
             "2026-11-23T09:00:00Z"
         );
+    }
+
+    #[test]
+    fn stored_times_read_in_local_time_across_midnight() {
+        let cal = WorkCalendar::default();
+        assert_eq!(cal.local("2026-11-23T18:30:00Z"), "2026-11-24 02:30");
+        assert_eq!(cal.local("2026-12-31T16:00:00Z"), "2027-01-01 00:00");
+        assert_eq!(cal.local("not a time"), "not a time");
     }
 
     #[test]

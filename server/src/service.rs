@@ -455,6 +455,8 @@ pub async fn complaints(pool: &SqlitePool, scope: Scope) -> Result<Vec<Complaint
     qb.push(" ORDER BY k.status <> 'open', CASE WHEN k.status = 'open' THEN k.due_at END, k.id DESC LIMIT 500");
     let rows: Vec<ComplaintRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
     let now = stamp(chrono::Utc::now());
+    // Shown in the service desk's local time, the time its deadlines are counted in.
+    let cal = WorkCalendar::default();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let mut steps: Vec<(String, String)> =
@@ -464,6 +466,9 @@ pub async fn complaints(pool: &SqlitePool, scope: Scope) -> Result<Vec<Complaint
                 .await
                 .map_err(err)?;
         steps.sort_by_key(|(s, _)| COMPLAINT_STEPS.iter().position(|k| k == s));
+        for (_, at) in &mut steps {
+            *at = cal.local(at);
+        }
         // Timestamps share one format, so they compare as text.
         let overdue = match &r.closed_at {
             Some(closed) => *closed > r.due_at,
@@ -478,9 +483,9 @@ pub async fn complaints(pool: &SqlitePool, scope: Scope) -> Result<Vec<Complaint
             description: r.description,
             severity: r.severity,
             status: r.status,
-            filed_at: r.filed_at,
-            due_at: r.due_at,
-            closed_at: r.closed_at,
+            filed_at: cal.local(&r.filed_at),
+            due_at: cal.local(&r.due_at),
+            closed_at: r.closed_at.as_deref().map(|t| cal.local(t)),
             overdue,
             steps,
         });
