@@ -3,20 +3,22 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::model::{
-    AuditEntry, AuditPage, ChangeRequest, CustomerDetail, CustomerLabel, CustomerPage,
-    CustomerQuery, Dashboard, Dispute, DraftResult, EditResult, FilterOptions, Invite, Me,
-    MyProfile, MyService, MyTiers, PolicyInfo, PolicyPreview, PolicyRef, RequestResult,
-    ReviewResult,
+    AuditEntry, AuditPage, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
+    ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
+    Dispute, DraftResult, EditResult, FilterOptions, Invite, Me, MyProfile, MyService, MyTiers,
+    NewVisit, PolicyInfo, PolicyPreview, PolicyRef, RequestResult, ReviewResult, VisitEntry,
+    VisitPlan, VisitProblem,
 };
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        AuditEntry, AuditPage, ChangeRequest, Complaint, CustomerDetail, CustomerLabel,
-        CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult,
-        FieldDef, FilterOptions, Invite, Me, MyService, MyTiers, PolicyInfo, PolicyPreview,
-        PolicyRef, RequestResult, ReviewResult, Role, Scope,
+        AuditEntry, AuditPage, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
+        ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
+        Dispute, DisputeStatus, DraftResult, EditResult, FieldDef, FilterOptions, Invite, Me,
+        MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, RequestResult,
+        ReviewResult, Role, Scope, VisitEntry, VisitPlan, VisitProblem,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -137,14 +139,46 @@ pub mod ssr {
             score: u8,
             comment: &str,
         ) -> Result<Option<bool>, StoreError>;
-        /// Files a complaint for a customer with its deadline from the published policy.
+        /// Files a complaint for a customer in scope with its deadlines from the published
+        /// policy (`None` when not in scope).
+        #[allow(clippy::too_many_arguments)]
         async fn file_complaint(
             &self,
+            scope: Scope,
             user: i64,
             customer: i64,
             subject: &str,
             description: &str,
+            major: bool,
+            attitude: Option<&str>,
         ) -> Result<Option<Complaint>, StoreError>;
+        /// Complaints of customers in scope, open first, nearest deadline first.
+        async fn complaints(
+            &self,
+            scope: Scope,
+            filter: &ComplaintFilter,
+        ) -> Result<Vec<Complaint>, StoreError>;
+        /// A staff action on a complaint in scope, if it is still at `version`.
+        async fn complaint_action(
+            &self,
+            scope: Scope,
+            user: i64,
+            id: i64,
+            version: i64,
+            action: &ComplaintAction,
+        ) -> Result<Option<ComplaintResult>, StoreError>;
+        /// Logs a visit to a customer in scope; `None` when not in scope, the field at fault
+        /// when the visit does not check out.
+        async fn log_visit(
+            &self,
+            scope: Scope,
+            user: i64,
+            visit: &NewVisit,
+        ) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError>;
+        /// The latest visits to customers in scope.
+        async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError>;
+        /// This month's visit plan for customers in scope, from their published tiers.
+        async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError>;
         /// Saved policies: drafts, then published versions (lab users only).
         async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
         /// One saved policy and its JSON.
@@ -290,11 +324,27 @@ pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
 
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
+    use crate::i18n::Locale;
+    use leptos_i18n::{Locale as _, td_string};
     let me = ssr::staff()?;
-    ssr::store()?
+    let mut d = ssr::store()?
         .dashboard(me.scope())
         .await
-        .map_err(ssr::internal)
+        .map_err(ssr::internal)?;
+    let labels: Vec<String> = (1..=d.band_counts.len()).map(|b| b.to_string()).collect();
+    d.band_charts = Locale::get_all()
+        .iter()
+        .map(|&l| {
+            crate::chart::bar_chart_svg(
+                &labels,
+                &d.band_counts,
+                td_string!(l, dashboard.band_axis),
+                td_string!(l, dashboard.count_axis),
+                (560, 280),
+            )
+        })
+        .collect();
+    Ok(d)
 }
 
 #[server(endpoint = "customers")]
@@ -726,4 +776,123 @@ pub async fn duplicate_policy(id: i64, name: String) -> Result<DraftResult, Serv
         .duplicate_policy(me.id, id, &name)
         .await
         .map_err(ssr::internal)
+}
+
+/// Complaints of the customers in my scope (staff).
+#[server(endpoint = "complaints")]
+pub async fn list_complaints(
+    #[server(default)] filter: ComplaintFilter,
+) -> Result<Vec<Complaint>, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .complaints(me.scope(), &filter)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Files a complaint on a customer's behalf (a call, a visit), by customer code, for a customer
+/// in my scope; its deadlines come from the published policy.
+#[server(endpoint = "file_staff_complaint")]
+pub async fn file_staff_complaint(
+    customer_code: String,
+    subject: String,
+    description: String,
+    major: bool,
+    attitude: String,
+) -> Result<Complaint, ServerFnError> {
+    use crate::model::{COMPLAINT_ATTITUDES, MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS};
+    use http::StatusCode;
+    let me = ssr::staff()?;
+    let subject = subject.trim();
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ssr::refuse(
+            StatusCode::BAD_REQUEST,
+            "subject: 1 to 100 characters",
+        ));
+    }
+    let description = description.trim();
+    if description.chars().count() > MAX_COMPLAINT_CHARS {
+        return Err(ssr::refuse(
+            StatusCode::BAD_REQUEST,
+            "description: at most 2,000 characters",
+        ));
+    }
+    let attitude = Some(attitude.as_str()).filter(|a| COMPLAINT_ATTITUDES.contains(a));
+    let store = ssr::store()?;
+    let code = customer_code.trim().to_uppercase();
+    let query = CustomerQuery {
+        q: code.clone(),
+        ..CustomerQuery::default()
+    };
+    let found = store
+        .customers(me.scope(), &query)
+        .await
+        .map_err(ssr::internal)?;
+    let customer = found
+        .rows
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(&code))
+        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "customer_code: no such customer"))?;
+    store
+        .file_complaint(
+            me.scope(),
+            me.id,
+            customer.id,
+            subject,
+            description,
+            major,
+            attitude,
+        )
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "customer_code: no such customer"))
+}
+
+/// One step of handling a complaint (staff): attitude, severity, a step done, confirmation of
+/// a major one, closing. Refused when the complaint changed since `version`. JSON: the action
+/// is an enum.
+#[server(endpoint = "act_on_complaint", input = leptos::server_fn::codec::Json)]
+pub async fn act_on_complaint(
+    id: i64,
+    version: i64,
+    action: ComplaintAction,
+) -> Result<ComplaintResult, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .complaint_action(me.scope(), me.id, id, version, &action)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such complaint"))
+}
+
+/// This month's visit plan for the customers in my scope (staff).
+#[server(endpoint = "visit_plan")]
+pub async fn get_visit_plan() -> Result<VisitPlan, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .visit_plan(me.scope())
+        .await
+        .map_err(ssr::internal)
+}
+
+/// The latest visits to customers in my scope (staff).
+#[server(endpoint = "recent_visits")]
+pub async fn recent_visits() -> Result<Vec<VisitEntry>, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .recent_visits(me.scope())
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Logs a visit I made to a customer in my scope; the field at fault when it does not check
+/// out.
+#[server(endpoint = "log_visit")]
+pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProblem>, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .log_visit(me.scope(), me.id, &visit)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
 }

@@ -5,12 +5,14 @@ use crate::model::Role;
 use crate::pages::{
     account::{AccountPage, Gate, LoginPage, NavLinks, UserMenu, provide_me},
     audit::AuditLogPage,
+    complaints::ComplaintsPage,
     customer::CustomerPage,
     customers::CustomerList,
     dashboard::DashboardPage,
     import::ImportPage,
     lab::LabPage,
     requests::RequestQueue,
+    visits::VisitsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -67,22 +69,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_me();
+    // True while the router fetches a page's code (a lazily loaded chunk) or data.
+    let (routing, set_routing) = signal(false);
     view! {
         <I18nContextProvider>
-            <Router>
-                <Frame>
+            <Router set_is_routing=set_routing>
+                <Frame routing>
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=|| view! { <Gate allow=Role::is_staff><DashboardPage /></Gate> } />
                         <Route path=path!("/customers") view=|| view! { <Gate allow=Role::is_staff><CustomerList /></Gate> } />
-                        <Route
-                            path=path!("/customers/:id")
-                            view=|| view! { <Gate allow=Role::is_staff><CustomerPage /></Gate> }
-                            ssr=SsrMode::Async
-                        />
+                        <Route path=path!("/customers/:id") view={Lazy::<CustomerRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/lab") view={Lazy::<LabRoute>::new()} />
-                        <Route path=path!("/requests") view=|| view! { <Gate allow=Role::reviews_requests><RequestQueue /></Gate> } />
-                        <Route path=path!("/import") view=|| view! { <Gate allow=Role::can_import><ImportPage /></Gate> } />
-                        <Route path=path!("/audit") view=|| view! { <Gate allow=Role::can_use_lab><AuditLogPage /></Gate> } />
+                        <Route path=path!("/requests") view={Lazy::<RequestsRoute>::new()} />
+                        <Route path=path!("/import") view={Lazy::<ImportRoute>::new()} />
+                        <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
+                        <Route path=path!("/complaints") view={Lazy::<ComplaintsRoute>::new()} />
+                        <Route path=path!("/visits") view={Lazy::<VisitsRoute>::new()} />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/invite") view=|| server_page(Portal::Invite) ssr=SsrMode::Async />
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
@@ -96,21 +98,56 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The what-if lab, with the engine's batch code, is its own wasm chunk (`cargo leptos --split`),
-/// fetched when a manager opens the lab: other pages load without it.
-struct LabRoute;
+/// Pages whose code is its own wasm chunk (`cargo leptos --split`), fetched when the page is
+/// opened: the first load carries the frame, the dashboard and the customer list only. The
+/// what-if lab (with the engine's batch code) is by far the largest.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident, $allow:path, $page:ident) => {
+        $(#[$doc])*
+        struct $route;
 
-#[lazy_route]
-impl LazyRoute for LabRoute {
-    fn data() -> Self {
-        LabRoute
-    }
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
 
-    fn view(this: Self) -> AnyView {
-        let LabRoute = this;
-        view! { <Gate allow=Role::can_use_lab><LabPage /></Gate> }.into_any()
-    }
+            fn view(this: Self) -> AnyView {
+                let $route = this;
+                view! { <Gate allow=$allow><$page /></Gate> }.into_any()
+            }
+        }
+    };
 }
+
+lazy_page!(
+    /// The what-if lab.
+    LabRoute, Role::can_use_lab, LabPage
+);
+lazy_page!(
+    /// One customer's archive page.
+    CustomerRoute, Role::is_staff, CustomerPage
+);
+lazy_page!(
+    /// The review queue.
+    RequestsRoute, Role::reviews_requests, RequestQueue
+);
+lazy_page!(
+    /// CSV import.
+    ImportRoute, Role::can_import, ImportPage
+);
+lazy_page!(
+    /// The audit trail.
+    AuditRoute, Role::can_use_lab, AuditLogPage
+);
+lazy_page!(
+    /// Complaint handling.
+    ComplaintsRoute, Role::is_staff, ComplaintsPage
+);
+lazy_page!(
+    /// The visit plan and log.
+    VisitsRoute, Role::is_staff, VisitsPage
+);
 
 /// The script-free portal pages.
 #[derive(Clone, Copy)]
@@ -147,7 +184,7 @@ fn server_page(page: Portal) -> AnyView {
 }
 
 #[component]
-fn Frame(children: Children) -> impl IntoView {
+fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     // Effects run only in the browser, after hydration: mark the body so tests (and CSS) can tell.
     Effect::new(move |_| {
@@ -161,6 +198,11 @@ fn Frame(children: Children) -> impl IntoView {
             if t.is_empty() { "kehu 客户".to_string() } else { format!("{t} · kehu 客户") }
         } />
         <a class="skip" href="#main">{t!(i18n, app.skip)}</a>
+        <Show when=move || routing.get()>
+            <div class="route-progress" role="status" data-testid="route-progress">
+                <span class="visually-hidden">{t!(i18n, common.loading)}</span>
+            </div>
+        </Show>
         <header class="top">
             <A href="/" attr:class="brand">
                 <span class="brand-mark" aria-hidden="true">"客"</span>

@@ -638,6 +638,10 @@ pub struct Dashboard {
     pub policy: Option<PolicyRef>,
     pub band_counts: Vec<u32>,
     pub tier_counts: Vec<u32>,
+    /// The band chart as SVG, drawn by the server in each language (in `Locale::get_all()`
+    /// order), so the chart library stays out of the pages' first-load wasm.
+    #[serde(default)]
+    pub band_charts: Vec<String>,
 }
 
 /// One field's value on the customer page, already formatted by the server.
@@ -1009,7 +1013,29 @@ pub const COMPLAINT_STEPS: [&str; 7] = [
     "follow_up",
 ];
 
-/// A complaint and how far its handling has come.
+/// The customer's attitude when complaining (SPEC §9, seed): each has its handling guidance.
+pub const COMPLAINT_ATTITUDES: [&str; 4] = ["insistent", "hesitant", "friendly", "angry"];
+
+/// The steps up to "explain" are done before a complaint is closed; the follow-up visit may
+/// come after.
+pub const STEPS_BEFORE_CLOSING: usize = 6;
+
+/// One handling step done: when (local time), by whom, with a note (staff only), and whether
+/// it was done after the complaint's deadline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintStep {
+    pub key: String,
+    pub at: String,
+    #[serde(default)]
+    pub by: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub late: bool,
+}
+
+/// A complaint and how far its handling has come. Customers see their own without the staff's
+/// fields (attitude, notes, who did what).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Complaint {
     pub id: i64,
@@ -1018,7 +1044,9 @@ pub struct Complaint {
     pub customer_name: String,
     pub subject: String,
     pub description: String,
+    /// `general` or `major`.
     pub severity: String,
+    /// `open` or `closed`.
     pub status: String,
     /// Local time of the service desk (`2026-11-23 16:00`), as deadlines are counted.
     pub filed_at: String,
@@ -1026,8 +1054,99 @@ pub struct Complaint {
     pub closed_at: Option<String>,
     /// Open past its deadline, or closed after it.
     pub overdue: bool,
-    /// Steps done: key and when.
-    pub steps: Vec<(String, String)>,
+    /// Steps done, in the seed's order.
+    pub steps: Vec<ComplaintStep>,
+    /// Staff only: one of [`COMPLAINT_ATTITUDES`].
+    #[serde(default)]
+    pub attitude: Option<String>,
+    /// A major complaint is confirmed by then (local time).
+    #[serde(default)]
+    pub confirm_due_at: Option<String>,
+    /// When it was confirmed, and whether it was found substantiated (then it went to the
+    /// working group).
+    #[serde(default)]
+    pub confirmed: Option<(String, bool)>,
+    /// A major complaint not confirmed by its confirmation deadline (or confirmed after it).
+    #[serde(default)]
+    pub confirm_overdue: bool,
+    #[serde(default)]
+    pub resolution: String,
+    /// The customer's customer manager (staff view).
+    #[serde(default)]
+    pub handler: String,
+    /// Record version: a change based on an older one is refused.
+    #[serde(default)]
+    pub version: i64,
+}
+
+impl Complaint {
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+
+    pub fn escalated(&self) -> bool {
+        matches!(self.confirmed, Some((_, true)))
+    }
+
+    pub fn step(&self, key: &str) -> Option<&ComplaintStep> {
+        self.steps.iter().find(|s| s.key == key)
+    }
+}
+
+/// Which complaints a staff list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintFilter {
+    /// `open`, `closed`, or empty for both.
+    #[serde(default)]
+    pub status: String,
+    /// `general`, `major`, or empty for both.
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub overdue_only: bool,
+}
+
+/// What a member of staff does to a complaint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplaintAction {
+    /// Records the customer's attitude (one of [`COMPLAINT_ATTITUDES`]).
+    Attitude(String),
+    /// Makes a general complaint major: its deadlines become the major ones, counted from
+    /// when it was filed.
+    MakeMajor,
+    /// Marks a handling step done, with a note.
+    Step { key: String, note: String },
+    /// Confirms a major complaint: substantiated ones go to the working group.
+    Confirm { substantiated: bool, note: String },
+    /// Closes it with the resolution told to the customer.
+    Close { resolution: String },
+}
+
+/// The outcome of a complaint action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplaintResult {
+    Done(Complaint),
+    /// Someone changed it since `version`: here it is as it stands.
+    Stale(Complaint),
+    /// Refused: the action does not fit the complaint as it stands.
+    Refused(ComplaintRefusal),
+}
+
+/// Why a complaint action was refused (each shown as a sentence in the user's language).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplaintRefusal {
+    /// It is closed already.
+    Closed,
+    /// Closing needs these steps done first.
+    StepsMissing(Vec<String>),
+    /// A resolution is needed to close it.
+    NoResolution,
+    /// Only a major complaint is confirmed; this one is confirmed already or general.
+    NotToConfirm,
+    /// A major complaint is confirmed before it is closed.
+    NotConfirmed,
+    /// Unknown step or attitude, or a text over its length.
+    BadValue,
 }
 
 /// The portal's service page: who serves me, my visits, my complaints.
@@ -1153,4 +1272,77 @@ mod tests {
             assert!(FIELDS.iter().any(|f| f.group == g), "{g:?} has fields");
         }
     }
+}
+
+/// A visit to log (SPEC §10): which customer, when, why, what was found, how long.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewVisit {
+    pub customer: i64,
+    /// `YYYY-MM-DD`, not in the future, within the last year.
+    pub date: String,
+    pub purpose: String,
+    /// Staff only: never shown to the customer.
+    pub findings: String,
+    pub duration_min: i64,
+}
+
+/// Which field of a visit is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VisitProblem {
+    Date,
+    Purpose,
+    Findings,
+    Duration,
+}
+
+/// A logged visit, for staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitEntry {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub date: String,
+    pub purpose: String,
+    pub findings: String,
+    pub duration_min: i64,
+    pub manager: String,
+    /// The customer's rating of it, 1–5, once given.
+    pub rating: Option<u8>,
+}
+
+/// One customer still to visit this month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRow {
+    pub customer_id: i64,
+    pub code: String,
+    pub name: String,
+    /// Published tier key (`core`, `general`, `problem`).
+    pub tier: String,
+    /// Visits a month the tier asks for, and made this month.
+    pub required: u32,
+    pub done: u32,
+    pub last_visit: Option<String>,
+    /// Longer since the last visit than the tier's interval (or never visited).
+    pub overdue: bool,
+}
+
+/// The month's visit plan for the customers in scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitPlan {
+    /// `YYYY-MM`, and today (`YYYY-MM-DD`) at the service desk.
+    pub month: String,
+    pub today: String,
+    pub customers: u64,
+    /// Visits the tiers ask for this month, and those made (at most the asked number a
+    /// customer).
+    pub required: u64,
+    pub done: u64,
+    /// Visits one customer manager can make in a month (policy).
+    pub capacity: u64,
+    /// Customers with visits still missing this month, and those overdue.
+    pub due: u64,
+    pub overdue: u64,
+    /// Overdue first, then the longest since the last visit (at most 200).
+    pub rows: Vec<PlanRow>,
 }

@@ -74,6 +74,8 @@ test('a change request is filed by a customer manager and approved by a manager'
   const cmPage = await cm.newPage();
   await signIn(cmPage, 'cm01', undefined, '/customers');
   await cmPage.getByTestId('customer-row').first().getByRole('link').first().click();
+  // The customer page's code is fetched on the first visit: the address changes once it is in.
+  await cmPage.waitForURL(/\/customers\/\d+$/);
   await hydrated(cmPage);
   const customerUrl = cmPage.url();
   const value = `LIC-${info.project.name}-${Date.now()}`;

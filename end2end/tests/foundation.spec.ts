@@ -24,8 +24,11 @@ test('switching language changes the page in place and is remembered', async ({ 
   const dash = new DashboardPage(page);
   await dash.open();
   await page.evaluate(() => ((window as any).__no_reload = true));
+  await expect(dash.chart()).toContainText('Customers');
   await dash.languageSwitch().click();
   await expect(dash.heading()).toHaveText('概览');
+  // The chart too (the server drew it in both languages).
+  await expect(dash.chart()).toContainText('客户数');
   // Same document: the click was handled by the hydrated app, not a page load.
   expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh');
@@ -64,6 +67,22 @@ test('search finds a customer and opens its five information groups', async ({ p
     await expect(page.getByTestId(`group-${group}`)).toBeVisible();
   }
   await expect(page.getByTestId('policy-version')).toContainText(/version \d+/);
+});
+
+test('on a slow line, opening a customer shows progress until its page is in', async ({ page }) => {
+  const list = new CustomerListPage(page);
+  await list.open();
+  await hydrated(page);
+  // The customer page's code is fetched on first use; hold it back for a moment.
+  await page.route(/\/pkg\/.*customer_route.*\.wasm$/, async (route) => {
+    await new Promise((r) => setTimeout(r, 800));
+    await route.continue();
+  });
+  await list.rows().first().getByRole('link').click();
+  await expect(page.getByTestId('route-progress')).toBeVisible();
+  await expect(page).toHaveURL(/\/customers\/\d+$/);
+  await expect(page.getByTestId('customer-code')).toBeVisible();
+  await expect(page.getByTestId('route-progress')).toHaveCount(0);
 });
 
 test('an unknown customer is a clear 404', async ({ page }) => {

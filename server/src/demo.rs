@@ -568,7 +568,13 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    crate::publish::publish(pool, &kehu_engine::Policy::default(), None).await?;
+    crate::publish::publish(
+        pool,
+        &Default::default(),
+        &kehu_engine::Policy::default(),
+        None,
+    )
+    .await?;
     Ok(DemoReport {
         customers: shops.len(),
         routes,

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod classify_cli;
+pub mod complaints;
 pub mod db;
 pub mod demo;
 pub mod drafts;
@@ -13,4 +14,5 @@ pub mod publish;
 pub mod service;
 pub mod snapshot;
 pub mod store;
+pub mod visits;
 pub mod web;

@@ -373,7 +373,7 @@ async fn serve(
     let bind = leptos_options.site_addr;
     let app = web::router(web::AppState {
         leptos_options,
-        store: SqliteStore { pool },
+        store: SqliteStore::new(pool),
         snapshot: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(bind)

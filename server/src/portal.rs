@@ -216,7 +216,15 @@ pub async fn complaint(
     }
     match state
         .store
-        .file_complaint(user, id, subject, description)
+        .file_complaint(
+            Scope::Customer(id),
+            user,
+            id,
+            subject,
+            description,
+            false,
+            None,
+        )
         .await
     {
         Ok(Some(c)) => {

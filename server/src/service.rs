@@ -3,15 +3,11 @@
 //! only what a customer may see: the tiers the published policy shows customers, no findings,
 //! nothing of other customers.
 
-use crate::calendar::{WorkCalendar, stamp};
 use crate::facts;
 use crate::publish::class_code;
 use crate::store::current_policy;
 use app::api::ssr::StoreError;
-use app::model::{
-    COMPLAINT_STEPS, Complaint, Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers,
-    MyVisit, Scope,
-};
+use app::model::{Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Scope};
 use kehu_engine::classify::classify;
 use kehu_engine::policy::CustomerVisibility;
 use sha2::{Digest, Sha256};
@@ -88,9 +84,12 @@ const ALL_VISIBLE: CustomerVisibility = CustomerVisibility {
     key_account: true,
 };
 
+/// Published versions first, then each one's assignment by primary key: `CROSS JOIN` keeps
+/// SQLite from scanning every assignment for one customer's (policies are few, assignments are
+/// customers × versions).
 const TIER_SELECT: &str = "SELECT p.version, p.published_at, a.band, a.grade, a.class_number,
         a.value_class, a.tier, a.key_account
-    FROM assignments a JOIN policies p ON p.id = a.policy_id";
+    FROM policies p CROSS JOIN assignments a ON a.policy_id = p.id";
 
 pub async fn my_tiers(pool: &SqlitePool, customer: i64) -> Result<Option<MyTiers>, StoreError> {
     let Some(shop_name): Option<String> =
@@ -394,7 +393,12 @@ pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MySer
                     .map(|s| (s.clamp(1, 5) as u8, v.comment.unwrap_or_default())),
             })
             .collect(),
-        complaints: complaints(pool, Scope::Customer(customer)).await?,
+        complaints: crate::complaints::list(
+            pool,
+            Scope::Customer(customer),
+            &app::model::ComplaintFilter::default(),
+        )
+        .await?,
     }))
 }
 
@@ -427,121 +431,6 @@ pub async fn rate_visit(
     .map_err(err)?
     .rows_affected();
     Ok(Some(added == 1))
-}
-
-#[derive(sqlx::FromRow)]
-struct ComplaintRow {
-    id: i64,
-    customer_id: i64,
-    code: String,
-    shop_name: String,
-    subject: String,
-    description: String,
-    severity: String,
-    status: String,
-    filed_at: String,
-    due_at: String,
-    closed_at: Option<String>,
-}
-
-/// Complaints of customers in scope, open ones first (nearest deadline first).
-pub async fn complaints(pool: &SqlitePool, scope: Scope) -> Result<Vec<Complaint>, StoreError> {
-    let mut qb = sqlx::QueryBuilder::new(
-        "SELECT k.id, k.customer_id, c.code, c.shop_name, k.subject, k.description, k.severity,
-                k.status, k.filed_at, k.due_at, k.closed_at
-         FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE 1 = 1",
-    );
-    crate::store::push_scope(&mut qb, scope);
-    qb.push(" ORDER BY k.status <> 'open', CASE WHEN k.status = 'open' THEN k.due_at END, k.id DESC LIMIT 500");
-    let rows: Vec<ComplaintRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
-    let now = stamp(chrono::Utc::now());
-    // Shown in the service desk's local time, the time its deadlines are counted in.
-    let cal = WorkCalendar::default();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let mut steps: Vec<(String, String)> =
-            sqlx::query_as("SELECT step, done_at FROM complaint_steps WHERE complaint_id = ?")
-                .bind(r.id)
-                .fetch_all(pool)
-                .await
-                .map_err(err)?;
-        steps.sort_by_key(|(s, _)| COMPLAINT_STEPS.iter().position(|k| k == s));
-        for (_, at) in &mut steps {
-            *at = cal.local(at);
-        }
-        // Timestamps share one format, so they compare as text.
-        let overdue = match &r.closed_at {
-            Some(closed) => *closed > r.due_at,
-            None => now > r.due_at,
-        };
-        out.push(Complaint {
-            id: r.id,
-            customer_id: r.customer_id,
-            customer_code: r.code,
-            customer_name: r.shop_name,
-            subject: r.subject,
-            description: r.description,
-            severity: r.severity,
-            status: r.status,
-            filed_at: cal.local(&r.filed_at),
-            due_at: cal.local(&r.due_at),
-            closed_at: r.closed_at.as_deref().map(|t| cal.local(t)),
-            overdue,
-            steps,
-        });
-    }
-    Ok(out)
-}
-
-pub async fn file_complaint(
-    pool: &SqlitePool,
-    user: i64,
-    customer: i64,
-    subject: &str,
-    description: &str,
-) -> Result<Option<Complaint>, StoreError> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
-        .bind(customer)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
-    if exists.is_none() {
-        return Ok(None);
-    }
-    let hours = current_policy(pool)
-        .await?
-        .map(|(_, p)| p.service.complaint_hours)
-        .unwrap_or_default();
-    let now = chrono::Utc::now();
-    let due = WorkCalendar::default().add_working_hours(now, u32::from(hours.general));
-    let mut tx = pool.begin().await.map_err(err)?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, description, due_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(customer)
-    .bind(user)
-    .bind(stamp(now))
-    .bind(subject)
-    .bind(description)
-    .bind(stamp(due))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(err)?;
-    sqlx::query(
-        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'complaint.file', ?, ?)",
-    )
-    .bind(user)
-    .bind(customer)
-    .bind(format!("complaint {id}: {subject}"))
-    .execute(&mut *tx)
-    .await
-    .map_err(err)?;
-    tx.commit().await.map_err(err)?;
-    Ok(complaints(pool, Scope::Customer(customer))
-        .await?
-        .into_iter()
-        .find(|c| c.id == id))
 }
 
 pub async fn create_invite(

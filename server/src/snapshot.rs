@@ -21,12 +21,12 @@ pub struct Encoded {
 
 /// Builds the snapshot of the stored data under the published policy (the default policy when
 /// none is published yet).
-pub async fn build(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
+pub async fn build(pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Snapshot> {
     let (policy_ref, policy) = match current_policy(pool).await.map_err(|e| anyhow::anyhow!(e))? {
         Some((r, p)) => (Some(r), p),
         None => (None, Policy::default()),
     };
-    let loaded = facts::load(pool, &policy).await?;
+    let loaded = facts.load(pool, &policy).await?;
     let routes: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, code || ' ' || name FROM routes ORDER BY code")
             .fetch_all(pool)
@@ -84,13 +84,13 @@ pub async fn build(pool: &SqlitePool) -> anyhow::Result<Snapshot> {
     let mut snapshot = Snapshot {
         policy_json: serde_json::to_string(&policy)?,
         policy: policy_ref,
-        latest_month: loaded.latest_month,
+        latest_month: loaded.latest_month.clone(),
         id_deltas,
         route: loaded.routes.iter().map(|&r| route_index(r)).collect(),
         routes: routes.into_iter().map(|(_, n)| n).collect(),
         managers,
         route_manager,
-        population: loaded.population,
+        population: loaded.population.clone(),
     };
     snapshot.pack();
     Ok(snapshot)
@@ -112,42 +112,23 @@ pub fn encode(s: &Snapshot) -> Encoded {
     }
 }
 
-/// What the snapshot depends on, read in a few cheap aggregate queries: the published policy
-/// (id and publication time, so a regenerated database never matches), the customers (count and
-/// the sum of their record versions, which every edit bumps), the purchase rows and the route →
-/// customer-manager assignment. Building the snapshot reads every purchase of the window (about
-/// 2 s for 100,000 customers); this takes a few tens of milliseconds.
-pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    let row: (Option<i64>, Option<String>, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT COUNT(*) FROM customers),
-                (SELECT COALESCE(SUM(version), 0) FROM customers),
-                (SELECT COUNT(*) FROM purchases),
-                (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
-                (SELECT purchases FROM data_version)",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(format!("{row:?}"))
-}
-
 /// The last encoded snapshot and the fingerprint it was built for.
 #[derive(Clone, Default)]
 pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Option<(String, Encoded)>>>);
 
 impl Cache {
-    /// The current snapshot: the cached one while the fingerprint is unchanged, else rebuilt.
-    /// One request builds at a time; the others wait for its result.
-    pub async fn get(&self, pool: &SqlitePool) -> anyhow::Result<Encoded> {
+    /// The current snapshot: the cached one while the data's fingerprint
+    /// ([`facts::fingerprint`]) is unchanged, else rebuilt. One request builds at a time; the
+    /// others wait for its result.
+    pub async fn get(&self, pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Encoded> {
         let mut slot = self.0.lock().await;
-        let key = fingerprint(pool).await?;
+        let key = facts::fingerprint(pool).await?;
         if let Some((k, enc)) = slot.as_ref()
             && *k == key
         {
             return Ok(enc.clone());
         }
-        let enc = encode(&build(pool).await?);
+        let enc = encode(&build(pool, facts).await?);
         *slot = Some((key, enc.clone()));
         Ok(enc)
     }

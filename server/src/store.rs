@@ -7,10 +7,11 @@ use crate::service;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
     AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, Complaint,
-    CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, Dispute,
-    DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue,
-    FilterOptions, Invite, Maintenance, MyService, MyTiers, PAGE_SIZE, PolicyInfo, PolicyPreview,
-    PolicyRef, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope,
+    ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage,
+    CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS,
+    FieldDef, FieldProblem, FieldValue, FilterOptions, Invite, Maintenance, MyService, MyTiers,
+    NewVisit, PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, RequestResult, RequestStatus,
+    ReviewResult, Role, RouteOption, Scope, VisitEntry, VisitPlan, VisitProblem,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -18,6 +19,17 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 #[derive(Clone)]
 pub struct SqliteStore {
     pub pool: SqlitePool,
+    /// Every customer's facts, kept while the data is unchanged (snapshot, preview, publish).
+    pub facts: crate::facts::Cache,
+}
+
+impl SqliteStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        SqliteStore {
+            pool,
+            facts: Default::default(),
+        }
+    }
 }
 
 fn err(e: impl std::fmt::Display) -> StoreError {
@@ -379,12 +391,58 @@ impl Store for SqliteStore {
 
     async fn file_complaint(
         &self,
+        scope: Scope,
         user: i64,
         customer: i64,
         subject: &str,
         description: &str,
+        major: bool,
+        attitude: Option<&str>,
     ) -> Result<Option<Complaint>, StoreError> {
-        service::file_complaint(&self.pool, user, customer, subject, description).await
+        let new = crate::complaints::NewComplaint {
+            customer,
+            subject,
+            description,
+            major,
+            attitude,
+        };
+        crate::complaints::file(&self.pool, scope, user, &new).await
+    }
+
+    async fn log_visit(
+        &self,
+        scope: Scope,
+        user: i64,
+        visit: &NewVisit,
+    ) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError> {
+        crate::visits::log(&self.pool, scope, user, visit).await
+    }
+
+    async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError> {
+        crate::visits::recent(&self.pool, scope, None).await
+    }
+
+    async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError> {
+        crate::visits::plan(&self.pool, scope).await
+    }
+
+    async fn complaints(
+        &self,
+        scope: Scope,
+        filter: &ComplaintFilter,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        crate::complaints::list(&self.pool, scope, filter).await
+    }
+
+    async fn complaint_action(
+        &self,
+        scope: Scope,
+        user: i64,
+        id: i64,
+        version: i64,
+        action: &ComplaintAction,
+    ) -> Result<Option<ComplaintResult>, StoreError> {
+        crate::complaints::act(&self.pool, scope, user, id, version, action).await
     }
 
     async fn create_invite(
@@ -430,7 +488,7 @@ impl Store for SqliteStore {
     }
 
     async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError> {
-        let loaded = crate::facts::load(&self.pool, policy).await.map_err(err)?;
+        let loaded = self.facts.load(&self.pool, policy).await.map_err(err)?;
         let mut out = kehu_engine::Outcomes::default();
         let s =
             kehu_engine::classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
@@ -443,7 +501,7 @@ impl Store for SqliteStore {
     }
 
     async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError> {
-        let p = crate::publish::publish(&self.pool, policy, Some(user))
+        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user))
             .await
             .map_err(err)?;
         Ok((p.policy, p.movers))
@@ -535,6 +593,7 @@ impl Store for SqliteStore {
             policy: current.map(|(p, _)| p),
             band_counts,
             tier_counts,
+            band_charts: Vec::new(),
         })
     }
 

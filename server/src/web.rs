@@ -50,7 +50,11 @@ async fn snapshot(
         }
         Some(_) => {}
     }
-    let enc = match state.snapshot.get(&state.store.pool).await {
+    let enc = match state
+        .snapshot
+        .get(&state.store.pool, &state.store.facts)
+        .await
+    {
         Ok(e) => e,
         Err(e) => {
             tracing::error!("snapshot: {e:#}");

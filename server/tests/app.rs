@@ -153,7 +153,7 @@ async fn republishing_keeps_history_and_counts_movers() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let published = server::publish::publish(&pool, &policy, None)
+    let published = server::publish::publish(&pool, &Default::default(), &policy, None)
         .await
         .unwrap();
     assert_eq!(published.policy.version, 2);
@@ -177,7 +177,7 @@ async fn republishing_keeps_history_and_counts_movers() {
     assert_eq!(audit, 2);
     // An invalid policy is refused and changes nothing.
     policy.value.weights.growth = kehu_engine::Weight::ZERO;
-    let err = server::publish::publish(&pool, &policy, None)
+    let err = server::publish::publish(&pool, &Default::default(), &policy, None)
         .await
         .unwrap_err();
     assert!(
@@ -296,7 +296,7 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     // A publish changes the data (previous bands), so the tag changes.
     let mut policy = kehu_engine::Policy::default();
     policy.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
-    server::publish::publish(&pool, &policy, None)
+    server::publish::publish(&pool, &Default::default(), &policy, None)
         .await
         .unwrap();
     let after = app
@@ -345,7 +345,7 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
 async fn preview_of_a_draft_equals_what_publishing_it_does() {
     use app::api::ssr::Store;
     let (_dir, pool) = demo_db(250).await;
-    let store = SqliteStore { pool: pool.clone() };
+    let store = SqliteStore::new(pool.clone());
     let mut policy = kehu_engine::Policy::default();
     policy.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
     let preview = store.preview(&policy).await.unwrap();
@@ -374,6 +374,100 @@ async fn preview_of_a_draft_equals_what_publishing_it_does() {
         labels.iter().map(|l| l.id).collect::<Vec<_>>(),
         vec![ids[0], ids[2]]
     );
+}
+
+#[tokio::test]
+async fn kept_facts_follow_every_change_of_the_data() {
+    use app::api::ssr::Store;
+    let (_dir, pool) = demo_db(200).await;
+    let store = SqliteStore::new(pool.clone());
+    let policy = kehu_engine::Policy::default();
+    let fresh = |policy: kehu_engine::Policy| {
+        let pool = pool.clone();
+        async move {
+            server::facts::load(&pool, &policy)
+                .await
+                .unwrap()
+                .population
+        }
+    };
+    let first = store.facts.load(&pool, &policy).await.unwrap();
+    // Unchanged data: the same facts, not read again.
+    let again = store.facts.load(&pool, &policy).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+
+    // An edit through the archive (a customer's integrity level moves their credit points).
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM customers WHERE integrity_level = 'A' AND violations_12m = 0 LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let version: i64 = sqlx::query_scalar("SELECT version FROM customers WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let field = app::model::FIELDS
+        .iter()
+        .find(|f| f.key == "integrity_level")
+        .unwrap();
+    let edited = store
+        .edit_field(app::model::Scope::All, 1, id, field, "D", version)
+        .await
+        .unwrap();
+    assert!(edited.is_some());
+    let after_edit = store.facts.load(&pool, &policy).await.unwrap();
+    assert!(
+        after_edit.population != first.population,
+        "the edit is seen"
+    );
+    assert!(after_edit.population == fresh(policy.clone()).await);
+
+    // A purchases import.
+    let csv = "customer_code,month,cartons,amount_yuan\nDEMO000005,2026-10,4000,700000\n";
+    let report = server::import::run(
+        &pool,
+        server::import::Kind::Purchases,
+        csv.as_bytes(),
+        false,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(report.committed, "{report:?}");
+    let after_import = store.facts.load(&pool, &policy).await.unwrap();
+    assert!(
+        after_import.population != after_edit.population,
+        "the import is seen"
+    );
+    assert!(after_import.population == fresh(policy.clone()).await);
+
+    // A route handed to another customer manager.
+    sqlx::query(
+        "UPDATE routes SET manager_id = (SELECT MIN(manager_id) FROM routes)
+         WHERE id = (SELECT MAX(id) FROM routes)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let after_route = store.facts.load(&pool, &policy).await.unwrap();
+    assert!(after_route.population.manager != after_import.population.manager);
+
+    // A publish: previous bands and tiers are now the new policy's.
+    let mut wider = policy.clone();
+    wider.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
+    store.publish(&wider, 1).await.unwrap();
+    let after_publish = store.facts.load(&pool, &policy).await.unwrap();
+    assert!(after_publish.population == fresh(policy.clone()).await);
+    assert!(after_publish.population.prev_band != after_route.population.prev_band);
+
+    // Another window reads other months.
+    let mut six = policy.clone();
+    six.assessment_window_months = 6;
+    let six_months = store.facts.load(&pool, &six).await.unwrap();
+    assert!(six_months.population == fresh(six).await);
+    assert!(six_months.population != after_publish.population);
 }
 
 /// Customer ids on cm01's routes and one that is not.

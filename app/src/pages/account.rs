@@ -108,6 +108,8 @@ pub fn NavLinks() -> impl IntoView {
                     <Show when=move || staff>
                         <A href="/" exact=true>{t!(i18n, nav.dashboard)}</A>
                         <A href="/customers">{t!(i18n, nav.customers)}</A>
+                        <A href="/visits">{t!(i18n, visits.nav)}</A>
+                        <A href="/complaints">{t!(i18n, complaints.nav)}</A>
                     </Show>
                     <Show when=move || reviewer>
                         <A href="/requests">{t!(i18n, requests.nav)}</A>

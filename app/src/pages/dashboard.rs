@@ -2,12 +2,11 @@
 
 use super::{LoadError, Loading};
 use crate::api::get_dashboard;
-use crate::chart::bar_chart_svg;
 use crate::i18n::*;
 use crate::labels::{band_label, tier_label};
 use crate::model::Dashboard;
 use leptos::prelude::*;
-use leptos_i18n::td_string;
+use leptos_i18n::Locale as _;
 use leptos_meta::Title;
 
 #[component]
@@ -36,17 +35,11 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
             .into_any();
     }
     let policy = d.policy.clone();
-    let bands = d.band_counts.clone();
+    let charts = d.band_charts.clone();
     let chart = move || {
         let l = i18n.get_locale();
-        let labels: Vec<String> = (1..=bands.len() as u8).map(|b| b.to_string()).collect();
-        bar_chart_svg(
-            &labels,
-            &bands,
-            td_string!(l, dashboard.band_axis),
-            td_string!(l, dashboard.count_axis),
-            (560, 280),
-        )
+        let at = Locale::get_all().iter().position(|&x| x == l).unwrap_or(0);
+        charts.get(at).cloned().unwrap_or_default()
     };
     let band_rows = d.band_counts.clone();
     let tiers = d.tier_counts.clone();

@@ -1,6 +1,7 @@
 //! Routed pages.
 pub mod account;
 pub mod audit;
+pub mod complaints;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
@@ -8,6 +9,7 @@ pub mod import;
 pub mod lab;
 pub mod portal;
 pub mod requests;
+pub mod visits;
 
 use crate::i18n::*;
 use leptos::prelude::*;

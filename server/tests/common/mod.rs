@@ -35,7 +35,7 @@ pub fn router(pool: SqlitePool) -> axum::Router {
         .build();
     web::router(web::AppState {
         leptos_options: options,
-        store: SqliteStore { pool },
+        store: SqliteStore::new(pool),
         snapshot: Default::default(),
     })
 }

@@ -83,12 +83,7 @@ pub fn DisputeLine(d: Dispute, l: Locale) -> impl IntoView {
 pub fn ComplaintLine(c: Complaint, l: Locale) -> impl IntoView {
     let done: Vec<(&'static str, Option<String>)> = COMPLAINT_STEPS
         .iter()
-        .map(|k| {
-            (
-                *k,
-                c.steps.iter().find(|(s, _)| s == k).map(|(_, at)| when(at)),
-            )
-        })
+        .map(|k| (*k, c.step(k).map(|s| when(&s.at))))
         .collect();
     let closed = c.status == "closed";
     view! {

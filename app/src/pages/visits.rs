@@ -1,0 +1,273 @@
+//! Visits (SPEC §10): the month's plan from each customer's tier — who is due, who is overdue —
+//! and the visit log, made on a phone at the shop.
+
+use super::{LoadError, Loading};
+use crate::api::{get_visit_plan, log_visit, recent_visits};
+use crate::i18n::*;
+use crate::labels::tier_label;
+use crate::model::{NewVisit, PlanRow, VisitEntry, VisitPlan, VisitProblem};
+use leptos::prelude::*;
+use leptos_i18n::td_string;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn VisitsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let plan = Resource::new(|| (), |_| get_visit_plan());
+    let recent = Resource::new(|| (), |_| recent_visits());
+    // The customer the form is for (from the plan's "Log visit"), and the date it defaults to.
+    let chosen = RwSignal::new(None::<(i64, String)>);
+    let logged = Callback::new(move |()| {
+        plan.refetch();
+        recent.refetch();
+    });
+    view! {
+        <Title text=move || t_string!(i18n, visits.title).to_string() />
+        <h1>{t!(i18n, visits.title)}</h1>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match plan.await {
+                    Ok(p) => view! { <PlanView p chosen logged /> }.into_any(),
+                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <h2>{t!(i18n, visits.recent)}</h2>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match recent.await {
+                    Ok(v) if v.is_empty() => view! { <p class="panel empty">{t!(i18n, visits.none)}</p> }.into_any(),
+                    Ok(v) => view! {
+                        <ul class="requests" data-testid="visit-log">
+                            {v.into_iter().map(|v| view! { <VisitLine v /> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PlanView(
+    p: VisitPlan,
+    chosen: RwSignal<Option<(i64, String)>>,
+    logged: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let today = p.today.clone();
+    let pct = (p.done * 100).checked_div(p.required).unwrap_or(100);
+    let rows = p.rows.clone();
+    view! {
+        <section class="cards" data-testid="visit-plan">
+            <div class="card">
+                <div class="card-label">{t!(i18n, visits.done_of_required, month = p.month.clone())}</div>
+                <div class="card-value" data-testid="plan-done">{format!("{} / {}", p.done, p.required)}</div>
+                <div class="meter" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct.to_string()
+                    aria-label=move || t_string!(i18n, visits.progress)>
+                    <span style=format!("width: {}%", pct.min(100))></span>
+                </div>
+            </div>
+            <div class="card">
+                <div class="card-label">{t!(i18n, visits.due)}</div>
+                <div class="card-value" data-testid="plan-due">{p.due}</div>
+            </div>
+            <div class="card">
+                <div class="card-label">{t!(i18n, visits.overdue)}</div>
+                <div class="card-value" data-testid="plan-overdue">{p.overdue}</div>
+            </div>
+            <div class="card">
+                <div class="card-label">{t!(i18n, visits.capacity)}</div>
+                <div class="card-value small">{p.capacity}</div>
+            </div>
+        </section>
+        <VisitForm chosen today logged />
+        <h2>{t!(i18n, visits.to_visit)}</h2>
+        {if rows.is_empty() {
+            view! { <p class="panel empty" data-testid="plan-empty">{t!(i18n, visits.all_done)}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="plan" data-testid="plan-rows">
+                    {rows.into_iter().map(|r| view! { <PlanLine r chosen /> }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }}
+    }
+}
+
+#[component]
+fn PlanLine(r: PlanRow, chosen: RwSignal<Option<(i64, String)>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = r.customer_id;
+    let label = format!("{} {}", r.code, r.name);
+    let tier = r.tier.clone();
+    let last = r.last_visit.clone();
+    let pick = label.clone();
+    view! {
+        <li class="plan-row" data-testid="plan-row" data-customer=id.to_string() data-overdue=r.overdue.to_string()>
+            <div>
+                <A href=format!("/customers/{id}")>{label}</A>
+                <p class="small muted">
+                    {move || tier_label(i18n.get_locale(), &tier)}
+                    " · "
+                    {move || td_string!(i18n.get_locale(), visits.made, done = r.done, required = r.required).to_string()}
+                    " · "
+                    {move || match &last {
+                        Some(d) => td_string!(i18n.get_locale(), visits.last, date = d.clone()).to_string(),
+                        None => td_string!(i18n.get_locale(), visits.never).to_string(),
+                    }}
+                </p>
+            </div>
+            {r.overdue.then(|| view! { <span class="badge badge-rejected">{t!(i18n, visits.overdue_badge)}</span> })}
+            <button
+                type="button"
+                class="small"
+                data-testid="log-for"
+                on:click=move |_| {
+                    chosen.set(Some((id, pick.clone())));
+                    #[cfg(feature = "hydrate")]
+                    if let Some(el) = document().get_element_by_id("visit-form") {
+                        el.scroll_into_view();
+                    }
+                }
+            >
+                {t!(i18n, visits.log_for)}
+            </button>
+        </li>
+    }
+}
+
+/// The visit form: for the customer chosen in the plan; date defaults to today.
+#[component]
+fn VisitForm(
+    chosen: RwSignal<Option<(i64, String)>>,
+    today: String,
+    logged: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let date = RwSignal::new(today.clone());
+    let purpose = RwSignal::new(String::new());
+    let findings = RwSignal::new(String::new());
+    let minutes = RwSignal::new(String::from("20"));
+    let problem = RwSignal::new(None::<VisitProblem>);
+    let done = RwSignal::new(None::<VisitEntry>);
+    let send = Action::new(move |v: &NewVisit| log_visit(v.clone()));
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(Ok(v))) => {
+            purpose.set(String::new());
+            findings.set(String::new());
+            problem.set(None);
+            chosen.set(None);
+            done.set(Some(v));
+            logged.run(());
+        }
+        Some(Ok(Err(p))) => problem.set(Some(p)),
+        Some(Err(_)) | None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some((customer, _)) = chosen.get_untracked() else {
+            return;
+        };
+        let Ok(duration_min) = minutes.get_untracked().trim().parse::<i64>() else {
+            problem.set(Some(VisitProblem::Duration));
+            return;
+        };
+        if purpose.get_untracked().trim().is_empty() {
+            problem.set(Some(VisitProblem::Purpose));
+            return;
+        }
+        done.set(None);
+        send.dispatch(NewVisit {
+            customer,
+            date: date.get_untracked(),
+            purpose: purpose.get_untracked(),
+            findings: findings.get_untracked(),
+            duration_min,
+        });
+    };
+    let message = move |p: VisitProblem| {
+        let l = i18n.get_locale();
+        match p {
+            VisitProblem::Date => td_string!(l, visits.bad_date),
+            VisitProblem::Purpose => td_string!(l, visits.bad_purpose),
+            VisitProblem::Findings => td_string!(l, visits.bad_findings),
+            VisitProblem::Duration => td_string!(l, visits.bad_duration),
+        }
+    };
+    let field_error = move |p: VisitProblem| {
+        move || {
+            (problem.get() == Some(p)).then(|| view! { <p class="error small" role="alert" data-testid="visit-error">{message(p)}</p> })
+        }
+    };
+    view! {
+        <section class="panel" id="visit-form">
+            <h2>{t!(i18n, visits.log_title)}</h2>
+            {move || done.get().map(|v| view! {
+                <p class="ok" role="status" data-testid="visit-logged">
+                    {td_string!(i18n.get_locale(), visits.logged, customer = format!("{} {}", v.customer_code, v.customer_name), date = v.date.clone()).to_string()}
+                </p>
+            })}
+            {move || match chosen.get() {
+                None => view! { <p class="muted" data-testid="visit-pick">{t!(i18n, visits.pick)}</p> }.into_any(),
+                Some((_, label)) => view! {
+                    <form class="stack" on:submit=submit data-testid="visit-form">
+                        <p><strong data-testid="visit-customer">{label}</strong></p>
+                        <label class="field">
+                            <span>{t!(i18n, visits.date)}</span>
+                            <input type="date" data-testid="visit-date" max=today.clone() prop:value=move || date.get()
+                                on:input=move |ev| date.set(event_target_value(&ev)) />
+                        </label>
+                        {field_error(VisitProblem::Date)}
+                        <label class="field">
+                            <span>{t!(i18n, visits.purpose)}</span>
+                            <input type="text" maxlength="100" data-testid="visit-purpose" prop:value=move || purpose.get()
+                                on:input=move |ev| purpose.set(event_target_value(&ev)) />
+                        </label>
+                        {field_error(VisitProblem::Purpose)}
+                        <label class="field">
+                            <span>{t!(i18n, visits.findings)}</span>
+                            <textarea rows="3" maxlength="2000" data-testid="visit-findings" prop:value=move || findings.get()
+                                on:input=move |ev| findings.set(event_target_value(&ev))></textarea>
+                        </label>
+                        {field_error(VisitProblem::Findings)}
+                        <label class="field">
+                            <span>{t!(i18n, visits.minutes)}</span>
+                            <input type="number" min="1" max="600" inputmode="numeric" data-testid="visit-minutes" prop:value=move || minutes.get()
+                                on:input=move |ev| minutes.set(event_target_value(&ev)) />
+                        </label>
+                        {field_error(VisitProblem::Duration)}
+                        <div class="actions">
+                            <button type="button" on:click=move |_| chosen.set(None)>{t!(i18n, lab.cancel)}</button>
+                            <button type="submit" class="primary" data-testid="visit-submit" disabled=move || send.pending().get()>
+                                {t!(i18n, visits.save)}
+                            </button>
+                        </div>
+                        {move || send.value().get().and_then(Result::err).map(|e| view! { <LoadError message=e.to_string() /> })}
+                    </form>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn VisitLine(v: VisitEntry) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <li class="request-line" data-testid="visit-line">
+            <strong>{v.date.clone()}</strong>
+            " · "
+            <A href=format!("/customers/{}", v.customer_id)>{format!("{} {}", v.customer_code, v.customer_name)}</A>
+            <span class="muted small">" · " {v.manager.clone()} " · " {move || td_string!(i18n.get_locale(), visits.minutes_short, n = v.duration_min).to_string()}</span>
+            {v.rating.map(|r| view! { <span class="badge">{"★".repeat(usize::from(r))}</span> })}
+            <p>{v.purpose.clone()}</p>
+            {(!v.findings.is_empty()).then(|| view! { <p class="small muted">{v.findings.clone()}</p> })}
+        </li>
+    }
+}

@@ -1,0 +1,130 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { horizontalOverflow, hydrated, signIn } from './pages';
+
+// Service work happens on the road: these run on the phone viewport only.
+test.beforeEach(({}, info) => {
+  test.skip(info.project.name !== 'phone', 'service work is tested on the phone viewport');
+});
+
+async function phone(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    storageState: { cookies: [], origins: [] },
+    viewport: { width: 360, height: 640 },
+    isMobile: true,
+    hasTouch: true,
+    locale: 'en-US',
+  });
+  return context.newPage();
+}
+
+const STEPS = ['listen', 'accept', 'apologise', 'learn_need', 'find_solution', 'explain'];
+
+test('a customer manager files a complaint for a customer and closes it; the customer reads the outcome', async ({ browser }) => {
+  const cm = await phone(browser);
+  // DEMO000001 is on cm01's route and has a portal account (demo data).
+  const code = 'DEMO000001';
+  await signIn(cm, 'cm01', undefined, '/complaints');
+  await hydrated(cm);
+  await cm.getByTestId('file-complaint').click();
+  // Nothing filled in: the form says what is missing.
+  await cm.getByTestId('file-complaint-submit').click();
+  await expect(cm.getByTestId('file-complaint-error')).toContainText("customer's code");
+  const subject = `Short delivery ${Date.now()}`;
+  await cm.getByTestId('complaint-customer').fill(code);
+  await cm.getByTestId('complaint-subject').fill(subject);
+  await cm.getByTestId('complaint-description').fill('Two cartons missing from Monday’s delivery');
+  await cm.getByTestId('complaint-attitude').selectOption('angry');
+  // The seed's guidance for an angry customer.
+  await expect(cm.getByTestId('attitude-guidance')).toContainText('real need');
+  await cm.getByTestId('file-complaint-submit').click();
+  await expect(cm.getByTestId('complaint-filed')).toContainText(subject);
+
+  const item = cm.getByTestId('complaint-item').filter({ hasText: subject });
+  await expect(item).toHaveAttribute('data-status', 'open');
+  expect(await horizontalOverflow(cm)).toBeLessThanOrEqual(0);
+  // Closing too early names the steps still to do.
+  await item.getByTestId('resolution').fill('Two cartons delivered Tuesday morning');
+  await item.getByTestId('close-complaint').click();
+  await expect(item.getByTestId('complaint-message')).toContainText('Listen');
+  for (const step of STEPS) {
+    await item.getByTestId(`step-${step}`).click();
+    await expect(item.locator(`li.done[data-step="${step}"]`)).toBeVisible();
+  }
+  await item.getByTestId('close-complaint').click();
+  await expect(item).toHaveAttribute('data-status', 'closed');
+  await expect(item.getByTestId('complaint-resolution')).toContainText('Tuesday morning');
+  // The follow-up visit is still recorded after closing.
+  await item.getByTestId('step-follow_up').click();
+  await expect(item.locator('li.done[data-step="follow_up"]')).toBeVisible();
+
+  // The customer sees it closed, with every step, on their service page.
+  const customer = await phone(browser);
+  await signIn(customer, code, undefined, '/my/service');
+  const mine = customer.getByTestId('complaint-line').filter({ hasText: subject });
+  await expect(mine).toHaveAttribute('data-status', 'closed');
+  await expect(mine.locator('li.done')).toHaveCount(7);
+  await cm.context().close();
+  await customer.context().close();
+});
+
+test('a major complaint is confirmed and goes to the working group', async ({ page }) => {
+  await page.goto('/complaints');
+  await hydrated(page);
+  await page.getByTestId('file-complaint').click();
+  const subject = `Rude driver ${Date.now()}`;
+  await page.getByTestId('complaint-customer').fill('DEMO000007');
+  await page.getByTestId('complaint-subject').fill(subject);
+  await page.getByTestId('complaint-major').check();
+  await page.getByTestId('file-complaint-submit').click();
+  const item = page.getByTestId('complaint-item').filter({ hasText: subject });
+  await expect(item).toHaveAttribute('data-severity', 'major');
+  for (const step of STEPS) await item.getByTestId(`step-${step}`).click();
+  await expect(item.locator('li.done')).toHaveCount(6);
+  // Not closed before it is confirmed.
+  await item.getByTestId('resolution').fill('Driver replaced on this route');
+  await item.getByTestId('close-complaint').click();
+  await expect(item.getByTestId('complaint-message')).toContainText('Confirm');
+  await item.getByTestId('confirm-substantiated').click();
+  await expect(item.getByTestId('escalated')).toBeVisible();
+  await item.getByTestId('close-complaint').click();
+  await expect(item).toHaveAttribute('data-status', 'closed');
+  // The list's filters: major complaints, closed ones.
+  await page.getByTestId('filter-status').selectOption('closed');
+  await page.getByTestId('filter-severity').selectOption('major');
+  await expect(page.getByTestId('complaint-item').filter({ hasText: subject })).toBeVisible();
+  await page.getByTestId('filter-severity').selectOption('general');
+  await expect(page.getByTestId('complaint-item').filter({ hasText: subject })).toHaveCount(0);
+});
+
+test('a customer manager logs a visit from the plan on a phone; the customer sees it', async ({ browser }) => {
+  const cm = await phone(browser);
+  await signIn(cm, 'cm01', undefined, '/visits');
+  await hydrated(cm);
+  await expect(cm.getByTestId('visit-plan')).toBeVisible();
+  // DEMO000001 (on cm01's route, with a portal account) from the plan, if due; else any row.
+  const row = cm.locator('[data-testid="plan-row"][data-customer="1"]');
+  const target = (await row.count()) > 0 ? row : cm.getByTestId('plan-row').first();
+  const customerId = await target.getAttribute('data-customer');
+  await target.getByTestId('log-for').click();
+  await expect(cm.getByTestId('visit-form')).toBeVisible();
+  // The purpose is needed: said at the field.
+  await cm.getByTestId('visit-submit').click();
+  await expect(cm.getByTestId('visit-error')).toContainText('purpose');
+  const purpose = `Stock check ${Date.now()}`;
+  await cm.getByTestId('visit-purpose').fill(purpose);
+  await cm.getByTestId('visit-findings').fill('Competitor poster in the window');
+  await cm.getByTestId('visit-minutes').fill('25');
+  await cm.getByTestId('visit-submit').click();
+  await expect(cm.getByTestId('visit-logged')).toBeVisible();
+  await expect(cm.getByTestId('visit-log').getByTestId('visit-line').first()).toContainText(purpose);
+  expect(await horizontalOverflow(cm)).toBeLessThanOrEqual(0);
+  await cm.context().close();
+
+  if (customerId === '1') {
+    const customer = await phone(browser);
+    await signIn(customer, 'DEMO000001', undefined, '/my/service');
+    await expect(customer.getByText(purpose)).toBeVisible();
+    await expect(customer.getByText('Competitor poster')).toHaveCount(0);
+    await customer.context().close();
+  }
+});

@@ -1,0 +1,243 @@
+//! Customer managers' visits (SPEC §10): the visit log, and the month's visit plan from each
+//! customer's published tier and the policy's visits per month for that tier.
+
+use crate::calendar::WorkCalendar;
+use crate::store::{current_policy, push_scope};
+use app::api::ssr::StoreError;
+use app::model::{
+    MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PlanRow, Scope, VisitEntry, VisitPlan,
+    VisitProblem,
+};
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// Today at the service desk.
+pub fn today() -> NaiveDate {
+    let cal = WorkCalendar::default();
+    (Utc::now() + TimeDelta::hours(i64::from(cal.utc_offset_hours))).date_naive()
+}
+
+/// The longest visit logged, in minutes.
+pub const MAX_VISIT_MINUTES: i64 = 600;
+
+/// Checks a visit before it is logged: the field and what is wrong, or the date.
+pub fn check(v: &NewVisit, today: NaiveDate) -> Result<NaiveDate, VisitProblem> {
+    let date =
+        NaiveDate::parse_from_str(v.date.trim(), "%Y-%m-%d").map_err(|_| VisitProblem::Date)?;
+    if date > today || date < today - TimeDelta::days(366) {
+        return Err(VisitProblem::Date);
+    }
+    let purpose = v.purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(VisitProblem::Purpose);
+    }
+    if v.findings.chars().count() > MAX_COMPLAINT_CHARS {
+        return Err(VisitProblem::Findings);
+    }
+    if !(1..=MAX_VISIT_MINUTES).contains(&v.duration_min) {
+        return Err(VisitProblem::Duration);
+    }
+    Ok(date)
+}
+
+/// Logs a visit to a customer in scope by `user`; `None` when the customer is not in scope.
+pub async fn log(
+    pool: &SqlitePool,
+    scope: Scope,
+    user: i64,
+    v: &NewVisit,
+) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError> {
+    let date = match check(v, today()) {
+        Ok(d) => d,
+        Err(p) => return Ok(Some(Err(p))),
+    };
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT c.id FROM customers c WHERE c.id = ");
+    qb.push_bind(v.customer);
+    push_scope(&mut qb, scope);
+    let found: Option<i64> = qb
+        .build_query_scalar()
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    if found.is_none() {
+        return Ok(None);
+    }
+    let mut tx = pool.begin().await.map_err(err)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, findings, duration_min)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(v.customer)
+    .bind(user)
+    .bind(date.format("%Y-%m-%d").to_string())
+    .bind(v.purpose.trim())
+    .bind(v.findings.trim())
+    .bind(v.duration_min)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(err)?;
+    sqlx::query(
+        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'visit.log', ?, ?)",
+    )
+    .bind(user)
+    .bind(v.customer)
+    .bind(format!("visit {id} on {date}: {}", v.purpose.trim()))
+    .execute(&mut *tx)
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    let logged = recent(pool, scope, Some(id)).await?.into_iter().next();
+    Ok(logged.map(Ok))
+}
+
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: i64,
+    customer_id: i64,
+    code: String,
+    shop_name: String,
+    visited_on: String,
+    purpose: String,
+    findings: String,
+    duration_min: i64,
+    manager: Option<String>,
+    score: Option<i64>,
+}
+
+/// The latest visits to customers in scope (or one visit), newest first.
+pub async fn recent(
+    pool: &SqlitePool,
+    scope: Scope,
+    only: Option<i64>,
+) -> Result<Vec<VisitEntry>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT v.id, v.customer_id, c.code, c.shop_name, v.visited_on, v.purpose, v.findings,
+                v.duration_min, u.display_name AS manager, vr.score
+         FROM visits v JOIN customers c ON c.id = v.customer_id
+         LEFT JOIN users u ON u.id = v.manager_id
+         LEFT JOIN visit_ratings vr ON vr.visit_id = v.id WHERE 1 = 1",
+    );
+    push_scope(&mut qb, scope);
+    if let Some(id) = only {
+        qb.push(" AND v.id = ").push_bind(id);
+    }
+    qb.push(" ORDER BY v.visited_on DESC, v.id DESC LIMIT 50");
+    let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| VisitEntry {
+            id: r.id,
+            customer_id: r.customer_id,
+            customer_code: r.code,
+            customer_name: r.shop_name,
+            date: r.visited_on,
+            purpose: r.purpose,
+            findings: r.findings,
+            duration_min: r.duration_min,
+            manager: r.manager.unwrap_or_default(),
+            rating: r.score.map(|s| s.clamp(1, 5) as u8),
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanSql {
+    customer_id: i64,
+    code: String,
+    shop_name: String,
+    tier: Option<String>,
+    required: i64,
+    done: i64,
+    last_visit: Option<String>,
+}
+
+/// The visit plan of `month` (the current one) for customers in scope: each customer's visits
+/// per month from their published tier, the visits made so far, the last one. A customer is
+/// due while visits are missing this month, and overdue when the days since the last visit
+/// exceed the tier's interval (a month divided by its visits) — or never visited.
+pub async fn plan(pool: &SqlitePool, scope: Scope) -> Result<VisitPlan, StoreError> {
+    let today = today();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let current = current_policy(pool).await?;
+    let (policy_id, policy) = match current {
+        Some((r, p)) => (Some(r.id), p),
+        None => (None, kehu_engine::Policy::default()),
+    };
+    let per = |i: usize| i64::from(policy.service.visits_per_month.get(i).copied().unwrap_or(0));
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT c.id AS customer_id, c.code, c.shop_name, a.tier, CASE a.tier WHEN 'core' THEN ",
+    );
+    qb.push_bind(per(0))
+        .push(" WHEN 'general' THEN ")
+        .push_bind(per(1))
+        .push(" WHEN 'problem' THEN ")
+        .push_bind(per(2))
+        .push(
+            " ELSE 0 END AS required,
+            (SELECT COUNT(*) FROM visits v WHERE v.customer_id = c.id AND v.visited_on >= ",
+        )
+        .push_bind(month_start.format("%Y-%m-%d").to_string())
+        .push(
+            ") AS done,
+            (SELECT MAX(v.visited_on) FROM visits v WHERE v.customer_id = c.id) AS last_visit
+         FROM customers c LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = ",
+        )
+        .push_bind(policy_id.unwrap_or(0))
+        .push(" WHERE 1 = 1");
+    push_scope(&mut qb, scope);
+    let rows: Vec<PlanSql> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let mut out = VisitPlan {
+        month: month_start.format("%Y-%m").to_string(),
+        today: today.format("%Y-%m-%d").to_string(),
+        customers: rows.len() as u64,
+        required: 0,
+        done: 0,
+        capacity: u64::from(policy.service.manager_capacity_visits_per_month),
+        due: 0,
+        overdue: 0,
+        rows: Vec::new(),
+    };
+    for r in rows {
+        out.required += r.required.max(0) as u64;
+        out.done += r.done.min(r.required).max(0) as u64;
+        if r.required <= 0 {
+            continue;
+        }
+        let interval = (30 / r.required).max(1);
+        let overdue = match r
+            .last_visit
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        {
+            Some(last) => (today - last).num_days() > interval,
+            None => true,
+        };
+        out.due += u64::from(r.done < r.required);
+        out.overdue += u64::from(overdue);
+        if r.done < r.required || overdue {
+            out.rows.push(PlanRow {
+                customer_id: r.customer_id,
+                code: r.code,
+                name: r.shop_name,
+                tier: r.tier.unwrap_or_default(),
+                required: r.required as u32,
+                done: r.done as u32,
+                last_visit: r.last_visit,
+                overdue,
+            });
+        }
+    }
+    // Overdue first, then the longest since the last visit.
+    out.rows.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then_with(|| a.last_visit.cmp(&b.last_visit))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    out.rows.truncate(200);
+    Ok(out)
+}

@@ -1,0 +1,450 @@
+//! Server tests of complaint handling (SPEC §9): deadlines from the policy in working hours,
+//! the seven steps before closing, a major complaint's confirmation and escalation, overdue
+//! flags, stale changes refused, scope, and what a customer sees of their own.
+
+mod common;
+
+use app::api::ssr::Store;
+use app::model::{
+    Complaint, ComplaintAction, ComplaintFilter, ComplaintRefusal, ComplaintResult, Scope,
+};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use common::*;
+use server::calendar::WorkCalendar;
+use server::store::SqliteStore;
+use sqlx::SqlitePool;
+
+async fn user(pool: &SqlitePool, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// cm01's scope and one of their customers; a customer of another customer manager.
+async fn cm01(pool: &SqlitePool) -> (Scope, i64, i64) {
+    let manager = user(pool, "cm01").await;
+    let mine: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         WHERE r.manager_id = ? ORDER BY c.id LIMIT 1",
+    )
+    .bind(manager)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let other: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         WHERE r.manager_id <> ? LIMIT 1",
+    )
+    .bind(manager)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (Scope::Routes { manager }, mine, other)
+}
+
+/// The stored timestamps of a complaint: filed, due, confirm due.
+async fn stored(pool: &SqlitePool, id: i64) -> (DateTime<Utc>, String, Option<String>) {
+    let (filed, due, confirm): (String, String, Option<String>) =
+        sqlx::query_as("SELECT filed_at, due_at, confirm_due_at FROM complaints WHERE id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    (
+        DateTime::parse_from_rfc3339(&filed)
+            .unwrap()
+            .with_timezone(&Utc),
+        due,
+        confirm,
+    )
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    server::calendar::stamp(t)
+}
+
+async fn act(
+    store: &SqliteStore,
+    scope: Scope,
+    by: i64,
+    c: &Complaint,
+    action: ComplaintAction,
+) -> ComplaintResult {
+    store
+        .complaint_action(scope, by, c.id, c.version, &action)
+        .await
+        .unwrap()
+        .expect("in scope")
+}
+
+fn done(r: ComplaintResult) -> Complaint {
+    match r {
+        ComplaintResult::Done(c) => c,
+        other => panic!("expected done, got {other:?}"),
+    }
+}
+
+fn step(key: &str) -> ComplaintAction {
+    ComplaintAction::Step {
+        key: key.into(),
+        note: format!("{key} done"),
+    }
+}
+
+#[tokio::test]
+async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
+    let (_dir, pool) = demo_db(120).await;
+    let store = SqliteStore::new(pool.clone());
+    let (scope, mine, _) = cm01(&pool).await;
+    let cm = user(&pool, "cm01").await;
+    let c = store
+        .file_complaint(
+            scope,
+            cm,
+            mine,
+            "Short delivery",
+            "Two cartons missing",
+            false,
+            Some("angry"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c.severity.as_str(), c.status.as_str()),
+        ("general", "open")
+    );
+    assert_eq!(c.attitude.as_deref(), Some("angry"));
+    // Its deadline: the policy's 24 working hours from filing, on the service calendar.
+    let (filed, due, confirm) = stored(&pool, c.id).await;
+    assert_eq!(
+        due,
+        stamp(WorkCalendar::default().add_working_hours(filed, 24))
+    );
+    assert_eq!(confirm, None);
+
+    // Closing needs the first six steps (the follow-up visit may come later) and a resolution.
+    let r = act(
+        &store,
+        scope,
+        cm,
+        &c,
+        ComplaintAction::Close {
+            resolution: "Delivered".into(),
+        },
+    )
+    .await;
+    let ComplaintResult::Refused(ComplaintRefusal::StepsMissing(missing)) = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(missing.len(), 6);
+    let mut c = c;
+    for key in [
+        "listen",
+        "accept",
+        "apologise",
+        "learn_need",
+        "find_solution",
+        "explain",
+    ] {
+        c = done(act(&store, scope, cm, &c, step(key)).await);
+    }
+    assert_eq!(c.steps.len(), 6);
+    assert_eq!(c.steps[0].key, "listen");
+    assert_eq!(c.steps[0].note, "listen done");
+    assert!(!c.steps[0].by.is_empty());
+    let r = act(
+        &store,
+        scope,
+        cm,
+        &c,
+        ComplaintAction::Close {
+            resolution: "  ".into(),
+        },
+    )
+    .await;
+    assert_eq!(r, ComplaintResult::Refused(ComplaintRefusal::NoResolution));
+    c = done(
+        act(
+            &store,
+            scope,
+            cm,
+            &c,
+            ComplaintAction::Close {
+                resolution: "Two cartons delivered the next morning".into(),
+            },
+        )
+        .await,
+    );
+    assert_eq!(c.status, "closed");
+    assert!(!c.overdue, "closed in time");
+    // Closed: no more handling steps, but the follow-up visit is still recorded.
+    let r = act(&store, scope, cm, &c, step("listen")).await;
+    assert_eq!(r, ComplaintResult::Refused(ComplaintRefusal::Closed));
+    c = done(act(&store, scope, cm, &c, step("follow_up")).await);
+    assert_eq!(c.steps.len(), 7);
+
+    // The customer sees their complaint, its steps and resolution, not the staff's notes.
+    let theirs = store
+        .complaints(Scope::Customer(mine), &ComplaintFilter::default())
+        .await
+        .unwrap();
+    let seen = theirs.iter().find(|k| k.id == c.id).unwrap();
+    assert_eq!(seen.resolution, "Two cartons delivered the next morning");
+    assert_eq!(seen.steps.len(), 7);
+    assert!(seen.attitude.is_none());
+    assert!(
+        seen.steps
+            .iter()
+            .all(|s| s.note.is_empty() && s.by.is_empty())
+    );
+
+    // Every change is in the customer's audit trail.
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE customer_id = ? AND action LIKE 'complaint.%'",
+    )
+    .bind(mine)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1 + 6 + 1 + 1);
+}
+
+#[tokio::test]
+async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() {
+    let (_dir, pool) = demo_db(120).await;
+    let store = SqliteStore::new(pool.clone());
+    let (scope, mine, _) = cm01(&pool).await;
+    let cm = user(&pool, "cm01").await;
+    let c = store
+        .file_complaint(scope, cm, mine, "Rude driver", "", false, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let c = done(act(&store, scope, cm, &c, ComplaintAction::MakeMajor).await);
+    assert_eq!(c.severity, "major");
+    // Deadlines now the major ones, from the time it was filed: confirm in 2, close in 16.
+    let (filed, due, confirm) = stored(&pool, c.id).await;
+    let cal = WorkCalendar::default();
+    assert_eq!(due, stamp(cal.add_working_hours(filed, 16)));
+    assert_eq!(confirm, Some(stamp(cal.add_working_hours(filed, 2))));
+
+    // Not closed before it is confirmed, even with every step done.
+    let mut c = c;
+    for key in [
+        "listen",
+        "accept",
+        "apologise",
+        "learn_need",
+        "find_solution",
+        "explain",
+    ] {
+        c = done(act(&store, scope, cm, &c, step(key)).await);
+    }
+    let close = ComplaintAction::Close {
+        resolution: "Driver replaced on this route".into(),
+    };
+    assert_eq!(
+        act(&store, scope, cm, &c, close.clone()).await,
+        ComplaintResult::Refused(ComplaintRefusal::NotConfirmed)
+    );
+    c = done(
+        act(
+            &store,
+            scope,
+            cm,
+            &c,
+            ComplaintAction::Confirm {
+                substantiated: true,
+                note: "Two witnesses".into(),
+            },
+        )
+        .await,
+    );
+    assert!(c.escalated());
+    assert!(!c.confirm_overdue);
+    assert_eq!(
+        act(
+            &store,
+            scope,
+            cm,
+            &c,
+            ComplaintAction::Confirm {
+                substantiated: false,
+                note: String::new()
+            }
+        )
+        .await,
+        ComplaintResult::Refused(ComplaintRefusal::NotToConfirm)
+    );
+    c = done(act(&store, scope, cm, &c, close).await);
+    assert_eq!(c.status, "closed");
+    let filter = ComplaintFilter {
+        severity: "major".into(),
+        ..ComplaintFilter::default()
+    };
+    let majors = store.complaints(scope, &filter).await.unwrap();
+    assert_eq!(majors.iter().map(|k| k.id).collect::<Vec<_>>(), vec![c.id]);
+}
+
+#[tokio::test]
+async fn overdue_complaints_are_flagged_and_filtered() {
+    let (_dir, pool) = demo_db(120).await;
+    let store = SqliteStore::new(pool.clone());
+    let (scope, mine, _) = cm01(&pool).await;
+    let cm = user(&pool, "cm01").await;
+    let late = store
+        .file_complaint(scope, cm, mine, "Late", "", true, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let fresh = store
+        .file_complaint(scope, cm, mine, "Fresh", "", false, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!late.overdue && !late.confirm_overdue);
+    // Filed three weeks ago: both its deadlines have passed.
+    let filed = Utc::now() - chrono::TimeDelta::days(21);
+    let cal = WorkCalendar::default();
+    sqlx::query("UPDATE complaints SET filed_at = ?, due_at = ?, confirm_due_at = ? WHERE id = ?")
+        .bind(stamp(filed))
+        .bind(stamp(cal.add_working_hours(filed, 16)))
+        .bind(stamp(cal.add_working_hours(filed, 2)))
+        .bind(late.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let filter = ComplaintFilter {
+        overdue_only: true,
+        ..ComplaintFilter::default()
+    };
+    let overdue = store.complaints(scope, &filter).await.unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].id, late.id);
+    assert!(overdue[0].overdue && overdue[0].confirm_overdue);
+    // Steps done now are after the deadline.
+    let c = done(act(&store, scope, cm, &overdue[0], step("listen")).await);
+    assert!(c.steps[0].late);
+    // Open ones first, the nearest deadline first.
+    let all = store
+        .complaints(scope, &ComplaintFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|k| k.id).collect::<Vec<_>>(),
+        vec![late.id, fresh.id]
+    );
+}
+
+#[tokio::test]
+async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
+    let (_dir, pool) = demo_db(120).await;
+    let store = SqliteStore::new(pool.clone());
+    let (scope, mine, other) = cm01(&pool).await;
+    let cm = user(&pool, "cm01").await;
+    let c = store
+        .file_complaint(scope, cm, mine, "Price", "", false, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let newer = done(act(&store, scope, cm, &c, step("listen")).await);
+    // Based on the version before that step: refused, and the current one comes back.
+    match act(
+        &store,
+        scope,
+        cm,
+        &c,
+        ComplaintAction::Attitude("friendly".into()),
+    )
+    .await
+    {
+        ComplaintResult::Stale(now) => assert_eq!(now, newer),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        act(
+            &store,
+            scope,
+            cm,
+            &newer,
+            ComplaintAction::Attitude("rude".into())
+        )
+        .await,
+        ComplaintResult::Refused(ComplaintRefusal::BadValue)
+    );
+    // A customer of another customer manager: cm01 can neither file for them nor act.
+    assert!(
+        store
+            .file_complaint(scope, cm, other, "x", "", false, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let manager = user(&pool, "manager").await;
+    let theirs = store
+        .file_complaint(Scope::All, manager, other, "Theirs", "", false, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .complaint_action(scope, cm, theirs.id, theirs.version, &step("listen"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = store
+        .complaints(scope, &ComplaintFilter::default())
+        .await
+        .unwrap();
+    assert!(listed.iter().all(|k| k.id != theirs.id));
+}
+
+#[tokio::test]
+async fn the_complaint_api_is_for_staff_in_scope() {
+    let (_dir, pool) = demo_db(60).await;
+    // A customer has the portal, not the staff list.
+    let customer: String =
+        sqlx::query_scalar("SELECT username FROM users WHERE role = 'customer' LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let client = app_as(pool.clone(), &customer).await;
+    let (status, _) = json::<Vec<Complaint>>(&client, "/api/complaints", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Staff file by customer code; an unknown code is named.
+    let cm = app_as(pool.clone(), "cm01").await;
+    let (_, mine, _) = cm01(&pool).await;
+    let code: String = sqlx::query_scalar("SELECT code FROM customers WHERE id = ?")
+        .bind(mine)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (status, filed) = json::<Complaint>(
+        &cm,
+        "/api/file_staff_complaint",
+        &format!(
+            "customer_code={}&subject=Late+delivery&description=&major=false&attitude=hesitant",
+            code.to_lowercase()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let filed = filed.unwrap();
+    assert_eq!(filed.customer_id, mine);
+    assert_eq!(filed.attitude.as_deref(), Some("hesitant"));
+    let resp = cm
+        .send(post_form(
+            "/api/file_staff_complaint",
+            "customer_code=NOPE&subject=x&description=&major=false&attitude=",
+        ))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let (status, list) = json::<Vec<Complaint>>(&cm, "/api/complaints", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.unwrap().len(), 1);
+}

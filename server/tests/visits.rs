@@ -1,0 +1,195 @@
+//! Server tests of visits (SPEC §10): the plan from each published tier's visits per month,
+//! logging a visit with clear refusals, scope.
+
+mod common;
+
+use app::api::ssr::Store;
+use app::model::{NewVisit, Scope, VisitProblem};
+use common::*;
+use server::store::SqliteStore;
+use sqlx::SqlitePool;
+
+async fn cm01(pool: &SqlitePool) -> (i64, Scope) {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'cm01'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    (id, Scope::Routes { manager: id })
+}
+
+fn visit(customer: i64, date: &str) -> NewVisit {
+    NewVisit {
+        customer,
+        date: date.into(),
+        purpose: "Stock check".into(),
+        findings: "Shelf half empty".into(),
+        duration_min: 25,
+    }
+}
+
+#[tokio::test]
+async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
+    let (_dir, pool) = demo_db(150).await;
+    let store = SqliteStore::new(pool.clone());
+    let (cm, scope) = cm01(&pool).await;
+    // A clean month: no visits at all.
+    sqlx::query("DELETE FROM visit_ratings")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM visits")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // What the published policy asks: core 4, general 2, problem 2 a month (defaults).
+    let tiers: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT c.id, a.tier FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN assignments a ON a.customer_id = c.id
+         AND a.policy_id = (SELECT MAX(id) FROM policies WHERE status = 'published')
+         WHERE r.manager_id = ? ORDER BY c.id",
+    )
+    .bind(cm)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let per = |t: &str| match t {
+        "core" => 4u64,
+        _ => 2,
+    };
+    let plan = store.visit_plan(scope).await.unwrap();
+    assert_eq!(plan.customers, tiers.len() as u64);
+    assert_eq!(
+        plan.required,
+        tiers.iter().map(|(_, t)| per(t)).sum::<u64>()
+    );
+    assert_eq!(plan.done, 0);
+    // Never visited: everyone is due and overdue.
+    assert_eq!(plan.due, tiers.len() as u64);
+    assert_eq!(plan.overdue, tiers.len() as u64);
+
+    // Two visits today to a general-tier customer complete their month.
+    let (general, _) = tiers.iter().find(|(_, t)| t == "general").unwrap();
+    let today = server::visits::today().format("%Y-%m-%d").to_string();
+    for _ in 0..2 {
+        let logged = store
+            .log_visit(scope, cm, &visit(*general, &today))
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(logged.customer_id, *general);
+        assert_eq!(logged.findings, "Shelf half empty");
+    }
+    let after = store.visit_plan(scope).await.unwrap();
+    assert_eq!(after.done, 2);
+    assert_eq!(after.due, plan.due - 1);
+    assert!(after.rows.iter().all(|r| r.customer_id != *general));
+    let recent = store.recent_visits(scope).await.unwrap();
+    assert_eq!(recent.len(), 2);
+    // A policy asking more of general customers makes them due again.
+    let mut policy = kehu_engine::Policy::default();
+    policy.service.visits_per_month = vec![4, 3, 2];
+    store.publish(&policy, 1).await.unwrap();
+    let stricter = store.visit_plan(scope).await.unwrap();
+    let row = stricter
+        .rows
+        .iter()
+        .find(|r| r.customer_id == *general)
+        .expect("due again");
+    assert_eq!((row.done, row.required), (2, 3));
+    assert!(!row.overdue, "visited today");
+}
+
+#[tokio::test]
+async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
+    let (_dir, pool) = demo_db(80).await;
+    let store = SqliteStore::new(pool.clone());
+    let (cm, scope) = cm01(&pool).await;
+    let mine: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id WHERE r.manager_id = ? LIMIT 1",
+    )
+    .bind(cm)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let other: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id WHERE r.manager_id <> ? LIMIT 1",
+    )
+    .bind(cm)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let today = server::visits::today();
+    let tomorrow = (today + chrono::TimeDelta::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let today = today.format("%Y-%m-%d").to_string();
+    let cases = [
+        (visit(mine, &tomorrow), VisitProblem::Date),
+        (visit(mine, "2026-13-01"), VisitProblem::Date),
+        (
+            NewVisit {
+                purpose: "  ".into(),
+                ..visit(mine, &today)
+            },
+            VisitProblem::Purpose,
+        ),
+        (
+            NewVisit {
+                duration_min: 0,
+                ..visit(mine, &today)
+            },
+            VisitProblem::Duration,
+        ),
+        (
+            NewVisit {
+                findings: "x".repeat(2_001),
+                ..visit(mine, &today)
+            },
+            VisitProblem::Findings,
+        ),
+    ];
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for (v, want) in cases {
+        let got = store.log_visit(scope, cm, &v).await.unwrap().unwrap();
+        assert_eq!(got, Err(want), "{v:?}");
+    }
+    // Someone else's customer does not exist for cm01.
+    assert!(
+        store
+            .log_visit(scope, cm, &visit(other, &today))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing stored");
+    // The customer's portal shows the visit without the findings.
+    let client = app_as(pool.clone(), "cm01").await;
+    let body = format!(
+        "visit[customer]={mine}&visit[date]={today}&visit[purpose]=Promotion+briefing&visit[findings]=Competitor+poster&visit[duration_min]=15"
+    );
+    let (status, logged) =
+        json::<Result<app::model::VisitEntry, VisitProblem>>(&client, "/api/log_visit", &body)
+            .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert_eq!(logged.unwrap().unwrap().purpose, "Promotion briefing");
+    let service = server::service::my_service(&pool, mine)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        service
+            .visits
+            .iter()
+            .any(|v| v.purpose == "Promotion briefing")
+    );
+    let raw = serde_json::to_string(&service).unwrap();
+    assert!(!raw.contains("Competitor poster"));
+}
