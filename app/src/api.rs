@@ -5,9 +5,9 @@
 use crate::model::{
     AuditEntry, AuditPage, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
-    Dispute, DraftResult, EditResult, FilterOptions, Invite, Me, MyProfile, MyService, MyTiers,
-    NewVisit, PolicyInfo, PolicyPreview, PolicyRef, RequestResult, ReviewResult, VisitEntry,
-    VisitPlan, VisitProblem,
+    Dispute, DraftResult, EditResult, FilterOptions, Invite, Kpis, Me, MyProfile, MyService,
+    MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, ReportDraft, ReportKind, ReportList,
+    ReportSave, ReportSaved, RequestResult, ReviewResult, VisitEntry, VisitPlan, VisitProblem,
 };
 use leptos::prelude::*;
 
@@ -16,9 +16,10 @@ pub mod ssr {
     use crate::model::{
         AuditEntry, AuditPage, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
         ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
-        Dispute, DisputeStatus, DraftResult, EditResult, FieldDef, FilterOptions, Invite, Me,
-        MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, RequestResult,
-        ReviewResult, Role, Scope, VisitEntry, VisitPlan, VisitProblem,
+        Dispute, DisputeStatus, DraftResult, EditResult, FieldDef, FilterOptions, Invite, Kpis, Me,
+        MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft,
+        ReportKind, ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry,
+        VisitPlan, VisitProblem,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -179,6 +180,33 @@ pub mod ssr {
         async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError>;
         /// This month's visit plan for customers in scope, from their published tiers.
         async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError>;
+        /// Customer managers' figures over the KPI period, for those in scope.
+        async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError>;
+        /// The report of `kind` for the period containing `day` (empty: today) by `author`;
+        /// `None` when `day` is not a date.
+        async fn report_draft(
+            &self,
+            author: i64,
+            kind: ReportKind,
+            day: &str,
+        ) -> Result<Option<ReportDraft>, StoreError>;
+        async fn save_report(
+            &self,
+            author: i64,
+            save: &ReportSave,
+        ) -> Result<ReportSaved, StoreError>;
+        async fn reports(
+            &self,
+            user: i64,
+            role: Role,
+            unreviewed: bool,
+        ) -> Result<Vec<Report>, StoreError>;
+        async fn review_report(
+            &self,
+            reviewer: i64,
+            id: i64,
+            comment: &str,
+        ) -> Result<Option<ReportSaved>, StoreError>;
         /// Saved policies: drafts, then published versions (lab users only).
         async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
         /// One saved policy and its JSON.
@@ -895,4 +923,59 @@ pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProble
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+}
+
+/// Customer managers' performance over the last 90 days: my own line (customer managers) or
+/// every customer manager's (managers, admins).
+#[server(endpoint = "kpis")]
+pub async fn get_kpis() -> Result<Kpis, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?.kpis(me.scope()).await.map_err(ssr::internal)
+}
+
+/// The report of `kind` for the period containing `day` (`YYYY-MM-DD`, empty = today): its
+/// period, what my records show for it, and what I saved.
+#[server(endpoint = "report_draft", input = leptos::server_fn::codec::Json)]
+pub async fn get_report_draft(kind: ReportKind, day: String) -> Result<ReportDraft, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .report_draft(me.id, kind, &day)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::BAD_REQUEST, "day: a date like 2026-11-23"))
+}
+
+/// Saves my report of a period (refused when it changed since, or was reviewed).
+#[server(endpoint = "save_report", input = leptos::server_fn::codec::Json)]
+pub async fn save_report(save: ReportSave) -> Result<ReportSaved, ServerFnError> {
+    let me = ssr::staff()?;
+    ssr::store()?
+        .save_report(me.id, &save)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Reports I may read: my own, or everyone's for managers and admins.
+#[server(endpoint = "reports")]
+pub async fn list_reports(unreviewed: bool) -> Result<ReportList, ServerFnError> {
+    let me = ssr::staff()?;
+    let rows = ssr::store()?
+        .reports(me.id, me.role, unreviewed)
+        .await
+        .map_err(ssr::internal)?;
+    Ok(ReportList {
+        rows,
+        can_review: me.role.can_use_lab(),
+    })
+}
+
+/// A manager's review comment on a report (managers and admins).
+#[server(endpoint = "review_report")]
+pub async fn review_report(id: i64, comment: String) -> Result<ReportSaved, ServerFnError> {
+    let me = ssr::lab_user()?;
+    ssr::store()?
+        .review_report(me.id, id, &comment)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such report"))
 }

@@ -3,7 +3,7 @@
 use crate::i18n::*;
 use crate::model::Role;
 use crate::pages::{
-    account::{AccountPage, Gate, LoginPage, NavLinks, UserMenu, provide_me},
+    account::{AccountPage, Gate, HydratedMark, LoginPage, NavLinks, UserMenu, provide_me},
     audit::AuditLogPage,
     complaints::ComplaintsPage,
     customer::CustomerPage,
@@ -11,6 +11,8 @@ use crate::pages::{
     dashboard::DashboardPage,
     import::ImportPage,
     lab::LabPage,
+    performance::PerformancePage,
+    reports::ReportsPage,
     requests::RequestQueue,
     visits::VisitsPage,
 };
@@ -85,6 +87,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
                         <Route path=path!("/complaints") view={Lazy::<ComplaintsRoute>::new()} />
                         <Route path=path!("/visits") view={Lazy::<VisitsRoute>::new()} />
+                        <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} />
+                        <Route path=path!("/performance") view={Lazy::<PerformanceRoute>::new()} />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/invite") view=|| server_page(Portal::Invite) ssr=SsrMode::Async />
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
@@ -148,6 +152,14 @@ lazy_page!(
     /// The visit plan and log.
     VisitsRoute, Role::is_staff, VisitsPage
 );
+lazy_page!(
+    /// Daily logs, weekly summaries, monthly market reports and their reviews.
+    ReportsRoute, Role::is_staff, ReportsPage
+);
+lazy_page!(
+    /// Customer managers' performance.
+    PerformanceRoute, Role::is_staff, PerformancePage
+);
 
 /// The script-free portal pages.
 #[derive(Clone, Copy)]
@@ -186,13 +198,6 @@ fn server_page(page: Portal) -> AnyView {
 #[component]
 fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
     let i18n = use_i18n();
-    // Effects run only in the browser, after hydration: mark the body so tests (and CSS) can tell.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Title formatter=move |t: String| {
             if t.is_empty() { "kehu 客户".to_string() } else { format!("{t} · kehu 客户") }
@@ -262,5 +267,6 @@ fn NotFound() -> impl IntoView {
             <p>{t!(i18n, customer.not_found)}</p>
             <A href="/">{t!(i18n, nav.dashboard)}</A>
         </section>
+        <HydratedMark />
     }
 }

@@ -1346,3 +1346,140 @@ pub struct VisitPlan {
     /// Overdue first, then the longest since the last visit (at most 200).
     pub rows: Vec<PlanRow>,
 }
+
+/// One customer manager's figures over the KPI period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerKpi {
+    pub manager_id: i64,
+    pub name: String,
+    pub customers: u64,
+    /// Visits their customers' tiers ask for over the period, and those made (at most the
+    /// asked number a customer).
+    pub visits_required: u64,
+    pub visits_made: u64,
+    /// Complaints of their customers closed in the period, of those on time, and open ones
+    /// past their deadline now.
+    pub complaints_closed: u64,
+    pub closed_on_time: u64,
+    pub open_overdue: u64,
+    /// Ratings of their visits in the period and the average, hundredths of a star.
+    pub ratings: u64,
+    pub avg_rating_centi: Option<i64>,
+}
+
+impl ManagerKpi {
+    /// Visits made against the standard, per cent (none asked: no figure).
+    pub fn visits_pct(&self) -> Option<u64> {
+        (self.visits_made * 100).checked_div(self.visits_required)
+    }
+
+    /// Complaints closed on time, per cent of those closed.
+    pub fn on_time_pct(&self) -> Option<u64> {
+        (self.closed_on_time * 100).checked_div(self.complaints_closed)
+    }
+}
+
+/// Customer managers' performance over a period (`YYYY-MM-DD`, both days included).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kpis {
+    pub since: String,
+    pub until: String,
+    pub rows: Vec<ManagerKpi>,
+}
+
+/// The longest report or review, characters.
+pub const MAX_REPORT_CHARS: usize = 5_000;
+
+/// A customer manager's written report (SPEC §10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportKind {
+    /// 工作日志: a day (`2026-11-23`).
+    Daily,
+    /// 周小结: an ISO week (`2026-W48`).
+    Weekly,
+    /// 月度市场报告: a month (`2026-11`).
+    Monthly,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 3] = [ReportKind::Daily, ReportKind::Weekly, ReportKind::Monthly];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ReportKind::Daily => "daily",
+            ReportKind::Weekly => "weekly",
+            ReportKind::Monthly => "monthly",
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.key() == k)
+    }
+}
+
+/// What the records of a report's period show for its author.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPeriod {
+    /// First and last day, `YYYY-MM-DD`.
+    pub from: String,
+    pub to: String,
+    pub visits: u64,
+    pub customers_visited: u64,
+    pub visit_minutes: u64,
+    pub complaint_steps: u64,
+    pub complaints_closed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: i64,
+    pub author_id: i64,
+    pub author: String,
+    pub kind: ReportKind,
+    pub period: String,
+    pub body: String,
+    /// Local time.
+    pub updated_at: String,
+    pub review: Option<String>,
+    pub reviewer: Option<String>,
+    pub reviewed_at: Option<String>,
+    pub version: i64,
+    pub records: ReportPeriod,
+}
+
+/// A report to save: `version` 0 for a new one, else the version it was based on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSave {
+    pub kind: ReportKind,
+    pub period: String,
+    pub body: String,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportSaved {
+    Saved(Report),
+    /// Someone (the author elsewhere) saved it since: here it is as it stands.
+    Stale(Report),
+    /// Reviewed reports are kept as reviewed.
+    Reviewed,
+    /// Not a period of that kind, or one in the future.
+    BadPeriod,
+    /// Empty, or over [`MAX_REPORT_CHARS`].
+    BadBody,
+}
+
+/// Reports a user may read, and whether they may review them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportList {
+    pub rows: Vec<Report>,
+    pub can_review: bool,
+}
+
+/// The report of a period being written: its key, what the records show, and the saved one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDraft {
+    pub period: String,
+    pub records: ReportPeriod,
+    pub existing: Option<Report>,
+}

@@ -128,3 +128,45 @@ test('a customer manager logs a visit from the plan on a phone; the customer see
     await customer.context().close();
   }
 });
+
+test('a daily log is written on a phone and a manager reviews it', async ({ page, browser }) => {
+  const cm = await phone(browser);
+  await signIn(cm, 'cm01', undefined, '/reports');
+  await hydrated(cm);
+  await expect(cm.getByTestId('report-period')).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
+  await expect(cm.getByTestId('report-records')).toBeVisible();
+  // Empty text: said so, nothing saved.
+  await cm.getByTestId('report-save').click();
+  await expect(cm.getByTestId('report-message')).toContainText('Write the text');
+  const text = `Visited R001, two shops short of cartons ${Date.now()}`;
+  await cm.getByTestId('report-body').fill(text);
+  await cm.getByTestId('report-save').click();
+  await expect(cm.getByTestId('report-message')).toContainText('saved');
+  await expect(cm.getByTestId('report-item').filter({ hasText: text })).toBeVisible();
+  expect(await horizontalOverflow(cm)).toBeLessThanOrEqual(0);
+  await cm.context().close();
+
+  // The manager (this project's session) sees it among the unreviewed and reviews it.
+  await page.goto('/reports');
+  await hydrated(page);
+  await page.getByTestId('unreviewed-only').check();
+  const item = page.getByTestId('report-item').filter({ hasText: text });
+  await item.getByTestId('review-text').fill('Good — follow up on the short deliveries');
+  await item.getByTestId('review-save').click();
+  await expect(page.getByTestId('report-item').filter({ hasText: text })).toHaveCount(0);
+  await page.getByTestId('unreviewed-only').uncheck();
+  await expect(page.getByTestId('report-item').filter({ hasText: text }).getByTestId('report-review')).toContainText('follow up');
+});
+
+test('managers compare customer managers and download the figures', async ({ page }) => {
+  await page.goto('/performance');
+  await hydrated(page);
+  await expect(page.getByTestId('kpi-row').first()).toBeVisible();
+  expect(await page.getByTestId('kpi-row').count()).toBeGreaterThan(5);
+  await expect(page.getByTestId('kpi-row').first().getByTestId('kpi-visits')).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('kpis-csv').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('kehu-performance.csv');
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+});

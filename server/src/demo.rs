@@ -391,6 +391,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         "DELETE FROM complaints",
         "DELETE FROM disputes",
         "DELETE FROM audit",
+        "DELETE FROM reports",
         "DELETE FROM change_requests",
         "DELETE FROM assignments",
         "DELETE FROM policies",

@@ -9,9 +9,10 @@ use app::model::{
     AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, Complaint,
     ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage,
     CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS,
-    FieldDef, FieldProblem, FieldValue, FilterOptions, Invite, Maintenance, MyService, MyTiers,
-    NewVisit, PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, RequestResult, RequestStatus,
-    ReviewResult, Role, RouteOption, Scope, VisitEntry, VisitPlan, VisitProblem,
+    FieldDef, FieldProblem, FieldValue, FilterOptions, Invite, Kpis, Maintenance, MyService,
+    MyTiers, NewVisit, PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft,
+    ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role,
+    RouteOption, Scope, VisitEntry, VisitPlan, VisitProblem,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -407,6 +408,59 @@ impl Store for SqliteStore {
             attitude,
         };
         crate::complaints::file(&self.pool, scope, user, &new).await
+    }
+
+    async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError> {
+        crate::kpis::kpis(&self.pool, scope).await
+    }
+
+    async fn report_draft(
+        &self,
+        author: i64,
+        kind: ReportKind,
+        day: &str,
+    ) -> Result<Option<ReportDraft>, StoreError> {
+        let day = if day.trim().is_empty() {
+            crate::visits::today()
+        } else {
+            match chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") {
+                Ok(d) => d,
+                Err(_) => return Ok(None),
+            }
+        };
+        let period = crate::reports::period_of(kind, day);
+        let Some(records) = crate::reports::records(&self.pool, author, kind, &period).await?
+        else {
+            return Ok(None);
+        };
+        let existing = crate::reports::find(&self.pool, author, kind, &period).await?;
+        Ok(Some(ReportDraft {
+            period,
+            records,
+            existing,
+        }))
+    }
+
+    async fn save_report(&self, author: i64, save: &ReportSave) -> Result<ReportSaved, StoreError> {
+        crate::reports::save(&self.pool, author, save).await
+    }
+
+    async fn reports(
+        &self,
+        user: i64,
+        role: Role,
+        unreviewed: bool,
+    ) -> Result<Vec<Report>, StoreError> {
+        crate::reports::list(&self.pool, user, role, unreviewed).await
+    }
+
+    async fn review_report(
+        &self,
+        reviewer: i64,
+        id: i64,
+        comment: &str,
+    ) -> Result<Option<ReportSaved>, StoreError> {
+        crate::reports::review(&self.pool, reviewer, id, comment).await
     }
 
     async fn log_visit(

@@ -90,6 +90,47 @@ async fn snapshot(
     }
 }
 
+/// `GET /export/kpis.csv`: customer managers' performance in the caller's scope (staff).
+async fn export_kpis(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    me: Option<axum::Extension<app::model::Me>>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let me = match me {
+        None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Some(m) if !m.role.is_staff() => {
+            return (StatusCode::FORBIDDEN, "exports are for staff").into_response();
+        }
+        Some(axum::Extension(m)) => m,
+    };
+    let csv = crate::kpis::kpis(&state.store.pool, me.scope())
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
+        .and_then(|k| crate::kpis::csv(&k));
+    match csv {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kehu-performance.csv\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("kpi export: {e:#}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error, see the server log",
+            )
+                .into_response()
+        }
+    }
+}
+
 /// `GET /export/customers.csv?q=&format=&market=&route=&band=`: the filtered list in the
 /// caller's scope, as CSV for Excel (staff only).
 async fn export_customers(
@@ -189,6 +230,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/snapshot", get(snapshot))
+        .route("/export/kpis.csv", get(export_kpis))
         .route("/export/customers.csv", get(export_customers))
         .route(
             "/import/{kind}",

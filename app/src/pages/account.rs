@@ -38,13 +38,14 @@ pub fn Gate(allow: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(m)) if allow(m.role) => children.with_value(|c| c()).into_any(),
+                    Ok(Some(m)) if allow(m.role) => view! { {children.with_value(|c| c())} <HydratedMark /> }.into_any(),
                     Ok(Some(_)) => view! {
                         <section class="panel empty" data-testid="forbidden">
                             <h1>"403"</h1>
                             <p>{t!(i18n, auth.forbidden)}</p>
                             <A href="/">{t!(i18n, nav.dashboard)}</A>
                         </section>
+                        <HydratedMark />
                     }
                     .into_any(),
                     _ => view! {
@@ -52,12 +53,27 @@ pub fn Gate(allow: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
                             <p>{t!(i18n, auth.signed_out_here)}</p>
                             <a href="/login">{t!(i18n, auth.sign_in)}</a>
                         </section>
+                        <HydratedMark />
                     }
                     .into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// Marks `<body data-hydrated>` once the page around it has hydrated (effects run only in the
+/// browser, after hydration). It sits inside each page, not in the frame: a lazily loaded page
+/// hydrates after the frame, when its code has arrived, and tests (and CSS) must not act on it
+/// before.
+#[component]
+pub fn HydratedMark() -> impl IntoView {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 /// Who is signed in, in the header: the account link and the sign-out button.
@@ -110,6 +126,8 @@ pub fn NavLinks() -> impl IntoView {
                         <A href="/customers">{t!(i18n, nav.customers)}</A>
                         <A href="/visits">{t!(i18n, visits.nav)}</A>
                         <A href="/complaints">{t!(i18n, complaints.nav)}</A>
+                        <A href="/reports">{t!(i18n, reports.nav)}</A>
+                        <A href="/performance">{t!(i18n, performance.nav)}</A>
                     </Show>
                     <Show when=move || reviewer>
                         <A href="/requests">{t!(i18n, requests.nav)}</A>

@@ -7,7 +7,9 @@ pub mod customers;
 pub mod dashboard;
 pub mod import;
 pub mod lab;
+pub mod performance;
 pub mod portal;
+pub mod reports;
 pub mod requests;
 pub mod visits;
 

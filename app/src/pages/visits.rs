@@ -16,8 +16,10 @@ pub fn VisitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let plan = Resource::new(|| (), |_| get_visit_plan());
     let recent = Resource::new(|| (), |_| recent_visits());
-    // The customer the form is for (from the plan's "Log visit"), and the date it defaults to.
+    // The customer the form is for (from the plan's "Log visit"), and the last visit logged
+    // (kept here: the plan, with the form, is drawn again once a visit is in).
     let chosen = RwSignal::new(None::<(i64, String)>);
+    let done = RwSignal::new(None::<VisitEntry>);
     let logged = Callback::new(move |()| {
         plan.refetch();
         recent.refetch();
@@ -28,7 +30,7 @@ pub fn VisitsPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match plan.await {
-                    Ok(p) => view! { <PlanView p chosen logged /> }.into_any(),
+                    Ok(p) => view! { <PlanView p chosen done logged /> }.into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}
@@ -55,6 +57,7 @@ pub fn VisitsPage() -> impl IntoView {
 fn PlanView(
     p: VisitPlan,
     chosen: RwSignal<Option<(i64, String)>>,
+    done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -84,7 +87,7 @@ fn PlanView(
                 <div class="card-value small">{p.capacity}</div>
             </div>
         </section>
-        <VisitForm chosen today logged />
+        <VisitForm chosen today done logged />
         <h2>{t!(i18n, visits.to_visit)}</h2>
         {if rows.is_empty() {
             view! { <p class="panel empty" data-testid="plan-empty">{t!(i18n, visits.all_done)}</p> }.into_any()
@@ -146,6 +149,7 @@ fn PlanLine(r: PlanRow, chosen: RwSignal<Option<(i64, String)>>) -> impl IntoVie
 fn VisitForm(
     chosen: RwSignal<Option<(i64, String)>>,
     today: String,
+    done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -154,7 +158,6 @@ fn VisitForm(
     let findings = RwSignal::new(String::new());
     let minutes = RwSignal::new(String::from("20"));
     let problem = RwSignal::new(None::<VisitProblem>);
-    let done = RwSignal::new(None::<VisitEntry>);
     let send = Action::new(move |v: &NewVisit| log_visit(v.clone()));
     Effect::new(move |_| match send.value().get() {
         Some(Ok(Ok(v))) => {

@@ -1,0 +1,104 @@
+//! Customer managers' performance (SPEC §10): visits against their customers' tier standard,
+//! complaints closed on time, customers' ratings — one line per customer manager, compared
+//! side by side, with a CSV export.
+
+use super::{LoadError, Loading};
+use crate::api::get_kpis;
+use crate::i18n::*;
+use crate::model::{Kpis, ManagerKpi};
+use leptos::prelude::*;
+use leptos_i18n::td_string;
+use leptos_meta::Title;
+
+#[component]
+pub fn PerformancePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let data = Resource::new(|| (), |_| get_kpis());
+    view! {
+        <Title text=move || t_string!(i18n, performance.title).to_string() />
+        <h1>{t!(i18n, performance.title)}</h1>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(k) => view! { <KpiTable k /> }.into_any(),
+                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A percentage as a bar with its number (no figure: a dash).
+#[component]
+fn Pct(value: Option<u64>, testid: &'static str) -> impl IntoView {
+    match value {
+        Some(p) => view! {
+            <span class="pct" data-testid=testid data-value=p.to_string()>
+                <span class="meter" aria-hidden="true"><span style=format!("width: {}%", p.min(100))></span></span>
+                {format!("{p}%")}
+            </span>
+        }
+        .into_any(),
+        None => view! { <span class="muted" data-testid=testid>"—"</span> }.into_any(),
+    }
+}
+
+#[component]
+fn KpiTable(k: Kpis) -> impl IntoView {
+    let i18n = use_i18n();
+    if k.rows.is_empty() {
+        return view! { <p class="panel empty" data-testid="kpis-empty">{t!(i18n, performance.empty)}</p> }.into_any();
+    }
+    let since = k.since.clone();
+    let until = k.until.clone();
+    view! {
+        <p class="muted">{move || td_string!(i18n.get_locale(), performance.intro, since = since.clone(), until = until.clone()).to_string()}</p>
+        <p><a href="/export/kpis.csv" download data-testid="kpis-csv">{t!(i18n, performance.csv)}</a></p>
+        <div class="table-wrap">
+            <table class="list kpis" data-testid="kpis">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, performance.manager)}</th>
+                        <th scope="col" class="num">{t!(i18n, performance.customers)}</th>
+                        <th scope="col">{t!(i18n, performance.visits)}</th>
+                        <th scope="col">{t!(i18n, performance.on_time)}</th>
+                        <th scope="col" class="num">{t!(i18n, performance.overdue)}</th>
+                        <th scope="col" class="num">{t!(i18n, performance.rating)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {k.rows.into_iter().map(|r| view! { <KpiRow r /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn KpiRow(r: ManagerKpi) -> impl IntoView {
+    let i18n = use_i18n();
+    let visits = r.visits_pct();
+    let on_time = r.on_time_pct();
+    let made = format!("{} / {}", r.visits_made, r.visits_required);
+    let closed = format!("{} / {}", r.closed_on_time, r.complaints_closed);
+    let rating = r
+        .avg_rating_centi
+        .map(|c| format!("{}.{:02} ★ ({})", c / 100, c % 100, r.ratings));
+    view! {
+        <tr data-testid="kpi-row" data-manager=r.manager_id.to_string()>
+            <th scope="row" data-label=move || t_string!(i18n, performance.manager)>{r.name.clone()}</th>
+            <td class="num" data-label=move || t_string!(i18n, performance.customers)>{r.customers}</td>
+            <td data-label=move || t_string!(i18n, performance.visits)>
+                <Pct value=visits testid="kpi-visits" />
+                <span class="muted small">" " {made}</span>
+            </td>
+            <td data-label=move || t_string!(i18n, performance.on_time)>
+                <Pct value=on_time testid="kpi-on-time" />
+                <span class="muted small">" " {closed}</span>
+            </td>
+            <td class="num" data-label=move || t_string!(i18n, performance.overdue) data-testid="kpi-overdue">{r.open_overdue}</td>
+            <td class="num" data-label=move || t_string!(i18n, performance.rating)>{rating.unwrap_or_else(|| "—".into())}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,171 @@
+//! Customer managers' performance (SPEC §10) over the last 90 days: visits against their
+//! customers' tier standard, complaints closed on time, the customers' ratings of their visits.
+//! A customer manager sees their own line; managers and admins see every customer manager.
+
+use crate::calendar::stamp;
+use crate::store::current_policy;
+use app::api::ssr::StoreError;
+use app::model::{Kpis, ManagerKpi, Scope};
+use chrono::{TimeDelta, Utc};
+use sqlx::SqlitePool;
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// The period the figures cover, in days up to today.
+pub const KPI_DAYS: i64 = 90;
+
+#[derive(sqlx::FromRow)]
+struct VisitSql {
+    id: i64,
+    display_name: String,
+    customers: i64,
+    required: i64,
+    made: i64,
+}
+
+/// Every customer manager in scope, by name.
+pub async fn kpis(pool: &SqlitePool, scope: Scope) -> Result<Kpis, StoreError> {
+    let only = match scope {
+        Scope::All => None,
+        Scope::Routes { manager } => Some(manager),
+        Scope::Customer(_) | Scope::Nothing => return Ok(Kpis::default()),
+    };
+    let today = crate::visits::today();
+    let since = today - TimeDelta::days(KPI_DAYS - 1);
+    let since_day = since.format("%Y-%m-%d").to_string();
+    // Stored timestamps are UTC; the period starts at local midnight, 8 hours earlier in UTC.
+    let since_stamp = stamp(
+        since
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc() - TimeDelta::hours(8))
+            .unwrap_or_else(Utc::now),
+    );
+    let now = stamp(Utc::now());
+    let (policy_id, policy) = match current_policy(pool).await? {
+        Some((r, p)) => (r.id, p),
+        None => (0, kehu_engine::Policy::default()),
+    };
+    let per = |i: usize| i64::from(policy.service.visits_per_month.get(i).copied().unwrap_or(0));
+    // Three months of the tier's visits per month, and the visits made (at most that many a
+    // customer: extra visits to one shop do not make up for another).
+    let rows: Vec<VisitSql> = sqlx::query_as(
+        "WITH cust AS (
+            SELECT c.id, r.manager_id AS m,
+                   3 * CASE a.tier WHEN 'core' THEN ?1 WHEN 'general' THEN ?2
+                                   WHEN 'problem' THEN ?3 ELSE 0 END AS req,
+                   (SELECT COUNT(*) FROM visits v
+                    WHERE v.customer_id = c.id AND v.visited_on >= ?4) AS made
+            FROM customers c JOIN routes r ON r.id = c.route_id
+            LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = ?5
+            WHERE r.manager_id IS NOT NULL
+         )
+         SELECT u.id, u.display_name, COUNT(cust.id) AS customers,
+                COALESCE(SUM(cust.req), 0) AS required,
+                COALESCE(SUM(MIN(cust.made, cust.req)), 0) AS made
+         FROM users u LEFT JOIN cust ON cust.m = u.id
+         WHERE u.role = 'customer_manager' AND (?6 IS NULL OR u.id = ?6)
+         GROUP BY u.id ORDER BY u.display_name, u.id",
+    )
+    .bind(per(0))
+    .bind(per(1))
+    .bind(per(2))
+    .bind(&since_day)
+    .bind(policy_id)
+    .bind(only)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let complaints: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT r.manager_id,
+                COALESCE(SUM(k.closed_at >= ?1), 0),
+                COALESCE(SUM(k.closed_at >= ?1 AND k.closed_at <= k.due_at), 0),
+                COALESCE(SUM(k.status = 'open' AND k.due_at < ?2), 0)
+         FROM complaints k JOIN customers c ON c.id = k.customer_id
+         JOIN routes r ON r.id = c.route_id
+         WHERE r.manager_id IS NOT NULL GROUP BY r.manager_id",
+    )
+    .bind(&since_stamp)
+    .bind(&now)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let ratings: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT v.manager_id, COUNT(*), SUM(vr.score)
+         FROM visits v JOIN visit_ratings vr ON vr.visit_id = v.id
+         WHERE v.visited_on >= ?1 AND v.manager_id IS NOT NULL GROUP BY v.manager_id",
+    )
+    .bind(&since_day)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    Ok(Kpis {
+        since: since_day,
+        until: today.format("%Y-%m-%d").to_string(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let (closed, on_time, overdue) = complaints
+                    .iter()
+                    .find(|c| c.0 == r.id)
+                    .map_or((0, 0, 0), |c| (c.1, c.2, c.3));
+                let (rated, score_sum) = ratings
+                    .iter()
+                    .find(|x| x.0 == r.id)
+                    .map_or((0, 0), |x| (x.1, x.2));
+                ManagerKpi {
+                    manager_id: r.id,
+                    name: r.display_name,
+                    customers: r.customers as u64,
+                    visits_required: r.required as u64,
+                    visits_made: r.made as u64,
+                    complaints_closed: closed as u64,
+                    closed_on_time: on_time as u64,
+                    open_overdue: overdue as u64,
+                    ratings: rated as u64,
+                    // Hundredths of a star.
+                    avg_rating_centi: (rated > 0).then(|| score_sum * 100 / rated),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The same figures as CSV for Excel (UTF-8 with BOM).
+pub fn csv(k: &Kpis) -> anyhow::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
+    out.write_record([
+        "customer_manager",
+        "customers",
+        "since",
+        "until",
+        "visits_required",
+        "visits_made",
+        "visits_pct",
+        "complaints_closed",
+        "closed_on_time",
+        "open_overdue",
+        "ratings",
+        "avg_rating",
+    ])?;
+    for r in &k.rows {
+        out.write_record([
+            r.name.clone(),
+            r.customers.to_string(),
+            k.since.clone(),
+            k.until.clone(),
+            r.visits_required.to_string(),
+            r.visits_made.to_string(),
+            r.visits_pct().map(|p| p.to_string()).unwrap_or_default(),
+            r.complaints_closed.to_string(),
+            r.closed_on_time.to_string(),
+            r.open_overdue.to_string(),
+            r.ratings.to_string(),
+            r.avg_rating_centi
+                .map(|c| format!("{}.{:02}", c / 100, c % 100))
+                .unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}

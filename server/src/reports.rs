@@ -1,0 +1,317 @@
+//! Customer managers' written reports (SPEC §10, seed: 痕迹管理): the daily log, the weekly
+//! summary and the monthly market report, each next to what the records of its period show
+//! (visits made, complaints handled), and a manager's review comment.
+
+use crate::calendar::WorkCalendar;
+use app::api::ssr::StoreError;
+use app::model::{
+    MAX_REPORT_CHARS, Report, ReportKind, ReportPeriod, ReportSave, ReportSaved, Role,
+};
+use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
+use sqlx::SqlitePool;
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// The first and last day of a period key: `2026-11-23` (a day), `2026-W48` (ISO week),
+/// `2026-11` (a month); `None` when the key does not fit the kind.
+pub fn days(kind: ReportKind, period: &str) -> Option<(NaiveDate, NaiveDate)> {
+    match kind {
+        ReportKind::Daily => {
+            let d = NaiveDate::parse_from_str(period, "%Y-%m-%d").ok()?;
+            Some((d, d))
+        }
+        ReportKind::Weekly => {
+            let (y, w) = period.split_once("-W")?;
+            let monday =
+                NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, Weekday::Mon)?;
+            Some((monday, monday + TimeDelta::days(6)))
+        }
+        ReportKind::Monthly => {
+            let first = NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d").ok()?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            Some((first, next - TimeDelta::days(1)))
+        }
+    }
+}
+
+/// The period key of `kind` that contains `day`.
+pub fn period_of(kind: ReportKind, day: NaiveDate) -> String {
+    match kind {
+        ReportKind::Daily => day.format("%Y-%m-%d").to_string(),
+        ReportKind::Weekly => {
+            let w = day.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        }
+        ReportKind::Monthly => day.format("%Y-%m").to_string(),
+    }
+}
+
+/// What the records show for `author` in a period: visits made (and to how many customers),
+/// complaint steps done, complaints closed.
+async fn record_counts(
+    pool: &SqlitePool,
+    author: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<ReportPeriod, StoreError> {
+    let (a, b) = (
+        from.format("%Y-%m-%d").to_string(),
+        to.format("%Y-%m-%d").to_string(),
+    );
+    let (visits, customers, minutes): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT customer_id), COALESCE(SUM(duration_min), 0)
+         FROM visits WHERE manager_id = ? AND visited_on BETWEEN ? AND ?",
+    )
+    .bind(author)
+    .bind(&a)
+    .bind(&b)
+    .fetch_one(pool)
+    .await
+    .map_err(err)?;
+    // Stored times are UTC: the local days' bounds, 8 hours earlier.
+    let cal = WorkCalendar::default();
+    let bound = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .map(|t| t - TimeDelta::hours(i64::from(cal.utc_offset_hours)))
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default()
+    };
+    let (start, end) = (bound(from), bound(to + TimeDelta::days(1)));
+    let steps: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM complaint_steps WHERE done_by = ? AND done_at >= ? AND done_at < ?",
+    )
+    .bind(author)
+    .bind(&start)
+    .bind(&end)
+    .fetch_one(pool)
+    .await
+    .map_err(err)?;
+    let closed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM complaints WHERE closed_by = ? AND closed_at >= ? AND closed_at < ?",
+    )
+    .bind(author)
+    .bind(&start)
+    .bind(&end)
+    .fetch_one(pool)
+    .await
+    .map_err(err)?;
+    Ok(ReportPeriod {
+        from: a,
+        to: b,
+        visits: visits as u64,
+        customers_visited: customers as u64,
+        visit_minutes: minutes as u64,
+        complaint_steps: steps as u64,
+        complaints_closed: closed as u64,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    author_id: i64,
+    author: String,
+    kind: String,
+    period: String,
+    body: String,
+    updated_at: String,
+    review: Option<String>,
+    reviewer: Option<String>,
+    reviewed_at: Option<String>,
+    version: i64,
+}
+
+const SELECT: &str = "SELECT p.id, p.author_id, u.display_name AS author, p.kind, p.period,
+        p.body, p.updated_at, p.review, v.display_name AS reviewer, p.reviewed_at, p.version
+    FROM reports p JOIN users u ON u.id = p.author_id LEFT JOIN users v ON v.id = p.reviewed_by";
+
+async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, StoreError> {
+    let kind = ReportKind::from_key(&r.kind).unwrap_or(ReportKind::Daily);
+    let (from, to) = days(kind, &r.period).ok_or_else(|| err("bad stored period"))?;
+    let cal = WorkCalendar::default();
+    Ok(Report {
+        id: r.id,
+        author_id: r.author_id,
+        author: r.author,
+        kind,
+        period: r.period,
+        body: r.body,
+        updated_at: cal.local(&r.updated_at),
+        review: r.review,
+        reviewer: r.reviewer,
+        reviewed_at: r.reviewed_at.as_deref().map(|t| cal.local(t)),
+        version: r.version,
+        records: record_counts(pool, r.author_id, from, to).await?,
+    })
+}
+
+/// Reports a user may read: their own (a customer manager), or everyone's (managers, admins),
+/// newest period first; `unreviewed` keeps those without a review.
+pub async fn list(
+    pool: &SqlitePool,
+    user: i64,
+    role: Role,
+    unreviewed: bool,
+) -> Result<Vec<Report>, StoreError> {
+    let everyone = matches!(role, Role::Manager | Role::Admin);
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE (?1 OR p.author_id = ?2) AND (NOT ?3 OR p.review IS NULL)
+         ORDER BY p.period DESC, p.id DESC LIMIT 100"
+    )))
+    .bind(everyone)
+    .bind(user)
+    .bind(unreviewed)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(finish(pool, r).await?);
+    }
+    Ok(out)
+}
+
+/// The records of a period for `author`, for the report being written.
+pub async fn records(
+    pool: &SqlitePool,
+    author: i64,
+    kind: ReportKind,
+    period: &str,
+) -> Result<Option<ReportPeriod>, StoreError> {
+    match days(kind, period) {
+        Some((from, to)) => Ok(Some(record_counts(pool, author, from, to).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Saves the author's report of a period: new, or over the stored one if still at `version`.
+/// Not in the future; a reviewed report is no longer changed.
+pub async fn save(
+    pool: &SqlitePool,
+    author: i64,
+    s: &ReportSave,
+) -> Result<ReportSaved, StoreError> {
+    let Some((from, _)) = days(s.kind, &s.period) else {
+        return Ok(ReportSaved::BadPeriod);
+    };
+    if from > crate::visits::today() {
+        return Ok(ReportSaved::BadPeriod);
+    }
+    let body = s.body.trim();
+    if body.is_empty() || body.chars().count() > MAX_REPORT_CHARS {
+        return Ok(ReportSaved::BadBody);
+    }
+    let mut tx = pool.begin().await.map_err(err)?;
+    let existing: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, version, review FROM reports WHERE author_id = ? AND kind = ? AND period = ?",
+    )
+    .bind(author)
+    .bind(s.kind.key())
+    .bind(&s.period)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(err)?;
+    let id = match existing {
+        Some((_, _, Some(_))) => return Ok(ReportSaved::Reviewed),
+        Some((id, version, None)) if version == s.version => {
+            sqlx::query(
+                "UPDATE reports SET body = ?, version = version + 1,
+                        updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            )
+            .bind(body)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            id
+        }
+        Some((id, _, None)) => {
+            drop(tx);
+            let r: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .map_err(err)?;
+            return Ok(ReportSaved::Stale(finish(pool, r).await?));
+        }
+        None if s.version != 0 => return Ok(ReportSaved::BadPeriod),
+        None => sqlx::query_scalar(
+            "INSERT INTO reports (author_id, kind, period, body) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(author)
+        .bind(s.kind.key())
+        .bind(&s.period)
+        .bind(body)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?,
+    };
+    tx.commit().await.map_err(err)?;
+    let r: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .map_err(err)?;
+    Ok(ReportSaved::Saved(finish(pool, r).await?))
+}
+
+/// A manager's review comment on a report (once); `None` when there is no such report.
+pub async fn review(
+    pool: &SqlitePool,
+    reviewer: i64,
+    id: i64,
+    comment: &str,
+) -> Result<Option<ReportSaved>, StoreError> {
+    let comment = comment.trim();
+    if comment.is_empty() || comment.chars().count() > MAX_REPORT_CHARS {
+        return Ok(Some(ReportSaved::BadBody));
+    }
+    let done = sqlx::query(
+        "UPDATE reports SET review = ?, reviewed_by = ?,
+                reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), version = version + 1
+         WHERE id = ? AND review IS NULL",
+    )
+    .bind(comment)
+    .bind(reviewer)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else { return Ok(None) };
+    let report = finish(pool, row).await?;
+    Ok(Some(if done == 1 {
+        ReportSaved::Saved(report)
+    } else {
+        ReportSaved::Reviewed
+    }))
+}
+
+/// The author's saved report of a period, if any.
+pub async fn find(
+    pool: &SqlitePool,
+    author: i64,
+    kind: ReportKind,
+    period: &str,
+) -> Result<Option<Report>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE p.author_id = ? AND p.kind = ? AND p.period = ?"
+    )))
+    .bind(author)
+    .bind(kind.key())
+    .bind(period)
+    .fetch_optional(pool)
+    .await
+    .map_err(err)?;
+    match row {
+        Some(r) => Ok(Some(finish(pool, r).await?)),
+        None => Ok(None),
+    }
+}
