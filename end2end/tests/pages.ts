@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 
 /** The demo accounts' password (README, "Demo accounts"); demo data only. */
 export const DEMO_PASSWORD = 'kehu-demo';
@@ -75,4 +75,16 @@ export class CustomerListPage extends Frame {
     await this.page.getByTestId('filter-q').fill(text);
     await this.page.getByTestId('filter-q').press('Enter');
   }
+}
+
+/** A fresh phone browser (360 × 640, touch) with nobody signed in. */
+export async function phonePage(browser: Browser, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({
+    storageState: { cookies: [], origins: [] },
+    viewport: { width: 360, height: 640 },
+    isMobile: true,
+    hasTouch: true,
+    locale,
+  });
+  return context.newPage();
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { horizontalOverflow, hydrated, signIn } from './pages';
+import { horizontalOverflow, hydrated, phonePage, signIn } from './pages';
 
 // The customers' self-service is for phones: these run in the phone project only (the manager's
 // side runs in the same test, with the manager's stored session).
@@ -7,17 +7,7 @@ test.beforeEach(({}, info) => {
   test.skip(info.project.name !== 'phone', 'the portal is tested on the phone viewport');
 });
 
-/** A fresh phone browser with nobody signed in. */
-async function customerPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({
-    storageState: { cookies: [], origins: [] },
-    viewport: { width: 360, height: 640 },
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-US',
-  });
-  return context.newPage();
-}
+const customerPage = (browser: Browser) => phonePage(browser);
 
 /** Every request the page made for the wasm bundle. */
 function wasmRequests(page: Page): string[] {

@@ -1,21 +1,12 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { horizontalOverflow, hydrated, signIn } from './pages';
+import { horizontalOverflow, hydrated, phonePage, signIn } from './pages';
 
 // Service work happens on the road: these run on the phone viewport only.
 test.beforeEach(({}, info) => {
   test.skip(info.project.name !== 'phone', 'service work is tested on the phone viewport');
 });
 
-async function phone(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({
-    storageState: { cookies: [], origins: [] },
-    viewport: { width: 360, height: 640 },
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-US',
-  });
-  return context.newPage();
-}
+const phone = (browser: Browser) => phonePage(browser);
 
 const STEPS = ['listen', 'accept', 'apologise', 'learn_need', 'find_solution', 'explain'];
 

@@ -4,7 +4,7 @@
 //! record version it was based on and is audited.
 
 use crate::calendar::{WorkCalendar, stamp};
-use crate::store::{current_policy, push_scope};
+use crate::store::{current_policy, in_scope, push_scope};
 use app::api::ssr::StoreError;
 use app::model::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
@@ -227,15 +227,7 @@ pub async fn file(
     user: i64,
     new: &NewComplaint<'_>,
 ) -> Result<Option<Complaint>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT c.id FROM customers c WHERE c.id = ");
-    qb.push_bind(new.customer);
-    push_scope(&mut qb, scope);
-    let exists: Option<i64> = qb
-        .build_query_scalar()
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
-    if exists.is_none() {
+    if !in_scope(pool, scope, new.customer).await? {
         return Ok(None);
     }
     let attitude = new.attitude.filter(|a| COMPLAINT_ATTITUDES.contains(a));

@@ -68,6 +68,23 @@ fn scope_clause(scope: Scope) -> (&'static str, Option<i64>) {
     }
 }
 
+/// Whether `customer` exists within `scope`.
+pub(crate) async fn in_scope(
+    pool: &SqlitePool,
+    scope: Scope,
+    customer: i64,
+) -> Result<bool, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT c.id FROM customers c WHERE c.id = ");
+    qb.push_bind(customer);
+    push_scope(&mut qb, scope);
+    let found: Option<i64> = qb
+        .build_query_scalar()
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    Ok(found.is_some())
+}
+
 pub(crate) fn push_scope(qb: &mut QueryBuilder<Sqlite>, scope: Scope) {
     let (sql, value) = scope_clause(scope);
     match (sql.split_once('?'), value) {

@@ -2,7 +2,7 @@
 //! customer's published tier and the policy's visits per month for that tier.
 
 use crate::calendar::WorkCalendar;
-use crate::store::{current_policy, push_scope};
+use crate::store::{current_policy, in_scope, push_scope};
 use app::api::ssr::StoreError;
 use app::model::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PlanRow, Scope, VisitEntry, VisitPlan,
@@ -55,15 +55,7 @@ pub async fn log(
         Ok(d) => d,
         Err(p) => return Ok(Some(Err(p))),
     };
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT c.id FROM customers c WHERE c.id = ");
-    qb.push_bind(v.customer);
-    push_scope(&mut qb, scope);
-    let found: Option<i64> = qb
-        .build_query_scalar()
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
-    if found.is_none() {
+    if !in_scope(pool, scope, v.customer).await? {
         return Ok(None);
     }
     let mut tx = pool.begin().await.map_err(err)?;

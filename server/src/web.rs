@@ -90,6 +90,18 @@ async fn snapshot(
     }
 }
 
+/// The signed-in member of staff, or the answer to anyone else (401 signed out, 403 others).
+fn staff_export(
+    me: Option<axum::Extension<app::model::Me>>,
+) -> Result<app::model::Me, (axum::http::StatusCode, &'static str)> {
+    use axum::http::StatusCode;
+    match me {
+        None => Err((StatusCode::UNAUTHORIZED, "sign in first")),
+        Some(m) if !m.role.is_staff() => Err((StatusCode::FORBIDDEN, "exports are for staff")),
+        Some(axum::Extension(m)) => Ok(m),
+    }
+}
+
 /// `GET /export/kpis.csv`: customer managers' performance in the caller's scope (staff).
 async fn export_kpis(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -97,12 +109,9 @@ async fn export_kpis(
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
-    let me = match me {
-        None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
-        Some(m) if !m.role.is_staff() => {
-            return (StatusCode::FORBIDDEN, "exports are for staff").into_response();
-        }
-        Some(axum::Extension(m)) => m,
+    let me = match staff_export(me) {
+        Ok(m) => m,
+        Err(refused) => return refused.into_response(),
     };
     let csv = crate::kpis::kpis(&state.store.pool, me.scope())
         .await
@@ -140,12 +149,9 @@ async fn export_customers(
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
-    let me = match me {
-        None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
-        Some(m) if !m.role.is_staff() => {
-            return (StatusCode::FORBIDDEN, "exports are for staff").into_response();
-        }
-        Some(axum::Extension(m)) => m,
+    let me = match staff_export(me) {
+        Ok(m) => m,
+        Err(refused) => return refused.into_response(),
     };
     if query.q.chars().count() > 100 {
         return (

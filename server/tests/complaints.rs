@@ -6,7 +6,8 @@ mod common;
 
 use app::api::ssr::Store;
 use app::model::{
-    Complaint, ComplaintAction, ComplaintFilter, ComplaintRefusal, ComplaintResult, Scope,
+    COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter, ComplaintRefusal,
+    ComplaintResult, STEPS_BEFORE_CLOSING, Scope,
 };
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -15,17 +16,9 @@ use server::calendar::WorkCalendar;
 use server::store::SqliteStore;
 use sqlx::SqlitePool;
 
-async fn user(pool: &SqlitePool, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
 /// cm01's scope and one of their customers; a customer of another customer manager.
 async fn cm01(pool: &SqlitePool) -> (Scope, i64, i64) {
-    let manager = user(pool, "cm01").await;
+    let manager = user_id(pool, "cm01").await;
     let mine: i64 = sqlx::query_scalar(
         "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
          WHERE r.manager_id = ? ORDER BY c.id LIMIT 1",
@@ -99,7 +92,7 @@ async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
     let (_dir, pool) = demo_db(120).await;
     let store = SqliteStore::new(pool.clone());
     let (scope, mine, _) = cm01(&pool).await;
-    let cm = user(&pool, "cm01").await;
+    let cm = user_id(&pool, "cm01").await;
     let c = store
         .file_complaint(
             scope,
@@ -142,14 +135,7 @@ async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
     };
     assert_eq!(missing.len(), 6);
     let mut c = c;
-    for key in [
-        "listen",
-        "accept",
-        "apologise",
-        "learn_need",
-        "find_solution",
-        "explain",
-    ] {
+    for key in &COMPLAINT_STEPS[..STEPS_BEFORE_CLOSING] {
         c = done(act(&store, scope, cm, &c, step(key)).await);
     }
     assert_eq!(c.steps.len(), 6);
@@ -218,7 +204,7 @@ async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() 
     let (_dir, pool) = demo_db(120).await;
     let store = SqliteStore::new(pool.clone());
     let (scope, mine, _) = cm01(&pool).await;
-    let cm = user(&pool, "cm01").await;
+    let cm = user_id(&pool, "cm01").await;
     let c = store
         .file_complaint(scope, cm, mine, "Rude driver", "", false, None)
         .await
@@ -234,14 +220,7 @@ async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() 
 
     // Not closed before it is confirmed, even with every step done.
     let mut c = c;
-    for key in [
-        "listen",
-        "accept",
-        "apologise",
-        "learn_need",
-        "find_solution",
-        "explain",
-    ] {
+    for key in &COMPLAINT_STEPS[..STEPS_BEFORE_CLOSING] {
         c = done(act(&store, scope, cm, &c, step(key)).await);
     }
     let close = ComplaintAction::Close {
@@ -295,7 +274,7 @@ async fn overdue_complaints_are_flagged_and_filtered() {
     let (_dir, pool) = demo_db(120).await;
     let store = SqliteStore::new(pool.clone());
     let (scope, mine, _) = cm01(&pool).await;
-    let cm = user(&pool, "cm01").await;
+    let cm = user_id(&pool, "cm01").await;
     let late = store
         .file_complaint(scope, cm, mine, "Late", "", true, None)
         .await
@@ -345,7 +324,7 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
     let (_dir, pool) = demo_db(120).await;
     let store = SqliteStore::new(pool.clone());
     let (scope, mine, other) = cm01(&pool).await;
-    let cm = user(&pool, "cm01").await;
+    let cm = user_id(&pool, "cm01").await;
     let c = store
         .file_complaint(scope, cm, mine, "Price", "", false, None)
         .await
@@ -384,7 +363,7 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
             .unwrap()
             .is_none()
     );
-    let manager = user(&pool, "manager").await;
+    let manager = user_id(&pool, "manager").await;
     let theirs = store
         .file_complaint(Scope::All, manager, other, "Theirs", "", false, None)
         .await

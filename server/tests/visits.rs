@@ -42,16 +42,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
         .await
         .unwrap();
     // What the published policy asks: core 4, general 2, problem 2 a month (defaults).
-    let tiers: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT c.id, a.tier FROM customers c JOIN routes r ON r.id = c.route_id
-         JOIN assignments a ON a.customer_id = c.id
-         AND a.policy_id = (SELECT MAX(id) FROM policies WHERE status = 'published')
-         WHERE r.manager_id = ? ORDER BY c.id",
-    )
-    .bind(cm)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let tiers = tiers_of(&pool, cm).await;
     let per = |t: &str| match t {
         "core" => 4u64,
         _ => 2,

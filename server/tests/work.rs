@@ -7,21 +7,12 @@ use app::model::{ReportKind, ReportSave, ReportSaved, Role, Scope};
 use axum::http::StatusCode;
 use common::*;
 use server::store::SqliteStore;
-use sqlx::SqlitePool;
-
-async fn user(pool: &SqlitePool, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings() {
     let (_dir, pool) = demo_db(150).await;
     let store = SqliteStore::new(pool.clone());
-    let cm = user(&pool, "cm01").await;
+    let cm = user_id(&pool, "cm01").await;
     for t in ["visit_ratings", "visits", "complaint_steps", "complaints"] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}")))
             .execute(&pool)
@@ -36,16 +27,7 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
     assert_eq!(k.rows.len() as i64, cms);
     let mine = k.rows.iter().find(|r| r.manager_id == cm).unwrap().clone();
     // Three months of each customer's tier standard (core 4, general and problem 2 a month).
-    let tiers: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT c.id, a.tier FROM customers c JOIN routes r ON r.id = c.route_id
-         JOIN assignments a ON a.customer_id = c.id
-          AND a.policy_id = (SELECT MAX(id) FROM policies WHERE status = 'published')
-         WHERE r.manager_id = ? ORDER BY c.id",
-    )
-    .bind(cm)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let tiers = tiers_of(&pool, cm).await;
     let required: u64 = tiers
         .iter()
         .map(|(_, t)| if t == "core" { 12 } else { 6 })
@@ -149,8 +131,8 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
 async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
     let (_dir, pool) = demo_db(60).await;
     let store = SqliteStore::new(pool.clone());
-    let cm = user(&pool, "cm01").await;
-    let manager = user(&pool, "manager").await;
+    let cm = user_id(&pool, "cm01").await;
+    let manager = user_id(&pool, "manager").await;
     let today = server::visits::today();
     // Periods: a day, its ISO week, its month.
     assert_eq!(
@@ -225,7 +207,7 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
         ReportSaved::BadPeriod
     );
     // A customer manager reads their own; a manager reads all and reviews once.
-    let other = user(&pool, "cm02").await;
+    let other = user_id(&pool, "cm02").await;
     assert!(
         store
             .reports(other, Role::CustomerManager, false)

@@ -153,3 +153,28 @@ pub async fn json<T: serde::de::DeserializeOwned>(
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).ok())
 }
+
+/// A user's id by username.
+#[allow(dead_code)]
+pub async fn user_id(pool: &SqlitePool, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        .bind(username)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The customers on a customer manager's routes with their published tier, by id.
+#[allow(dead_code)]
+pub async fn tiers_of(pool: &SqlitePool, manager: i64) -> Vec<(i64, String)> {
+    sqlx::query_as(
+        "SELECT c.id, a.tier FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN assignments a ON a.customer_id = c.id
+          AND a.policy_id = (SELECT MAX(id) FROM policies WHERE status = 'published')
+         WHERE r.manager_id = ? ORDER BY c.id",
+    )
+    .bind(manager)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
