@@ -10,8 +10,9 @@ n=${1:-100000}
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 [ -x target/release/kehu ] && [ -d target/site/pkg ] || cargo leptos build --release --split
 mkdir -p target/perf
-# v3: demo accounts have passwords, customers have visits (older databases lack them).
-db=target/perf/kehu-$n-v3.db
+# v4: demo accounts have passwords, customers have visits, complaints and logistics figures
+# (older databases lack them).
+db=target/perf/kehu-$n-v4.db
 if [ ! -f "$db" ]; then
   start=$(date +%s.%N)
   target/release/kehu --db "$db" demo --customers "$n"

@@ -3,23 +3,24 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::model::{
-    AuditEntry, AuditPage, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
-    ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
-    Dispute, DraftResult, EditResult, FilterOptions, Invite, Kpis, Me, MyProfile, MyService,
-    MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, ReportDraft, ReportKind, ReportList,
-    ReportSave, ReportSaved, RequestResult, ReviewResult, VisitEntry, VisitPlan, VisitProblem,
+    AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint, ComplaintAction,
+    ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
+    Dashboard, Dispute, DraftResult, EditResult, FilterOptions, GapReport, Invite, Kpis, Me,
+    MyProfile, MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, ReportDraft,
+    ReportKind, ReportList, ReportSave, ReportSaved, RequestResult, ReviewResult, VisitEntry,
+    VisitPlan, VisitProblem,
 };
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::model::{
-        AuditEntry, AuditPage, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
-        ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, Dashboard,
-        Dispute, DisputeStatus, DraftResult, EditResult, FieldDef, FilterOptions, Invite, Kpis, Me,
-        MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft,
-        ReportKind, ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry,
-        VisitPlan, VisitProblem,
+        AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint,
+        ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel,
+        CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult,
+        FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
+        PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
+        ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitPlan, VisitProblem,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -182,6 +183,24 @@ pub mod ssr {
         async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError>;
         /// Customer managers' figures over the KPI period, for those in scope.
         async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError>;
+        /// The service calendar's holidays and make-up working days.
+        async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError>;
+        /// Sets a day of the service calendar (`kind` holiday, workday, or empty for usual).
+        async fn set_calendar_day(
+            &self,
+            user: i64,
+            day: &str,
+            kind: &str,
+            note: &str,
+        ) -> Result<Result<(), CalendarProblem>, StoreError>;
+        /// Under- and over-served customers in scope under the published policy, optionally
+        /// of one tier.
+        async fn service_gaps(
+            &self,
+            scope: Scope,
+            tier: Option<kehu_engine::Tier>,
+            manager: Option<i64>,
+        ) -> Result<GapReport, StoreError>;
         /// The report of `kind` for the period containing `day` (empty: today) by `author`;
         /// `None` when `day` is not a date.
         async fn report_draft(
@@ -923,6 +942,51 @@ pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProble
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+}
+
+/// The service calendar's exceptions to Monday–Friday (staff).
+#[server(endpoint = "calendar")]
+pub async fn get_calendar() -> Result<Vec<CalendarDay>, ServerFnError> {
+    ssr::staff()?;
+    ssr::store()?.calendar_days().await.map_err(ssr::internal)
+}
+
+/// Makes a day a holiday, a make-up working day, or usual again (`kind` empty); managers and
+/// admins. Deadlines of complaints filed from then on count working hours over it.
+#[server(endpoint = "set_calendar_day")]
+pub async fn set_calendar_day(
+    day: String,
+    kind: String,
+    note: String,
+) -> Result<Result<(), CalendarProblem>, ServerFnError> {
+    let me = ssr::lab_user()?;
+    ssr::store()?
+        .set_calendar_day(me.id, &day, &kind, &note)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Under- and over-served customers under the published policy (staff, in their scope);
+/// `tier` empty for every tier; `manager` narrows to one customer manager's customers.
+#[server(endpoint = "service_gaps")]
+pub async fn get_service_gaps(
+    tier: String,
+    manager: Option<i64>,
+) -> Result<GapReport, ServerFnError> {
+    let me = ssr::staff()?;
+    let tier = match tier.trim() {
+        "" => None,
+        t => Some(kehu_engine::Tier::from_key(t).ok_or_else(|| {
+            ssr::refuse(
+                http::StatusCode::BAD_REQUEST,
+                "tier: core, general or problem",
+            )
+        })?),
+    };
+    ssr::store()?
+        .service_gaps(me.scope(), tier, manager)
+        .await
+        .map_err(ssr::internal)
 }
 
 /// Customer managers' performance over the last 90 days: my own line (customer managers) or

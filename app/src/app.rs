@@ -5,10 +5,12 @@ use crate::model::Role;
 use crate::pages::{
     account::{AccountPage, Gate, HydratedMark, LoginPage, NavLinks, UserMenu, provide_me},
     audit::AuditLogPage,
+    calendar::CalendarPage,
     complaints::ComplaintsPage,
     customer::CustomerPage,
     customers::CustomerList,
     dashboard::DashboardPage,
+    gaps::GapsPage,
     import::ImportPage,
     lab::LabPage,
     performance::PerformancePage,
@@ -89,6 +91,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/visits") view={Lazy::<VisitsRoute>::new()} />
                         <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} />
                         <Route path=path!("/performance") view={Lazy::<PerformanceRoute>::new()} />
+                        <Route path=path!("/gaps") view={Lazy::<GapsRoute>::new()} />
+                        <Route path=path!("/calendar") view={Lazy::<CalendarRoute>::new()} />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/invite") view=|| server_page(Portal::Invite) ssr=SsrMode::Async />
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
@@ -159,6 +163,14 @@ lazy_page!(
 lazy_page!(
     /// Customer managers' performance.
     PerformanceRoute, Role::is_staff, PerformancePage
+);
+lazy_page!(
+    /// Under- and over-served customers.
+    GapsRoute, Role::is_staff, GapsPage
+);
+lazy_page!(
+    /// The service calendar.
+    CalendarRoute, Role::is_staff, CalendarPage
 );
 
 /// The script-free portal pages.

@@ -1284,6 +1284,9 @@ pub struct NewVisit {
     /// Staff only: never shown to the customer.
     pub findings: String,
     pub duration_min: i64,
+    /// A promise or promotion made to the customer (raises their expectation, SPEC §5).
+    #[serde(default)]
+    pub promise: String,
 }
 
 /// Which field of a visit is wrong.
@@ -1293,6 +1296,7 @@ pub enum VisitProblem {
     Purpose,
     Findings,
     Duration,
+    Promise,
 }
 
 /// A logged visit, for staff.
@@ -1306,6 +1310,7 @@ pub struct VisitEntry {
     pub purpose: String,
     pub findings: String,
     pub duration_min: i64,
+    pub promise: String,
     pub manager: String,
     /// The customer's rating of it, 1–5, once given.
     pub rating: Option<u8>,
@@ -1365,6 +1370,14 @@ pub struct ManagerKpi {
     /// Ratings of their visits in the period and the average, hundredths of a star.
     pub ratings: u64,
     pub avg_rating_centi: Option<i64>,
+    /// Their customers with a satisfaction gap under the published policy, the average gap
+    /// (experience − expectation, hundredths of a point) and how many are under-served.
+    #[serde(default)]
+    pub gap_customers: u64,
+    #[serde(default)]
+    pub avg_gap_centi: Option<i64>,
+    #[serde(default)]
+    pub under_served: u64,
 }
 
 impl ManagerKpi {
@@ -1377,6 +1390,75 @@ impl ManagerKpi {
     pub fn on_time_pct(&self) -> Option<u64> {
         (self.closed_on_time * 100).checked_div(self.complaints_closed)
     }
+}
+
+/// A day the service calendar treats unlike the Monday–Friday rule: `kind` is `holiday` (a
+/// weekday off) or `workday` (a weekend day worked, 调休).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    pub day: String,
+    pub kind: String,
+    pub note: String,
+}
+
+/// Why a calendar day was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CalendarProblem {
+    Day,
+    Kind,
+    HolidayOnWeekend,
+    WorkdayOnWeekday,
+    Note,
+}
+
+/// One customer on the satisfaction-gap lists: scores in hundredths of a point; the inputs in
+/// whole points, `None` when not recorded (in the policy's order: `EXPECTATION_DRIVERS`,
+/// `EXPERIENCE_MEASURES`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapRow {
+    pub customer_id: i64,
+    pub code: String,
+    pub shop_name: String,
+    pub manager: String,
+    pub tier: String,
+    pub expectation_centi: i64,
+    pub experience_centi: i64,
+    pub expectation: [Option<u8>; 6],
+    pub experience: [Option<u8>; 5],
+}
+
+impl GapRow {
+    pub fn gap_centi(&self) -> i64 {
+        self.experience_centi - self.expectation_centi
+    }
+}
+
+/// Customers of one tier by satisfaction-gap class.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapTierCount {
+    pub tier: String,
+    pub under: u64,
+    pub balanced: u64,
+    pub over: u64,
+    /// Nothing recorded to measure experience by.
+    pub unknown: u64,
+}
+
+/// Under- and over-served customers under the published policy (SPEC §5).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapReport {
+    /// False before the first publication (nothing to measure against).
+    pub published: bool,
+    pub window_months: u8,
+    /// The policy's thresholds, hundredths of a point.
+    pub under_below_centi: i64,
+    pub over_above_centi: i64,
+    pub tiers: Vec<GapTierCount>,
+    /// Widest gaps first, at most 200 each; the totals count them all.
+    pub under: Vec<GapRow>,
+    pub over: Vec<GapRow>,
+    pub under_total: u64,
+    pub over_total: u64,
 }
 
 /// Customer managers' performance over a period (`YYYY-MM-DD`, both days included).

@@ -13,7 +13,7 @@ test('the dashboard shows the demo population and its band chart', async ({ page
 });
 
 test('the page fits the screen without sideways scrolling', async ({ page }) => {
-  for (const path of ['/', '/customers', '/customers/1', '/requests', '/import', '/account', '/audit', '/complaints', '/visits', '/reports', '/performance']) {
+  for (const path of ['/', '/customers', '/customers/1', '/requests', '/import', '/account', '/audit', '/complaints', '/visits', '/reports', '/performance', '/gaps', '/calendar']) {
     await page.goto(path);
     const overflow = await horizontalOverflow(page);
     expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);

@@ -105,9 +105,12 @@ test('a customer manager logs a visit from the plan on a phone; the customer see
   await cm.getByTestId('visit-purpose').fill(purpose);
   await cm.getByTestId('visit-findings').fill('Competitor poster in the window');
   await cm.getByTestId('visit-minutes').fill('25');
+  await cm.getByTestId('visit-promise').fill('New display stand next month');
   await cm.getByTestId('visit-submit').click();
   await expect(cm.getByTestId('visit-logged')).toBeVisible();
-  await expect(cm.getByTestId('visit-log').getByTestId('visit-line').first()).toContainText(purpose);
+  const logged = cm.getByTestId('visit-log').getByTestId('visit-line').first();
+  await expect(logged).toContainText(purpose);
+  await expect(logged).toContainText('Promised: New display stand next month');
   expect(await horizontalOverflow(cm)).toBeLessThanOrEqual(0);
   await cm.context().close();
 
@@ -160,4 +163,63 @@ test('managers compare customer managers and download the figures', async ({ pag
   const file = await download;
   expect(file.suggestedFilename()).toBe('kehu-performance.csv');
   expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+});
+
+test('a customer manager sees their under-served customers and why, on a phone', async ({ browser }) => {
+  const cm = await phone(browser);
+  await signIn(cm, 'cm01', undefined, '/performance');
+  await hydrated(cm);
+  // Their own line carries the customers' satisfaction gap; the under-served count links to the list.
+  const line = cm.getByTestId('kpi-row').first();
+  await expect(line.getByTestId('kpi-gap')).toHaveText(/^[+−]?\d+\.\d$/);
+  await line.getByTestId('kpi-under').getByRole('link').click();
+  await expect(cm).toHaveURL(/\/gaps\?manager=\d+/);
+  await hydrated(cm);
+  // One bar per tier, counts adding up to what the list shows.
+  await expect(cm.getByTestId('gap-tier')).toHaveCount(3);
+  const under = await cm.getByTestId('gap-tier').evaluateAll((rows) =>
+    rows.reduce((n, r) => n + Number(r.getAttribute('data-under')), 0));
+  if (under > 0) {
+    const first = cm.getByTestId('gaps-under').getByTestId('gap-row').first();
+    await expect(first).toBeVisible();
+    // A negative gap and at least one reason (a low experience measure or a high expectation).
+    await expect(first.getByTestId('gap-value')).toHaveText(/^−\d+\.\d$/);
+    await expect(first.getByTestId('gap-reason').first()).toBeVisible();
+    // Every input, with what was not recorded said so.
+    await first.locator('details summary').click();
+    await expect(first.locator('dl.inputs')).toContainText('not recorded');
+  } else {
+    await expect(cm.getByTestId('gaps-none-under')).toBeVisible();
+  }
+  // One tier only.
+  await cm.getByTestId('gaps-tier-core').click();
+  await expect(cm).toHaveURL(/tier=core/);
+  for (const tier of await cm.getByTestId('gap-row').evaluateAll((rows) => rows.map((r) => r.querySelector('td')?.textContent))) {
+    expect(tier).toBe('Core');
+  }
+  expect(await horizontalOverflow(cm)).toBeLessThanOrEqual(0);
+  await cm.context().close();
+});
+
+test('a manager sets a holiday in the service calendar; a customer manager only reads it', async ({ page, browser }) => {
+  await page.goto('/calendar');
+  await hydrated(page);
+  // A weekday cannot be a make-up working day: said so, nothing saved.
+  await page.getByTestId('calendar-day').fill('2027-10-01');
+  await page.getByTestId('calendar-kind').selectOption('workday');
+  await page.getByTestId('calendar-submit').click();
+  await expect(page.getByTestId('calendar-error')).toContainText('weekday');
+  await page.getByTestId('calendar-kind').selectOption('holiday');
+  await page.getByTestId('calendar-note').fill('National Day');
+  await page.getByTestId('calendar-submit').click();
+  await expect(page.getByTestId('calendar-saved')).toBeVisible();
+  await expect(page.locator('[data-testid="calendar-line"][data-day="2027-10-01"]')).toHaveAttribute('data-kind', 'holiday');
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+
+  const cm = await phone(browser);
+  await signIn(cm, 'cm01', undefined, '/calendar');
+  await hydrated(cm);
+  await expect(cm.locator('[data-testid="calendar-line"][data-day="2027-10-01"]')).toContainText('National Day');
+  await expect(cm.getByTestId('calendar-form')).toHaveCount(0);
+  await cm.context().close();
 });

@@ -88,6 +88,94 @@ impl WorkCalendar {
 }
 
 /// `2026-11-23T08:00:00Z`, as timestamps are stored.
+/// The service calendar with the holidays and make-up working days kept in `calendar_days`.
+pub async fn load(pool: &sqlx::SqlitePool) -> Result<WorkCalendar, sqlx::Error> {
+    let days: Vec<(String, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
+        .fetch_all(pool)
+        .await?;
+    let mut cal = WorkCalendar::default();
+    for (day, kind) in days {
+        let Ok(d) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+            continue;
+        };
+        if kind == "holiday" {
+            cal.holidays.insert(d);
+        } else {
+            cal.workdays.insert(d);
+        }
+    }
+    Ok(cal)
+}
+
+/// The exceptions kept, by day.
+pub async fn days(pool: &sqlx::SqlitePool) -> Result<Vec<app::model::CalendarDay>, sqlx::Error> {
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, kind, note)| app::model::CalendarDay { day, kind, note })
+        .collect())
+}
+
+/// Sets `day` (`YYYY-MM-DD`) to a holiday, a make-up working day, or back to the usual
+/// Monday–Friday rule (`kind` empty), by `user`; audited. Refused: a day that is not a date,
+/// a holiday on a weekend or a make-up day on a weekday (they would change nothing), a note
+/// over 100 characters.
+pub async fn set_day(
+    pool: &sqlx::SqlitePool,
+    user: i64,
+    day: &str,
+    kind: &str,
+    note: &str,
+) -> Result<Result<(), app::model::CalendarProblem>, sqlx::Error> {
+    use app::model::CalendarProblem as P;
+    let Ok(d) = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") else {
+        return Ok(Err(P::Day));
+    };
+    let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    match kind {
+        "holiday" if weekend => return Ok(Err(P::HolidayOnWeekend)),
+        "workday" if !weekend => return Ok(Err(P::WorkdayOnWeekday)),
+        "holiday" | "workday" | "" => {}
+        _ => return Ok(Err(P::Kind)),
+    }
+    if note.trim().chars().count() > 100 {
+        return Ok(Err(P::Note));
+    }
+    let day = d.format("%Y-%m-%d").to_string();
+    let mut tx = pool.begin().await?;
+    if kind.is_empty() {
+        sqlx::query("DELETE FROM calendar_days WHERE day = ?")
+            .bind(&day)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO calendar_days (day, kind, note, set_by) VALUES (?, ?, ?, ?)
+             ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note,
+                 set_by = excluded.set_by, set_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        )
+        .bind(&day)
+        .bind(kind)
+        .bind(note.trim())
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, 'calendar.set', ?)")
+        .bind(user)
+        .bind(format!(
+            "{day}: {}",
+            if kind.is_empty() { "usual" } else { kind }
+        ))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
 pub fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -465,10 +465,7 @@ fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliE
             let e: Cents = decimal(&rec, ce, line, "expectation", 0, Some(100))?;
             let x: Cents = decimal(&rec, cx, line, "experience", 0, Some(100))?;
             // One overall score each: every driver/measure at that score, so the weighted score equals it.
-            f.service = Some(ServiceInputs {
-                expectation: [e; 6],
-                experience: [x; 5],
-            });
+            f.service = Some(ServiceInputs::all([e; 6], [x; 5]));
         }
         let manager = match opt(10) {
             Some(c) => {

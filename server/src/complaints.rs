@@ -194,7 +194,7 @@ async fn deadlines(
         .await?
         .map(|(_, p)| p.service.complaint_hours)
         .unwrap_or_default();
-    let cal = WorkCalendar::default();
+    let cal = crate::calendar::load(pool).await.map_err(err)?;
     Ok(if major {
         (
             stamp(cal.add_working_hours(filed, u32::from(hours.major))),

@@ -44,17 +44,38 @@ const VISIT_FINDINGS: &[&str] = &[
 ];
 const RATING_COMMENTS: &[&str] = &["", "", "服务很好", "来得及时", "希望多介绍新品", "讲解清楚"];
 
-/// One demo visit: customer id, day, purpose, findings, minutes, and the customer's rating.
+const PROMISES: &[&str] = &[
+    "承诺下月增加紧俏品规货源",
+    "参加新品陈列奖励活动",
+    "承诺优先安排送货时段",
+    "推荐参加文明诚信示范店评选",
+];
+
+/// One demo visit: customer id, day, purpose, findings, minutes, a promise made, and the
+/// customer's rating.
 struct DemoVisit {
     customer: i64,
     day: String,
     purpose: &'static str,
     findings: &'static str,
     minutes: i64,
+    promise: &'static str,
     rating: Option<(i64, &'static str)>,
 }
 
-/// Visits of the last two months: bigger shops more often (1–4 a month), about half rated.
+/// Whether route `r`'s customer manager falls behind on visits (one route in four): their
+/// customers are the demo's under-served.
+fn behind_on_visits(route: usize) -> bool {
+    route % 4 == 3
+}
+
+/// Whether deliveries on route `r` are often late (one route in five).
+fn late_deliveries_route(route: usize) -> bool {
+    route % 5 == 1
+}
+
+/// Visits of the last three months: bigger shops more often (1–4 a month), about half rated,
+/// one in seven with a promise or promotion; on some routes half the visits are missed.
 fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
     let mut rng = SmallRng::seed_from_u64(seed ^ 0x0715);
     let mut out = Vec::new();
@@ -66,15 +87,19 @@ fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
             351..=700 => 3,
             _ => 4,
         };
-        for (m, month) in months[months.len() - 2..].iter().enumerate() {
+        let behind = behind_on_visits(s.route) && i != 0;
+        for (m, month) in months[months.len() - 3..].iter().enumerate() {
             // The portal's demo customer (the first) always has a recent visit left to rate.
-            let first_recent = i == 0 && m == 1;
+            let first_recent = i == 0 && m == 2;
             let n = if first_recent {
                 per_month
             } else {
                 per_month - i64::from(rng.random_bool(0.25))
             };
             for k in 0..n.max(0) {
+                if behind && rng.random_bool(0.5) {
+                    continue;
+                }
                 let day = (k * 28 / per_month + rng.random_range(1..=28 / per_month)).min(28);
                 out.push(DemoVisit {
                     customer: i as i64 + 1,
@@ -82,13 +107,164 @@ fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
                     purpose: pick(&mut rng, VISIT_PURPOSES),
                     findings: pick(&mut rng, VISIT_FINDINGS),
                     minutes: rng.random_range(10..=45),
-                    rating: (rng.random_bool(0.5) && !first_recent)
-                        .then(|| (rng.random_range(3..=5), pick(&mut rng, RATING_COMMENTS))),
+                    promise: if rng.random_bool(1.0 / 7.0) {
+                        pick(&mut rng, PROMISES)
+                    } else {
+                        ""
+                    },
+                    rating: (rng.random_bool(0.5) && !first_recent).then(|| {
+                        let low = if behind { 2 } else { 3 };
+                        (rng.random_range(low..=5), pick(&mut rng, RATING_COMMENTS))
+                    }),
                 });
             }
         }
     }
     out
+}
+
+/// One demo month of a shop: purchases and what logistics recorded.
+struct DemoPurchase {
+    customer: i64,
+    month: usize,
+    cartons: i64,
+    amount: i64,
+    requested: i64,
+    deliveries: i64,
+    late: i64,
+}
+
+/// Requests above supply for about a third of the months of the bigger shops (tight brands are
+/// rationed), weekly deliveries (twice weekly for big shops), some late — often on a few routes.
+fn demo_purchases(shops: &[Shop], seed: u64) -> Vec<DemoPurchase> {
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0x0050_9917);
+    let mut rows = Vec::with_capacity(shops.len() * 12);
+    for (i, s) in shops.iter().enumerate() {
+        let late_p = if late_deliveries_route(s.route) {
+            0.3
+        } else {
+            0.04
+        };
+        for k in 0..12 {
+            let c = s.cartons[k];
+            let short = c >= 150 && rng.random_bool(0.35);
+            let requested = if short {
+                c + (c as f64 * rng.random_range(0.05..0.4)).round() as i64
+            } else {
+                c
+            };
+            let deliveries = match c {
+                0 => 0,
+                1..=400 => 4,
+                _ => 8,
+            };
+            let late = (0..deliveries).filter(|_| rng.random_bool(late_p)).count() as i64;
+            rows.push(DemoPurchase {
+                customer: i as i64 + 1,
+                month: k,
+                cartons: c,
+                amount: s.amounts[k],
+                requested,
+                deliveries,
+                late,
+            });
+        }
+    }
+    rows
+}
+
+const COMPLAINT_SUBJECTS: &[&str] = &[
+    "送货晚点两小时",
+    "紧俏品规连续两周未供货",
+    "客户经理未按时拜访",
+    "电子结算扣款失败",
+    "送货少了一条",
+];
+
+/// Complaints of the last three months for about one shop in forty, filed by the route's
+/// customer manager: most closed in time with every step, some late, a few still open.
+async fn demo_complaints(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    shops: &[Shop],
+    months: &[String],
+    seed: u64,
+) -> anyhow::Result<()> {
+    use crate::calendar::{WorkCalendar, stamp};
+    use chrono::{NaiveDate, TimeDelta};
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0xc0de);
+    let cal = WorkCalendar::default();
+    let hours = kehu_engine::Policy::default().service.complaint_hours;
+    for (i, s) in shops.iter().enumerate() {
+        if i == 0 || !rng.random_bool(0.025) {
+            continue;
+        }
+        let month = &months[months.len() - 3 + rng.random_range(0..3)];
+        let day = NaiveDate::parse_from_str(
+            &format!("{month}-{:02}", rng.random_range(1..=28)),
+            "%Y-%m-%d",
+        )?;
+        let filed = day
+            .and_hms_opt(rng.random_range(1..=9), rng.random_range(0..60), 0)
+            .expect("valid time")
+            .and_utc();
+        let major = rng.random_bool(0.2);
+        let limit = if major { hours.major } else { hours.general };
+        let due = cal.add_working_hours(filed, u32::from(limit));
+        let confirm_due =
+            major.then(|| stamp(cal.add_working_hours(filed, u32::from(hours.major_confirm))));
+        let roll = rng.random_range(0..100);
+        // Closed on time (70 %), late (20 %), still open (10 %).
+        let closed = match roll {
+            0..=69 => Some(filed + (due - filed) * rng.random_range(3..=9) / 10),
+            70..=89 => Some(due + TimeDelta::hours(rng.random_range(2..=72))),
+            _ => None,
+        };
+        let manager = format!("(SELECT manager_id FROM routes WHERE id = {})", s.route + 1);
+        let id: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, severity, attitude,
+                                     status, due_at, closed_at, confirm_due_at, confirmed_at,
+                                     confirmed_by, substantiated, resolution, closed_by)
+             VALUES (?, {manager}, ?, ?, ?, ?, ?, ?, ?, ?, ?, {m2}, ?, ?, {m3}) RETURNING id",
+            m2 = if major { manager.as_str() } else { "NULL" },
+            m3 = if closed.is_some() { manager.as_str() } else { "NULL" },
+        )))
+            .bind(i as i64 + 1)
+            .bind(stamp(filed))
+            .bind(pick(&mut rng, COMPLAINT_SUBJECTS))
+            .bind(if major { "major" } else { "general" })
+            .bind(pick(
+                &mut rng,
+                &["insistent", "hesitant", "friendly", "angry"],
+            ))
+            .bind(if closed.is_some() { "closed" } else { "open" })
+            .bind(stamp(due))
+            .bind(closed.map(stamp))
+            .bind(confirm_due)
+            .bind(major.then(|| stamp(filed + TimeDelta::minutes(50))))
+            .bind(major.then_some(1))
+            .bind(if closed.is_some() {
+                "已核实处理，客户认可"
+            } else {
+                ""
+            })
+            .fetch_one(&mut **tx)
+            .await?;
+        if let Some(end) = closed {
+            for (k, step) in app::model::COMPLAINT_STEPS.iter().enumerate() {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO complaint_steps (complaint_id, step, done_by, done_at)
+                     VALUES (?, ?, {manager}, ?)"
+                )))
+                .bind(id)
+                .bind(step)
+                .bind(stamp(filed + (end - filed) * (k as i32 + 1) / 7))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 const SURNAMES: &[&str] = &[
@@ -508,32 +684,32 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         });
         qb.build().execute(&mut *tx).await?;
     }
-    // Purchases: 4 columns a row, 6,000 rows a statement.
-    let mut rows = Vec::with_capacity(shops.len() * 12);
-    for (i, s) in shops.iter().enumerate() {
-        for k in 0..12 {
-            rows.push((i as i64 + 1, k, s.cartons[k], s.amounts[k]));
-        }
-    }
-    for chunk in rows.chunks(6_000) {
-        let mut qb =
-            QueryBuilder::new("INSERT INTO purchases (customer_id, month, cartons, amount_fen) ");
-        qb.push_values(chunk, |mut b, &(id, k, c, a)| {
-            b.push_bind(id)
-                .push_bind(&months[k])
-                .push_bind(c)
-                .push_bind(a);
+    // Purchases with the logistics figures: 7 columns a row, 4,000 rows a statement.
+    let rows = demo_purchases(&shops, opts.seed);
+    for chunk in rows.chunks(4_000) {
+        let mut qb = QueryBuilder::new(
+            "INSERT INTO purchases (customer_id, month, cartons, amount_fen, requested_cartons,
+             deliveries, late_deliveries) ",
+        );
+        qb.push_values(chunk, |mut b, p| {
+            b.push_bind(p.customer)
+                .push_bind(&months[p.month])
+                .push_bind(p.cartons)
+                .push_bind(p.amount)
+                .push_bind(p.requested)
+                .push_bind(p.deliveries)
+                .push_bind(p.late);
         });
         qb.build().execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE data_version SET purchases = purchases + 1")
         .execute(&mut *tx)
         .await?;
-    // Visits, with the customer managers of the shops' routes; 7 columns a row.
+    // Visits, with the customer managers of the shops' routes; 8 columns a row.
     let visits = demo_visits(&shops, &months, opts.seed);
     for (chunk_no, chunk) in visits.chunks(4_000).enumerate() {
         let mut qb = QueryBuilder::new(
-            "INSERT INTO visits (id, customer_id, manager_id, visited_on, purpose, findings, duration_min) ",
+            "INSERT INTO visits (id, customer_id, manager_id, visited_on, purpose, findings, duration_min, promise) ",
         );
         qb.push_values(chunk.iter().enumerate(), |mut b, (k, v)| {
             b.push_bind((chunk_no * 4_000 + k + 1) as i64)
@@ -544,7 +720,8 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
                 .push_bind(&v.day)
                 .push_bind(v.purpose)
                 .push_bind(v.findings)
-                .push_bind(v.minutes);
+                .push_bind(v.minutes)
+                .push_bind(v.promise);
         });
         qb.build().execute(&mut *tx).await?;
         let rated: Vec<_> = chunk
@@ -560,6 +737,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
             qb.build().execute(&mut *tx).await?;
         }
     }
+    demo_complaints(&mut tx, &shops, &months, opts.seed).await?;
     // The first demo customer can sign in to the self-service portal.
     sqlx::query(
         "INSERT INTO users (username, display_name, role, customer_id, password_hash)

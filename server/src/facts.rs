@@ -5,7 +5,8 @@ use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::derive;
 use kehu_engine::policy::BandMode;
 use kehu_engine::{
-    BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Rules, Tier,
+    BusinessFormat, Cents, CustomerFacts, Indicators, MarketType, Policy, Population, Rules,
+    ServiceInputs, Tier,
 };
 use sqlx::SqlitePool;
 
@@ -51,8 +52,140 @@ struct Row {
     cur_amount: i64,
     prev_cartons: i64,
     months_ordered: i64,
+    /// Supply and delivery over the window, where known (`None`: never recorded).
+    supplied: i64,
+    requested: Option<i64>,
+    deliveries: Option<i64>,
+    late_deliveries: Option<i64>,
     prev_band: Option<i64>,
     prev_tier: Option<String>,
+    prev_experience: Option<i64>,
+}
+
+/// A customer's visits, ratings and complaints since the window began (the other service
+/// records are monthly columns of purchases).
+#[derive(Clone, Copy, Default)]
+struct Logged {
+    visits: u32,
+    promises: u32,
+    rating_sum: u32,
+    rating_count: u32,
+    complaints_on_time: u32,
+    complaints_total: u32,
+}
+
+/// What the service part of the facts needs besides the customer's own rows: the published
+/// policy's visit standard per tier, the window's length, and the logged records per customer.
+struct ServiceContext {
+    visits_per_month: [u32; 3],
+    /// Whether anyone logged a visit in the window: without a visit log, visits against the
+    /// standard are not recorded rather than zero.
+    visit_log_kept: bool,
+    window: u32,
+    logged: rustc_hash::FxHashMap<i64, Logged>,
+}
+
+/// Visits, promises, ratings and complaints per customer from `start` (`YYYY-MM`, the window's
+/// first month) to now; `one` narrows to one customer. A complaint counts once its deadline has
+/// passed or it is closed: on time when closed by its deadline.
+async fn logged(
+    pool: &SqlitePool,
+    start: &str,
+    one: Option<i64>,
+) -> anyhow::Result<rustc_hash::FxHashMap<i64, Logged>> {
+    let from = format!("{start}-01");
+    let filter = |col: &str, n: u8| match one {
+        Some(_) => format!("AND {col} = ?{n}"),
+        None => String::new(),
+    };
+    let now = crate::calendar::stamp(chrono::Utc::now());
+    let mut out: rustc_hash::FxHashMap<i64, Logged> = Default::default();
+    let visits: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, COUNT(*), SUM(promise <> '') FROM visits
+         WHERE visited_on >= ?1 {} GROUP BY customer_id",
+        filter("customer_id", 2)
+    )))
+    .bind(&from)
+    .bind(one)
+    .fetch_all(pool)
+    .await?;
+    for (id, n, promises) in visits {
+        let l = out.entry(id).or_default();
+        l.visits = n.clamp(0, i64::from(u32::MAX)) as u32;
+        l.promises = promises.clamp(0, i64::from(u32::MAX)) as u32;
+    }
+    let ratings: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, SUM(r.score), COUNT(*) FROM visit_ratings r JOIN visits v ON v.id = r.visit_id
+         WHERE v.visited_on >= ?1 {} GROUP BY customer_id",
+        filter("v.customer_id", 2)
+    )))
+    .bind(&from)
+    .bind(one)
+    .fetch_all(pool)
+    .await?;
+    for (id, sum, n) in ratings {
+        let l = out.entry(id).or_default();
+        l.rating_sum = sum.clamp(0, i64::from(u32::MAX)) as u32;
+        l.rating_count = n.clamp(0, i64::from(u32::MAX)) as u32;
+    }
+    let complaints: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id,
+                SUM(closed_at IS NOT NULL AND closed_at <= due_at),
+                SUM(closed_at IS NOT NULL OR due_at < ?2)
+         FROM complaints WHERE filed_at >= ?1 {} GROUP BY customer_id",
+        filter("customer_id", 3)
+    )))
+    .bind(&from)
+    .bind(&now)
+    .bind(one)
+    .fetch_all(pool)
+    .await?;
+    for (id, on_time, total) in complaints {
+        let l = out.entry(id).or_default();
+        l.complaints_on_time = on_time.clamp(0, i64::from(u32::MAX)) as u32;
+        l.complaints_total = total.clamp(0, i64::from(u32::MAX)) as u32;
+    }
+    Ok(out)
+}
+
+/// The service context for `policy`'s window starting at `start`.
+async fn service_context(
+    pool: &SqlitePool,
+    policy: &Policy,
+    start: &str,
+    one: Option<i64>,
+) -> anyhow::Result<ServiceContext> {
+    let published: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let mut visits_per_month = [0u32; 3];
+    if let Some(body) = published {
+        let p: Policy = serde_json::from_str(&body)?;
+        for (slot, v) in visits_per_month.iter_mut().zip(&p.service.visits_per_month) {
+            *slot = u32::from(*v);
+        }
+    }
+    if start.is_empty() {
+        return Ok(ServiceContext {
+            visits_per_month,
+            visit_log_kept: false,
+            window: 1,
+            logged: Default::default(),
+        });
+    }
+    let visit_log_kept: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM visits WHERE visited_on >= ?)")
+            .bind(format!("{start}-01"))
+            .fetch_one(pool)
+            .await?;
+    Ok(ServiceContext {
+        visits_per_month,
+        visit_log_kept,
+        window: u32::from(policy.assessment_window_months.max(1)),
+        logged: logged(pool, start, one).await?,
+    })
 }
 
 /// Loads every customer's facts under `policy`'s window, with the latest published assignment
@@ -68,18 +201,22 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
         .bind(&year_start)
         .fetch_all(pool)
         .await?;
-    Ok(build(rows, policy, latest))
+    let service = service_context(pool, policy, &cur_start, None).await?;
+    Ok(build(rows, policy, &service, latest))
 }
 
 /// What every customer's facts depend on besides the policy, read in a few cheap aggregate
 /// queries: the published policy (id and publication time, so a regenerated database never
 /// matches: its previous tiers are the "before" of every transition), the customers (count and
 /// the sum of their record versions, which every edit bumps), the purchases (a counter bumped by
-/// every import and by the demo, the only writers) and the route → customer-manager assignment.
+/// every import and by the demo, the only writers), the route → customer-manager assignment,
+/// the service records (visits and ratings are only added or deleted; every change to a
+/// complaint bumps its version) and the hour, as open complaints turn late with time.
 /// Loading the facts reads every purchase of the window (about 1.7 s for 100,000 customers);
 /// this takes a few milliseconds.
 pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    let row: (Option<i64>, Option<String>, i64, i64, i64, i64) = sqlx::query_as(
+    type Key = (Option<i64>, Option<String>, i64, i64, i64, i64);
+    let row: Key = sqlx::query_as(
         "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT COUNT(*) FROM customers),
@@ -89,7 +226,15 @@ pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
     )
     .fetch_one(pool)
     .await?;
-    Ok(format!("{row:?}"))
+    let service: (i64, Option<i64>, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM visits), (SELECT MAX(id) FROM visits),
+                (SELECT COUNT(*) FROM visit_ratings),
+                (SELECT COUNT(*) FROM complaints), (SELECT COALESCE(SUM(version), 0) FROM complaints)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let hour = chrono::Utc::now().format("%Y-%m-%dT%H");
+    Ok(format!("{row:?} {service:?} {hour}"))
 }
 
 /// A loaded population and the key it was loaded under.
@@ -156,7 +301,11 @@ fn facts_query(one: bool) -> String {
                    SUM(CASE WHEN month >= ?1 THEN cartons ELSE 0 END) AS cur_cartons,
                    SUM(CASE WHEN month >= ?1 THEN amount_fen ELSE 0 END) AS cur_amount,
                    SUM(CASE WHEN month >= ?2 AND month < ?1 THEN cartons ELSE 0 END) AS prev_cartons,
-                   SUM(CASE WHEN month >= ?3 AND cartons > 0 THEN 1 ELSE 0 END) AS months_ordered
+                   SUM(CASE WHEN month >= ?3 AND cartons > 0 THEN 1 ELSE 0 END) AS months_ordered,
+                   SUM(CASE WHEN month >= ?1 AND requested_cartons IS NOT NULL THEN cartons ELSE 0 END) AS supplied,
+                   SUM(CASE WHEN month >= ?1 THEN requested_cartons END) AS requested,
+                   SUM(CASE WHEN month >= ?1 THEN deliveries END) AS deliveries,
+                   SUM(CASE WHEN month >= ?1 THEN late_deliveries END) AS late_deliveries
             FROM purchases WHERE month >= MIN(?2, ?3) {agg_filter} GROUP BY customer_id
          ),
          latest AS (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
@@ -165,7 +314,8 @@ fn facts_query(one: bool) -> String {
                 c.route_id, r.manager_id,
                 COALESCE(agg.cur_cartons, 0) AS cur_cartons, COALESCE(agg.cur_amount, 0) AS cur_amount,
                 COALESCE(agg.prev_cartons, 0) AS prev_cartons, COALESCE(agg.months_ordered, 0) AS months_ordered,
-                a.band AS prev_band, a.tier AS prev_tier
+                COALESCE(agg.supplied, 0) AS supplied, agg.requested, agg.deliveries, agg.late_deliveries,
+                a.band AS prev_band, a.tier AS prev_tier, a.experience_centi AS prev_experience
          FROM customers c
          LEFT JOIN routes r ON r.id = c.route_id
          LEFT JOIN agg ON agg.customer_id = c.id
@@ -182,8 +332,9 @@ fn area_cents(r: &Row) -> i64 {
 
 /// One customer's facts and the rules to classify them with, under `policy`: the same facts
 /// [`load`] derives for them, without loading everyone (the percentile indicators are counted in
-/// SQL, a scan of the window's purchases — skipped unless `ranks`, taking both percentiles as 0
-/// when only band, grade, class or key-account tier are wanted). In share mode the
+/// SQL, a scan of the window's purchases — skipped unless `ranks`, taking both percentiles, and the
+/// expectation driver made of them, as 0 when only band, grade, class or key-account tier are
+/// wanted). In share mode the
 /// band bounds depend on everyone's volume, so the population is loaded.
 pub async fn load_one(
     pool: &SqlitePool,
@@ -214,21 +365,25 @@ pub async fn load_one(
     else {
         return Ok(None);
     };
+    let service = service_context(pool, policy, &cur_start, Some(id)).await?;
+    // Contribution ranks the monthly amount, as the population's amount column holds it.
+    let window_months = i64::from(policy.assessment_window_months.max(1));
     if !ranks {
-        let facts = facts_of(&row, policy, Cents::ZERO, Cents::ZERO);
+        let facts = facts_of(&row, policy, &service, Cents::ZERO, Cents::ZERO);
         return Ok(Some((facts, Rules::new(policy, None))));
     }
     let (n, amount_below, area_below): (i64, i64, i64) = sqlx::query_as(
         "WITH amt AS (SELECT customer_id, SUM(amount_fen) AS a FROM purchases WHERE month >= ?1
                       GROUP BY customer_id)
          SELECT COUNT(*),
-                COALESCE(SUM(COALESCE(amt.a, 0) < ?2), 0),
+                COALESCE(SUM(COALESCE(amt.a, 0) / ?4 < ?2), 0),
                 COALESCE(SUM(CAST(ROUND(c.business_area_m2 * 100) AS INTEGER) < ?3), 0)
          FROM customers c LEFT JOIN amt ON amt.customer_id = c.id",
     )
     .bind(&cur_start)
-    .bind(row.cur_amount)
+    .bind(row.cur_amount / window_months)
     .bind(area_cents(&row))
+    .bind(window_months)
     .fetch_one(pool)
     .await?;
     let pct = |below: i64| {
@@ -238,15 +393,58 @@ pub async fn load_one(
             Cents::from_raw(below * 10_000 / (n - 1))
         }
     };
-    let facts = facts_of(&row, policy, pct(amount_below), pct(area_below));
+    let facts = facts_of(&row, policy, &service, pct(amount_below), pct(area_below));
     Ok(Some((facts, Rules::new(policy, None))))
 }
 
+/// Expectation and experience inputs of one customer from their records (SPEC §5); `None`
+/// when nothing at all is recorded or derivable.
+fn service_of(r: &Row, ctx: &ServiceContext, indicators: &Indicators) -> Option<ServiceInputs> {
+    let logged = ctx.logged.get(&r.id).copied().unwrap_or_default();
+    let tier = r.prev_tier.as_deref().and_then(Tier::from_key);
+    let to_u32 = |v: i64| v.clamp(0, i64::from(u32::MAX)) as u32;
+    let deliveries = r.deliveries.unwrap_or(0);
+    let experience = derive::experience_points(&derive::ServiceRecords {
+        visits_received: logged.visits,
+        visits_standard: tier
+            .filter(|_| ctx.visit_log_kept)
+            .map(|t| ctx.visits_per_month[t.index().min(2)] * ctx.window),
+        complaints_on_time: logged.complaints_on_time,
+        complaints_total: logged.complaints_total,
+        supply_allocated: r.supplied,
+        supply_requested: r.requested.unwrap_or(0),
+        deliveries_on_time: to_u32(deliveries - r.late_deliveries.unwrap_or(0)),
+        deliveries_total: to_u32(deliveries),
+        rating_sum: logged.rating_sum,
+        rating_count: logged.rating_count,
+    });
+    let expectation = derive::expectation_points(&derive::ExpectationRecords {
+        promises: (logged.visits > 0).then_some(logged.promises),
+        contribution: indicators.contribution,
+        influence: indicators.influence,
+        life_cycle: derive::LifeCycle::of(r.cur_cartons, r.prev_cartons),
+        past_experience: r.prev_experience.map(Cents::from_raw),
+    });
+    experience
+        .iter()
+        .any(Option::is_some)
+        .then_some(ServiceInputs {
+            expectation,
+            experience,
+        })
+}
+
 /// The engine's facts of one stored customer, given their two percentile indicators.
-fn facts_of(r: &Row, policy: &Policy, contribution: Cents, area_pct: Cents) -> CustomerFacts {
+fn facts_of(
+    r: &Row,
+    policy: &Policy,
+    service: &ServiceContext,
+    contribution: Cents,
+    area_pct: Cents,
+) -> CustomerFacts {
     let window = policy.assessment_window_months;
     let format = BusinessFormat::from_key(&r.business_format).unwrap_or(BusinessFormat::Other);
-    CustomerFacts {
+    let mut facts = CustomerFacts {
         format,
         market: MarketType::from_key(&r.market_type).unwrap_or(MarketType::Urban),
         business_area_m2: Cents::from_raw(area_cents(r)),
@@ -279,22 +477,26 @@ fn facts_of(r: &Row, policy: &Policy, contribution: Cents, area_pct: Cents) -> C
         violations_12m: r.violations_12m.clamp(0, i64::from(u16::MAX)) as u16,
         monitored: r.monitored,
         service: None,
-    }
+    };
+    facts.service = service_of(r, service, &facts.indicators);
+    facts
 }
 
-fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> LoadedPopulation {
+fn build(
+    rows: Vec<Row>,
+    policy: &Policy,
+    service: &ServiceContext,
+    latest_month: Option<String>,
+) -> LoadedPopulation {
     let n = rows.len();
-    let amounts: Vec<i64> = rows.iter().map(|r| r.cur_amount).collect();
-    let areas: Vec<i64> = rows.iter().map(area_cents).collect();
-    let contribution = derive::percentile_points(&amounts);
-    let area_pct = derive::percentile_points(&areas);
     let mut managers: Vec<i64> = rows.iter().filter_map(|r| r.manager_id).collect();
     managers.sort_unstable();
     managers.dedup();
     let mut pop = Population::with_capacity(n);
     let mut ids = Vec::with_capacity(n);
-    for (i, r) in rows.iter().enumerate() {
-        let facts = facts_of(r, policy, contribution[i], area_pct[i]);
+    for r in &rows {
+        // The ranked indicators are derived below, from the whole population.
+        let facts = facts_of(r, policy, service, Cents::ZERO, Cents::ZERO);
         let manager = r
             .manager_id
             .and_then(|m| managers.binary_search(&m).ok())
@@ -308,6 +510,8 @@ fn build(rows: Vec<Row>, policy: &Policy, latest_month: Option<String>) -> Loade
         );
         ids.push(r.id);
     }
+    pop.demonstration = rows.iter().map(|r| r.demonstration).collect();
+    pop.derive_ranks();
     LoadedPopulation {
         ids,
         population: pop,

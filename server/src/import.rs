@@ -10,7 +10,9 @@
 //!   needs `shop_name`, `business_format` and `market_type`. `route` takes a route's code or
 //!   name. Computed and unknown columns are ignored and listed in the report.
 //! - Purchases: `customer_code, month, cartons, amount_yuan`; a row for a month already stored
-//!   replaces it.
+//!   replaces it. Optional columns from the logistics system feed the experience score:
+//!   `requested_cartons` (what the customer ordered; cartons are what was supplied),
+//!   `deliveries` and `late_deliveries`; an empty cell keeps what is stored.
 
 use app::model::{FieldDef, ImportReport, Maintenance, RowError};
 use kehu_engine::Cents;
@@ -19,6 +21,9 @@ use std::borrow::Cow;
 // Fx hashing: the maps are keyed by codes and (customer, month) from our own files, and checking
 // a million purchase rows spent a tenth of its time in SipHash.
 use rustc_hash::FxHashMap as HashMap;
+
+/// Optional columns of the purchases file, from the logistics system.
+const LOGISTICS: [&str; 3] = ["requested_cartons", "deliveries", "late_deliveries"];
 
 /// At most this many bad rows are listed (all are counted).
 pub const MAX_LISTED_ERRORS: usize = 1_000;
@@ -442,6 +447,8 @@ async fn purchases(
     if p.count > 0 {
         return Ok(report(Kind::Purchases, 0, p));
     }
+    let optional = LOGISTICS.map(at);
+    let with_logistics = optional.iter().any(Option::is_some);
     let ids: HashMap<String, i64> =
         sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM customers")
             .fetch_all(pool)
@@ -451,6 +458,8 @@ async fn purchases(
     // (customer, month as yyyymm) → first line, for duplicates.
     let mut seen: HashMap<(i64, u32), u64> = HashMap::default();
     let mut rows: Vec<(i64, u32, u32, i64)> = Vec::new();
+    // Requested cartons, deliveries, late deliveries per row, when the file has any of them.
+    let mut logistics: Vec<[Option<u32>; 3]> = Vec::new();
     let mut count = 0u64;
     let mut record = csv::StringRecord::new();
     loop {
@@ -499,6 +508,44 @@ async fn purchases(
                 continue;
             }
         };
+        let mut extra = [None; 3];
+        let mut bad = false;
+        for (k, col) in optional.iter().enumerate() {
+            let Some(c) = col else { continue };
+            let v = record.get(*c).unwrap_or("").trim();
+            if v.is_empty() {
+                continue;
+            }
+            match v.parse::<u32>() {
+                Ok(n) => extra[k] = Some(n),
+                Err(_) => {
+                    p.add(line, LOGISTICS[k], "must be a whole number of 0 or more");
+                    bad = true;
+                }
+            }
+        }
+        if bad {
+            continue;
+        }
+        match (extra[1], extra[2]) {
+            (None, Some(_)) => {
+                p.add(
+                    line,
+                    "deliveries",
+                    "give the deliveries when giving late deliveries",
+                );
+                continue;
+            }
+            (Some(d), Some(l)) if l > d => {
+                p.add(
+                    line,
+                    "late_deliveries",
+                    format!("{l} late of {d} deliveries: cannot be more than the deliveries"),
+                );
+                continue;
+            }
+            _ => {}
+        }
         if let Some(first) = seen.insert((customer, yyyymm), line) {
             p.add(
                 line,
@@ -508,6 +555,9 @@ async fn purchases(
             continue;
         }
         rows.push((customer, yyyymm, cartons, amount));
+        if with_logistics {
+            logistics.push(extra);
+        }
     }
     let mut out = report(Kind::Purchases, count, p);
     if count == 0 {
@@ -531,20 +581,48 @@ async fn purchases(
         .iter()
         .map(|r| (r.1, format!("{:04}-{:02}", r.1 / 100, r.1 % 100)))
         .collect();
-    for chunk in rows.chunks(8_000) {
-        let mut qb =
-            QueryBuilder::new("INSERT INTO purchases (customer_id, month, cartons, amount_fen) ");
-        qb.push_values(chunk, |mut b, (c, m, n, a)| {
-            b.push_bind(*c)
-                .push_bind(months[m].as_str())
-                .push_bind(*n)
-                .push_bind(*a);
-        });
-        qb.push(
-            " ON CONFLICT (customer_id, month) DO UPDATE
-              SET cartons = excluded.cartons, amount_fen = excluded.amount_fen",
-        );
-        qb.build().execute(&mut *tx).await?;
+    if with_logistics {
+        // 7 columns a row, 4,000 rows a statement.
+        for (chunk, extra) in rows.chunks(4_000).zip(logistics.chunks(4_000)) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO purchases (customer_id, month, cartons, amount_fen, requested_cartons,
+                 deliveries, late_deliveries) ",
+            );
+            qb.push_values(chunk.iter().zip(extra), |mut b, ((c, m, n, a), x)| {
+                b.push_bind(*c)
+                    .push_bind(months[m].as_str())
+                    .push_bind(*n)
+                    .push_bind(*a)
+                    .push_bind(x[0])
+                    .push_bind(x[1])
+                    .push_bind(x[2]);
+            });
+            qb.push(
+                " ON CONFLICT (customer_id, month) DO UPDATE
+                  SET cartons = excluded.cartons, amount_fen = excluded.amount_fen,
+                      requested_cartons = COALESCE(excluded.requested_cartons, requested_cartons),
+                      deliveries = COALESCE(excluded.deliveries, deliveries),
+                      late_deliveries = COALESCE(excluded.late_deliveries, late_deliveries)",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+    } else {
+        for chunk in rows.chunks(8_000) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO purchases (customer_id, month, cartons, amount_fen) ",
+            );
+            qb.push_values(chunk, |mut b, (c, m, n, a)| {
+                b.push_bind(*c)
+                    .push_bind(months[m].as_str())
+                    .push_bind(*n)
+                    .push_bind(*a);
+            });
+            qb.push(
+                " ON CONFLICT (customer_id, month) DO UPDATE
+                  SET cartons = excluded.cartons, amount_fen = excluded.amount_fen",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
     }
     sqlx::query("UPDATE data_version SET purchases = purchases + 1")
         .execute(&mut *tx)

@@ -1,5 +1,6 @@
 //! Customer managers' performance (SPEC §10) over the last 90 days: visits against their
-//! customers' tier standard, complaints closed on time, the customers' ratings of their visits.
+//! customers' tier standard, complaints closed on time, the customers' ratings of their visits,
+//! and their customers' satisfaction gap under the published policy (from `gaps`).
 //! A customer manager sees their own line; managers and admins see every customer manager.
 
 use crate::calendar::stamp;
@@ -26,7 +27,11 @@ struct VisitSql {
 }
 
 /// Every customer manager in scope, by name.
-pub async fn kpis(pool: &SqlitePool, scope: Scope) -> Result<Kpis, StoreError> {
+pub async fn kpis(
+    pool: &SqlitePool,
+    facts: &crate::facts::Cache,
+    scope: Scope,
+) -> Result<Kpis, StoreError> {
     let only = match scope {
         Scope::All => None,
         Scope::Routes { manager } => Some(manager),
@@ -100,6 +105,10 @@ pub async fn kpis(pool: &SqlitePool, scope: Scope) -> Result<Kpis, StoreError> {
     .fetch_all(pool)
     .await
     .map_err(err)?;
+    let gaps = crate::gaps::compute(pool, facts)
+        .await?
+        .map(|g| crate::gaps::per_manager(&g))
+        .unwrap_or_default();
     Ok(Kpis {
         since: since_day,
         until: today.format("%Y-%m-%d").to_string(),
@@ -110,6 +119,7 @@ pub async fn kpis(pool: &SqlitePool, scope: Scope) -> Result<Kpis, StoreError> {
                     .iter()
                     .find(|c| c.0 == r.id)
                     .map_or((0, 0, 0), |c| (c.1, c.2, c.3));
+                let gap = gaps.get(&r.id).copied().unwrap_or_default();
                 let (rated, score_sum) = ratings
                     .iter()
                     .find(|x| x.0 == r.id)
@@ -126,10 +136,19 @@ pub async fn kpis(pool: &SqlitePool, scope: Scope) -> Result<Kpis, StoreError> {
                     ratings: rated as u64,
                     // Hundredths of a star.
                     avg_rating_centi: (rated > 0).then(|| score_sum * 100 / rated),
+                    gap_customers: gap.0,
+                    avg_gap_centi: (gap.0 > 0).then(|| gap.1.div_euclid(gap.0 as i64)),
+                    under_served: gap.2,
                 }
             })
             .collect(),
     })
+}
+
+/// Hundredths as a signed decimal: -1234 → "-12.34".
+fn centi_text(c: i64) -> String {
+    let sign = if c < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
 }
 
 /// The same figures as CSV for Excel (UTF-8 with BOM).
@@ -148,6 +167,9 @@ pub fn csv(k: &Kpis) -> anyhow::Result<Vec<u8>> {
         "open_overdue",
         "ratings",
         "avg_rating",
+        "customers_with_gap",
+        "avg_satisfaction_gap",
+        "under_served",
     ])?;
     for r in &k.rows {
         out.write_record([
@@ -165,6 +187,9 @@ pub fn csv(k: &Kpis) -> anyhow::Result<Vec<u8>> {
             r.avg_rating_centi
                 .map(|c| format!("{}.{:02}", c / 100, c % 100))
                 .unwrap_or_default(),
+            r.gap_customers.to_string(),
+            r.avg_gap_centi.map(centi_text).unwrap_or_default(),
+            r.under_served.to_string(),
         ])?;
     }
     out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))

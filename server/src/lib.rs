@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod drafts;
 pub mod facts;
+pub mod gaps;
 pub mod import;
 pub mod kpis;
 pub mod portal;

@@ -4,7 +4,8 @@
 use crate::facts;
 use app::model::PolicyRef;
 use kehu_engine::{
-    CharacteristicClass, KeyAccountTier, Outcomes, Policy, Tier, ValueClass, classify_all,
+    CharacteristicClass, GapClass, KeyAccountTier, Outcomes, Policy, Rules, Score, Tier,
+    ValueClass, classify_all,
 };
 use sqlx::{QueryBuilder, SqlitePool};
 
@@ -62,14 +63,19 @@ pub async fn publish(
     .fetch_one(&mut *tx)
     .await?;
 
-    // 10 columns a row; 3,000 rows stay well under SQLite's 32,766 bound parameters.
+    // 13 columns a row; 2,000 rows stay under SQLite's 32,766 bound parameters.
     let pop = &loaded.population;
-    for chunk in (0..loaded.ids.len()).collect::<Vec<_>>().chunks(3_000) {
+    let columns = pop.columns();
+    let rules = Rules::new(policy, None);
+    // Scores in hundredths of a point, as kept for the next "past experience".
+    let centi = |s: Option<Score>| s.map(|s| (s.raw() + 5_000).div_euclid(10_000));
+    for chunk in (0..loaded.ids.len()).collect::<Vec<_>>().chunks(2_000) {
         let mut qb = QueryBuilder::new(
             "INSERT INTO assignments (policy_id, customer_id, monthly_volume_milli, band, grade, class_number,
-             value_score_micro, value_class, tier, key_account) ",
+             value_score_micro, value_class, tier, key_account, expectation_centi, experience_centi, gap_class) ",
         );
         qb.push_values(chunk, |mut b, &i| {
+            let (expectation, experience) = rules.service_scores(columns.facts(i).service.as_ref());
             b.push_bind(policy_id)
                 .push_bind(loaded.ids[i])
                 .push_bind(i64::from(pop.volume[i]))
@@ -79,7 +85,10 @@ pub async fn publish(
                 .push_bind(out.value_score[i])
                 .push_bind(ValueClass::ALL[usize::from(out.value_class[i])].key())
                 .push_bind(Tier::ALL[usize::from(out.tier[i])].key())
-                .push_bind(KeyAccountTier::ALL[usize::from(out.key_account[i])].key());
+                .push_bind(KeyAccountTier::ALL[usize::from(out.key_account[i])].key())
+                .push_bind(centi(expectation))
+                .push_bind(centi(experience))
+                .push_bind(GapClass::ALL[usize::from(out.gap_class[i])].key());
         });
         qb.build().execute(&mut *tx).await?;
     }

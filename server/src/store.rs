@@ -6,13 +6,13 @@ use crate::publish::class_code;
 use crate::service;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, ChangeRequest, Complaint,
-    ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage,
-    CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS,
-    FieldDef, FieldProblem, FieldValue, FilterOptions, Invite, Kpis, Maintenance, MyService,
-    MyTiers, NewVisit, PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft,
-    ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role,
-    RouteOption, Scope, VisitEntry, VisitPlan, VisitProblem,
+    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, CalendarDay, CalendarProblem,
+    ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail,
+    CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus,
+    DraftResult, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions, GapReport,
+    Invite, Kpis, Maintenance, MyService, MyTiers, NewVisit, PAGE_SIZE, PolicyInfo, PolicyPreview,
+    PolicyRef, Report, ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult,
+    RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry, VisitPlan, VisitProblem,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -428,7 +428,32 @@ impl Store for SqliteStore {
     }
 
     async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError> {
-        crate::kpis::kpis(&self.pool, scope).await
+        crate::kpis::kpis(&self.pool, &self.facts, scope).await
+    }
+
+    async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError> {
+        crate::calendar::days(&self.pool).await.map_err(err)
+    }
+
+    async fn set_calendar_day(
+        &self,
+        user: i64,
+        day: &str,
+        kind: &str,
+        note: &str,
+    ) -> Result<Result<(), CalendarProblem>, StoreError> {
+        crate::calendar::set_day(&self.pool, user, day, kind, note)
+            .await
+            .map_err(err)
+    }
+
+    async fn service_gaps(
+        &self,
+        scope: Scope,
+        tier: Option<kehu_engine::Tier>,
+        manager: Option<i64>,
+    ) -> Result<GapReport, StoreError> {
+        crate::gaps::report(&self.pool, &self.facts, scope, tier, manager).await
     }
 
     async fn report_draft(

@@ -41,6 +41,9 @@ pub fn check(v: &NewVisit, today: NaiveDate) -> Result<NaiveDate, VisitProblem> 
     if !(1..=MAX_VISIT_MINUTES).contains(&v.duration_min) {
         return Err(VisitProblem::Duration);
     }
+    if v.promise.trim().chars().count() > MAX_SUBJECT_CHARS {
+        return Err(VisitProblem::Promise);
+    }
     Ok(date)
 }
 
@@ -60,8 +63,8 @@ pub async fn log(
     }
     let mut tx = pool.begin().await.map_err(err)?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, findings, duration_min)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, findings, duration_min, promise)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(v.customer)
     .bind(user)
@@ -69,6 +72,7 @@ pub async fn log(
     .bind(v.purpose.trim())
     .bind(v.findings.trim())
     .bind(v.duration_min)
+    .bind(v.promise.trim())
     .fetch_one(&mut *tx)
     .await
     .map_err(err)?;
@@ -96,6 +100,7 @@ struct VisitRow {
     purpose: String,
     findings: String,
     duration_min: i64,
+    promise: String,
     manager: Option<String>,
     score: Option<i64>,
 }
@@ -108,7 +113,7 @@ pub async fn recent(
 ) -> Result<Vec<VisitEntry>, StoreError> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT v.id, v.customer_id, c.code, c.shop_name, v.visited_on, v.purpose, v.findings,
-                v.duration_min, u.display_name AS manager, vr.score
+                v.duration_min, v.promise, u.display_name AS manager, vr.score
          FROM visits v JOIN customers c ON c.id = v.customer_id
          LEFT JOIN users u ON u.id = v.manager_id
          LEFT JOIN visit_ratings vr ON vr.visit_id = v.id WHERE 1 = 1",
@@ -130,6 +135,7 @@ pub async fn recent(
             purpose: r.purpose,
             findings: r.findings,
             duration_min: r.duration_min,
+            promise: r.promise,
             manager: r.manager.unwrap_or_default(),
             rating: r.score.map(|s| s.clamp(1, 5) as u8),
         })

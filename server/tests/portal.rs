@@ -40,6 +40,10 @@ async fn one_customers_facts_equal_the_population_load() {
             .unwrap();
         quick.indicators.contribution = facts.indicators.contribution;
         quick.indicators.influence = facts.indicators.influence;
+        // …and the expectation driver "value and background", made of those two.
+        if let (Some(q), Some(f)) = (quick.service.as_mut(), facts.service.as_ref()) {
+            q.expectation[2] = f.expectation[2];
+        }
         assert_eq!(quick, facts, "customer {id}");
     }
     assert!(

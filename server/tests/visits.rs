@@ -24,6 +24,7 @@ fn visit(customer: i64, date: &str) -> NewVisit {
         purpose: "Stock check".into(),
         findings: "Shelf half empty".into(),
         duration_min: 25,
+        promise: String::new(),
     }
 }
 
@@ -138,6 +139,13 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
                 ..visit(mine, &today)
             },
             VisitProblem::Findings,
+        ),
+        (
+            NewVisit {
+                promise: "承".repeat(101),
+                ..visit(mine, &today)
+            },
+            VisitProblem::Promise,
         ),
     ];
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")

@@ -50,9 +50,16 @@ pub fn synthetic(n: usize) -> Population {
             ]),
             violations_12m: if r % 50 == 0 { 2 } else { 0 },
             monitored: r % 97 == 0,
-            service: (r % 3 != 0).then(|| ServiceInputs {
-                expectation: [points(r2 >> 3); 6],
-                experience: [points(r2 >> 9); 5],
+            // As recorded in practice: word of mouth and experience elsewhere never, complaints
+            // and supply for some customers only.
+            service: (r % 3 != 0).then(|| {
+                let e = Some(points(r2 >> 3));
+                let x = Some(points(r2 >> 9));
+                let some = (r % 4 == 0).then_some(points(r2 >> 17));
+                ServiceInputs {
+                    expectation: [None, e, e, e, e, None],
+                    experience: [x, some, some, x, x],
+                }
             }),
         };
         pop.push(

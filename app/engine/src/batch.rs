@@ -3,6 +3,7 @@
 //! workload, satisfaction-gap histogram). Nothing is allocated per customer.
 
 use crate::classify::{CustomerFacts, Indicators, Rules, ServiceInputs, classify_core};
+use crate::derive;
 use crate::fixed::{Cases, Cents};
 use crate::model::{
     BANDS, BusinessFormat, CHARACTERISTIC_CLASSES, GRADES, GapClass, KeyAccountTier, MarketType,
@@ -16,6 +17,12 @@ pub const NO_MANAGER: u32 = u32::MAX;
 
 /// Expectation (6) and experience (5) scores per customer.
 pub const SERVICE_SCORES: usize = 11;
+
+/// A service score with nothing recorded behind it (scores are 0–10,000 hundredths).
+pub const NOT_RECORDED: u16 = u16::MAX;
+
+/// Position of the expectation driver "value and background" among the service scores.
+const VALUE_BACKGROUND: usize = 2;
 
 /// Customer facts in columns of compact integers (about 60 bytes a customer), the form the
 /// snapshot API sends and the browser keeps. Serialised through [`WireColumns`].
@@ -39,8 +46,8 @@ pub struct Population {
     pub violations: Vec<u16>,
     pub monitored: Vec<bool>,
     pub has_service: Vec<bool>,
-    /// Six expectation then five experience scores (see `ServiceInputs`), points, hundredths;
-    /// zeros when `has_service` is false.
+    /// Six expectation then five experience scores (see `ServiceInputs`), points, hundredths,
+    /// or [`NOT_RECORDED`]; zeros when `has_service` is false.
     pub service: Vec<[u16; SERVICE_SCORES]>,
     /// Index of the customer manager (see `managers` of the snapshot), or `NO_MANAGER`.
     pub manager: Vec<u32>,
@@ -48,6 +55,9 @@ pub struct Population {
     pub prev_band: Vec<u8>,
     /// Tier index + 1 under the previous assignment, 0 = none.
     pub prev_tier: Vec<u8>,
+    /// Demonstration shops (示范户), when the ranked indicators are derived from the columns
+    /// (see [`Population::derive_ranks`]); empty when they were given.
+    pub demonstration: Vec<bool>,
 }
 
 /// A borrowed view of a [`Population`] whose columns all have the same length.
@@ -76,10 +86,19 @@ impl Columns<'_> {
         let service = self.has_service[i].then(|| {
             let s = &self.service[i];
             ServiceInputs {
-                expectation: std::array::from_fn(|k| points(s[k])),
-                experience: std::array::from_fn(|k| points(s[6 + k])),
+                expectation: std::array::from_fn(|k| recorded(s[k])),
+                experience: std::array::from_fn(|k| recorded(s[6 + k])),
             }
         });
+        CustomerFacts {
+            service,
+            ..self.facts_without_service(i)
+        }
+    }
+
+    /// The facts of customer `i` but the service inputs (the batch scores those from the row).
+    #[inline(always)]
+    fn facts_without_service(&self, i: usize) -> CustomerFacts {
         CustomerFacts {
             format: BusinessFormat::from_index(usize::from(self.format[i]))
                 .unwrap_or(BusinessFormat::Other),
@@ -92,7 +111,7 @@ impl Columns<'_> {
             indicators: Indicators::from_array(self.indicators[i].map(points)),
             violations_12m: self.violations[i],
             monitored: self.monitored[i],
-            service,
+            service: None,
         }
     }
 }
@@ -115,11 +134,21 @@ pub struct WireColumns {
     violations: Vec<u8>,
     monitored: Vec<bool>,
     has_service: Vec<bool>,
+    /// One byte a score (whole points, 255 = not recorded) when every score is whole; else
+    /// byte planes of the hundredths.
+    service_whole: bool,
     service: Vec<Vec<u8>>,
     manager: Vec<u8>,
     prev_band: Vec<u8>,
     prev_tier: Vec<u8>,
+    demonstration: Vec<bool>,
+    /// The ranked indicators (contribution, influence, value and background) follow from the
+    /// columns: they are left out (empty) and derived again on arrival.
+    ranks_derived: bool,
 }
+
+/// Whole points in one byte: 0–100, or 255 for not recorded.
+const WIRE_NOT_RECORDED: u8 = 255;
 
 /// The amount a customer's volume and price imply at 50 cartons a case, fen (a predictor only).
 fn implied_amount(volume: u32, price: u32) -> i64 {
@@ -197,11 +226,50 @@ impl From<Population> for WireColumns {
                 ((d << 1) ^ (d >> 63)) as u64
             })
             .map(u64::to_le_bytes);
+        let n = p.len();
+        // Ranks are left out only when deriving them again gives exactly these.
+        let derived = p.demonstration.len() == n && {
+            let mut again = p.clone();
+            again.derive_ranks();
+            again.indicators == p.indicators && again.service == p.service
+        };
+        let service_whole = p
+            .service
+            .iter()
+            .flatten()
+            .all(|&v| v == NOT_RECORDED || (v % 100 == 0 && v <= 10_000));
+        let mut service = if service_whole {
+            (0..SERVICE_SCORES)
+                .map(|k| {
+                    p.service
+                        .iter()
+                        .map(|r| {
+                            if r[k] == NOT_RECORDED {
+                                WIRE_NOT_RECORDED
+                            } else {
+                                (r[k] / 100) as u8
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        } else {
+            split(&p.service)
+        };
+        let mut indicators = split(&p.indicators);
+        if derived {
+            indicators[0].clear();
+            indicators[4].clear();
+            service[VALUE_BACKGROUND].clear();
+        }
         Self {
-            n: p.len() as u32,
+            n: n as u32,
             amount_delta: planes(deltas),
-            indicators: split(&p.indicators),
-            service: split(&p.service),
+            indicators,
+            service_whole,
+            service,
+            demonstration: p.demonstration,
+            ranks_derived: derived,
             area: u32_planes(&p.area),
             volume: u32_planes(&p.volume),
             price: u32_planes(&p.price),
@@ -232,10 +300,41 @@ impl TryFrom<WireColumns> for Population {
                 ((z >> 1) as i64 ^ -((z & 1) as i64)).wrapping_add(implied_amount(v, pr))
             })
             .collect();
-        let p = Self {
+        let derived = w.ranks_derived;
+        let mut indicators = w.indicators;
+        let mut service_cols = w.service;
+        if derived {
+            // Left out: zeros for now, derived below.
+            for k in [0, 4] {
+                if let Some(c) = indicators.get_mut(k) {
+                    *c = vec![0; 2 * n];
+                }
+            }
+            if let Some(c) = service_cols.get_mut(VALUE_BACKGROUND) {
+                *c = vec![0; if w.service_whole { n } else { 2 * n }];
+            }
+        }
+        let service = if w.service_whole {
+            if service_cols.len() != SERVICE_SCORES || service_cols.iter().any(|c| c.len() != n) {
+                return Err(format!(
+                    "column group service does not have {SERVICE_SCORES} columns of {n}"
+                ));
+            }
+            (0..n)
+                .map(|i| {
+                    std::array::from_fn(|k| match service_cols[k][i] {
+                        WIRE_NOT_RECORDED => NOT_RECORDED,
+                        v => u16::from(v) * 100,
+                    })
+                })
+                .collect()
+        } else {
+            join(&service_cols, n, "service")?
+        };
+        let mut p = Self {
             area: unplanes(&w.area, n, "area", u32::from_le_bytes)?,
-            indicators: join(&w.indicators, n, "indicators")?,
-            service: join(&w.service, n, "service")?,
+            indicators: join(&indicators, n, "indicators")?,
+            service,
             violations: unplanes(&w.violations, n, "violations", u16::from_le_bytes)?,
             manager: unplanes(&w.manager, n, "manager", u32::from_le_bytes)?,
             volume,
@@ -247,8 +346,15 @@ impl TryFrom<WireColumns> for Population {
             has_service: w.has_service,
             prev_band: w.prev_band,
             prev_tier: w.prev_tier,
+            demonstration: w.demonstration,
         };
         p.check()?;
+        if derived {
+            if p.demonstration.len() != n {
+                return Err("ranks to derive without the demonstration column".into());
+            }
+            p.derive_ranks();
+        }
         Ok(p)
     }
 }
@@ -259,6 +365,11 @@ fn cents_u(v: u32) -> Cents {
 
 fn points(v: u16) -> Cents {
     Cents::from_raw(i64::from(v))
+}
+
+/// A service score, or `None` for [`NOT_RECORDED`].
+fn recorded(v: u16) -> Option<Cents> {
+    (v != NOT_RECORDED).then(|| points(v))
 }
 
 fn to_u32(v: i64) -> u32 {
@@ -287,6 +398,39 @@ impl Population {
             manager: Vec::with_capacity(n),
             prev_band: v8(),
             prev_tier: v8(),
+            demonstration: Vec::new(),
+        }
+    }
+
+    /// Derives the indicators that rank a customer among all others, from the columns (the
+    /// one place both the server and the browser compute them): contribution = percentile of the
+    /// monthly amount, influence = 40 % area percentile + 30 % format reach + 30 for a
+    /// demonstration shop, and the expectation driver "value and background" made of the two.
+    /// Needs the `demonstration` column; without it nothing changes.
+    pub fn derive_ranks(&mut self) {
+        let n = self.len();
+        if self.demonstration.len() != n {
+            return;
+        }
+        let amounts: Vec<i64> = self.amount.iter().map(|&a| a.max(0)).collect();
+        let contribution = derive::percentile_points(&amounts);
+        let areas: Vec<i64> = self.area.iter().map(|&a| i64::from(a)).collect();
+        let area_pct = derive::percentile_points(&areas);
+        for i in 0..n {
+            let format = BusinessFormat::from_index(usize::from(self.format[i]))
+                .unwrap_or(BusinessFormat::Other);
+            let influence = derive::influence_points(
+                area_pct[i],
+                derive::format_reach(format),
+                self.demonstration[i],
+            );
+            self.indicators[i][0] = to_points(contribution[i]);
+            self.indicators[i][4] = to_points(influence);
+            self.service[i][VALUE_BACKGROUND] = if self.has_service[i] {
+                to_points(derive::value_background_points(contribution[i], influence))
+            } else {
+                0
+            };
         }
     }
 
@@ -317,14 +461,15 @@ impl Population {
         self.indicators.push(f.indicators.as_array().map(to_points));
         self.violations.push(f.violations_12m);
         self.monitored.push(f.monitored);
-        let s = f.service.unwrap_or_default();
         self.has_service.push(f.service.is_some());
         let mut scores = [0u16; SERVICE_SCORES];
-        for (slot, v) in scores
-            .iter_mut()
-            .zip(s.expectation.iter().chain(&s.experience))
-        {
-            *slot = to_points(*v);
+        if let Some(s) = f.service {
+            for (slot, v) in scores
+                .iter_mut()
+                .zip(s.expectation.iter().chain(&s.experience))
+            {
+                *slot = v.map_or(NOT_RECORDED, to_points);
+            }
         }
         self.service.push(scores);
         self.manager.push(manager);
@@ -384,6 +529,7 @@ impl Population {
         }
         self.prev_band.append(&mut other.prev_band);
         self.prev_tier.append(&mut other.prev_tier);
+        self.demonstration.append(&mut other.demonstration);
     }
 
     /// Checks that every column has the same length (a snapshot from elsewhere may not).
@@ -408,6 +554,12 @@ impl Population {
             if len != n {
                 return Err(format!("column {name} has {len} rows, volume has {n}"));
             }
+        }
+        if !self.demonstration.is_empty() && self.demonstration.len() != n {
+            return Err(format!(
+                "column demonstration has {} rows, volume has {n}",
+                self.demonstration.len()
+            ));
         }
         Ok(())
     }
@@ -586,7 +738,13 @@ pub fn classify_all(
     let visits_per_manager = &mut s.visits_per_manager[..managers];
     let customers_per_manager = &mut s.customers_per_manager[..managers];
     for i in 0..n {
-        let c = classify_core(&rules, &cols.facts(i));
+        let mut c = classify_core(&rules, &cols.facts_without_service(i));
+        if cols.has_service[i] {
+            let (e, x) = rules.service_scores_raw(&cols.service[i]);
+            c.expectation = e;
+            c.experience = x;
+            c.gap_class = rules.gap_class_of(e, x);
+        }
         let band = usize::from(c.band - 1) % BANDS;
         let class = c.class.number();
         let tier = c.tier.index();
@@ -757,6 +915,61 @@ mod tests {
     }
 
     #[test]
+    fn derived_ranks_and_whole_scores_travel_compactly_and_come_back_exactly() {
+        let mut pop = pop_of(&["25", "20.5", "0", "3.333", "7"]);
+        pop.area = vec![3_000, 12_000, 3_000, 90_000, 0];
+        pop.amount = vec![500_000, 20, 20, 0, 7_000_000];
+        pop.demonstration = vec![false, true, false, false, true];
+        for i in [1, 3] {
+            pop.has_service[i] = true;
+            pop.service[i] = [
+                NOT_RECORDED,
+                4_000,
+                0,
+                8_000,
+                NOT_RECORDED,
+                NOT_RECORDED,
+                5_000,
+                NOT_RECORDED,
+                9_000,
+                7_500,
+                10_000,
+            ];
+        }
+        pop.derive_ranks();
+        // Ties share their percentile; the value-and-background driver follows the two ranks.
+        assert_eq!(pop.indicators[1][0], pop.indicators[2][0]);
+        assert_eq!(pop.indicators[4][0], 10_000);
+        // The largest shop: 40 for the area, 30 % of a grocery's reach (40), no demonstration.
+        assert_eq!(pop.indicators[3][4], 4_000 + 1_200);
+        // Mean of contribution 0 (the smallest amount) and influence 52 → 26 → 30.
+        assert_eq!(pop.service[3][2], 3_000);
+        let json = serde_json::to_string(&pop).unwrap();
+        let wire: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            wire["indicators"][0].as_array().unwrap().len(),
+            0,
+            "left out"
+        );
+        assert_eq!(wire["service"][2].as_array().unwrap().len(), 0, "left out");
+        assert_eq!(
+            wire["service"][1].as_array().unwrap().len(),
+            5,
+            "one byte a score"
+        );
+        let back: Population = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, pop);
+        // Ranks that do not follow from the columns are sent as they are.
+        pop.indicators[0][0] = 1;
+        let back: Population = serde_json::from_str(&serde_json::to_string(&pop).unwrap()).unwrap();
+        assert_eq!(back, pop);
+        // So are scores with hundredths.
+        pop.service[1][8] = 9_050;
+        let back: Population = serde_json::from_str(&serde_json::to_string(&pop).unwrap()).unwrap();
+        assert_eq!(back, pop);
+    }
+
+    #[test]
     fn share_mode_gives_each_band_its_share() {
         let volumes: Vec<String> = (1..=100).map(|v| v.to_string()).collect();
         let refs: Vec<&str> = volumes.iter().map(String::as_str).collect();
@@ -786,10 +999,10 @@ mod tests {
         let mut pop = Population::default();
         let mut f = CustomerFacts::default();
         for gap in [-100i64, -15, -0, 3, 99, 100] {
-            f.service = Some(ServiceInputs {
-                expectation: [Cents::from_int(if gap < 0 { -gap } else { 0 }); 6],
-                experience: [Cents::from_int(if gap > 0 { gap } else { 0 }); 5],
-            });
+            f.service = Some(ServiceInputs::all(
+                [Cents::from_int(if gap < 0 { -gap } else { 0 }); 6],
+                [Cents::from_int(if gap > 0 { gap } else { 0 }); 5],
+            ));
             pop.push(&f, NO_MANAGER, None, None);
         }
         let mut out = Outcomes::default();

@@ -41,11 +41,23 @@ impl Indicators {
     }
 }
 
-/// Expectation drivers (6) and experience measures (5), each 0–100, in the policy's weight order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Expectation drivers (6) and experience measures (5), each 0–100 or `None` when nothing was
+/// recorded for it, in the policy's weight order. A score weighs the recorded ones only, their
+/// weights scaled up to a whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceInputs {
-    pub expectation: [Cents; 6],
-    pub experience: [Cents; 5],
+    pub expectation: [Option<Cents>; 6],
+    pub experience: [Option<Cents>; 5],
+}
+
+impl ServiceInputs {
+    /// Every driver and measure recorded.
+    pub fn all(expectation: [Cents; 6], experience: [Cents; 5]) -> Self {
+        Self {
+            expectation: expectation.map(Some),
+            experience: experience.map(Some),
+        }
+    }
 }
 
 /// What the engine needs to know about one customer.
@@ -272,7 +284,38 @@ impl Rules {
             .sum::<usize>()]
     }
 
+    /// Expectation and experience scores of a customer's service inputs, each over what was
+    /// recorded of it.
     #[inline]
+    pub fn service_scores(&self, s: Option<&ServiceInputs>) -> (Option<Score>, Option<Score>) {
+        match s {
+            Some(s) => (
+                weighted_recorded(&self.expectation_weights, &s.expectation).map(Score::from_raw),
+                weighted_recorded(&self.experience_weights, &s.experience).map(Score::from_raw),
+            ),
+            None => (None, None),
+        }
+    }
+
+    /// [`Rules::service_scores`] straight from a population's score row (hundredths, or
+    /// `NOT_RECORDED`), without building the inputs: the batch's path, equal by construction.
+    #[inline(always)]
+    pub(crate) fn service_scores_raw(&self, row: &[u16; 11]) -> (Option<Score>, Option<Score>) {
+        (
+            recorded_raw(&self.expectation_weights, &row[..6]).map(Score::from_raw),
+            recorded_raw(&self.experience_weights, &row[6..]).map(Score::from_raw),
+        )
+    }
+
+    /// The gap class of two scores (`Unknown` unless both exist).
+    #[inline(always)]
+    pub(crate) fn gap_class_of(&self, e: Option<Score>, x: Option<Score>) -> GapClass {
+        match (e, x) {
+            (Some(e), Some(x)) => self.gap_class(x.raw() - e.raw()),
+            _ => GapClass::Unknown,
+        }
+    }
+
     pub(crate) fn gap_class(&self, gap: i64) -> GapClass {
         if gap < self.under_below {
             GapClass::UnderServed
@@ -307,6 +350,48 @@ pub(crate) fn weighted<const N: usize>(weights: &[i64; N], points: &[i64; N]) ->
         s += weights[i] * points[i];
     }
     s
+}
+
+/// The weighted score over the recorded items only, their weights scaled to sum to 1 (10,000
+/// basis points): the same as [`weighted`] when everything is recorded. `None` when nothing
+/// with a weight was recorded.
+pub(crate) fn weighted_recorded<const N: usize>(
+    weights: &[i64; N],
+    points: &[Option<Cents>; N],
+) -> Option<i64> {
+    let (mut s, mut w) = (0, 0);
+    for i in 0..N {
+        if let Some(p) = points[i] {
+            s += weights[i] * p.raw();
+            w += weights[i];
+        }
+    }
+    if w <= 0 {
+        None
+    } else if w == 10_000 {
+        Some(s)
+    } else {
+        Some(s * 10_000 / w)
+    }
+}
+
+/// [`weighted_recorded`] over raw hundredths with `NOT_RECORDED` for missing ones, branch-free.
+#[inline(always)]
+fn recorded_raw<const N: usize>(weights: &[i64; N], row: &[u16]) -> Option<i64> {
+    let (mut s, mut w) = (0i64, 0i64);
+    for (k, &weight) in weights.iter().enumerate() {
+        let v = row[k];
+        let rec = i64::from(v != crate::batch::NOT_RECORDED);
+        s += weight * i64::from(v) * rec;
+        w += weight * rec;
+    }
+    if w <= 0 {
+        None
+    } else if w == 10_000 {
+        Some(s)
+    } else {
+        Some(s * 10_000 / w)
+    }
 }
 
 /// Red flags that force the problem tier whatever the value score.
@@ -381,18 +466,8 @@ pub fn classify_core(rules: &Rules, f: &CustomerFacts) -> Core {
     };
     let amount = rules.monthly_amount(f.monthly_amount.map(|a| a.raw()), volume, price);
     let key_account = rules.key_account(amount);
-    let (expectation, experience, gap_class) = match &f.service {
-        Some(s) => {
-            let e = weighted(&rules.expectation_weights, &s.expectation.map(|c| c.raw()));
-            let x = weighted(&rules.experience_weights, &s.experience.map(|c| c.raw()));
-            (
-                Some(Score::from_raw(e)),
-                Some(Score::from_raw(x)),
-                rules.gap_class(x - e),
-            )
-        }
-        None => (None, None, GapClass::Unknown),
-    };
+    let (expectation, experience) = rules.service_scores(f.service.as_ref());
+    let gap_class = rules.gap_class_of(expectation, experience);
     Core {
         band,
         price_class,
@@ -506,6 +581,8 @@ pub struct GapWhy {
     pub class: GapClass,
     pub under_served_below: Cents,
     pub over_served_above: Cents,
+    /// The inputs behind the two scores (`None`: not recorded, left out of the score).
+    pub inputs: ServiceInputs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -714,6 +791,7 @@ fn explain(rules: &Rules, f: &CustomerFacts, core: &Core) -> Explanation {
             class: core.gap_class,
             under_served_below: Score::from_raw(rules.under_below).rescale::<2>(),
             over_served_above: Score::from_raw(rules.over_above).rescale::<2>(),
+            inputs: f.service.unwrap_or_default(),
         }),
         _ => None,
     };
@@ -900,18 +978,18 @@ mod tests {
     #[test]
     fn satisfaction_gap_is_experience_minus_expectation() {
         let mut f = facts("3");
-        f.service = Some(ServiceInputs {
-            expectation: [Cents::from_int(80); 6],
-            experience: [Cents::from_int(65); 5],
-        });
+        f.service = Some(ServiceInputs::all(
+            [Cents::from_int(80); 6],
+            [Cents::from_int(65); 5],
+        ));
         let c = classify_with_policy(&Policy::default(), &f);
         let g = c.explanation.gap.unwrap();
         assert_eq!(g.gap.to_string(), "-15");
         assert_eq!(c.gap_class, GapClass::UnderServed);
-        f.service = Some(ServiceInputs {
-            expectation: [Cents::from_int(60); 6],
-            experience: [Cents::from_int(50); 5],
-        });
+        f.service = Some(ServiceInputs::all(
+            [Cents::from_int(60); 6],
+            [Cents::from_int(50); 5],
+        ));
         assert_eq!(
             classify_with_policy(&Policy::default(), &f).gap_class,
             GapClass::Balanced
@@ -921,5 +999,47 @@ mod tests {
             classify_with_policy(&Policy::default(), &f).gap_class,
             GapClass::Unknown
         );
+    }
+
+    #[test]
+    fn unrecorded_inputs_are_left_out_and_the_rest_reweighted() {
+        // Default experience weights: visits 25 %, complaints 20 %, supply 20 %, delivery 15 %,
+        // ratings 20 %. Only visits (100) and ratings (40) recorded: (25·100 + 20·40) / 45.
+        let p = Policy::default();
+        let w = p.expectation.experience_weights.as_array().map(|w| w.raw());
+        assert_eq!(
+            w,
+            [2_500, 2_000, 2_000, 1_500, 2_000],
+            "the test's arithmetic assumes these"
+        );
+        let mut f = facts("3");
+        f.service = Some(ServiceInputs {
+            expectation: [Some(Cents::from_int(50)), None, None, None, None, None],
+            experience: [
+                Some(Cents::from_int(100)),
+                None,
+                None,
+                None,
+                Some(Cents::from_int(40)),
+            ],
+        });
+        let c = classify_with_policy(&p, &f);
+        assert_eq!(c.experience.unwrap().to_string(), "73.333333");
+        assert_eq!(c.expectation.unwrap().to_string(), "50");
+        assert_eq!(
+            c.gap_class,
+            GapClass::OverServed,
+            "gap 23.3 is above the default +20"
+        );
+        let g = c.explanation.gap.unwrap();
+        assert_eq!(g.inputs.experience[1], None);
+        // Nothing recorded on one side: no score, no gap class.
+        f.service = Some(ServiceInputs {
+            expectation: [Some(Cents::from_int(50)); 6],
+            experience: [None; 5],
+        });
+        let c = classify_with_policy(&p, &f);
+        assert_eq!((c.experience, c.gap_class), (None, GapClass::Unknown));
+        assert!(c.explanation.gap.is_none());
     }
 }

@@ -130,15 +130,21 @@ pub fn influence_points(area_percentile: Cents, format_reach: Cents, demonstrati
     Cents::from_raw((area + reach + demo).clamp(0, 10_000))
 }
 
-/// Experience measures 0–100 from service records (SPEC §5). Each ratio is capped at 100 %.
+/// Service records of one customer over the assessment window (SPEC §5). `None` / a zero
+/// denominator: nothing was recorded, and the measure is left out of the experience score
+/// rather than guessed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ServiceRecords {
     pub visits_received: u32,
-    pub visits_standard: u32,
+    /// Visits the customer's published tier promises over the window; `None` without a tier.
+    pub visits_standard: Option<u32>,
+    /// Complaints due in the window: closed by their deadline, and all (late or still open
+    /// past it included; open ones not yet due are not counted).
     pub complaints_on_time: u32,
     pub complaints_total: u32,
-    pub supply_allocated_cases: i64,
-    pub supply_requested_cases: i64,
+    /// Cartons supplied and requested in the months where the request is known.
+    pub supply_allocated: i64,
+    pub supply_requested: i64,
     pub deliveries_on_time: u32,
     pub deliveries_total: u32,
     /// Sum and count of the customer's 1–5 ratings.
@@ -146,35 +152,137 @@ pub struct ServiceRecords {
     pub rating_count: u32,
 }
 
-fn ratio_points(num: i64, den: i64) -> Cents {
-    if den <= 0 {
-        return Cents::from_int(100);
-    }
-    Cents::from_raw((num.max(0) * 10_000 / den).min(10_000))
+/// `num / den` as whole points 0–100 (rounded half up, capped at 100 %); `None` for `den ≤ 0`.
+fn ratio_points(num: i64, den: i64) -> Option<Cents> {
+    (den > 0).then(|| Cents::from_int(((num.max(0) * 200 + den) / (2 * den)).min(100)))
 }
 
-/// visits, complaint handling, supply fulfilment, delivery punctuality, ratings — each 0–100.
-/// Nothing to measure counts as fully met; an average rating r maps to (r − 1) × 25.
-pub fn experience_points(r: &ServiceRecords) -> [Cents; 5] {
-    let ratings = if r.rating_count == 0 {
-        Cents::from_int(75)
-    } else {
-        // (avg − 1) × 25 points, avg = sum / count, in hundredths.
-        let avg_centi = i64::from(r.rating_sum) * 100 / i64::from(r.rating_count);
-        Cents::from_raw(((avg_centi - 100) * 25).clamp(0, 10_000))
+/// visits, complaint handling, supply fulfilment, delivery punctuality, ratings — each whole
+/// points 0–100, `None` when not recorded. An average rating r maps to (r − 1) × 25.
+pub fn experience_points(r: &ServiceRecords) -> [Option<Cents>; 5] {
+    let ratings = (r.rating_count > 0).then(|| {
+        // (avg − 1) × 25 points = (sum − count) × 25 / count, rounded half up.
+        let (sum, n) = (i64::from(r.rating_sum), i64::from(r.rating_count));
+        Cents::from_int((((sum - n) * 50 + n) / (2 * n)).clamp(0, 100))
+    });
+    let visits = match r.visits_standard {
+        Some(0) => Some(Cents::from_int(100)),
+        Some(s) => ratio_points(i64::from(r.visits_received), i64::from(s)),
+        None => None,
     };
     [
-        ratio_points(i64::from(r.visits_received), i64::from(r.visits_standard)),
+        visits,
         ratio_points(
             i64::from(r.complaints_on_time),
             i64::from(r.complaints_total),
         ),
-        ratio_points(r.supply_allocated_cases, r.supply_requested_cases),
+        ratio_points(r.supply_allocated, r.supply_requested),
         ratio_points(
             i64::from(r.deliveries_on_time),
             i64::from(r.deliveries_total),
         ),
         ratings,
+    ]
+}
+
+/// Where a customer stands in its life cycle, from its purchases (SPEC §5, "环境与生命周期").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifeCycle {
+    /// Buying now, nothing in the window before: newly won, courted with promises.
+    New,
+    /// Volume up 10 % or more on the window before.
+    Growing,
+    Mature,
+    /// Volume down 10 % or more.
+    Declining,
+    /// Nothing bought in the window.
+    Dormant,
+}
+
+impl LifeCycle {
+    pub const ALL: [LifeCycle; 5] = [
+        LifeCycle::New,
+        LifeCycle::Growing,
+        LifeCycle::Mature,
+        LifeCycle::Declining,
+        LifeCycle::Dormant,
+    ];
+
+    pub fn of(current_cartons: i64, previous_cartons: i64) -> Self {
+        if current_cartons <= 0 {
+            return LifeCycle::Dormant;
+        }
+        match growth_bp_from_totals(current_cartons, previous_cartons) {
+            None => LifeCycle::New,
+            Some(bp) if bp >= 1_000 => LifeCycle::Growing,
+            Some(bp) if bp <= -1_000 => LifeCycle::Declining,
+            Some(_) => LifeCycle::Mature,
+        }
+    }
+
+    pub const fn key(self) -> &'static str {
+        match self {
+            LifeCycle::New => "new",
+            LifeCycle::Growing => "growing",
+            LifeCycle::Mature => "mature",
+            LifeCycle::Declining => "declining",
+            LifeCycle::Dormant => "dormant",
+        }
+    }
+
+    /// How much the stage raises expectation: a new customer was won with promises, a growing
+    /// one expects service to grow with it; a declining or dormant one asks less of us.
+    pub fn points(self) -> Cents {
+        Cents::from_int(match self {
+            LifeCycle::New => 80,
+            LifeCycle::Growing => 70,
+            LifeCycle::Mature => 60,
+            LifeCycle::Declining => 50,
+            LifeCycle::Dormant => 30,
+        })
+    }
+}
+
+/// What drives one customer's expectation, as far as it is recorded or derivable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpectationRecords {
+    /// Promises and promotions made to the customer in the window; `None` when no visit was
+    /// logged, so nobody could have recorded one.
+    pub promises: Option<u32>,
+    /// The customer's contribution and influence indicators (value and background).
+    pub contribution: Cents,
+    pub influence: Cents,
+    pub life_cycle: LifeCycle,
+    /// The experience score at the last publication (past experience), if there was one.
+    pub past_experience: Option<Cents>,
+}
+
+/// The expectation driver "value and background": the mean of the contribution and influence
+/// indicators, to 10 points.
+pub fn value_background_points(contribution: Cents, influence: Cents) -> Cents {
+    let mean = (contribution.raw() + influence.raw()) / 2;
+    Cents::from_int(((mean + 500) / 1_000 * 10).clamp(0, 100))
+}
+
+/// word of mouth, promotion, value and background, life cycle, past experience, experience
+/// elsewhere — whole points 0–100, `None` when not recorded. Word of mouth and experience
+/// elsewhere have no record yet and are always `None`. A promise or promotion adds 20 points to
+/// a base of 40; value and background is the mean of contribution and influence, to 10 points.
+pub fn expectation_points(r: &ExpectationRecords) -> [Option<Cents>; 6] {
+    let promotion = r
+        .promises
+        .map(|n| Cents::from_int((40 + 20 * i64::from(n.min(3))).min(100)));
+    let value = value_background_points(r.contribution, r.influence);
+    let past = r
+        .past_experience
+        .map(|c| Cents::from_int(((c.raw() + 50) / 100).clamp(0, 100)));
+    [
+        None,
+        promotion,
+        Some(value),
+        Some(r.life_cycle.points()),
+        past,
+        None,
     ]
 }
 
@@ -226,17 +334,56 @@ mod tests {
         );
         let e = experience_points(&ServiceRecords {
             visits_received: 3,
-            visits_standard: 4,
+            visits_standard: Some(4),
             complaints_on_time: 1,
             complaints_total: 2,
-            supply_allocated_cases: 9,
-            supply_requested_cases: 10,
+            supply_allocated: 9,
+            supply_requested: 10,
             deliveries_on_time: 10,
             deliveries_total: 10,
             rating_sum: 9,
             rating_count: 2,
         });
-        let s: Vec<String> = e.iter().map(|c| c.to_string()).collect();
-        assert_eq!(s, vec!["75", "50", "90", "100", "87.5"]);
+        let s: Vec<String> = e.iter().map(|c| c.unwrap().to_string()).collect();
+        // 4.5 average rating → 87.5 → 88 whole points.
+        assert_eq!(s, vec!["75", "50", "90", "100", "88"]);
+        // Nothing recorded: left out, not counted as met.
+        assert_eq!(experience_points(&ServiceRecords::default()), [None; 5]);
+        // A tier without visits is met; more visits than promised are capped.
+        let e = experience_points(&ServiceRecords {
+            visits_received: 9,
+            visits_standard: Some(6),
+            ..Default::default()
+        });
+        assert_eq!(e[0], Some(Cents::from_int(100)));
+    }
+
+    #[test]
+    fn expectation_drivers() {
+        assert_eq!(LifeCycle::of(0, 100), LifeCycle::Dormant);
+        assert_eq!(LifeCycle::of(50, 0), LifeCycle::New);
+        assert_eq!(LifeCycle::of(110, 100), LifeCycle::Growing);
+        assert_eq!(LifeCycle::of(109, 100), LifeCycle::Mature);
+        assert_eq!(LifeCycle::of(90, 100), LifeCycle::Declining);
+        let e = expectation_points(&ExpectationRecords {
+            promises: Some(2),
+            contribution: Cents::from_int(73),
+            influence: Cents::from_int(40),
+            life_cycle: LifeCycle::New,
+            past_experience: Some(Cents::from_raw(6_449)),
+        });
+        let s: Vec<String> = e
+            .iter()
+            .map(|c| c.map_or("-".into(), |c| c.to_string()))
+            .collect();
+        assert_eq!(s, vec!["-", "80", "60", "80", "64", "-"]);
+        let e = expectation_points(&ExpectationRecords {
+            promises: None,
+            contribution: Cents::ZERO,
+            influence: Cents::ZERO,
+            life_cycle: LifeCycle::Dormant,
+            past_experience: None,
+        });
+        assert_eq!((e[1], e[2], e[4]), (None, Some(Cents::ZERO), None));
     }
 }

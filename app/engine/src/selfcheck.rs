@@ -48,9 +48,10 @@ fn population(rng: &mut XorShift, n: usize) -> Population {
             ]),
             violations_12m: rng.below(4) as u16,
             monitored: rng.below(40) == 0,
+            // One score in five not recorded.
             service: (rng.below(3) != 0).then(|| ServiceInputs {
-                expectation: std::array::from_fn(|_| points(rng)),
-                experience: std::array::from_fn(|_| points(rng)),
+                expectation: std::array::from_fn(|_| (rng.below(5) != 0).then(|| points(rng))),
+                experience: std::array::from_fn(|_| (rng.below(5) != 0).then(|| points(rng))),
             }),
         };
         let prev_band = (rng.below(5) != 0).then(|| 1 + rng.below(8) as u8);

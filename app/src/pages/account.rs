@@ -23,7 +23,7 @@ pub fn provide_me() {
     provide_context(MeResource(Resource::new(|| (), |_| get_me())));
 }
 
-fn me_resource() -> Resource<Result<Option<Me>, ServerFnError>> {
+pub(crate) fn me_resource() -> Resource<Result<Option<Me>, ServerFnError>> {
     expect_context::<MeResource>().0
 }
 
@@ -128,6 +128,7 @@ pub fn NavLinks() -> impl IntoView {
                         <A href="/complaints">{t!(i18n, complaints.nav)}</A>
                         <A href="/reports">{t!(i18n, reports.nav)}</A>
                         <A href="/performance">{t!(i18n, performance.nav)}</A>
+                        <A href="/gaps">{t!(i18n, gaps.nav)}</A>
                     </Show>
                     <Show when=move || reviewer>
                         <A href="/requests">{t!(i18n, requests.nav)}</A>

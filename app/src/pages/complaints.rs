@@ -34,7 +34,9 @@ pub fn ComplaintsPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, complaints.title).to_string() />
         <h1>{t!(i18n, complaints.title)}</h1>
-        <p class="muted">{t!(i18n, complaints.intro)}</p>
+        <p class="muted">{t!(i18n, complaints.intro)} " "
+            <A href="/calendar" attr:data-testid="calendar-link">{t!(i18n, calendar.link)}</A>
+        </p>
         <FileComplaint reload />
         <form class="filters" on:submit=|ev| ev.prevent_default() aria-label=move || t_string!(i18n, complaints.filters)>
             <label>

@@ -1,10 +1,12 @@
 //! Routed pages.
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod complaints;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
+pub mod gaps;
 pub mod import;
 pub mod lab;
 pub mod performance;

@@ -1,6 +1,6 @@
 //! Customer managers' performance (SPEC §10): visits against their customers' tier standard,
 //! complaints closed on time, customers' ratings — one line per customer manager, compared
-//! side by side, with a CSV export.
+//! side by side, with a CSV export — and their customers' satisfaction gap.
 
 use super::{LoadError, Loading};
 use crate::api::get_kpis;
@@ -64,6 +64,8 @@ fn KpiTable(k: Kpis) -> impl IntoView {
                         <th scope="col">{t!(i18n, performance.on_time)}</th>
                         <th scope="col" class="num">{t!(i18n, performance.overdue)}</th>
                         <th scope="col" class="num">{t!(i18n, performance.rating)}</th>
+                        <th scope="col" class="num">{t!(i18n, performance.gap)}</th>
+                        <th scope="col" class="num">{t!(i18n, performance.under_served)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -82,6 +84,21 @@ fn KpiRow(r: ManagerKpi) -> impl IntoView {
     let on_time = r.on_time_pct();
     let made = format!("{} / {}", r.visits_made, r.visits_required);
     let closed = format!("{} / {}", r.closed_on_time, r.complaints_closed);
+    let gap = r.avg_gap_centi.map(|c| {
+        let sign = if c > 0 {
+            "+"
+        } else if c < 0 {
+            "−"
+        } else {
+            ""
+        };
+        format!("{sign}{}.{}", c.abs() / 100, c.abs() % 100 / 10)
+    });
+    let gap_class = match r.avg_gap_centi {
+        Some(c) if c < 0 => "num neg",
+        _ => "num",
+    };
+    let under = format!("{} / {}", r.under_served, r.gap_customers);
     let rating = r
         .avg_rating_centi
         .map(|c| format!("{}.{:02} ★ ({})", c / 100, c % 100, r.ratings));
@@ -99,6 +116,10 @@ fn KpiRow(r: ManagerKpi) -> impl IntoView {
             </td>
             <td class="num" data-label=move || t_string!(i18n, performance.overdue) data-testid="kpi-overdue">{r.open_overdue}</td>
             <td class="num" data-label=move || t_string!(i18n, performance.rating)>{rating.unwrap_or_else(|| "—".into())}</td>
+            <td class=gap_class data-label=move || t_string!(i18n, performance.gap) data-testid="kpi-gap">{gap.unwrap_or_else(|| "—".into())}</td>
+            <td class="num" data-label=move || t_string!(i18n, performance.under_served) data-testid="kpi-under">
+                <a href=format!("/gaps?manager={}", r.manager_id)>{under}</a>
+            </td>
         </tr>
     }
 }

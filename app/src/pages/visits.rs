@@ -156,6 +156,7 @@ fn VisitForm(
     let date = RwSignal::new(today.clone());
     let purpose = RwSignal::new(String::new());
     let findings = RwSignal::new(String::new());
+    let promise = RwSignal::new(String::new());
     let minutes = RwSignal::new(String::from("20"));
     let problem = RwSignal::new(None::<VisitProblem>);
     let send = Action::new(move |v: &NewVisit| log_visit(v.clone()));
@@ -163,6 +164,7 @@ fn VisitForm(
         Some(Ok(Ok(v))) => {
             purpose.set(String::new());
             findings.set(String::new());
+            promise.set(String::new());
             problem.set(None);
             chosen.set(None);
             done.set(Some(v));
@@ -191,6 +193,7 @@ fn VisitForm(
             purpose: purpose.get_untracked(),
             findings: findings.get_untracked(),
             duration_min,
+            promise: promise.get_untracked(),
         });
     };
     let message = move |p: VisitProblem| {
@@ -200,6 +203,7 @@ fn VisitForm(
             VisitProblem::Purpose => td_string!(l, visits.bad_purpose),
             VisitProblem::Findings => td_string!(l, visits.bad_findings),
             VisitProblem::Duration => td_string!(l, visits.bad_duration),
+            VisitProblem::Promise => td_string!(l, visits.bad_promise),
         }
     };
     let field_error = move |p: VisitProblem| {
@@ -244,6 +248,13 @@ fn VisitForm(
                                 on:input=move |ev| minutes.set(event_target_value(&ev)) />
                         </label>
                         {field_error(VisitProblem::Duration)}
+                        <label class="field">
+                            <span>{t!(i18n, visits.promise)}</span>
+                            <input type="text" maxlength="100" data-testid="visit-promise" prop:value=move || promise.get()
+                                on:input=move |ev| promise.set(event_target_value(&ev)) />
+                            <small class="muted">{t!(i18n, visits.promise_hint)}</small>
+                        </label>
+                        {field_error(VisitProblem::Promise)}
                         <div class="actions">
                             <button type="button" on:click=move |_| chosen.set(None)>{t!(i18n, lab.cancel)}</button>
                             <button type="submit" class="primary" data-testid="visit-submit" disabled=move || send.pending().get()>
@@ -270,6 +281,7 @@ fn VisitLine(v: VisitEntry) -> impl IntoView {
             <span class="muted small">" · " {v.manager.clone()} " · " {move || td_string!(i18n.get_locale(), visits.minutes_short, n = v.duration_min).to_string()}</span>
             {v.rating.map(|r| view! { <span class="badge">{"★".repeat(usize::from(r))}</span> })}
             <p>{v.purpose.clone()}</p>
+            {(!v.promise.is_empty()).then(|| view! { <p class="small">{move || td_string!(i18n.get_locale(), visits.promised, what = v.promise.clone()).to_string()}</p> })}
             {(!v.findings.is_empty()).then(|| view! { <p class="small muted">{v.findings.clone()}</p> })}
         </li>
     }

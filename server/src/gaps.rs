@@ -1,0 +1,212 @@
+//! The satisfaction gap per customer (SPEC §5): experience − expectation from the service
+//! records, under the published policy — who is under-served (at risk: act) and who is
+//! over-served (more than the tier warrants: waste), per tier, with the inputs behind it. The
+//! same engine and facts as publishing and the lab; the customer managers' figures use it too.
+
+use crate::facts::{Cache, LoadedPopulation};
+use crate::store::current_policy;
+use app::api::ssr::StoreError;
+use app::model::{GapReport, GapRow, GapTierCount, Scope};
+use kehu_engine::batch::NO_MANAGER;
+use kehu_engine::{GapClass, Outcomes, Policy, Rules, Score, Tier, classify_all};
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// At most this many customers are listed on each side.
+pub const LISTED: usize = 200;
+
+/// Every customer's scores and gap class under the published policy.
+pub struct Gaps {
+    pub policy: Policy,
+    pub loaded: Arc<LoadedPopulation>,
+    pub out: Outcomes,
+    /// Expectation and experience, hundredths of a point.
+    pub scores: Vec<(Option<i64>, Option<i64>)>,
+}
+
+impl Gaps {
+    /// The customer manager (user id) of customer `i`.
+    pub fn manager(&self, i: usize) -> Option<i64> {
+        let m = self.loaded.population.manager[i];
+        (m != NO_MANAGER).then(|| self.loaded.managers[m as usize])
+    }
+
+    pub fn gap_class(&self, i: usize) -> GapClass {
+        GapClass::ALL[usize::from(self.out.gap_class[i])]
+    }
+
+    /// Whether customer `i` is within `scope` (staff scopes only).
+    pub fn in_scope(&self, i: usize, scope: Scope) -> bool {
+        match scope {
+            Scope::All => true,
+            Scope::Routes { manager } => self.manager(i) == Some(manager),
+            Scope::Customer(id) => self.loaded.ids[i] == id,
+            Scope::Nothing => false,
+        }
+    }
+}
+
+fn centi(s: Option<Score>) -> Option<i64> {
+    s.map(|s| (s.raw() + 5_000).div_euclid(10_000))
+}
+
+/// Classifies everyone under the published policy; `None` before the first publication.
+pub async fn compute(pool: &SqlitePool, cache: &Cache) -> Result<Option<Gaps>, StoreError> {
+    let Some((_, policy)) = current_policy(pool).await? else {
+        return Ok(None);
+    };
+    let loaded = cache.load(pool, &policy).await.map_err(err)?;
+    let mut out = Outcomes::default();
+    classify_all(&policy, &loaded.population, loaded.managers.len(), &mut out);
+    let rules = Rules::new(&policy, None);
+    let columns = loaded.population.columns();
+    let scores = (0..loaded.ids.len())
+        .map(|i| {
+            let (e, x) = rules.service_scores(columns.facts(i).service.as_ref());
+            (centi(e), centi(x))
+        })
+        .collect();
+    Ok(Some(Gaps {
+        policy,
+        loaded,
+        out,
+        scores,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct Named {
+    id: i64,
+    code: String,
+    shop_name: String,
+    manager: Option<String>,
+}
+
+/// The gap report for `scope`, optionally of one tier and one customer manager's customers.
+pub async fn report(
+    pool: &SqlitePool,
+    cache: &Cache,
+    scope: Scope,
+    tier: Option<Tier>,
+    manager: Option<i64>,
+) -> Result<GapReport, StoreError> {
+    let Some(g) = compute(pool, cache).await? else {
+        return Ok(GapReport::default());
+    };
+    let rules = &g.policy.expectation;
+    let mut tiers: Vec<GapTierCount> = Tier::ALL
+        .iter()
+        .map(|t| GapTierCount {
+            tier: t.key().to_string(),
+            ..Default::default()
+        })
+        .collect();
+    let mut under = Vec::new();
+    let mut over = Vec::new();
+    let columns = g.loaded.population.columns();
+    for i in 0..g.loaded.ids.len() {
+        if !g.in_scope(i, scope) || manager.is_some_and(|m| g.manager(i) != Some(m)) {
+            continue;
+        }
+        let t = usize::from(g.out.tier[i]);
+        let class = g.gap_class(i);
+        let count = &mut tiers[t];
+        match class {
+            GapClass::UnderServed => count.under += 1,
+            GapClass::Balanced => count.balanced += 1,
+            GapClass::OverServed => count.over += 1,
+            GapClass::Unknown => count.unknown += 1,
+        }
+        if tier.is_some_and(|want| want.index() != t) {
+            continue;
+        }
+        let (Some(e), Some(x)) = g.scores[i] else {
+            continue;
+        };
+        let row = || {
+            let s = columns.facts(i).service.unwrap_or_default();
+            let whole = |c: Option<kehu_engine::Cents>| c.map(|c| (c.raw() / 100) as u8);
+            GapRow {
+                customer_id: g.loaded.ids[i],
+                code: String::new(),
+                shop_name: String::new(),
+                manager: String::new(),
+                tier: Tier::ALL[t].key().to_string(),
+                expectation_centi: e,
+                experience_centi: x,
+                expectation: s.expectation.map(whole),
+                experience: s.experience.map(whole),
+            }
+        };
+        match class {
+            GapClass::UnderServed => under.push(row()),
+            GapClass::OverServed => over.push(row()),
+            _ => {}
+        }
+    }
+    // Widest gaps first.
+    under.sort_by_key(|r| (r.experience_centi - r.expectation_centi, r.customer_id));
+    over.sort_by_key(|r| (r.expectation_centi - r.experience_centi, r.customer_id));
+    let (under_total, over_total) = (under.len() as u64, over.len() as u64);
+    under.truncate(LISTED);
+    over.truncate(LISTED);
+    name_rows(pool, &mut under).await?;
+    name_rows(pool, &mut over).await?;
+    Ok(GapReport {
+        published: true,
+        window_months: g.policy.assessment_window_months,
+        under_below_centi: rules.under_served_below.raw(),
+        over_above_centi: rules.over_served_above.raw(),
+        tiers,
+        under,
+        over,
+        under_total,
+        over_total,
+    })
+}
+
+/// Fills in the code, name and customer manager of listed rows.
+async fn name_rows(pool: &SqlitePool, rows: &mut [GapRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT c.id, c.code, c.shop_name, u.display_name AS manager FROM customers c
+         LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
+         WHERE c.id IN (",
+    );
+    let mut ids = qb.separated(", ");
+    for r in rows.iter() {
+        ids.push_bind(r.customer_id);
+    }
+    qb.push(")");
+    let named: Vec<Named> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    for r in rows.iter_mut() {
+        if let Some(n) = named.iter().find(|n| n.id == r.customer_id) {
+            r.code = n.code.clone();
+            r.shop_name = n.shop_name.clone();
+            r.manager = n.manager.clone().unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// Per customer manager (user id): customers with a gap, their summed gap (hundredths) and how
+/// many are under-served.
+pub fn per_manager(g: &Gaps) -> rustc_hash::FxHashMap<i64, (u64, i64, u64)> {
+    let mut out: rustc_hash::FxHashMap<i64, (u64, i64, u64)> = Default::default();
+    for i in 0..g.loaded.ids.len() {
+        let (Some(m), (Some(e), Some(x))) = (g.manager(i), g.scores[i]) else {
+            continue;
+        };
+        let slot = out.entry(m).or_default();
+        slot.0 += 1;
+        slot.1 += x - e;
+        slot.2 += u64::from(g.gap_class(i) == GapClass::UnderServed);
+    }
+    out
+}
