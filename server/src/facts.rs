@@ -100,33 +100,24 @@ async fn logged(
     };
     let now = crate::calendar::stamp(chrono::Utc::now());
     let mut out: rustc_hash::FxHashMap<i64, Logged> = Default::default();
-    let visits: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT customer_id, COUNT(*), SUM(promise <> '') FROM visits
-         WHERE visited_on >= ?1 {} GROUP BY customer_id",
-        filter("customer_id", 2)
-    )))
-    .bind(&from)
-    .bind(one)
-    .fetch_all(pool)
-    .await?;
-    for (id, n, promises) in visits {
-        let l = out.entry(id).or_default();
-        l.visits = n.clamp(0, i64::from(u32::MAX)) as u32;
-        l.promises = promises.clamp(0, i64::from(u32::MAX)) as u32;
-    }
-    let ratings: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT customer_id, SUM(r.score), COUNT(*) FROM visit_ratings r JOIN visits v ON v.id = r.visit_id
-         WHERE v.visited_on >= ?1 {} GROUP BY customer_id",
+    // Visits with their ratings, in one pass over the visits of each customer.
+    let visits: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT v.customer_id, COUNT(*), SUM(v.promise <> ''), COALESCE(SUM(r.score), 0), COUNT(r.score)
+         FROM visits v LEFT JOIN visit_ratings r ON r.visit_id = v.id
+         WHERE v.visited_on >= ?1 {} GROUP BY v.customer_id",
         filter("v.customer_id", 2)
     )))
     .bind(&from)
     .bind(one)
     .fetch_all(pool)
     .await?;
-    for (id, sum, n) in ratings {
+    let count = |v: i64| v.clamp(0, i64::from(u32::MAX)) as u32;
+    for (id, n, promises, rating_sum, ratings) in visits {
         let l = out.entry(id).or_default();
-        l.rating_sum = sum.clamp(0, i64::from(u32::MAX)) as u32;
-        l.rating_count = n.clamp(0, i64::from(u32::MAX)) as u32;
+        l.visits = count(n);
+        l.promises = count(promises);
+        l.rating_sum = count(rating_sum);
+        l.rating_count = count(ratings);
     }
     let complaints: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT customer_id,
@@ -142,8 +133,8 @@ async fn logged(
     .await?;
     for (id, on_time, total) in complaints {
         let l = out.entry(id).or_default();
-        l.complaints_on_time = on_time.clamp(0, i64::from(u32::MAX)) as u32;
-        l.complaints_total = total.clamp(0, i64::from(u32::MAX)) as u32;
+        l.complaints_on_time = count(on_time);
+        l.complaints_total = count(total);
     }
     Ok(out)
 }

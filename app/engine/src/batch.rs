@@ -580,6 +580,34 @@ pub struct Outcomes {
     pub value_score: Vec<i64>,
     #[serde(skip)]
     scratch: Vec<u32>,
+    /// The satisfaction-gap results of the last run and what they depended on: the gap rule and
+    /// a digest of the service columns. A run with the same (the lab's edits of everything but
+    /// the expectation rule) keeps `gap_class` and these instead of scoring everyone again.
+    #[serde(skip)]
+    gap_memo: Option<GapMemo>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct GapMemo {
+    key: (([i64; 6], [i64; 5], i64, i64), u64),
+    counts: [u32; GapClass::COUNT],
+    histogram: [u32; GAP_BINS],
+}
+
+/// A digest of the service columns (scores and whether there are any), to tell whether the
+/// satisfaction gaps of a previous run still hold.
+fn service_digest(has_service: &[bool], service: &[[u16; SERVICE_SCORES]]) -> u64 {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15 ^ service.len() as u64;
+    for (has, row) in has_service.iter().zip(service) {
+        let mut words = [u64::from(*has), 0, 0];
+        for (k, v) in row.iter().enumerate() {
+            words[k / 4] ^= u64::from(*v) << (16 * (k % 4));
+        }
+        for w in words {
+            h = (h ^ w).wrapping_mul(0x0100_0000_01B3).rotate_left(23);
+        }
+    }
+    h
 }
 
 impl Outcomes {
@@ -730,6 +758,12 @@ pub fn classify_all(
     let mut tier_counts = [0u32; Tier::COUNT];
     let mut ka_counts = [0u32; KeyAccountTier::COUNT];
     let mut gap_counts = [0u32; GapClass::COUNT];
+    let gap_key = (
+        rules.gap_rule(),
+        service_digest(&cols.has_service[..n], &cols.service[..n]),
+    );
+    let memo = out.gap_memo.take().filter(|m| m.key == gap_key);
+    let score_gaps = memo.is_none();
     let mut band_tr = [[0u32; BANDS]; BANDS + 1];
     let mut tier_tr = [[0u32; Tier::COUNT]; Tier::COUNT + 1];
     let mut gap_hist = [0u32; GAP_BINS];
@@ -739,7 +773,7 @@ pub fn classify_all(
     let customers_per_manager = &mut s.customers_per_manager[..managers];
     for i in 0..n {
         let mut c = classify_core(&rules, &cols.facts_without_service(i));
-        if cols.has_service[i] {
+        if score_gaps && cols.has_service[i] {
             let (e, x) = rules.service_scores_raw(&cols.service[i]);
             c.expectation = e;
             c.experience = x;
@@ -754,7 +788,16 @@ pub fn classify_all(
         value_out[i] = c.value_class.index() as u8;
         tier_out[i] = tier as u8;
         ka_out[i] = c.key_account.index() as u8;
-        gap_out[i] = c.gap_class.index() as u8;
+        if score_gaps {
+            gap_out[i] = c.gap_class.index() as u8;
+            gap_counts[c.gap_class.index()] += 1;
+            if let Some(gap) = c.gap() {
+                // Score units are 10⁻⁶ points.
+                let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2))
+                    .clamp(0, GAP_BINS as i64 - 1);
+                gap_hist[bin as usize] += 1;
+            }
+        }
         score_out[i] = c.value_score.raw();
 
         band_counts[band] += 1;
@@ -763,7 +806,6 @@ pub fn classify_all(
         value_counts[c.value_class.index()] += 1;
         tier_counts[tier] += 1;
         ka_counts[c.key_account.index()] += 1;
-        gap_counts[c.gap_class.index()] += 1;
         let pb = cols.prev_band[i];
         let pt = cols.prev_tier[i];
         band_tr[usize::from(pb.min(BANDS as u8))][band] += 1;
@@ -780,13 +822,16 @@ pub fn classify_all(
             s.visits_unassigned += visits;
         }
         visits_total += u64::from(visits);
-        if let Some(gap) = c.gap() {
-            // Score units are 10⁻⁶ points.
-            let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2))
-                .clamp(0, GAP_BINS as i64 - 1);
-            gap_hist[bin as usize] += 1;
-        }
     }
+    if let Some(m) = &memo {
+        gap_counts = m.counts;
+        gap_hist = m.histogram;
+    }
+    out.gap_memo = Some(GapMemo {
+        key: gap_key,
+        counts: gap_counts,
+        histogram: gap_hist,
+    });
     s.grade_counts = grade_counts.to_vec();
     s.class_counts = class_counts.to_vec();
     s.value_counts = value_counts.to_vec();
@@ -967,6 +1012,61 @@ mod tests {
         pop.service[1][8] = 9_050;
         let back: Population = serde_json::from_str(&serde_json::to_string(&pop).unwrap()).unwrap();
         assert_eq!(back, pop);
+    }
+
+    #[test]
+    fn kept_gaps_equal_fresh_ones_and_follow_every_change() {
+        let mut pop = Population::default();
+        let mut f = CustomerFacts::default();
+        for k in 0..60i64 {
+            f.monthly_volume = Cases::from_int(k % 25);
+            f.service = (k % 5 != 0).then(|| ServiceInputs {
+                expectation: [
+                    None,
+                    Some(Cents::from_int(40 + k % 50)),
+                    None,
+                    Some(Cents::from_int(60)),
+                    None,
+                    None,
+                ],
+                experience: [
+                    Some(Cents::from_int(k % 100)),
+                    None,
+                    Some(Cents::from_int(90)),
+                    None,
+                    Some(Cents::from_int(75)),
+                ],
+            });
+            pop.push(&f, NO_MANAGER, None, None);
+        }
+        let fresh = |policy: &Policy, pop: &Population| {
+            let mut out = Outcomes::default();
+            let s = classify_all(policy, pop, 0, &mut out);
+            (s, out.gap_class.clone(), out.band.clone())
+        };
+        let mut kept = Outcomes::default();
+        let mut policy = Policy::default();
+        classify_all(&policy, &pop, 0, &mut kept);
+        // A threshold edit: the gaps are kept, everything equals a fresh run.
+        policy.bands.lower_bounds[3] = Cases::from_int(9);
+        let s = classify_all(&policy, &pop, 0, &mut kept);
+        assert_eq!(
+            (s, kept.gap_class.clone(), kept.band.clone()),
+            fresh(&policy, &pop)
+        );
+        // A weight or threshold of the gap itself, and a changed score: scored again.
+        policy.expectation.under_served_below = Cents::from_int(-30);
+        let s = classify_all(&policy, &pop, 0, &mut kept);
+        assert_eq!(
+            (s, kept.gap_class.clone(), kept.band.clone()),
+            fresh(&policy, &pop)
+        );
+        pop.service[7][6] = 0;
+        let s = classify_all(&policy, &pop, 0, &mut kept);
+        assert_eq!(
+            (s, kept.gap_class.clone(), kept.band.clone()),
+            fresh(&policy, &pop)
+        );
     }
 
     #[test]

@@ -316,6 +316,16 @@ impl Rules {
         }
     }
 
+    /// What the satisfaction gap depends on in the rules: both weight sets and both thresholds.
+    pub(crate) fn gap_rule(&self) -> ([i64; 6], [i64; 5], i64, i64) {
+        (
+            self.expectation_weights,
+            self.experience_weights,
+            self.under_below,
+            self.over_above,
+        )
+    }
+
     pub(crate) fn gap_class(&self, gap: i64) -> GapClass {
         if gap < self.under_below {
             GapClass::UnderServed
@@ -359,20 +369,13 @@ pub(crate) fn weighted_recorded<const N: usize>(
     weights: &[i64; N],
     points: &[Option<Cents>; N],
 ) -> Option<i64> {
-    let (mut s, mut w) = (0, 0);
-    for i in 0..N {
-        if let Some(p) = points[i] {
-            s += weights[i] * p.raw();
-            w += weights[i];
-        }
-    }
-    if w <= 0 {
-        None
-    } else if w == 10_000 {
-        Some(s)
-    } else {
-        Some(s * 10_000 / w)
-    }
+    // Through the batch's form (clamped hundredths), so both paths weigh alike.
+    let row = points.map(|p| {
+        p.map_or(crate::batch::NOT_RECORDED, |c| {
+            c.raw().clamp(0, 10_000) as u16
+        })
+    });
+    recorded_raw(weights, &row)
 }
 
 /// [`weighted_recorded`] over raw hundredths with `NOT_RECORDED` for missing ones, branch-free.
