@@ -26,7 +26,7 @@ test('a customer manager files a complaint for a customer and closes it; the cus
   await cm.getByTestId('complaint-description').fill('Two cartons missing from Monday’s delivery');
   await cm.getByTestId('complaint-attitude').selectOption('angry');
   // The seed's guidance for an angry customer.
-  await expect(cm.getByTestId('attitude-guidance')).toContainText('real need');
+  await expect(cm.getByTestId('file-complaint-form').getByTestId('attitude-guidance')).toContainText('real need');
   await cm.getByTestId('file-complaint-submit').click();
   await expect(cm.getByTestId('complaint-filed')).toContainText(subject);
 
