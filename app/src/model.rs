@@ -349,18 +349,19 @@ impl FieldDef {
     /// Checks and normalises a value typed for this field: trimmed text, numbers in plain form,
     /// flags as 0/1, choices as their keys. The same rules serve forms, requests and imports.
     pub fn parse(&self, raw: &str) -> Result<String, FieldProblem> {
-        let field = self.key.to_string();
+        // The field's name only for a problem: imports parse millions of good cells.
+        let field = || self.key.to_string();
         let v = raw.trim();
         if self.maintenance == Maintenance::Computed {
-            return Err(FieldProblem::Computed { field });
+            return Err(FieldProblem::Computed { field: field() });
         }
         match self.kind {
             FieldKind::Text => {
                 if v.is_empty() && matches!(self.key, "code" | "shop_name") {
-                    Err(FieldProblem::Required { field })
+                    Err(FieldProblem::Required { field: field() })
                 } else if v.chars().count() > MAX_TEXT_CHARS as usize {
                     Err(FieldProblem::TooLong {
-                        field,
+                        field: field(),
                         max: MAX_TEXT_CHARS,
                     })
                 } else {
@@ -372,32 +373,32 @@ impl FieldDef {
                 .ok()
                 .filter(|n| *n <= i64::MAX as u64)
                 .map(|n| n.to_string())
-                .ok_or(FieldProblem::NotAWholeNumber { field }),
+                .ok_or_else(|| FieldProblem::NotAWholeNumber { field: field() }),
             FieldKind::Decimal => v
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && (0.0..=f64::from(MAX_AREA_M2)).contains(x))
                 .map(|x| x.to_string())
-                .ok_or(FieldProblem::NotANumber {
-                    field,
+                .ok_or_else(|| FieldProblem::NotANumber {
+                    field: field(),
                     max: MAX_AREA_M2,
                 }),
             FieldKind::Date => {
                 if v.is_empty() || valid_date(v) {
                     Ok(v.to_string())
                 } else {
-                    Err(FieldProblem::NotADate { field })
+                    Err(FieldProblem::NotADate { field: field() })
                 }
             }
             FieldKind::Flag => match v {
                 "1" | "true" | "yes" | "是" => Ok("1".into()),
                 "0" | "false" | "no" | "否" => Ok("0".into()),
-                _ => Err(FieldProblem::NotAFlag { field }),
+                _ => Err(FieldProblem::NotAFlag { field: field() }),
             },
             FieldKind::Format => kehu_engine::BusinessFormat::from_key(v)
                 .map(|f| f.key().to_string())
                 .ok_or_else(|| FieldProblem::NotAChoice {
-                    field,
+                    field: field(),
                     choices: kehu_engine::BusinessFormat::ALL
                         .iter()
                         .map(|f| f.key())
@@ -407,7 +408,7 @@ impl FieldDef {
             FieldKind::Market => kehu_engine::MarketType::from_key(v)
                 .map(|m| m.key().to_string())
                 .ok_or_else(|| FieldProblem::NotAChoice {
-                    field,
+                    field: field(),
                     choices: kehu_engine::MarketType::ALL
                         .iter()
                         .map(|m| m.key())

@@ -255,7 +255,7 @@ async fn run_async(
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let started = std::time::Instant::now();
-            let r = server::import::run(&pool, kind, &bytes, dry_run, None).await?;
+            let r = server::import::run(&pool, kind, bytes, dry_run, None).await?;
             for e in &r.errors {
                 if e.column.is_empty() {
                     eprintln!("line {}: {}", e.line, e.reason);

@@ -205,7 +205,7 @@ async fn import(
     let Some(kind) = crate::import::Kind::from_key(&kind) else {
         return (StatusCode::NOT_FOUND, "import customers or purchases").into_response();
     };
-    match crate::import::run(&state.store.pool, kind, &body, q.dry_run, Some(me.id)).await {
+    match crate::import::run(&state.store.pool, kind, body, q.dry_run, Some(me.id)).await {
         Ok(report) => axum::Json(report).into_response(),
         Err(e) => {
             tracing::error!("import: {e:#}");

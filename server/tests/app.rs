@@ -320,7 +320,7 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     let report = server::import::run(
         &pool,
         server::import::Kind::Purchases,
-        csv.as_bytes(),
+        csv.to_string(),
         false,
         None,
     )
@@ -429,7 +429,7 @@ async fn kept_facts_follow_every_change_of_the_data() {
     let report = server::import::run(
         &pool,
         server::import::Kind::Purchases,
-        csv.as_bytes(),
+        csv.to_string(),
         false,
         None,
     )
@@ -1274,6 +1274,7 @@ async fn import(
     bytes: &[u8],
     dry_run: bool,
 ) -> app::model::ImportReport {
+    let bytes = axum::body::Bytes::copy_from_slice(bytes);
     server::import::run(pool, kind, bytes, dry_run, None)
         .await
         .unwrap()
@@ -1590,4 +1591,82 @@ async fn a_very_large_csv_is_checked_whole_and_its_errors_counted_not_all_listed
         .await
         .unwrap();
     assert_eq!(after, before + 60_000);
+}
+
+#[tokio::test]
+async fn a_customers_file_of_many_batches_goes_in_whole_or_not_at_all() {
+    use server::import::Kind;
+    let (_dir, pool) = demo_db(20).await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    // 17,000 new shops, more than two of the batches the writer stores while the rest is
+    // checked, and a known one updated in the middle.
+    let mut file = String::from(
+        "code,shop_name,business_format,market_type,business_area_m2,route,phone,demonstration\n",
+    );
+    for k in 0..17_000u32 {
+        file.push_str(&format!(
+            "N{k:06},新店{k},convenience,rural,{}.5,R002,139{k:08},{}\n",
+            k % 300,
+            if k % 2 == 0 { "是" } else { "否" }
+        ));
+        if k == 9_000 {
+            file.push_str("DEMO000003,,,,,,13600000003,\n");
+        }
+    }
+    // One bad row at the very end: the 17,000 already stored are rolled back.
+    let bad = format!("{file}N999999,末店,grocery,urban,-1,,,\n");
+    let r = import(&pool, Kind::Customers, bad.as_bytes(), false).await;
+    assert!(!r.committed);
+    assert_eq!(
+        r.errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(17_003, "business_area_m2")]
+    );
+    assert_eq!(count().await, 20, "nothing of the good rows was kept");
+    let phone: String = sqlx::query_scalar("SELECT phone FROM customers WHERE code = 'DEMO000003'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(phone, "13600000003");
+
+    let r = import(&pool, Kind::Customers, file.as_bytes(), false).await;
+    assert!(r.committed, "{:?}", r.errors.first());
+    assert_eq!((r.rows, r.inserted, r.updated), (17_001, 17_000, 1));
+    assert_eq!(count().await, 17_020);
+    let route2: i64 = sqlx::query_scalar("SELECT id FROM routes WHERE code = 'R002'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let last: (String, String, f64, Option<i64>, String, i64, String) = sqlx::query_as(
+        "SELECT shop_name, market_type, business_area_m2, route_id, phone, demonstration,
+                integrity_level FROM customers WHERE code = 'N016999'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        last,
+        (
+            "新店16999".into(),
+            "rural".into(),
+            199.5,
+            Some(route2),
+            "13900016999".into(),
+            0,
+            "B".into()
+        ),
+        "every cell in its column, the schema's default where the file has none"
+    );
+    let phone: String = sqlx::query_scalar("SELECT phone FROM customers WHERE code = 'DEMO000003'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(phone, "13600000003");
 }

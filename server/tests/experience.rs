@@ -252,7 +252,7 @@ async fn the_purchases_import_takes_the_logistics_columns() {
     let r = server::import::run(
         &pool,
         server::import::Kind::Purchases,
-        bad.as_bytes(),
+        bad.to_string(),
         false,
         None,
     )
@@ -286,7 +286,7 @@ async fn the_purchases_import_takes_the_logistics_columns() {
     let r = server::import::run(
         &pool,
         server::import::Kind::Purchases,
-        good.as_bytes(),
+        good.to_string(),
         false,
         None,
     )
