@@ -336,7 +336,8 @@ pub mod ssr {
         }
         let value = field
             .parse(value)
-            .map_err(|p| RequestRefused::Answer(RequestResult::Invalid(p)))?;
+            .map_err(|p| RequestRefused::Answer(RequestResult::Invalid(p)))?
+            .into_owned();
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > crate::model::MAX_REASON_CHARS {
             return Err(RequestRefused::Answer(RequestResult::ReasonRequired));

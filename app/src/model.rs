@@ -1,6 +1,7 @@
 //! Wire types shared by the server and the browser, and the customer field registry.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Who a user is (SPEC §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -348,7 +349,8 @@ impl FieldDef {
 
     /// Checks and normalises a value typed for this field: trimmed text, numbers in plain form,
     /// flags as 0/1, choices as their keys. The same rules serve forms, requests and imports.
-    pub fn parse(&self, raw: &str) -> Result<String, FieldProblem> {
+    /// A value already in its normal form is handed back as it is (imports check millions).
+    pub fn parse<'a>(&self, raw: &'a str) -> Result<Cow<'a, str>, FieldProblem> {
         // The field's name only for a problem: imports parse millions of good cells.
         let field = || self.key.to_string();
         let v = raw.trim();
@@ -365,38 +367,47 @@ impl FieldDef {
                         max: MAX_TEXT_CHARS,
                     })
                 } else {
-                    Ok(v.to_string())
+                    Ok(Cow::Borrowed(v))
                 }
             }
-            FieldKind::Integer => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= i64::MAX as u64)
-                .map(|n| n.to_string())
-                .ok_or_else(|| FieldProblem::NotAWholeNumber { field: field() }),
+            FieldKind::Integer => {
+                let plain =
+                    v.bytes().all(|b| b.is_ascii_digit()) && (v.len() == 1 || !v.starts_with('0'));
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= i64::MAX as u64)
+                    .map(|n| {
+                        if plain {
+                            Cow::Borrowed(v)
+                        } else {
+                            Cow::Owned(n.to_string())
+                        }
+                    })
+                    .ok_or_else(|| FieldProblem::NotAWholeNumber { field: field() })
+            }
             FieldKind::Decimal => v
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && (0.0..=f64::from(MAX_AREA_M2)).contains(x))
-                .map(|x| x.to_string())
+                .map(|x| Cow::Owned(x.to_string()))
                 .ok_or_else(|| FieldProblem::NotANumber {
                     field: field(),
                     max: MAX_AREA_M2,
                 }),
             FieldKind::Date => {
                 if v.is_empty() || valid_date(v) {
-                    Ok(v.to_string())
+                    Ok(Cow::Borrowed(v))
                 } else {
                     Err(FieldProblem::NotADate { field: field() })
                 }
             }
             FieldKind::Flag => match v {
-                "1" | "true" | "yes" | "是" => Ok("1".into()),
-                "0" | "false" | "no" | "否" => Ok("0".into()),
+                "1" | "true" | "yes" | "是" => Ok(Cow::Borrowed("1")),
+                "0" | "false" | "no" | "否" => Ok(Cow::Borrowed("0")),
                 _ => Err(FieldProblem::NotAFlag { field: field() }),
             },
             FieldKind::Format => kehu_engine::BusinessFormat::from_key(v)
-                .map(|f| f.key().to_string())
+                .map(|f| Cow::Borrowed(f.key()))
                 .ok_or_else(|| FieldProblem::NotAChoice {
                     field: field(),
                     choices: kehu_engine::BusinessFormat::ALL
@@ -406,7 +417,7 @@ impl FieldDef {
                         .join(", "),
                 }),
             FieldKind::Market => kehu_engine::MarketType::from_key(v)
-                .map(|m| m.key().to_string())
+                .map(|m| Cow::Borrowed(m.key()))
                 .ok_or_else(|| FieldProblem::NotAChoice {
                     field: field(),
                     choices: kehu_engine::MarketType::ALL
@@ -1194,6 +1205,9 @@ mod tests {
             Err(FieldProblem::TooLong { max: 200, .. })
         ));
         assert_eq!(f("registered_capital").parse("50000"), Ok("50000".into()));
+        assert_eq!(f("registered_capital").parse(" 007"), Ok("7".into()));
+        assert_eq!(f("registered_capital").parse("+5"), Ok("5".into()));
+        assert_eq!(f("registered_capital").parse("0"), Ok("0".into()));
         assert!(matches!(
             f("registered_capital").parse("-5"),
             Err(FieldProblem::NotAWholeNumber { .. })
@@ -1221,7 +1235,7 @@ mod tests {
         ));
         assert_eq!(
             f("licence_expiry_date").parse(""),
-            Ok(String::new()),
+            Ok("".into()),
             "dates may be unknown"
         );
         assert_eq!(f("monitored").parse("是"), Ok("1".into()));

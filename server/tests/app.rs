@@ -1669,4 +1669,22 @@ async fn a_customers_file_of_many_batches_goes_in_whole_or_not_at_all() {
         .await
         .unwrap();
     assert_eq!(phone, "13600000003");
+    // Imports write with SQLite's foreign-key checks off (every id comes from the import's own
+    // transaction): the references hold all the same, for these customers and their purchases.
+    let mut purchases = String::from("customer_code,month,cartons,amount_yuan\n");
+    for k in (0..17_000u32).step_by(7) {
+        purchases.push_str(&format!("N{k:06},2026-10,{},{}.00\n", k % 50, k % 900));
+    }
+    let r = import(&pool, Kind::Purchases, purchases.as_bytes(), false).await;
+    assert!(r.committed, "{:?}", r.errors.first());
+    let broken: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(enforced, 1, "the pool's connections keep their checks");
 }
