@@ -202,6 +202,35 @@ async fn import_connection(pool: &SqlitePool) -> anyhow::Result<SqliteConnection
     Ok(options.connect().await?)
 }
 
+/// Every customer's code and id.
+async fn customer_ids(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, i64>> {
+    let rows = sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM customers")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Records a clean import in the audit trail and commits it.
+async fn commit(
+    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    user: Option<i64>,
+    kind: Kind,
+    detail: String,
+    out: ImportReport,
+) -> anyhow::Result<ImportReport> {
+    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, ?, ?)")
+        .bind(user)
+        .bind(format!("import.{}", kind.key()))
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ImportReport {
+        committed: true,
+        ..out
+    })
+}
+
 /// The statement that begins an import's transaction.
 fn begin(dry_run: bool) -> &'static str {
     if dry_run { "BEGIN" } else { "BEGIN IMMEDIATE" }
@@ -600,12 +629,7 @@ async fn customers(
 ) -> anyhow::Result<ImportReport> {
     let mut conn = import_connection(pool).await?;
     let mut tx = conn.begin_with(begin(dry_run)).await?;
-    let existing: HashMap<String, i64> =
-        sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM customers")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let existing = customer_ids(&mut tx).await?;
     let mut routes: HashMap<String, i64> = HashMap::default();
     for (id, code, name) in
         sqlx::query_as::<_, (i64, String, String)>("SELECT id, code, name FROM routes")
@@ -645,19 +669,11 @@ async fn customers(
         // Dropping the transaction rolls back whatever was stored.
         return Ok(out);
     }
-    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, 'import.customers', ?)")
-        .bind(user)
-        .bind(format!(
-            "{} rows: {} new customers, {} updated",
-            out.rows, out.inserted, out.updated
-        ))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(ImportReport {
-        committed: true,
-        ..out
-    })
+    let detail = format!(
+        "{} rows: {} new customers, {} updated",
+        out.rows, out.inserted, out.updated
+    );
+    commit(tx, user, Kind::Customers, detail, out).await
 }
 
 /// "2026-10" → 202610, if it is a real month.
@@ -892,12 +908,7 @@ async fn purchases(
 ) -> anyhow::Result<ImportReport> {
     let mut conn = import_connection(pool).await?;
     let mut tx = conn.begin_with(begin(dry_run)).await?;
-    let ids: HashMap<String, i64> =
-        sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM customers")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let ids = customer_ids(&mut tx).await?;
     let mut pipe = Pipeline::start(dry_run, move |writer| check_purchases(&bytes, &ids, writer));
     while let Some(batch) = pipe.next().await {
         store_purchases(&mut tx, batch).await?;
@@ -910,14 +921,6 @@ async fn purchases(
     sqlx::query("UPDATE data_version SET purchases = purchases + 1")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, 'import.purchases', ?)")
-        .bind(user)
-        .bind(format!("{} monthly purchase rows", out.rows))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(ImportReport {
-        committed: true,
-        ..out
-    })
+    let detail = format!("{} monthly purchase rows", out.rows);
+    commit(tx, user, Kind::Purchases, detail, out).await
 }
