@@ -3,6 +3,7 @@
 //! Bad input stops the run with `line N, column X: reason` (exit code 2) and leaves no output
 //! file behind: output goes to a temporary file renamed into place only on success.
 
+use kehu_engine::Rounding::{self, Down, Up};
 use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::{
     BANDS, BusinessFormat, Cases, Cents, CharacteristicClass, CustomerFacts, GapClass, Indicators,
@@ -75,6 +76,18 @@ impl Columns {
                     .to_ascii_lowercase()
             })
             .collect();
+        if let Some((later, name)) = names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| !n.is_empty() && names[..*i].contains(n))
+        {
+            let first = names.iter().position(|n| n == name).unwrap_or_default();
+            return Err(CliError::input(format!(
+                "line 1, column {name}: appears twice (columns {} and {}); keep one",
+                first + 1,
+                later + 1
+            )));
+        }
         let find = |name: &str| names.iter().position(|h| h == name);
         let mut required = [0; 8];
         let missing: Vec<&str> = REQUIRED
@@ -114,16 +127,20 @@ fn text<'r>(
         .map_err(|_| CliError::input(format!("line {line}, column {name}: not valid UTF-8 text")))
 }
 
+/// A number of a column as a spreadsheet writes it (any decimals, `1.2E+3`), kept to `D`
+/// decimals rounded as `rounding` says (see the README: each column rounds the way that keeps
+/// its comparisons exact), within `min..=max`.
 fn decimal<const D: u32>(
     rec: &csv::ByteRecord,
     col: usize,
     line: u64,
     name: &str,
+    rounding: Rounding,
     min: i64,
     max: Option<i64>,
 ) -> Result<kehu_engine::Fixed<D>, CliError> {
     let raw = rec.get(col).unwrap_or_default();
-    let v = kehu_engine::Fixed::<D>::parse_bytes(raw).map_err(|e| {
+    let v = kehu_engine::Fixed::<D>::parse_spreadsheet_bytes(raw, rounding).map_err(|e| {
         let t = String::from_utf8_lossy(raw);
         CliError::input(format!(
             "line {line}, column {name}: {e} (\"{}\")",
@@ -145,6 +162,13 @@ fn decimal<const D: u32>(
         }
     }
     Ok(v)
+}
+
+/// A whole number as a spreadsheet may write it (`3`, `3.0`, `3E0`); `None` for a fraction.
+fn whole(t: &str) -> Option<i64> {
+    kehu_engine::Fixed::<0>::parse_spreadsheet(t, Rounding::Exact)
+        .ok()
+        .map(kehu_engine::Fixed::raw)
 }
 
 fn flag(t: &str) -> Option<bool> {
@@ -354,7 +378,17 @@ fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliE
                 "line {line}, column customer_id: empty"
             )));
         }
-        let volume: Cases = decimal(&rec, r[1], line, "monthly_volume_cases", 0, Some(4_000_000))?;
+        // Bands close at their upper bound: a volume rounds up, so one just above a bound stays
+        // above it. Prices, areas, amounts and indicators are compared "at least": they round down.
+        let volume: Cases = decimal(
+            &rec,
+            r[1],
+            line,
+            "monthly_volume_cases",
+            Up,
+            0,
+            Some(4_000_000),
+        )?;
         let price_text = text(&rec, r[2], line, "avg_price_per_carton")?;
         let avg_price = if price_text.is_empty() {
             None
@@ -364,13 +398,14 @@ fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliE
                 r[2],
                 line,
                 "avg_price_per_carton",
+                Down,
                 0,
                 Some(40_000_000),
             )?)
         };
         let mut ind = [Cents::ZERO; 5];
         for (k, slot) in ind.iter_mut().enumerate() {
-            *slot = decimal(&rec, r[3 + k], line, REQUIRED[3 + k], 0, Some(100))?;
+            *slot = decimal(&rec, r[3 + k], line, REQUIRED[3 + k], Down, 0, Some(100))?;
         }
         let mut f = CustomerFacts {
             monthly_volume: volume,
@@ -401,16 +436,19 @@ fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliE
         if let Some(c) = opt(2)
             && !text(&rec, c, line, "business_area_m2")?.is_empty()
         {
-            f.business_area_m2 = decimal(&rec, c, line, "business_area_m2", 0, Some(40_000_000))?;
+            f.business_area_m2 =
+                decimal(&rec, c, line, "business_area_m2", Down, 0, Some(40_000_000))?;
         }
         if let Some(c) = opt(3) {
             let t = text(&rec, c, line, "violations_12m")?;
             if !t.is_empty() {
-                f.violations_12m = t.parse().map_err(|_| {
-                    CliError::input(format!(
-                        "line {line}, column violations_12m: \"{t}\" is not a whole number 0–65535"
-                    ))
-                })?;
+                f.violations_12m = whole(t)
+                    .and_then(|n| u16::try_from(n).ok())
+                    .ok_or_else(|| {
+                        CliError::input(format!(
+                            "line {line}, column violations_12m: \"{t}\" is not a whole number 0–65535"
+                        ))
+                    })?;
             }
         }
         if let Some(c) = opt(4) {
@@ -428,8 +466,8 @@ fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliE
                     None
                 } else {
                     Some(
-                        t.parse::<u8>()
-                            .ok()
+                        whole(t)
+                            .and_then(|n| u8::try_from(n).ok())
                             .filter(|b| (1..=BANDS as u8).contains(b))
                             .ok_or_else(|| {
                                 CliError::input(format!(
@@ -457,13 +495,21 @@ fn parse_part(cols: &Columns, data: &[u8], first_line: u64) -> Result<Part, CliE
         if let Some(c) = opt(7)
             && !text(&rec, c, line, "monthly_amount_yuan")?.is_empty()
         {
-            f.monthly_amount = Some(decimal(&rec, c, line, "monthly_amount_yuan", 0, None)?);
+            f.monthly_amount = Some(decimal(
+                &rec,
+                c,
+                line,
+                "monthly_amount_yuan",
+                Down,
+                0,
+                Some(100_000_000_000),
+            )?);
         }
         if let (Some(ce), Some(cx)) = (opt(8), opt(9))
             && !text(&rec, ce, line, "expectation")?.is_empty()
         {
-            let e: Cents = decimal(&rec, ce, line, "expectation", 0, Some(100))?;
-            let x: Cents = decimal(&rec, cx, line, "experience", 0, Some(100))?;
+            let e: Cents = decimal(&rec, ce, line, "expectation", Down, 0, Some(100))?;
+            let x: Cents = decimal(&rec, cx, line, "experience", Down, 0, Some(100))?;
             // One overall score each: every driver/measure at that score, so the weighted score equals it.
             f.service = Some(ServiceInputs::all([e; 6], [x; 5]));
         }
@@ -559,7 +605,7 @@ fn format_rows(
     let mut buf = Vec::with_capacity(range.len() * 64);
     let mut num = [0u8; 24];
     for i in range {
-        let id = input.id(i);
+        let id = crate::spreadsheet::cell(input.id(i));
         if id.contains([',', '"', '\n', '\r']) {
             buf.push(b'"');
             buf.extend_from_slice(id.replace('"', "\"\"").as_bytes());
@@ -783,6 +829,87 @@ mod tests {
         );
         let e = err(&format!("{HEADER}\n,1,100,50,50,50,50,50\n"));
         assert_eq!(e.message, "line 2, column customer_id: empty");
+    }
+
+    #[test]
+    fn numbers_as_spreadsheets_write_them_are_taken_and_decisions_stay_exact() {
+        // Default bands: band 1 lies above 20 cases, band 2 up to and including 20.
+        let out = classify_text(&format!(
+            "{HEADER}\n\
+             on_bound,20.000000000,210,80,75,90,60,70\n\
+             just_above,20.0000000001,210,80,75,90,60,70\n\
+             average,12.3333333333333,2.1E+2,80,75,90,60,70\n\
+             exponent,2E+1,210,8E+1,75,90,60,70\n"
+        ))
+        .unwrap();
+        let band = |id: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("{id},")))
+                .and_then(|l| l.split(',').nth(1))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(
+            band("on_bound"),
+            "2",
+            "equal to a bound: the band it closes"
+        );
+        assert_eq!(band("just_above"), "1", "just above a bound: above it");
+        assert_eq!(band("exponent"), "2");
+        assert!(out.lines().any(|l| l.starts_with("average,")), "{out}");
+        // A price just below a floor (130 yuan by default) stays below it, whatever the
+        // decimals: prices round down, volumes up.
+        let input = read_input(
+            format!("{HEADER}\nA,12.3333333,129.9999999,50,50,50,50,50\nB,10,130,50,50,50,50,50\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(input.population.price, vec![12_999, 13_000]);
+        assert_eq!(input.population.volume[0], 12_334);
+        let rules = kehu_engine::Rules::new(&Policy::default(), None);
+        let classes: Vec<u8> = (0..2)
+            .map(|i| {
+                kehu_engine::classify(&rules, &input.population.facts(i))
+                    .explanation
+                    .grade
+                    .price_class
+            })
+            .collect();
+        assert_eq!(
+            classes[0],
+            classes[1] + 1,
+            "129.9999999 is in the class below 130"
+        );
+        // Whole-number columns take 3, 3.0 and 3E0, and refuse a fraction.
+        let csv = format!("{HEADER},violations_12m\nA,10,150,50,50,50,50,50,3E0\n");
+        assert!(classify_text(&csv).is_ok());
+        let e = classify_text(&format!(
+            "{HEADER},violations_12m\nA,10,150,50,50,50,50,50,2.5\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("violations_12m"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_column_given_twice_is_refused() {
+        let e = classify_text(&format!(
+            "{HEADER},monthly_volume_cases\nA,10,150,50,50,50,50,50,11\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "line 1, column monthly_volume_cases: appears twice (columns 2 and 9); keep one"
+        );
+    }
+
+    #[test]
+    fn ids_that_excel_would_run_are_written_as_text() {
+        let out = classify_text(&format!(
+            "{HEADER}\n=1+2,10,150,50,50,50,50,50\n-5,10,150,50,50,50,50,50\n"
+        ))
+        .unwrap();
+        assert!(out.contains("\n'=1+2,"), "{out}");
+        assert!(out.contains("\n-5,"), "a number stays a number: {out}");
     }
 
     #[test]

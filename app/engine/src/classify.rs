@@ -346,7 +346,14 @@ impl Rules {
     ) -> i64 {
         match (given, price_fen) {
             (Some(a), _) => a,
-            (None, Some(p)) => (volume_milli * self.cartons_per_case * p + 500) / 1000,
+            // Saturating: a population's columns can hold any u32, and no product may wrap.
+            (None, Some(p)) => {
+                volume_milli
+                    .saturating_mul(self.cartons_per_case)
+                    .saturating_mul(p)
+                    .saturating_add(500)
+                    / 1000
+            }
             (None, None) => 0,
         }
     }

@@ -8,19 +8,33 @@ use crate::fixed::{Cases, Cents};
 /// "more than a bound" decision exact for bounds given in thousandths.
 pub fn monthly_average_cases(cartons: &[i64], window: u8, cartons_per_case: u16) -> Cases {
     let w = usize::from(window.max(1));
-    let total: i64 = cartons.iter().rev().take(w).map(|c| (*c).max(0)).sum();
+    let total: i64 = cartons
+        .iter()
+        .rev()
+        .take(w)
+        .fold(0i64, |t, c| t.saturating_add((*c).max(0)));
     average_cases_from_total(total, window, cartons_per_case)
 }
 
-/// The same from the total cartons bought in the window.
+/// The same from the total cartons bought in the window. Wide arithmetic: no stored total
+/// overflows it (the result saturates at the largest volume).
 pub fn average_cases_from_total(total_cartons: i64, window: u8, cartons_per_case: u16) -> Cases {
-    let denom = i64::from(window.max(1)) * i64::from(cartons_per_case.max(1));
-    Cases::from_raw((total_cartons.max(0) * 1000 + denom - 1) / denom)
+    let denom = i128::from(window.max(1)) * i128::from(cartons_per_case.max(1));
+    let milli = (i128::from(total_cartons.max(0)) * 1000 + denom - 1) / denom;
+    Cases::from_raw(saturate(milli))
+}
+
+/// An i128 result as i64, saturating.
+fn saturate(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Average price per carton (yuan) = amount / cartons, rounded half up to the fen; `None` without cartons.
 pub fn average_price(amount_fen: i64, cartons: i64) -> Option<Cents> {
-    (cartons > 0).then(|| Cents::from_raw((2 * amount_fen + cartons) / (2 * cartons)))
+    (cartons > 0).then(|| {
+        let (a, c) = (i128::from(amount_fen), i128::from(cartons));
+        Cents::from_raw(saturate((2 * a + c) / (2 * c)))
+    })
 }
 
 /// Growth of the last `window` months against the `window` before, as a ratio in hundredths of a
@@ -28,16 +42,17 @@ pub fn average_price(amount_fen: i64, cartons: i64) -> Option<Cents> {
 pub fn growth_bp(cartons: &[i64], window: u8) -> Option<i64> {
     let w = usize::from(window.max(1));
     let n = cartons.len();
-    let cur: i64 = cartons[n.saturating_sub(w)..].iter().sum();
-    let prev: i64 = cartons[n.saturating_sub(2 * w)..n.saturating_sub(w)]
-        .iter()
-        .sum();
+    let sum = |s: &[i64]| s.iter().fold(0i64, |t, c| t.saturating_add(*c));
+    let cur = sum(&cartons[n.saturating_sub(w)..]);
+    let prev = sum(&cartons[n.saturating_sub(2 * w)..n.saturating_sub(w)]);
     growth_bp_from_totals(cur, prev)
 }
 
 /// Growth from the current and previous windows' totals, basis points.
 pub fn growth_bp_from_totals(current: i64, previous: i64) -> Option<i64> {
-    (previous > 0).then(|| (current - previous) * 10_000 / previous)
+    (previous > 0).then(|| {
+        saturate((i128::from(current) - i128::from(previous)) * 10_000 / i128::from(previous))
+    })
 }
 
 /// Growth indicator 0–100: 50 is flat, +100 % or more is 100, −100 % is 0 (linear between);
@@ -46,7 +61,7 @@ pub fn growth_points(growth_bp: Option<i64>) -> Cents {
     match growth_bp {
         None => Cents::from_int(50),
         // 50 points + growth% / 2, in hundredths of a point: bp / 2 = hundredths of a point.
-        Some(bp) => Cents::from_raw((5_000 + bp / 2).clamp(0, 10_000)),
+        Some(bp) => Cents::from_raw((bp / 2).saturating_add(5_000).clamp(0, 10_000)),
     }
 }
 
@@ -154,7 +169,10 @@ pub struct ServiceRecords {
 
 /// `num / den` as whole points 0–100 (rounded half up, capped at 100 %); `None` for `den ≤ 0`.
 fn ratio_points(num: i64, den: i64) -> Option<Cents> {
-    (den > 0).then(|| Cents::from_int(((num.max(0) * 200 + den) / (2 * den)).min(100)))
+    (den > 0).then(|| {
+        let (n, d) = (i128::from(num.max(0)), i128::from(den));
+        Cents::from_int(saturate(((n * 200 + d) / (2 * d)).min(100)))
+    })
 }
 
 /// visits, complaint handling, supply fulfilment, delivery punctuality, ratings — each whole

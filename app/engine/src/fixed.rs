@@ -21,6 +21,19 @@ pub type Weight = Fixed<4>;
 /// Weighted scores: two-decimal points times four-decimal weights, exact.
 pub type Score = Fixed<6>;
 
+/// Which way [`Fixed::parse_spreadsheet`] rounds a value with more decimals than it keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rounding {
+    /// Refuse it.
+    Exact,
+    /// Toward +∞ (the next representable value at or above it).
+    Up,
+    /// Toward −∞ (the representable value at or below it).
+    Down,
+    /// To the nearest, halves away from zero (money).
+    HalfUp,
+}
+
 /// Why a text is not a decimal the field accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseFixedError {
@@ -113,6 +126,108 @@ impl<const D: u32> Fixed<D> {
             .checked_mul(Self::SCALE)
             .and_then(|r| r.checked_add(frac * 10i64.pow(D - n)))
             .ok_or(ParseFixedError::TooLarge)?;
+        Ok(Self(if neg { -raw } else { raw }))
+    }
+
+    /// Reads a number as spreadsheets write it — any number of decimals (`12.3333333333333`), the
+    /// exponent form (`1.2E+3`, `5e-4`), a sign — exactly (no floating point), rounded to `D`
+    /// decimals in the direction `rounding` says; `Exact` refuses a value that would need
+    /// rounding ([`ParseFixedError::TooManyDecimals`]). Which direction keeps a decision exact
+    /// depends on how the value is compared: a volume checked against bounds that close a band
+    /// ("at most") rounds up, so a value just above a bound stays above it; a price checked
+    /// against floors ("at least") rounds down, so a value just below a floor stays below it.
+    pub fn parse_spreadsheet(text: &str, rounding: Rounding) -> Result<Self, ParseFixedError> {
+        Self::parse_spreadsheet_bytes(text.as_bytes(), rounding)
+    }
+
+    /// [`Self::parse_spreadsheet`] on raw bytes; a plain decimal of at most `D` places (nearly
+    /// every cell) takes the one-pass path of [`Self::parse_bytes`].
+    pub fn parse_spreadsheet_bytes(
+        text: &[u8],
+        rounding: Rounding,
+    ) -> Result<Self, ParseFixedError> {
+        match Self::parse_bytes(text) {
+            Ok(v) => return Ok(v),
+            Err(ParseFixedError::Empty) => return Err(ParseFixedError::Empty),
+            Err(_) => {}
+        }
+        let s = text.trim_ascii();
+        let (neg, rest) = match s.first() {
+            None => return Err(ParseFixedError::Empty),
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            Some(_) => (false, s),
+        };
+        // Mantissa digits (leading zeros dropped) and the power of ten of the last one.
+        let (mantissa, exponent) = match rest.iter().position(|b| matches!(b, b'e' | b'E')) {
+            Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+            None => (rest, None),
+        };
+        let mut digits: Vec<u8> = Vec::with_capacity(mantissa.len());
+        let mut point: Option<usize> = None;
+        for &b in mantissa {
+            match b {
+                b'0'..=b'9' => digits.push(b - b'0'),
+                b'.' if point.is_none() => point = Some(digits.len()),
+                _ => return Err(ParseFixedError::NotANumber),
+            }
+        }
+        if digits.is_empty() {
+            return Err(ParseFixedError::NotANumber);
+        }
+        let mut power: i64 = -((digits.len() - point.unwrap_or(digits.len())) as i64);
+        if let Some(e) = exponent {
+            let (eneg, edigits) = match e.first() {
+                Some(b'-') => (true, &e[1..]),
+                Some(b'+') => (false, &e[1..]),
+                _ => (false, e),
+            };
+            if edigits.is_empty() || !edigits.iter().all(u8::is_ascii_digit) {
+                return Err(ParseFixedError::NotANumber);
+            }
+            // Past a few hundred the value is zero or too large whatever the digits.
+            let mut ev: i64 = 0;
+            for &d in edigits {
+                ev = (ev * 10 + i64::from(d - b'0')).min(100_000);
+            }
+            power += if eneg { -ev } else { ev };
+        }
+        // Value = digits × 10^power; in units of 10^-D: digits × 10^(power + D).
+        let shift = power + i64::from(D);
+        let keep = (digits.len() as i64 + shift.min(0)).max(0) as usize;
+        let mut raw: i64 = 0;
+        for &d in &digits[..keep] {
+            raw = raw
+                .checked_mul(10)
+                .and_then(|r| r.checked_add(i64::from(d)))
+                .ok_or(ParseFixedError::TooLarge)?;
+        }
+        if shift > 0 && raw != 0 {
+            let scale = 10i64
+                .checked_pow(u32::try_from(shift).map_err(|_| ParseFixedError::TooLarge)?)
+                .ok_or(ParseFixedError::TooLarge)?;
+            raw = raw.checked_mul(scale).ok_or(ParseFixedError::TooLarge)?;
+        }
+        // What lies below 10^-D: its first digit (0 when the value is smaller still) and whether
+        // any digit is not zero.
+        let dropped = &digits[keep..];
+        let first = if (digits.len() as i64 + shift) < 0 {
+            0
+        } else {
+            dropped.first().copied().unwrap_or(0)
+        };
+        let inexact = dropped.iter().any(|&d| d != 0);
+        let magnitude_up = match rounding {
+            Rounding::Exact if inexact => return Err(ParseFixedError::TooManyDecimals(D)),
+            Rounding::Exact => false,
+            Rounding::HalfUp => first >= 5,
+            // Toward +∞ or −∞: away from zero for one sign, toward it for the other.
+            Rounding::Up => inexact && !neg,
+            Rounding::Down => inexact && neg,
+        };
+        if magnitude_up {
+            raw = raw.checked_add(1).ok_or(ParseFixedError::TooLarge)?;
+        }
         Ok(Self(if neg { -raw } else { raw }))
     }
 
@@ -303,6 +418,60 @@ mod tests {
             Cases::parse("99999999999999999999"),
             Err(ParseFixedError::TooLarge)
         );
+    }
+
+    #[test]
+    fn spreadsheet_numbers_are_read_exactly_and_rounded_as_asked() {
+        use Rounding::*;
+        let cases = |t: &str, r| Cases::parse_spreadsheet(t, r).map(Cases::raw);
+        assert_eq!(cases("12.3333333", Up), Ok(12_334));
+        assert_eq!(cases("12.3333333", Down), Ok(12_333));
+        assert_eq!(cases("12.3333333", HalfUp), Ok(12_333));
+        assert_eq!(cases("12.3335", HalfUp), Ok(12_334));
+        assert_eq!(
+            cases("20.0000000001", Up),
+            Ok(20_001),
+            "just above 20 stays above"
+        );
+        assert_eq!(
+            cases("20.000000", Up),
+            Ok(20_000),
+            "on the bound stays on it"
+        );
+        assert_eq!(
+            cases("19.9999999999", Down),
+            Ok(19_999),
+            "just below stays below"
+        );
+        assert_eq!(cases("1.2E+3", Exact), Ok(1_200_000));
+        assert_eq!(cases("1.2e3", Exact), Ok(1_200_000));
+        assert_eq!(cases("5e-4", Up), Ok(1));
+        assert_eq!(cases("5e-4", Down), Ok(0));
+        assert_eq!(cases("5E-4", HalfUp), Ok(1));
+        assert_eq!(cases("4.9E-4", HalfUp), Ok(0));
+        assert_eq!(cases("1e-300", Up), Ok(1));
+        assert_eq!(cases("1e-300", Down), Ok(0));
+        assert_eq!(cases("-12.3333333", Up), Ok(-12_333), "up is toward +∞");
+        assert_eq!(cases("-12.3333333", Down), Ok(-12_334));
+        assert_eq!(cases("-0.0005", HalfUp), Ok(-1));
+        assert_eq!(cases("0.000", Exact), Ok(0));
+        assert_eq!(cases("007.5", Exact), Ok(7_500));
+        assert_eq!(cases(".5e1", Exact), Ok(5_000));
+        assert_eq!(
+            cases("12.0001", Exact),
+            Err(ParseFixedError::TooManyDecimals(3))
+        );
+        assert_eq!(cases("1e400", Up), Err(ParseFixedError::TooLarge));
+        assert_eq!(cases("0e400", Up), Ok(0));
+        assert_eq!(
+            cases("99999999999999999999", Up),
+            Err(ParseFixedError::TooLarge)
+        );
+        for bad in [
+            "", " ", "e3", "1e", "1e+", "1.2.3", "--1", "1,5", "NaN", "inf", "１", "1e3.5", ".",
+        ] {
+            assert!(cases(bad, Up).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

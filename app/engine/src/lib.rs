@@ -22,6 +22,6 @@ pub use batch::{Outcomes, Population, Summary, classify_all, digest};
 pub use classify::{
     Classification, CustomerFacts, Explanation, Indicators, Rules, ServiceInputs, classify,
 };
-pub use fixed::{Cases, Cents, Fixed, Score, Weight};
+pub use fixed::{Cases, Cents, Fixed, Rounding, Score, Weight};
 pub use model::*;
 pub use policy::{Policy, PolicyIssue, Problem};

@@ -8,6 +8,8 @@ use std::fmt;
 
 /// Policy file format version; bumped when the JSON shape changes.
 pub const FORMAT: u32 = 1;
+/// The longest policy name (it is shown in lists, titles and the audit trail).
+pub const MAX_NAME_CHARS: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -325,6 +327,10 @@ pub enum Problem {
         large: String,
     },
     Empty,
+    /// A text longer than it may be.
+    TooLong {
+        max: usize,
+    },
     UnsupportedFormat {
         found: u32,
     },
@@ -373,6 +379,7 @@ impl fmt::Display for Problem {
                 "the medium threshold {medium} m² must not be above the large threshold {large} m²"
             ),
             Self::Empty => write!(f, "must not be empty"),
+            Self::TooLong { max } => write!(f, "at most {max} characters"),
             Self::Syntax { message } => write!(f, "{message}"),
             Self::UnsupportedFormat { found } => {
                 write!(
@@ -560,6 +567,13 @@ impl Policy {
         }
         if self.name.trim().is_empty() {
             v.push("name", Problem::Empty);
+        } else if self.name.chars().count() > MAX_NAME_CHARS {
+            v.push(
+                "name",
+                Problem::TooLong {
+                    max: MAX_NAME_CHARS,
+                },
+            );
         }
         v.int_range(
             "assessment_window_months",
