@@ -285,6 +285,11 @@ pub mod ssr {
         ServerFnError::new(message)
     }
 
+    /// A request that does not check out: 422 with what is wrong, naming the field.
+    pub fn invalid(problem: &str) -> ServerFnError {
+        refuse(http::StatusCode::UNPROCESSABLE_ENTITY, problem)
+    }
+
     /// The caller, or 401.
     pub fn signed_in() -> Result<Me, ServerFnError> {
         me().ok_or_else(|| refuse(http::StatusCode::UNAUTHORIZED, "sign in first"))
@@ -398,16 +403,7 @@ pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
 #[server(endpoint = "customers")]
 pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ServerFnError> {
     let me = ssr::staff()?;
-    if query.q.chars().count() > 100 {
-        return Err(ServerFnError::new(
-            "search text is longer than 100 characters",
-        ));
-    }
-    if let Some(b) = query.band
-        && !(1..=8).contains(&b)
-    {
-        return Err(ServerFnError::new("band must be 1 to 8"));
-    }
+    query.check().map_err(|problem| ssr::invalid(&problem))?;
     ssr::store()?
         .customers(me.scope(), &query)
         .await
@@ -449,7 +445,7 @@ pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
 pub async fn customer_labels(ids: Vec<i64>) -> Result<Vec<CustomerLabel>, ServerFnError> {
     let me = ssr::staff()?;
     if ids.len() > 200 {
-        return Err(ServerFnError::new("at most 200 customers at a time"));
+        return Err(ssr::invalid("ids: at most 200 customers at a time"));
     }
     ssr::store()?
         .customer_labels(me.scope(), &ids)
@@ -462,7 +458,7 @@ pub async fn customer_labels(ids: Vec<i64>) -> Result<Vec<CustomerLabel>, Server
 fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ServerFnError> {
     kehu_engine::Policy::from_json(policy_json).map_err(|issues| {
         let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        ServerFnError::new(format!("the policy is invalid: {}", text.join("; ")))
+        ssr::invalid(&format!("the policy is invalid: {}", text.join("; ")))
     })
 }
 

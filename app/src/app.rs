@@ -44,9 +44,58 @@ fn request_path() -> String {
     }
 }
 
+/// The content security policy of kehu's responses: scripts only from kehu itself and, on pages,
+/// the inline hydration and streaming scripts that carry this response's `nonce`; WebAssembly
+/// compiled from kehu's own files; styles from kehu's stylesheet (inline `style` attributes set
+/// bar widths); no plugins, no other site framing kehu or receiving its forms.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let scripts = match nonce {
+        Some(n) => format!("'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
+        None => "'self' 'wasm-unsafe-eval'".to_string(),
+    };
+    format!(
+        "default-src 'self'; script-src {scripts}; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Text for the document title, escaped on the server: Leptos' `<Title>` writes its text into
+/// the HTML as it is, and a shop name is typed by people. The browser sets `document.title`,
+/// which takes text, so it gets the text as it is.
+fn title_text(t: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        let mut out = String::with_capacity(t.len());
+        for c in t.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        t
+    }
+}
+
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let scripts = !script_free(&request_path());
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = leptos::nonce::use_nonce();
+        let policy = content_security_policy(nonce.as_deref());
+        if let Ok(v) = http::HeaderValue::from_str(&policy) {
+            resp.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html>
@@ -212,7 +261,7 @@ fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Title formatter=move |t: String| {
-            if t.is_empty() { "kehu 客户".to_string() } else { format!("{t} · kehu 客户") }
+            if t.is_empty() { "kehu 客户".to_string() } else { title_text(format!("{t} · kehu 客户")) }
         } />
         <a class="skip" href="#main">{t!(i18n, app.skip)}</a>
         <Show when=move || routing.get()>

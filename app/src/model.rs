@@ -373,27 +373,28 @@ impl FieldDef {
             FieldKind::Integer => {
                 let plain =
                     v.bytes().all(|b| b.is_ascii_digit()) && (v.len() == 1 || !v.starts_with('0'));
-                v.parse::<u64>()
+                if plain && v.len() < 19 {
+                    return Ok(Cow::Borrowed(v));
+                }
+                // As a spreadsheet may write it: "+5", "007", "5E+4", "50000.0".
+                kehu_engine::Fixed::<0>::parse_spreadsheet(v, kehu_engine::Rounding::Exact)
                     .ok()
-                    .filter(|n| *n <= i64::MAX as u64)
-                    .map(|n| {
-                        if plain {
-                            Cow::Borrowed(v)
-                        } else {
-                            Cow::Owned(n.to_string())
-                        }
-                    })
+                    .filter(|n| n.raw() >= 0)
+                    .map(|n| Cow::Owned(n.raw().to_string()))
                     .ok_or_else(|| FieldProblem::NotAWholeNumber { field: field() })
             }
-            FieldKind::Decimal => v
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && (0.0..=f64::from(MAX_AREA_M2)).contains(x))
-                .map(|x| Cow::Owned(x.to_string()))
-                .ok_or_else(|| FieldProblem::NotANumber {
-                    field: field(),
-                    max: MAX_AREA_M2,
-                }),
+            // Areas are compared "at least" (the scale of a shop): more decimals than the
+            // hundredths kept round down.
+            FieldKind::Decimal => {
+                kehu_engine::Cents::parse_spreadsheet(v, kehu_engine::Rounding::Down)
+                    .ok()
+                    .filter(|x| (0..=i64::from(MAX_AREA_M2) * 100).contains(&x.raw()))
+                    .map(|x| Cow::Owned(x.to_string()))
+                    .ok_or_else(|| FieldProblem::NotANumber {
+                        field: field(),
+                        max: MAX_AREA_M2,
+                    })
+            }
             FieldKind::Date => {
                 if v.is_empty() || valid_date(v) {
                     Ok(Cow::Borrowed(v))
@@ -444,6 +445,33 @@ pub struct CustomerQuery {
 }
 
 pub const PAGE_SIZE: u32 = 25;
+
+/// The longest search text of the customer list.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+impl CustomerQuery {
+    /// What is wrong with a query, naming the field (the list and its export share it).
+    pub fn check(&self) -> Result<(), String> {
+        if self.q.chars().count() > MAX_SEARCH_CHARS {
+            return Err(format!(
+                "q: search text is longer than {MAX_SEARCH_CHARS} characters"
+            ));
+        }
+        if let Some(b) = self.band
+            && !(1..=8).contains(&b)
+        {
+            return Err(format!("band: must be 1 to 8, not {b}"));
+        }
+        if !self.format.is_empty() && kehu_engine::BusinessFormat::from_key(&self.format).is_none()
+        {
+            return Err("format: not a business format".into());
+        }
+        if !self.market.is_empty() && kehu_engine::MarketType::from_key(&self.market).is_none() {
+            return Err("market: urban or rural".into());
+        }
+        Ok(())
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRow {
@@ -565,9 +593,13 @@ impl Snapshot {
         if !packed(&self.population.prev_band) && !packed(&self.population.prev_tier) {
             return;
         }
+        // The engine takes valid policies only (a snapshot from elsewhere may carry anything).
         let Ok(policy) = serde_json::from_str::<kehu_engine::Policy>(&self.policy_json) else {
             return;
         };
+        if !policy.validate().is_empty() {
+            return;
+        }
         let mut out = kehu_engine::batch::Outcomes::default();
         kehu_engine::batch::classify_all(&policy, &self.population, self.managers.len(), &mut out);
         for i in 0..n {
@@ -1217,6 +1249,18 @@ mod tests {
             Err(FieldProblem::NotAWholeNumber { .. })
         ));
         assert_eq!(f("business_area_m2").parse("35.50"), Ok("35.5".into()));
+        assert_eq!(
+            f("business_area_m2").parse("35.5099999999"),
+            Ok("35.5".into()),
+            "as a spreadsheet writes it"
+        );
+        assert_eq!(f("business_area_m2").parse("1.2E+2"), Ok("120".into()));
+        assert_eq!(f("registered_capital").parse("5E+4"), Ok("50000".into()));
+        assert_eq!(f("registered_capital").parse("50000.0"), Ok("50000".into()));
+        assert!(matches!(
+            f("business_area_m2").parse("100000.01"),
+            Err(FieldProblem::NotANumber { .. })
+        ));
         assert!(matches!(
             f("business_area_m2").parse("NaN"),
             Err(FieldProblem::NotANumber { .. })

@@ -1,29 +1,75 @@
-//! Accounts: argon2id passwords, server-side sessions in SQLite, sign-in rate limiting, the
-//! cross-site request check, and the middleware that tells every handler who is asking.
+//! Accounts: argon2id passwords, server-side sessions, sign-in throttling, the cross-site
+//! request check, and the middleware that tells every handler who is asking.
 //!
-//! - The session cookie (`kehu_session`) holds 32 random bytes; the database keeps only their
-//!   SHA-256, so a copy of the database cannot be used to sign in. HttpOnly, SameSite=Lax, Secure
-//!   when the request came over https (directly or through a proxy's `X-Forwarded-Proto`).
+//! - Users live in the archive; sessions, failed attempts and known devices in the sign-in
+//!   state's own file ([`crate::db`]), so signing in and out never waits for an import. A
+//!   session carries its user's `session_key`; a password change or reset replaces the key,
+//!   which ends every older session the moment the archive commits it.
+//! - The session cookie (`kehu_session`) holds 32 random bytes; only their SHA-256 is stored,
+//!   so a copy of the database cannot be used to sign in. HttpOnly, SameSite=Lax, Secure when
+//!   the client's connection was https (said by a trusted proxy, see [`crate::client`]).
 //! - State-changing requests (anything but GET/HEAD/OPTIONS) from another site are refused with
 //!   403: browsers say where a request comes from in `Sec-Fetch-Site` (or, older ones, `Origin`);
 //!   requests without either do not come from a browser page and carry no ambient cookie risk.
-//! - Sign-in is limited to 5 failures per user name and 30 per client address in 15 minutes.
+//! - Throttling (failures in the last 15 minutes): 5 per user name and client address, 30 per
+//!   client address, and 50 per user name from browsers the user never signed in from. A browser
+//!   the user signed in from before carries a known-device cookie (`kehu_device`, a year); its
+//!   attempts count only against itself (5), so nobody elsewhere can lock a user out of their
+//!   own phone. Invite codes: 5 per customer and client, 30 per client (the codes carry 60
+//!   random bits, so nothing global is needed). Current passwords on the account page: 5 per
+//!   user. Failures are purged after a day; a typed name is kept to 64 characters.
+//! - A one-time password must be changed before anything else: pages redirect to the account
+//!   page, every other request (server functions, exports, the snapshot, imports) answers 403.
 
+use crate::client::Client;
+use crate::url::{echo, encode, safe_next, see_other};
 use app::model::{Me, Role};
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 pub const COOKIE: &str = "kehu_session";
+/// The known-device cookie (sent to `/auth/` only).
+pub const DEVICE_COOKIE: &str = "kehu_device";
 /// How long a sign-in lasts.
 pub const SESSION_DAYS: i64 = 14;
+/// How long a browser stays known after its last sign-in.
+const DEVICE_DAYS: i64 = 365;
 pub const MIN_PASSWORD_CHARS: usize = 8;
-const FAILURE_WINDOW_MINUTES: i64 = 15;
-const MAX_FAILURES_PER_USER: i64 = 5;
-const MAX_FAILURES_PER_CLIENT: i64 = 30;
+/// Longer passwords are refused (argon2 takes them, but nobody types a book).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// User names are at most this long (longer ones cannot exist).
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// Customer codes (the invite form's first field) are at most this long.
+const MAX_CODE_CHARS: usize = 64;
+const FAILURE_WINDOW: &str = "-15 minutes";
+const MAX_PER_NAME_AND_CLIENT: i64 = 5;
+const MAX_PER_CLIENT: i64 = 30;
+const MAX_PER_NAME_FROM_NEW_DEVICES: i64 = 50;
+const MAX_PER_KNOWN_DEVICE: i64 = 5;
+const MAX_WRONG_CURRENT_PASSWORDS: i64 = 5;
+
+/// The databases the accounts live in.
+#[derive(Clone)]
+pub struct Accounts {
+    /// Users (and the audit trail).
+    pub archive: SqlitePool,
+    /// Sessions, failures, known devices.
+    pub sessions: SqlitePool,
+}
+
+impl FromRef<crate::web::AppState> for Accounts {
+    fn from_ref(s: &crate::web::AppState) -> Self {
+        Accounts {
+            archive: s.store.pool.clone(),
+            sessions: s.sessions.clone(),
+        }
+    }
+}
 
 /// Hashes a password with argon2id (default parameters, random salt) into a PHC string.
 /// Slow on purpose (~tens of ms): call it from `spawn_blocking`.
@@ -67,41 +113,79 @@ pub fn random_password() -> anyhow::Result<String> {
         .collect())
 }
 
+fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Starts a session for `user_id`; returns the cookie value.
-pub async fn create_session(pool: &SqlitePool, user_id: i64) -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
-    let token = hex::encode(bytes);
+/// At most `max` characters of `s` (what is kept of a typed name).
+fn bounded(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
+}
+
+/// Starts a session for `user_id` (whose session key is `user_key`); returns the cookie value.
+pub async fn create_session(
+    sessions: &SqlitePool,
+    user_id: i64,
+    user_key: &str,
+) -> anyhow::Result<String> {
+    let token = random_token()?;
+    let mut tx = crate::db::write(sessions).await?;
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, expires_at)
-         VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+        "INSERT INTO sessions (token_hash, user_id, user_key, expires_at)
+         VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
     )
     .bind(token_hash(&token))
     .bind(user_id)
+    .bind(user_key)
     .bind(format!("+{SESSION_DAYS} days"))
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     // Old sessions go away as new ones come.
     sqlx::query("DELETE FROM sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(token)
 }
 
-/// The user behind a session token, if the session is live and the account enabled.
-pub async fn user_for_token(pool: &SqlitePool, token: &str) -> Result<Option<Me>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, Option<i64>, bool)> = sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.role, u.customer_id, u.must_change_password
-         FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ? AND s.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-           AND u.disabled = 0",
+/// Ends every session of `user_id` but `keep` (a token's hash). Sessions of an older key are
+/// already dead; this only tidies them away.
+async fn end_sessions(sessions: &SqlitePool, user_id: i64, keep: Option<&str>) -> sqlx::Result<()> {
+    let mut tx = crate::db::write(sessions).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// The user behind a session token, if the session is live, of the user's current key, and the
+/// account enabled.
+pub async fn user_for_token(acc: &Accounts, token: &str) -> Result<Option<Me>, sqlx::Error> {
+    let session: Option<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, user_key FROM sessions
+         WHERE token_hash = ? AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
     )
     .bind(token_hash(token))
-    .fetch_optional(pool)
+    .fetch_optional(&acc.sessions)
+    .await?;
+    let Some((user_id, key)) = session else {
+        return Ok(None);
+    };
+    let row: Option<(i64, String, String, String, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT id, username, display_name, role, customer_id, must_change_password
+         FROM users WHERE id = ? AND session_key = ? AND disabled = 0",
+    )
+    .bind(user_id)
+    .bind(key)
+    .fetch_optional(&acc.archive)
     .await?;
     Ok(
         row.and_then(|(id, username, display_name, role, customer_id, must)| {
@@ -117,23 +201,21 @@ pub async fn user_for_token(pool: &SqlitePool, token: &str) -> Result<Option<Me>
     )
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name` if it looks like one of our tokens (64 hex digits).
+fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn is_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie_token(headers, COOKIE)
 }
 
 fn session_cookie(value: String, https: bool, remove: bool) -> String {
@@ -148,6 +230,17 @@ fn session_cookie(value: String, https: bool, remove: bool) -> String {
         c.max_age(cookie::time::Duration::days(SESSION_DAYS))
     };
     c.build().to_string()
+}
+
+fn device_cookie(value: String, https: bool) -> String {
+    cookie::Cookie::build((DEVICE_COOKIE, value))
+        .path("/auth/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(https)
+        .max_age(cookie::time::Duration::days(DEVICE_DAYS))
+        .build()
+        .to_string()
 }
 
 /// Refuses state-changing requests that a browser says come from another site.
@@ -194,6 +287,27 @@ fn public_path(path: &str) -> bool {
         || path == "/screenshot.png"
 }
 
+/// What a user with a one-time password may still reach: the account page (to change it), the
+/// form that changes it, signing out, the language switch and the static files.
+fn allowed_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/account" | "/auth/password" | "/auth/logout" | "/lang" | "/healthz"
+    ) || public_path(path) && path != "/auth/invite"
+}
+
+/// Whether a request is for a page (not a server function, export, import, form post or file).
+fn is_page_request(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+        && !path.starts_with("/api/")
+        && !path.starts_with("/export/")
+        && !path.starts_with("/import/")
+        && !path.starts_with("/auth/")
+        && !path.starts_with("/pkg/")
+        && path != "/healthz"
+        && path != "/lang"
+}
+
 /// Pages only some roles may open; the page itself shows why, this sets the status code.
 pub fn page_allowed(role: Role, path: &str) -> bool {
     if path == "/lab" || path.starts_with("/lab/") || path == "/audit" {
@@ -214,15 +328,15 @@ pub fn page_allowed(role: Role, path: &str) -> bool {
 }
 
 /// Resolves the session into a [`Me`] request extension, and guards pages: signed-out browsers
-/// are sent to the sign-in page, a one-time password must be changed first, and pages a role
-/// may not open answer 403.
-pub async fn resolve(State(pool): State<SqlitePool>, mut req: Request, next: Next) -> Response {
+/// are sent to the sign-in page (other clients get 401), a one-time password must be changed
+/// first, and pages a role may not open answer 403.
+pub async fn resolve(State(acc): State<Accounts>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/pkg/") {
         return next.run(req).await;
     }
     let me = match session_token(req.headers()) {
-        Some(token) => match user_for_token(&pool, &token).await {
+        Some(token) => match user_for_token(&acc, &token).await {
             Ok(me) => me,
             Err(e) => {
                 tracing::error!("session lookup: {e}");
@@ -235,30 +349,36 @@ pub async fn resolve(State(pool): State<SqlitePool>, mut req: Request, next: Nex
         },
         None => None,
     };
-    let is_page = req.method() == Method::GET
-        && !path.starts_with("/api/")
-        && req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"));
+    let page = is_page_request(req.method(), &path);
+    let browser = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if let Some(m) = &me
+        && m.must_change_password
+        && !allowed_before_password_change(&path)
+    {
+        return if page {
+            see_other("/account")
+        } else {
+            (
+                StatusCode::FORBIDDEN,
+                "change your one-time password first (/account)",
+            )
+                .into_response()
+        };
+    }
     let mut forbidden = false;
-    if is_page && !public_path(&path) {
+    if page && !public_path(&path) {
         match &me {
-            None => {
-                let here = req
-                    .uri()
-                    .path_and_query()
-                    .map_or("/", |p| p.as_str())
-                    .to_string();
-                let to = format!("/login?next={}", urlencode(&here));
-                return Redirect::to(&to).into_response();
+            None if browser => {
+                let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                return see_other(&format!("/login?next={}", encode(&safe_next(here))));
             }
-            Some(m) if m.must_change_password && path != "/account" => {
-                return Redirect::to("/account").into_response();
-            }
+            None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
             Some(m) if m.role == Role::Customer && path == "/" => {
-                return Redirect::to("/my").into_response();
+                return see_other("/my");
             }
             Some(m) => forbidden = !page_allowed(m.role, &path),
         }
@@ -273,18 +393,136 @@ pub async fn resolve(State(pool): State<SqlitePool>, mut req: Request, next: Nex
     resp
 }
 
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+// ---------------------------------------------------------------------------------------------
+// Throttling.
+
+/// Whether `name` (as typed, bounded) from `client` has failed too often lately: by the known
+/// device alone when it came with one (`device`), else by name and client, by client, and by
+/// name from unknown devices (`per_name_unknown`, `None` to skip that one).
+async fn throttled(
+    sessions: &SqlitePool,
+    name: &str,
+    client: &str,
+    device: Option<&str>,
+    per_name_unknown: Option<i64>,
+) -> sqlx::Result<bool> {
+    let (by_client, by_name_client, by_name_unknown, by_device): (i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM login_failures WHERE client = ?2 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?4)),
+               (SELECT COUNT(*) FROM login_failures WHERE name = ?1 AND client = ?2 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?4)),
+               (SELECT COUNT(*) FROM login_failures WHERE name = ?1 AND device = '' AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?4)),
+               (SELECT COUNT(*) FROM login_failures WHERE name = ?1 AND device = ?3 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?4))",
+        )
+        .bind(name)
+        .bind(client)
+        .bind(device.unwrap_or(""))
+        .bind(FAILURE_WINDOW)
+        .fetch_one(sessions)
+        .await?;
+    Ok(match device {
+        Some(_) => by_device >= MAX_PER_KNOWN_DEVICE,
+        None => {
+            by_client >= MAX_PER_CLIENT
+                || by_name_client >= MAX_PER_NAME_AND_CLIENT
+                || per_name_unknown.is_some_and(|max| by_name_unknown >= max)
+        }
+    })
 }
 
-/// Only local paths are followed after signing in (no open redirect).
-pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
+/// Records a failed attempt (and forgets those older than a day).
+async fn record_failure(
+    sessions: &SqlitePool,
+    name: &str,
+    client: &str,
+    device: Option<&str>,
+) -> sqlx::Result<()> {
+    let mut tx = crate::db::write(sessions).await?;
+    sqlx::query("INSERT INTO login_failures (name, client, device) VALUES (?, ?, ?)")
+        .bind(name)
+        .bind(client)
+        .bind(device.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "DELETE FROM login_failures WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
+
+/// Forgets the failures of `name` from this client or device once it got in.
+async fn clear_failures(
+    sessions: &SqlitePool,
+    name: &str,
+    client: &str,
+    device: Option<&str>,
+) -> sqlx::Result<()> {
+    let mut tx = crate::db::write(sessions).await?;
+    sqlx::query("DELETE FROM login_failures WHERE name = ? AND (client = ? OR device = ?)")
+        .bind(name)
+        .bind(client)
+        .bind(device.unwrap_or("-"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// The hash of the request's known-device cookie, if it names a device `user_id` signed in from.
+async fn known_device(
+    sessions: &SqlitePool,
+    headers: &HeaderMap,
+    user_id: Option<i64>,
+) -> sqlx::Result<Option<String>> {
+    let (Some(token), Some(user)) = (cookie_token(headers, DEVICE_COOKIE), user_id) else {
+        return Ok(None);
+    };
+    let hash = token_hash(&token);
+    let known: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM known_devices WHERE token_hash = ? AND user_id = ?
+                        AND last_used > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+    )
+    .bind(&hash)
+    .bind(user)
+    .bind(format!("-{DEVICE_DAYS} days"))
+    .fetch_one(sessions)
+    .await?;
+    Ok(known.then_some(hash))
+}
+
+/// Remembers this browser as one `user_id` signs in from; the cookie value to set when the
+/// browser had none.
+async fn remember_device(
+    sessions: &SqlitePool,
+    headers: &HeaderMap,
+    user_id: i64,
+) -> anyhow::Result<Option<String>> {
+    let (token, new) = match cookie_token(headers, DEVICE_COOKIE) {
+        Some(t) => (t, false),
+        None => (random_token()?, true),
+    };
+    let mut tx = crate::db::write(sessions).await?;
+    sqlx::query(
+        "INSERT INTO known_devices (token_hash, user_id) VALUES (?, ?)
+         ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used = excluded.last_used",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM known_devices WHERE last_used < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+    )
+    .bind(format!("-{DEVICE_DAYS} days"))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(new.then_some(token))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in and out.
 
 #[derive(serde::Deserialize)]
 pub struct LoginForm {
@@ -294,87 +532,70 @@ pub struct LoginForm {
     pub next: String,
 }
 
-fn client_key(req_headers: &HeaderMap, addr: Option<std::net::SocketAddr>) -> String {
-    // Behind a reverse proxy the socket address is the proxy's; it sets X-Forwarded-For.
-    req_headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .or_else(|| addr.map(|a| a.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// What a sign-in attempt came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LoginOutcome {
-    /// Signed in: the user and the new session's cookie value.
+    /// Signed in: the user, the new session's cookie value, and a new known-device cookie value
+    /// when the browser had none.
     Ok {
         me: Me,
         token: String,
+        device: Option<String>,
     },
     Invalid,
     TooMany,
 }
 
-/// Whether this name or this client failed too often lately (sign-ins and invite codes).
-async fn too_many_failures(pool: &SqlitePool, name: &str, client: &str) -> sqlx::Result<bool> {
-    let window = format!("-{FAILURE_WINDOW_MINUTES} minutes");
-    let (by_user, by_client): (i64, i64) = sqlx::query_as(
-        "SELECT
-           (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)),
-           (SELECT COUNT(*) FROM login_failures WHERE client = ?2 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3))",
-    )
-    .bind(name)
-    .bind(client)
-    .bind(&window)
-    .fetch_one(pool)
-    .await?;
-    Ok(by_user >= MAX_FAILURES_PER_USER || by_client >= MAX_FAILURES_PER_CLIENT)
-}
-
-async fn record_failure(pool: &SqlitePool, name: &str, client: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (username, client) VALUES (?, ?)")
-        .bind(name)
-        .bind(client)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// Checks a user name and password, counting failures for rate limiting; starts a session.
+/// Checks a user name and password from `client` (whose request headers are `headers`),
+/// counting failures for throttling; starts a session.
 pub async fn check_login(
-    pool: &SqlitePool,
+    acc: &Accounts,
     username: &str,
     password: &str,
     client: &str,
+    headers: &HeaderMap,
 ) -> anyhow::Result<LoginOutcome> {
-    if too_many_failures(pool, username, client).await? {
+    let name = bounded(username, MAX_USERNAME_CHARS);
+    let impossible = username.chars().count() > MAX_USERNAME_CHARS
+        || password.chars().count() > MAX_PASSWORD_CHARS * 4;
+    let row: Option<(i64, Option<String>, String)> = if impossible {
+        None
+    } else {
+        sqlx::query_as(
+            "SELECT id, password_hash, session_key FROM users WHERE username = ? AND disabled = 0",
+        )
+        .bind(name)
+        .fetch_optional(&acc.archive)
+        .await?
+    };
+    let device = known_device(&acc.sessions, headers, row.as_ref().map(|r| r.0)).await?;
+    if throttled(
+        &acc.sessions,
+        name,
+        client,
+        device.as_deref(),
+        Some(MAX_PER_NAME_FROM_NEW_DEVICES),
+    )
+    .await?
+    {
         return Ok(LoginOutcome::TooMany);
     }
-    let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ? AND disabled = 0")
-            .bind(username)
-            .fetch_optional(pool)
-            .await?;
     // Unknown users cost the same time as wrong passwords, so names cannot be probed.
-    let user = row.and_then(|(id, phc)| Some((id, phc?)));
+    let user = row.and_then(|(id, phc, key)| Some((id, phc?, key)));
     let phc = match &user {
-        Some((_, phc)) => phc.clone(),
+        Some((_, phc, _)) => phc.clone(),
         None => DUMMY_HASH.clone(),
     };
-    let matches = verify_password_blocking(password.to_string(), phc).await;
-    let Some((user_id, _)) = user.filter(|_| matches) else {
-        record_failure(pool, username, client).await?;
+    let matches = !impossible && verify_password_blocking(password.to_string(), phc).await;
+    let Some((user_id, _, key)) = user.filter(|_| matches) else {
+        record_failure(&acc.sessions, name, client, device.as_deref()).await?;
         return Ok(LoginOutcome::Invalid);
     };
-    sqlx::query("DELETE FROM login_failures WHERE username = ?")
-        .bind(username)
-        .execute(pool)
-        .await?;
-    let token = create_session(pool, user_id).await?;
-    Ok(match user_for_token(pool, &token).await? {
-        Some(me) => LoginOutcome::Ok { me, token },
+    clear_failures(&acc.sessions, name, client, device.as_deref()).await?;
+    let token = create_session(&acc.sessions, user_id, &key).await?;
+    let device = remember_device(&acc.sessions, headers, user_id).await?;
+    Ok(match user_for_token(acc, &token).await? {
+        Some(me) => LoginOutcome::Ok { me, token, device },
         None => LoginOutcome::Invalid,
     })
 }
@@ -386,46 +607,68 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+/// Writes an audit line without making the request wait for the archive's write lock (an
+/// import may hold it for a while): signing in answers at once, the line follows.
+fn audit_later(pool: &SqlitePool, user_id: i64, action: &'static str) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let written = async {
+            let mut tx = crate::db::write(&pool).await?;
+            sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, ?, '')")
+                .bind(user_id)
+                .bind(action)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = written {
+            tracing::error!("audit {action}: {e}");
+        }
+    });
+}
+
 /// `POST /auth/login` (form: username, password, next): sets the session cookie and goes on to
 /// `next`, or back to the sign-in page with the reason.
 pub async fn login(
-    State(pool): State<SqlitePool>,
-    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<LoginForm>,
+    Form(form): Form<LoginForm>,
 ) -> Response {
     let username = form.username.trim();
     let next = safe_next(&form.next);
     let back = |error: &str| {
-        Redirect::to(&format!(
+        see_other(&format!(
             "/login?error={error}&username={}&next={}",
-            urlencode(username),
-            urlencode(next)
+            echo(username, MAX_USERNAME_CHARS),
+            encode(&next)
         ))
-        .into_response()
     };
     if username.is_empty() || form.password.is_empty() {
         return back("missing");
     }
-    let client = client_key(&headers, connect.map(|c| (c.0).0));
-    match check_login(&pool, username, &form.password, &client).await {
-        Ok(LoginOutcome::Ok { me, token }) => {
+    match check_login(&acc, username, &form.password, &client.key(), &headers).await {
+        Ok(LoginOutcome::Ok { me, token, device }) => {
             let to = if me.must_change_password {
-                "/account"
+                "/account".to_string()
             } else if me.role == Role::Customer && next == "/" {
-                "/my"
+                "/my".to_string()
             } else {
                 next
             };
-            audit(&pool, me.id, "user.login", "").await;
-            (
-                [(
-                    header::SET_COOKIE,
-                    session_cookie(token, is_https(&headers), false),
-                )],
-                Redirect::to(to),
-            )
-                .into_response()
+            audit_later(&acc.archive, me.id, "user.login");
+            let mut resp = see_other(&to);
+            let cookies = resp.headers_mut();
+            if let Ok(v) = session_cookie(token, client.https, false).parse() {
+                cookies.append(header::SET_COOKIE, v);
+            }
+            if let Some(d) = device
+                && let Ok(v) = device_cookie(d, client.https).parse()
+            {
+                cookies.append(header::SET_COOKIE, v);
+            }
+            resp
         }
         Ok(LoginOutcome::Invalid) => back("invalid"),
         Ok(LoginOutcome::TooMany) => back("too_many"),
@@ -436,36 +679,31 @@ pub async fn login(
     }
 }
 
-async fn audit(pool: &SqlitePool, user_id: i64, action: &str, detail: &str) {
-    if let Err(e) = sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, ?, ?)")
-        .bind(user_id)
-        .bind(action)
-        .bind(detail)
-        .execute(pool)
-        .await
-    {
-        tracing::error!("audit: {e}");
-    }
-}
-
 /// `POST /auth/logout`: ends this browser's session.
-pub async fn logout(State(pool): State<SqlitePool>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers)
-        && let Err(e) = sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash(&token))
-            .execute(&pool)
-            .await
-    {
-        tracing::error!("sign-out: {e}");
+pub async fn logout(
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = session_token(&headers) {
+        let ended = async {
+            let mut tx = crate::db::write(&acc.sessions).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+                .bind(token_hash(&token))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = ended {
+            tracing::error!("sign-out: {e}");
+        }
     }
-    (
-        [(
-            header::SET_COOKIE,
-            session_cookie(String::new(), is_https(&headers), true),
-        )],
-        Redirect::to("/login?signed_out=1"),
-    )
-        .into_response()
+    let mut resp = see_other("/login?signed_out=1");
+    if let Ok(v) = session_cookie(String::new(), client.https, true).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 #[derive(serde::Deserialize)]
@@ -481,6 +719,8 @@ pub fn password_problem(current_ok: bool, new: &str, confirm: &str) -> Option<&'
         Some("wrong_current")
     } else if new.chars().count() < MIN_PASSWORD_CHARS {
         Some("too_short")
+    } else if new.chars().count() > MAX_PASSWORD_CHARS {
+        Some("too_long")
     } else if new != confirm {
         Some("mismatch")
     } else {
@@ -488,57 +728,95 @@ pub fn password_problem(current_ok: bool, new: &str, confirm: &str) -> Option<&'
     }
 }
 
+/// A new random session key for `user_id`, ending every session of the old one; the new key.
+async fn new_session_key(tx: &mut sqlx::SqliteConnection, user_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "UPDATE users SET session_key = lower(hex(randomblob(16))) WHERE id = ? RETURNING session_key",
+    )
+    .bind(user_id)
+    .fetch_one(tx)
+    .await
+}
+
 /// `POST /auth/password` (form: current, new, confirm): changes the signed-in user's password and
-/// ends their other sessions.
+/// ends their other sessions. Wrong current passwords are throttled like sign-ins.
 pub async fn change_password(
-    State(pool): State<SqlitePool>,
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<PasswordForm>,
+    Form(form): Form<PasswordForm>,
 ) -> Response {
     let result = async {
+        let signed_out = || see_other("/login?next=%2Faccount");
         let Some(token) = session_token(&headers) else {
-            return Ok(Redirect::to("/login?next=%2Faccount").into_response());
+            return Ok(signed_out());
         };
-        let Some(me) = user_for_token(&pool, &token).await? else {
-            return Ok(Redirect::to("/login?next=%2Faccount").into_response());
+        let Some(me) = user_for_token(&acc, &token).await? else {
+            return Ok(signed_out());
         };
+        let name = format!("password:{}", me.id);
+        if throttled(
+            &acc.sessions,
+            &name,
+            &client.key(),
+            None,
+            Some(MAX_WRONG_CURRENT_PASSWORDS),
+        )
+        .await?
+        {
+            return Ok(see_other("/account?error=too_many"));
+        }
         let phc: Option<String> =
             sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
                 .bind(me.id)
-                .fetch_one(&pool)
+                .fetch_one(&acc.archive)
                 .await?;
         let current_ok = match phc {
-            Some(phc) => verify_password_blocking(form.current.clone(), phc).await,
-            None => false,
+            Some(phc) if form.current.chars().count() <= MAX_PASSWORD_CHARS * 4 => {
+                verify_password_blocking(form.current.clone(), phc).await
+            }
+            _ => false,
         };
+        if !current_ok {
+            record_failure(&acc.sessions, &name, &client.key(), None).await?;
+        }
         if let Some(problem) = password_problem(current_ok, &form.new, &form.confirm) {
-            return Ok(Redirect::to(&format!("/account?error={problem}")).into_response());
+            return Ok(see_other(&format!("/account?error={problem}")));
         }
         let hash = hash_password_blocking(form.new.clone()).await?;
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(&acc.archive).await?;
         sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
             .bind(hash)
             .bind(me.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
-            .bind(me.id)
-            .bind(token_hash(&token))
-            .execute(&mut *tx)
-            .await?;
+        let key = new_session_key(&mut tx, me.id).await?;
         sqlx::query("INSERT INTO audit (user_id, action) VALUES (?, 'user.password')")
             .bind(me.id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        anyhow::Ok(Redirect::to("/account?changed=1").into_response())
+        // This browser stays signed in under the new key; every other session is over.
+        let here = token_hash(&token);
+        let mut tx = crate::db::write(&acc.sessions).await?;
+        sqlx::query("UPDATE sessions SET user_key = ? WHERE token_hash = ?")
+            .bind(&key)
+            .bind(&here)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        end_sessions(&acc.sessions, me.id, Some(&here)).await?;
+        anyhow::Ok(see_other("/account?changed=1"))
     }
     .await;
     result.unwrap_or_else(|e| {
         tracing::error!("password change: {e:#}");
-        Redirect::to("/account?error=internal").into_response()
+        see_other("/account?error=internal")
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Accounts from the command line.
 
 /// Creates a user with a random one-time password (changed at first sign-in); returns it.
 pub async fn add_user(
@@ -549,8 +827,13 @@ pub async fn add_user(
     customer_id: Option<i64>,
 ) -> anyhow::Result<String> {
     anyhow::ensure!(
-        !username.trim().is_empty() && username.len() <= 64,
-        "the user name must be 1 to 64 characters"
+        !username.trim().is_empty() && username.chars().count() <= MAX_USERNAME_CHARS,
+        "the user name must be 1 to {MAX_USERNAME_CHARS} characters"
+    );
+    anyhow::ensure!(
+        display_name.chars().count() <= app::model::MAX_TEXT_CHARS as usize,
+        "the display name must be at most {} characters",
+        app::model::MAX_TEXT_CHARS
     );
     anyhow::ensure!(
         (role == Role::Customer) == customer_id.is_some(),
@@ -563,6 +846,7 @@ pub async fn add_user(
     } else {
         display_name
     };
+    let mut tx = crate::db::write(pool).await?;
     sqlx::query(
         "INSERT INTO users (username, display_name, role, customer_id, password_hash, must_change_password)
          VALUES (?, ?, ?, ?, ?, 1)",
@@ -572,7 +856,7 @@ pub async fn add_user(
     .bind(role.key())
     .bind(customer_id)
     .bind(hash)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(|e| match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
@@ -580,14 +864,19 @@ pub async fn add_user(
         }
         e => e.into(),
     })?;
+    tx.commit().await?;
     Ok(password)
 }
 
 /// Gives an existing user a new one-time password and ends their sessions; returns it.
-pub async fn reset_password(pool: &SqlitePool, username: &str) -> anyhow::Result<String> {
+pub async fn reset_password(
+    archive: &SqlitePool,
+    sessions: &SqlitePool,
+    username: &str,
+) -> anyhow::Result<String> {
     let password = random_password()?;
     let hash = hash_password_blocking(password.clone()).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(archive).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "UPDATE users SET password_hash = ?, must_change_password = 1 WHERE username = ? RETURNING id",
     )
@@ -598,97 +887,39 @@ pub async fn reset_password(pool: &SqlitePool, username: &str) -> anyhow::Result
     let Some(id) = id else {
         anyhow::bail!("no user named \"{username}\"");
     };
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    new_session_key(&mut tx, id).await?;
     tx.commit().await?;
+    end_sessions(sessions, id, None).await?;
     Ok(password)
 }
 
 /// On a database without a usable administrator, creates `admin` with a one-time password and
 /// returns it (printed once at start).
-pub async fn ensure_admin(pool: &SqlitePool) -> anyhow::Result<Option<String>> {
+pub async fn ensure_admin(
+    archive: &SqlitePool,
+    sessions: &SqlitePool,
+) -> anyhow::Result<Option<String>> {
     let admins: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_hash IS NOT NULL",
     )
-    .fetch_one(pool)
+    .fetch_one(archive)
     .await?;
     if admins > 0 {
         return Ok(None);
     }
     let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'admin'")
-        .fetch_one(pool)
+        .fetch_one(archive)
         .await?;
     if taken > 0 {
-        return reset_password(pool, "admin").await.map(Some);
+        return reset_password(archive, sessions, "admin").await.map(Some);
     }
-    add_user(pool, "admin", "管理员", Role::Admin, None)
+    add_user(archive, "admin", "管理员", Role::Admin, None)
         .await
         .map(Some)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_hash_with_argon2id_and_verify() {
-        let h = hash_password("correct horse").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("correct hors", &h));
-        assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn the_dummy_hash_is_well_formed_so_unknown_users_cost_a_full_check() {
-        use argon2::password_hash::phc::PasswordHash;
-        assert!(PasswordHash::new(&DUMMY_HASH).is_ok());
-    }
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next("/customers?band=2"), "/customers?band=2");
-        assert_eq!(safe_next("//evil.example/x"), "/");
-        assert_eq!(safe_next("https://evil.example/"), "/");
-        assert_eq!(safe_next("/\\evil.example"), "/");
-        assert_eq!(safe_next(""), "/");
-    }
-
-    #[test]
-    fn password_rules_name_the_problem() {
-        assert_eq!(
-            password_problem(false, "longenough", "longenough"),
-            Some("wrong_current")
-        );
-        assert_eq!(password_problem(true, "short", "short"), Some("too_short"));
-        assert_eq!(
-            password_problem(true, "longenough", "longenougH"),
-            Some("mismatch")
-        );
-        assert_eq!(
-            password_problem(true, "长一点的密码好记吗", "长一点的密码好记吗"),
-            None
-        );
-    }
-
-    #[test]
-    fn random_passwords_differ_and_avoid_look_alikes() {
-        let a = random_password().unwrap();
-        let b = random_password().unwrap();
-        assert_eq!(a.chars().count(), 16);
-        assert_ne!(a, b);
-        assert!(!a.contains(['l', '1', 'I', 'O', '0', 'o']));
-    }
-
-    #[test]
-    fn the_session_cookie_is_http_only_lax_and_secure_on_https() {
-        let c = session_cookie("t".into(), true, false);
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
-        assert!(!session_cookie("t".into(), false, false).contains("Secure"));
-    }
-}
+// ---------------------------------------------------------------------------------------------
+// Invites.
 
 #[derive(serde::Deserialize)]
 pub struct InviteForm {
@@ -700,31 +931,32 @@ pub struct InviteForm {
 
 /// `POST /auth/invite` (form: customer, code, password, confirm): a customer sets their portal
 /// password with the one-time code a manager printed for them, and is signed in. Wrong codes
-/// count as failed sign-ins (rate limited); a used or expired code does not work again.
+/// are throttled per customer and client; a used or expired code does not work again.
 pub async fn redeem_invite(
-    State(pool): State<SqlitePool>,
-    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<InviteForm>,
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
+    Form(form): Form<InviteForm>,
 ) -> Response {
     let code = form.customer.trim().to_string();
     let back = |error: &str| {
-        Redirect::to(&format!(
+        see_other(&format!(
             "/invite?error={error}&customer={}",
-            urlencode(&code)
+            echo(&code, MAX_CODE_CHARS)
         ))
-        .into_response()
     };
     if code.is_empty() || form.code.trim().is_empty() {
         return back("missing");
     }
+    if code.chars().count() > MAX_CODE_CHARS || form.code.chars().count() > 64 {
+        return back("invalid");
+    }
     if let Some(problem) = password_problem(true, &form.password, &form.confirm) {
         return back(problem);
     }
-    let client = client_key(&headers, connect.map(|c| (c.0).0));
+    let client_key = client.key();
     let name = format!("invite:{code}");
     let result = async {
-        if too_many_failures(&pool, &name, &client).await? {
+        if throttled(&acc.sessions, &name, &client_key, None, None).await? {
             return Ok(Err("too_many"));
         }
         let found: Option<(i64, i64, String)> = sqlx::query_as(
@@ -734,14 +966,14 @@ pub async fn redeem_invite(
         )
         .bind(&code)
         .bind(crate::service::invite_hash(&form.code))
-        .fetch_optional(&pool)
+        .fetch_optional(&acc.archive)
         .await?;
         let Some((invite, customer, shop_name)) = found else {
-            record_failure(&pool, &name, &client).await?;
+            record_failure(&acc.sessions, &name, &client_key, None).await?;
             return Ok(Err("invalid"));
         };
         let hash = hash_password_blocking(form.password.clone()).await?;
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(&acc.archive).await?;
         let claimed = sqlx::query(
             "UPDATE invites SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
              WHERE id = ? AND used_at IS NULL",
@@ -769,10 +1001,6 @@ pub async fn redeem_invite(
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
                     id
                 }
                 // The customer code names a staff account: an invite cannot take it over.
@@ -788,6 +1016,8 @@ pub async fn redeem_invite(
                 .fetch_one(&mut *tx)
                 .await?,
             };
+        // Whoever had this account before the invite is signed out.
+        let key = new_session_key(&mut tx, user).await?;
         sqlx::query(
             "INSERT INTO audit (user_id, action, customer_id) VALUES (?, 'user.invite_used', ?)",
         )
@@ -796,22 +1026,110 @@ pub async fn redeem_invite(
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        anyhow::Ok(Ok(create_session(&pool, user).await?))
+        end_sessions(&acc.sessions, user, None).await?;
+        anyhow::Ok(Ok(create_session(&acc.sessions, user, &key).await?))
     }
     .await;
     match result {
-        Ok(Ok(token)) => (
-            [(
-                header::SET_COOKIE,
-                session_cookie(token, is_https(&headers), false),
-            )],
-            Redirect::to("/my"),
-        )
-            .into_response(),
+        Ok(Ok(token)) => {
+            let mut resp = see_other("/my");
+            if let Ok(v) = session_cookie(token, client.https, false).parse() {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
         Ok(Err(problem)) => back(problem),
         Err(e) => {
             tracing::error!("invite: {e:#}");
             back("internal")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("correct hors", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn the_dummy_hash_is_well_formed_so_unknown_users_cost_a_full_check() {
+        use argon2::password_hash::phc::PasswordHash;
+        assert!(PasswordHash::new(&DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn password_rules_name_the_problem() {
+        assert_eq!(
+            password_problem(false, "longenough", "longenough"),
+            Some("wrong_current")
+        );
+        assert_eq!(password_problem(true, "short", "short"), Some("too_short"));
+        let long = "x".repeat(MAX_PASSWORD_CHARS + 1);
+        assert_eq!(password_problem(true, &long, &long), Some("too_long"));
+        assert_eq!(
+            password_problem(true, "longenough", "longenougH"),
+            Some("mismatch")
+        );
+        assert_eq!(
+            password_problem(true, "长一点的密码好记吗", "长一点的密码好记吗"),
+            None
+        );
+    }
+
+    #[test]
+    fn random_passwords_differ_and_avoid_look_alikes() {
+        let a = random_password().unwrap();
+        let b = random_password().unwrap();
+        assert_eq!(a.chars().count(), 16);
+        assert_ne!(a, b);
+        assert!(!a.contains(['l', '1', 'I', 'O', '0', 'o']));
+    }
+
+    #[test]
+    fn the_session_cookie_is_http_only_lax_and_secure_on_https() {
+        let c = session_cookie("t".into(), true, false);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+        assert!(!session_cookie("t".into(), false, false).contains("Secure"));
+        let d = device_cookie("t".into(), false);
+        assert!(d.contains("Path=/auth/") && d.contains("HttpOnly"));
+    }
+
+    #[test]
+    fn typed_names_are_kept_bounded() {
+        assert_eq!(bounded("王记烟酒", 2), "王记");
+        assert_eq!(bounded("ab", 64), "ab");
+        assert_eq!(bounded(&"x".repeat(2_000_000), 64).len(), 64);
+    }
+
+    #[test]
+    fn a_one_time_password_still_reaches_the_account_page_and_nothing_else() {
+        for ok in [
+            "/account",
+            "/auth/password",
+            "/auth/logout",
+            "/lang",
+            "/pkg/kehu.css",
+        ] {
+            assert!(allowed_before_password_change(ok), "{ok}");
+        }
+        for no in [
+            "/",
+            "/api/customers",
+            "/export/customers.csv",
+            "/api/snapshot",
+            "/import/customers",
+            "/my",
+            "/auth/invite",
+        ] {
+            assert!(!allowed_before_password_change(no), "{no}");
         }
     }
 }

@@ -145,7 +145,7 @@ pub async fn set_day(
         return Ok(Err(P::Note));
     }
     let day = d.format("%Y-%m-%d").to_string();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     if kind.is_empty() {
         sqlx::query("DELETE FROM calendar_days WHERE day = ?")
             .bind(&day)

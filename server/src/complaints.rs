@@ -233,7 +233,7 @@ pub async fn file(
     let attitude = new.attitude.filter(|a| COMPLAINT_ATTITUDES.contains(a));
     let now = Utc::now();
     let (due, confirm_due) = deadlines(pool, now, new.major).await?;
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, description, severity,
                                  attitude, due_at, confirm_due_at)
@@ -284,7 +284,7 @@ pub async fn act(
 ) -> Result<Option<ComplaintResult>, StoreError> {
     let now = Utc::now();
     let now_s = stamp(now);
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let Some(row) = one(&mut tx, scope, id).await? else {
         return Ok(None);
     };

@@ -1,21 +1,88 @@
-//! The SQLite database: one file, WAL journal, foreign keys on, migrations embedded and run at start.
+//! kehu's SQLite files, how writers take their turn, upgrades that are all or nothing, and
+//! backups.
+//!
+//! - **Two files.** The archive (`kehu.db`: customers, purchases, policies, the audit trail …)
+//!   and, beside it, the sign-in state (`kehu.sessions.db`: sessions, failed sign-ins, known
+//!   devices). SQLite has one write lock per file: a long import holds the archive's for its
+//!   whole transaction, and signing in or out must not wait for it.
+//! - **One writer at a time, in turn.** Every writing transaction of the process goes through
+//!   [`write`]: it waits (asynchronously, holding no connection) for its file's turn, then
+//!   begins with `BEGIN IMMEDIATE`, so it holds the write lock from its first read. A deferred
+//!   transaction that reads and then writes fails at once with "database is locked" when
+//!   another writer got in between; this one cannot. Turns are first come, first served.
+//!   Writers in other processes (`kehu import` beside a running server) wait in SQLite's busy
+//!   handler, up to [`BUSY_TIMEOUT`].
+//! - **Upgrades.** Every pending migration runs in one transaction: a failing one leaves the
+//!   file as it was. A database written by a newer kehu (a migration this binary does not know)
+//!   is refused with a message saying so, before anything is touched.
+//! - **Backups.** [`backup`] copies the archive consistently while the server runs and writes go
+//!   on (`VACUUM INTO`); [`restore`] checks a copy and puts it in place, refused while anything
+//!   else has the database open (every opener holds a shared lock on `kehu.db.lock`).
 
-use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::path::Path;
-use std::str::FromStr;
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Opens (creating if needed) the database at `path` and brings its schema up to date.
-pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display())
-        })?;
+/// How long a writer waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The archive's schema.
+pub static ARCHIVE: Migrator = sqlx::migrate!("./migrations");
+/// The sign-in state's schema.
+pub static SESSIONS: Migrator = sqlx::migrate!("./sessions-migrations");
+
+/// The open databases of one kehu installation.
+#[derive(Clone)]
+pub struct Databases {
+    /// Customers, purchases, policies, service records, the audit trail.
+    pub archive: SqlitePool,
+    /// Sessions, failed sign-ins and known devices.
+    pub sessions: SqlitePool,
+    /// Held (shared) while these are open: `kehu restore` needs it alone.
+    _in_use: Arc<std::fs::File>,
+}
+
+/// Where the sign-in state of the archive at `archive` lives: `kehu.db` → `kehu.sessions.db`.
+pub fn sessions_path(archive: &Path) -> PathBuf {
+    archive.with_extension("sessions.db")
+}
+
+/// The lock file that says the database at `archive` is in use.
+fn lock_path(archive: &Path) -> PathBuf {
+    let mut name = archive.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Marks the database at `archive` as in use (shared): fails while a restore replaces it.
+fn in_use(archive: &Path) -> anyhow::Result<std::fs::File> {
+    let path = lock_path(archive);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{} is being restored from a backup right now; try again when `kehu restore` has finished",
+            archive.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", path.display())
+        }
     }
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
@@ -23,17 +90,339 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         // SQLite's default page cache: a 32 MB cache and in-memory temp store were tried and
         // made `kehu demo --customers 100000` 1.8x slower (29-32 s vs 52-59 s) with imports no
         // faster.
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(BUSY_TIMEOUT)
+}
+
+/// The absolute form of `path` (its folder created if missing), so that every pool on one file
+/// shares one writers' queue however the path was spelled.
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| anyhow::anyhow!("cannot find the folder {}: {e}", dir.display()))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} is a folder, not a database file", path.display()))?;
+    Ok(dir.join(name))
+}
+
+async fn pool(path: &Path, max: u32, schema: &Migrator) -> anyhow::Result<SqlitePool> {
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?;
-    migrate(&pool).await?;
+        .max_connections(max)
+        .connect_with(options(path))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    migrate(&pool, schema).await?;
     Ok(pool)
 }
 
-/// Applies the embedded migrations (idempotent).
-pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations").run(pool).await?;
+/// Opens (creating if needed) the archive at `path` and its sign-in state beside it, and brings
+/// both schemas up to date.
+pub async fn open(path: &Path) -> anyhow::Result<Databases> {
+    let path = absolute(path)?;
+    let lock = in_use(&path)?;
+    Ok(Databases {
+        archive: pool(&path, 8, &ARCHIVE).await?,
+        sessions: pool(&sessions_path(&path), 4, &SESSIONS).await?,
+        _in_use: Arc::new(lock),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writers' turns.
+
+/// One queue per database file in this process.
+static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> = LazyLock::new(Default::default);
+
+/// Waits for the turn to write to `pool`'s file; the write lock is this process's while the
+/// returned permit lives (other processes aside, see [`BUSY_TIMEOUT`]).
+pub async fn turn(pool: &SqlitePool) -> OwnedSemaphorePermit {
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let queue = {
+        let mut turns = TURNS.lock().unwrap_or_else(|p| p.into_inner());
+        turns
+            .entry(file)
+            .or_insert_with(|| Arc::new(Semaphore::new(1)))
+            .clone()
+    };
+    queue
+        .acquire_owned()
+        .await
+        .expect("the writers' queue is never closed")
+}
+
+/// A writing transaction: begun with `BEGIN IMMEDIATE` in this writer's turn. Dropped without
+/// [`Write::commit`], it rolls back. Use it as a connection (`&mut *tx`).
+pub struct Write {
+    tx: Transaction<'static, Sqlite>,
+    _turn: OwnedSemaphorePermit,
+}
+
+impl Write {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
+
+/// Begins a writing transaction on `pool`, in turn (see the module's documentation). Every
+/// write of kehu's goes through here, single statements included.
+pub async fn write(pool: &SqlitePool) -> sqlx::Result<Write> {
+    let turn = turn(pool).await;
+    #[allow(clippy::disallowed_methods)] // the one place that begins a writing transaction
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(Write { tx, _turn: turn })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema upgrades.
+
+/// The applied migrations' versions and descriptions (none on a new database).
+async fn applied(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(i64, String)>> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as("SELECT version, description FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(conn)
+        .await
+}
+
+/// Brings `pool`'s schema up to date with `schema`: every pending migration in one transaction
+/// (all applied, or none); a database with a migration `schema` does not know is refused.
+pub async fn migrate(pool: &SqlitePool, schema: &Migrator) -> anyhow::Result<()> {
+    let file = pool.connect_options().get_filename().display().to_string();
+    let _turn = turn(pool).await;
+    let mut conn = pool.acquire().await?;
+    let known: Vec<i64> = schema.iter().map(|m| m.version).collect();
+    let done = applied(&mut conn).await?;
+    if let Some((version, description)) = done.iter().find(|(v, _)| !known.contains(v)) {
+        anyhow::bail!(
+            "{file} was written by a newer kehu: its schema has step {version} ({description}), \
+             which this kehu {} does not know. Run the newer kehu, or restore a backup taken \
+             with this one (`kehu restore FILE`).",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    if done.len() == known.len() {
+        return Ok(());
+    }
+    #[allow(clippy::disallowed_methods)] // in this writer's turn, taken above
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    // Each migration runs in a savepoint of this one transaction.
+    schema
+        .run_direct(None, &mut *tx, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("upgrading {file} failed, nothing was changed: {e}"))?;
+    tx.commit().await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backups.
+
+/// What a check of a database file found wrong, if anything.
+async fn check_file(conn: &mut SqliteConnection) -> anyhow::Result<Option<String>> {
+    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut *conn)
+        .await?;
+    if integrity != ["ok"] {
+        return Ok(Some(format!(
+            "the integrity check failed: {}",
+            integrity.join("; ")
+        )));
+    }
+    let broken: Vec<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some((table, rowid, parent)) = broken.first() {
+        return Ok(Some(format!(
+            "{} rows point to records that do not exist (first: {table} row {} → {parent})",
+            broken.len(),
+            rowid.unwrap_or_default()
+        )));
+    }
+    Ok(None)
+}
+
+/// Copies the archive into `to` (which must not exist) as one consistent state — every write
+/// committed before the copy began, none after — while other connections go on reading and
+/// writing. The copy is checked before it is given its name.
+pub async fn backup(archive: &SqlitePool, to: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !to.exists(),
+        "{} already exists: choose a new file name for the backup",
+        to.display()
+    );
+    let to = absolute(to)?;
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let _ = std::fs::remove_file(&partial);
+    let result = async {
+        let target = partial
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", partial.display()))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(archive)
+            .await?;
+        let mut copy = SqliteConnectOptions::new()
+            .filename(&partial)
+            .read_only(true)
+            .connect()
+            .await?;
+        let problem = check_file(&mut copy).await?;
+        copy.close().await?;
+        if let Some(p) = problem {
+            anyhow::bail!("the copy did not check out ({p}); the backup was not kept");
+        }
+        std::fs::rename(&partial, &to)?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+use sqlx::ConnectOptions as _;
+
+/// Replaces the archive at `archive` with the backup `from`, after checking it (integrity,
+/// foreign keys, a schema this kehu knows, brought up to date). Refused while anything else has
+/// the database open. The replaced file is kept beside it as `….before-restore-<time>`; every
+/// session ends. Returns where the replaced file went (None when there was none).
+pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let archive = absolute(archive)?;
+    let lock_file = lock_path(&archive);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", lock_file.display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{} is in use (a kehu server or command has it open): stop it, then restore",
+            archive.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", lock_file.display())
+        }
+    }
+    anyhow::ensure!(from.is_file(), "{} is not a file", from.display());
+    // The copy is checked and upgraded under a temporary name in the same folder, so that the
+    // final step is a rename.
+    let mut staged = archive.as_os_str().to_owned();
+    staged.push(".restoring");
+    let staged = PathBuf::from(staged);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = staged.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    std::fs::copy(from, &staged)
+        .map_err(|e| anyhow::anyhow!("cannot copy {}: {e}", from.display()))?;
+    let checked = async {
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&staged)
+            .connect()
+            .await
+            .map_err(|e| anyhow::anyhow!("{} is not a SQLite database: {e}", from.display()))?;
+        if let Some(problem) = check_file(&mut conn).await? {
+            anyhow::bail!("{} cannot be restored: {problem}", from.display());
+        }
+        let steps = applied(&mut conn).await?;
+        anyhow::ensure!(
+            !steps.is_empty(),
+            "{} is not a kehu backup (it has no kehu schema)",
+            from.display()
+        );
+        conn.close().await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options(&staged))
+            .await?;
+        let upgraded = migrate(&pool, &ARCHIVE).await;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        upgraded
+    }
+    .await;
+    if let Err(e) = checked {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
+    }
+    // The current file, with everything its write-ahead log holds, is set aside.
+    let mut kept = None;
+    if archive.exists() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options(&archive).create_if_missing(false))
+            .await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let mut aside = archive.as_os_str().to_owned();
+        aside.push(format!(".before-restore-{stamp}"));
+        let aside = PathBuf::from(aside);
+        std::fs::rename(&archive, &aside)?;
+        kept = Some(aside);
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut p = archive.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut p = staged.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    std::fs::rename(&staged, &archive)?;
+    // Sessions name users of the replaced archive: everyone signs in again.
+    let sessions = sessions_path(&archive);
+    if sessions.exists() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options(&sessions))
+            .await?;
+        migrate(&pool, &SESSIONS).await?;
+        let mut tx = write(&pool).await?;
+        sqlx::query("DELETE FROM sessions")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        pool.close().await;
+    }
+    drop(lock);
+    Ok(kept)
 }

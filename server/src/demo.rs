@@ -184,7 +184,7 @@ const COMPLAINT_SUBJECTS: &[&str] = &[
 /// Complaints of the last three months for about one shop in forty, filed by the route's
 /// customer manager: most closed in time with every step, some late, a few still open.
 async fn demo_complaints(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     shops: &[Shop],
     months: &[String],
     seed: u64,
@@ -248,7 +248,7 @@ async fn demo_complaints(
             } else {
                 ""
             })
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await?;
         if let Some(end) = closed {
             for (k, step) in app::model::COMPLAINT_STEPS.iter().enumerate() {
@@ -259,7 +259,7 @@ async fn demo_complaints(
                 .bind(id)
                 .bind(step)
                 .bind(stamp(filed + (end - filed) * (k as i32 + 1) / 7))
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             }
         }
@@ -556,10 +556,8 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
 
     // Every demo account signs in with DEMO_PASSWORD; one hash serves them all (demo only).
     let demo_hash = crate::auth::hash_password_blocking(DEMO_PASSWORD.to_string()).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     for statement in [
-        "DELETE FROM sessions",
-        "DELETE FROM login_failures",
         "DELETE FROM invites",
         "DELETE FROM visit_ratings",
         "DELETE FROM visits",

@@ -97,6 +97,7 @@ pub async fn save(
     }
     let body = serde_json::to_string(policy).map_err(err)?;
     let name = policy.name.trim();
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     match id {
         None => {
             let id: i64 = sqlx::query_scalar(
@@ -106,9 +107,10 @@ pub async fn save(
             .bind(name)
             .bind(&body)
             .bind(user)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(err)?;
+            tx.commit().await.map_err(err)?;
             Ok(DraftResult::Saved { id, revision: 1 })
         }
         Some(id) => {
@@ -121,10 +123,11 @@ pub async fn save(
             .bind(&body)
             .bind(id)
             .bind(revision)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(err)?
             .rows_affected();
+            tx.commit().await.map_err(err)?;
             if changed == 1 {
                 Ok(DraftResult::Saved {
                     id,
@@ -158,14 +161,16 @@ pub async fn rename(
 
 /// Deletes draft `id` if it is still at `revision`.
 pub async fn delete(pool: &SqlitePool, id: i64, revision: i64) -> Result<DraftResult, StoreError> {
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let gone =
         sqlx::query("DELETE FROM policies WHERE id = ? AND status = 'draft' AND revision = ?")
             .bind(id)
             .bind(revision)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(err)?
             .rows_affected();
+    tx.commit().await.map_err(err)?;
     if gone == 1 {
         Ok(DraftResult::Saved { id, revision })
     } else {

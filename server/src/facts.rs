@@ -23,6 +23,14 @@ pub struct LoadedPopulation {
     pub latest_month: Option<String>,
 }
 
+/// This month (`YYYY-MM`, in the service desk's time zone). The assessment window ends at the
+/// latest month with purchases but never after this one: a purchase dated in the future (a
+/// typing error from before imports refused them) must not move everyone's window.
+pub fn this_month() -> String {
+    let m = crate::import::current_month();
+    format!("{:04}-{:02}", m / 100, m % 100)
+}
+
 /// `YYYY-MM` shifted by `delta` months.
 pub fn shift_month(month: &str, delta: i32) -> Option<String> {
     let (y, m) = month.split_once('-')?;
@@ -182,14 +190,18 @@ async fn service_context(
 /// Loads every customer's facts under `policy`'s window, with the latest published assignment
 /// as the "previous" one for transitions.
 pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPopulation> {
-    let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
-        .fetch_one(pool)
-        .await?;
+    let latest: Option<String> =
+        sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
+            .bind(crate::facts::this_month())
+            .fetch_one(pool)
+            .await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(false)))
         .bind(&cur_start)
         .bind(&prev_start)
         .bind(&year_start)
+        .bind(0i64) // ?4: one customer's id, unused here
+        .bind(this_month())
         .fetch_all(pool)
         .await?;
     let service = service_context(pool, policy, &cur_start, None).await?;
@@ -297,7 +309,7 @@ fn facts_query(one: bool) -> String {
                    SUM(CASE WHEN month >= ?1 THEN requested_cartons END) AS requested,
                    SUM(CASE WHEN month >= ?1 THEN deliveries END) AS deliveries,
                    SUM(CASE WHEN month >= ?1 THEN late_deliveries END) AS late_deliveries
-            FROM purchases WHERE month >= MIN(?2, ?3) {agg_filter} GROUP BY customer_id
+            FROM purchases WHERE month >= MIN(?2, ?3) AND month <= ?5 {agg_filter} GROUP BY customer_id
          ),
          latest AS (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
          SELECT c.id, c.business_format, c.market_type, c.business_area_m2, c.integrity_level,
@@ -342,15 +354,18 @@ pub async fn load_one(
         let rules = kehu_engine::batch::rules_for(policy, &loaded.population, &mut out);
         return Ok(Some((loaded.population.facts(i), rules)));
     }
-    let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
-        .fetch_one(pool)
-        .await?;
+    let latest: Option<String> =
+        sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
+            .bind(crate::facts::this_month())
+            .fetch_one(pool)
+            .await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
     let Some(row): Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
         .bind(&cur_start)
         .bind(&prev_start)
         .bind(&year_start)
         .bind(id)
+        .bind(this_month())
         .fetch_optional(pool)
         .await?
     else {
@@ -364,7 +379,7 @@ pub async fn load_one(
         return Ok(Some((facts, Rules::new(policy, None))));
     }
     let (n, amount_below, area_below): (i64, i64, i64) = sqlx::query_as(
-        "WITH amt AS (SELECT customer_id, SUM(amount_fen) AS a FROM purchases WHERE month >= ?1
+        "WITH amt AS (SELECT customer_id, SUM(amount_fen) AS a FROM purchases WHERE month >= ?1 AND month <= ?5
                       GROUP BY customer_id)
          SELECT COUNT(*),
                 COALESCE(SUM(COALESCE(amt.a, 0) / ?4 < ?2), 0),
@@ -375,6 +390,7 @@ pub async fn load_one(
     .bind(row.cur_amount / window_months)
     .bind(area_cents(&row))
     .bind(window_months)
+    .bind(this_month())
     .fetch_one(pool)
     .await?;
     let pct = |below: i64| {

@@ -19,6 +19,7 @@
 //! while the next is being checked. The first bad row stops the writing — the transaction is
 //! rolled back at the end — but not the checking, so every bad row of the file is still listed.
 
+use crate::spreadsheet::uncell;
 use app::model::{FieldDef, ImportReport, Maintenance, RowError};
 use axum::body::Bytes;
 use kehu_engine::Cents;
@@ -331,14 +332,62 @@ pub async fn run(
     }
 }
 
-/// Reads the header; maps each wanted column name to its index.
+/// Checks a `kind` file as an import would, against the customer codes and route codes or names
+/// given (each with its id) and months up to `latest` (yyyymm), without a database: nothing is
+/// written. The fuzz targets and tests call it.
+pub fn check_only(
+    kind: Kind,
+    bytes: &[u8],
+    customers: &[(&str, i64)],
+    routes: &[(&str, i64)],
+    latest: u32,
+) -> ImportReport {
+    let map = |pairs: &[(&str, i64)]| -> HashMap<String, i64> {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), *v)).collect()
+    };
+    match kind {
+        Kind::Customers => {
+            check_customers(bytes, &map(customers), &map(routes), &OnceLock::new(), None)
+        }
+        Kind::Purchases => check_purchases(bytes, &map(customers), latest, None),
+    }
+}
+
+/// Reads the header's column names. A name that appears twice is refused (which of the two
+/// would count?), as is an empty file.
 fn header(reader: &mut csv::Reader<&[u8]>, p: &mut Problems) -> Option<Vec<String>> {
-    match reader.headers() {
-        Ok(h) => Some(h.iter().map(|c| c.trim().to_string()).collect()),
+    let names: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
         Err(e) => {
             p.add(1, "", format!("cannot read the header: {e}"));
-            None
+            return None;
         }
+    };
+    let mut twice = false;
+    for (i, name) in names.iter().enumerate() {
+        if let Some(first) = names[..i].iter().position(|n| n == name)
+            && !name.is_empty()
+        {
+            p.add(
+                1,
+                name,
+                format!(
+                    "this column appears twice (columns {} and {}): keep one",
+                    first + 1,
+                    i + 1
+                ),
+            );
+            twice = true;
+        }
+    }
+    (!twice).then_some(names)
+}
+
+/// A cell's text as an error message quotes it: at most 40 characters.
+fn echo(cell: &str) -> String {
+    match cell.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &cell[..i]),
+        None => cell.to_string(),
     }
 }
 
@@ -434,12 +483,7 @@ fn check_customers(
     for (i, name) in names.iter().enumerate() {
         match app::model::field(name) {
             Some(f) if f.key == "route" => columns.push((i, None)),
-            Some(f) if f.maintenance != Maintenance::Computed => {
-                if columns.iter().any(|c| c.1.is_some_and(|g| g.key == f.key)) {
-                    c.bad(1, name, "this column appears twice");
-                }
-                columns.push((i, Some(f)));
-            }
+            Some(f) if f.maintenance != Maintenance::Computed => columns.push((i, Some(f))),
             _ => ignored.push(name.clone()),
         }
     }
@@ -473,16 +517,24 @@ fn check_customers(
             continue;
         }
         let line = line_of(&record, count + 1);
-        let code = record.get(code_at).unwrap_or("").trim().to_string();
+        let code = uncell(record.get(code_at).unwrap_or("").trim()).to_string();
         if code.is_empty() {
             c.bad(line, "code", "must not be empty");
+            continue;
+        }
+        if code.chars().count() > app::model::MAX_TEXT_CHARS as usize {
+            c.bad(
+                line,
+                "code",
+                format!("at most {} characters", app::model::MAX_TEXT_CHARS),
+            );
             continue;
         }
         if let Some(first) = seen.insert(code.clone(), line) {
             c.bad(
                 line,
                 "code",
-                format!("{code} appears again (first on line {first})"),
+                format!("{} appears again (first on line {first})", echo(&code)),
             );
             continue;
         }
@@ -495,7 +547,7 @@ fn check_customers(
             route: None,
         };
         for (ci, (i, field)) in layout.iter().enumerate() {
-            let raw = record.get(*i).unwrap_or("").trim();
+            let raw = uncell(record.get(*i).unwrap_or("").trim());
             let Some(f) = field else {
                 if raw.is_empty() {
                     continue;
@@ -505,7 +557,7 @@ fn check_customers(
                     None => c.bad(
                         line,
                         "route",
-                        format!("no route with the code or name \"{raw}\""),
+                        format!("no route with the code or name \"{}\"", echo(raw)),
                     ),
                 }
                 continue;
@@ -627,7 +679,14 @@ async fn customers(
     dry_run: bool,
     user: Option<i64>,
 ) -> anyhow::Result<ImportReport> {
+    // The writers' turn first (a dry run writes nothing and needs none): other writers of this
+    // process wait for the import without holding a connection.
+    let _turn = match dry_run {
+        true => None,
+        false => Some(crate::db::turn(pool).await),
+    };
     let mut conn = import_connection(pool).await?;
+    #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
     let mut tx = conn.begin_with(begin(dry_run)).await?;
     let existing = customer_ids(&mut tx).await?;
     let mut routes: HashMap<String, i64> = HashMap::default();
@@ -679,18 +738,39 @@ async fn customers(
 /// "2026-10" → 202610, if it is a real month.
 fn month_number(s: &str) -> Option<u32> {
     let b = s.as_bytes();
-    if b.len() != 7 || b[4] != b'-' {
+    if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
         return None;
     }
-    let y = s[..4]
-        .parse::<u32>()
-        .ok()
-        .filter(|y| (1900..=2200).contains(y))?;
+    let y = s[..4].parse::<u32>().ok()?;
     let m = s[5..]
         .parse::<u32>()
         .ok()
         .filter(|m| (1..=12).contains(m))?;
     Some(y * 100 + m)
+}
+
+/// The earliest month a purchases file may hold.
+pub const FIRST_MONTH: &str = "2000-01";
+/// The most cartons one customer takes in one month (a row above it is a typing error).
+pub const MAX_CARTONS: u32 = 100_000;
+/// The largest amount of one customer's month, in yuan.
+pub const MAX_AMOUNT_YUAN: i64 = 100_000_000;
+/// The most deliveries of one customer in one month.
+pub const MAX_DELIVERIES: u32 = 1_000;
+
+/// The current month (yyyymm) in the service desk's time zone: no purchase lies after it.
+pub fn current_month() -> u32 {
+    use chrono::Datelike;
+    let today = crate::visits::today();
+    today.year() as u32 * 100 + today.month()
+}
+
+/// A whole number of 0..=max as a spreadsheet writes it (`12`, `12.0`, `1.2E+3`).
+fn whole(cell: &str, max: u32) -> Option<u32> {
+    kehu_engine::Fixed::<0>::parse_spreadsheet(cell, kehu_engine::Rounding::Exact)
+        .ok()
+        .and_then(|n| u32::try_from(n.raw()).ok())
+        .filter(|n| *n <= max)
 }
 
 /// One checked row of a purchases file.
@@ -704,10 +784,12 @@ struct Purchase {
     logistics: [Option<u32>; 3],
 }
 
-/// Checks a purchases file against the customers' codes (`ids`), handing good rows to `writer`.
+/// Checks a purchases file against the customers' codes (`ids`), months up to `latest`
+/// (yyyymm, the current month), handing good rows to `writer`.
 fn check_purchases(
     bytes: &[u8],
     ids: &HashMap<String, i64>,
+    latest: u32,
     writer: Option<mpsc::Sender<Vec<Purchase>>>,
 ) -> ImportReport {
     let text = match text_of(bytes) {
@@ -732,6 +814,7 @@ fn check_purchases(
         return report(Kind::Purchases, 0, c.finish());
     }
     let optional = LOGISTICS.map(at);
+    let first_month = month_number(FIRST_MONTH).unwrap_or_default();
     // (customer, month as yyyymm) → first line, for duplicates.
     let mut seen: HashMap<(i64, u32), u64> = HashMap::default();
     let mut count = 0u64;
@@ -741,13 +824,13 @@ fn check_purchases(
             continue;
         }
         let line = line_of(&record, count + 1);
-        let cell = |i: usize| record.get(idx[i]).unwrap_or("").trim();
+        let cell = |i: usize| uncell(record.get(idx[i]).unwrap_or("").trim());
         let code = cell(0);
         let Some(&customer) = ids.get(code) else {
             c.bad(
                 line,
                 "customer_code",
-                format!("no customer with the code \"{code}\""),
+                format!("no customer with the code \"{}\"", echo(code)),
             );
             continue;
         };
@@ -756,17 +839,47 @@ fn check_purchases(
             c.bad(line, "month", "must be a month like 2026-10");
             continue;
         };
-        let Ok(cartons) = cell(2).parse::<u32>() else {
-            c.bad(line, "cartons", "must be a whole number of 0 or more");
+        if yyyymm < first_month {
+            c.bad(
+                line,
+                "month",
+                format!("{month} is before {FIRST_MONTH}, the earliest month kehu keeps"),
+            );
+            continue;
+        }
+        if yyyymm > latest {
+            c.bad(
+                line,
+                "month",
+                format!(
+                    "{month} has not begun yet (this is {})",
+                    std::str::from_utf8(&month_text(latest)).unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        let Some(cartons) = whole(cell(2), MAX_CARTONS) else {
+            c.bad(
+                line,
+                "cartons",
+                format!(
+                    "must be a whole number from 0 to {MAX_CARTONS}, not \"{}\"",
+                    echo(cell(2))
+                ),
+            );
             continue;
         };
-        let amount_fen = match Cents::parse(cell(3)) {
-            Ok(a) if a.raw() >= 0 => a.raw(),
+        // Money is kept in fen, to the nearest fen (halves up).
+        let amount_fen = match Cents::parse_spreadsheet(cell(3), kehu_engine::Rounding::HalfUp) {
+            Ok(a) if (0..=MAX_AMOUNT_YUAN * 100).contains(&a.raw()) => a.raw(),
             _ => {
                 c.bad(
                     line,
                     "amount_yuan",
-                    "must be an amount of 0 or more with at most 2 decimals",
+                    format!(
+                        "must be an amount from 0 to {MAX_AMOUNT_YUAN} yuan, not \"{}\"",
+                        echo(cell(3))
+                    ),
                 );
                 continue;
             }
@@ -779,10 +892,15 @@ fn check_purchases(
             if v.is_empty() {
                 continue;
             }
-            match v.parse::<u32>() {
-                Ok(n) => logistics[k] = Some(n),
-                Err(_) => {
-                    c.bad(line, LOGISTICS[k], "must be a whole number of 0 or more");
+            let max = if k == 0 { MAX_CARTONS } else { MAX_DELIVERIES };
+            match whole(v, max) {
+                Some(n) => logistics[k] = Some(n),
+                None => {
+                    c.bad(
+                        line,
+                        LOGISTICS[k],
+                        format!("must be a whole number from 0 to {max}"),
+                    );
                     bad = true;
                 }
             }
@@ -813,7 +931,10 @@ fn check_purchases(
             c.bad(
                 line,
                 "month",
-                format!("{code} {month} appears again (first on line {first})"),
+                format!(
+                    "{} {month} appears again (first on line {first})",
+                    echo(code)
+                ),
             );
             continue;
         }
@@ -906,10 +1027,20 @@ async fn purchases(
     dry_run: bool,
     user: Option<i64>,
 ) -> anyhow::Result<ImportReport> {
+    // The writers' turn first (a dry run writes nothing and needs none): other writers of this
+    // process wait for the import without holding a connection.
+    let _turn = match dry_run {
+        true => None,
+        false => Some(crate::db::turn(pool).await),
+    };
     let mut conn = import_connection(pool).await?;
+    #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
     let mut tx = conn.begin_with(begin(dry_run)).await?;
     let ids = customer_ids(&mut tx).await?;
-    let mut pipe = Pipeline::start(dry_run, move |writer| check_purchases(&bytes, &ids, writer));
+    let latest = current_month();
+    let mut pipe = Pipeline::start(dry_run, move |writer| {
+        check_purchases(&bytes, &ids, latest, writer)
+    });
     while let Some(batch) = pipe.next().await {
         store_purchases(&mut tx, batch).await?;
     }

@@ -173,7 +173,7 @@ pub fn csv(k: &Kpis) -> anyhow::Result<Vec<u8>> {
     ])?;
     for r in &k.rows {
         out.write_record([
-            r.name.clone(),
+            crate::spreadsheet::cell(&r.name).into_owned(),
             r.customers.to_string(),
             k.since.clone(),
             k.until.clone(),

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod classify_cli;
+pub mod client;
 pub mod complaints;
 pub mod db;
 pub mod demo;
@@ -16,6 +17,8 @@ pub mod publish;
 pub mod reports;
 pub mod service;
 pub mod snapshot;
+pub mod spreadsheet;
 pub mod store;
+pub mod url;
 pub mod visits;
 pub mod web;

@@ -1,7 +1,7 @@
 //! The `kehu` command line: serve the app (default), generate demo data, migrate, classify.
 
 use clap::{Parser, Subcommand};
-use server::{auth, classify_cli, db, demo, store::SqliteStore, web};
+use server::{auth, classify_cli, db, demo, web};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,6 +18,11 @@ struct Cli {
     /// Address to listen on, e.g. 127.0.0.1:3000 (default: LEPTOS_SITE_ADDR or 127.0.0.1:3000).
     #[arg(long, env = "KEHU_ADDR", global = true)]
     addr: Option<std::net::SocketAddr>,
+    /// Reverse proxies in front of kehu whose X-Forwarded-For and X-Forwarded-Proto headers are
+    /// believed: addresses or networks, comma-separated (default: none, so nobody can pick the
+    /// address that sign-in throttling counts them by).
+    #[arg(long, env = "KEHU_TRUSTED_PROXY", global = true, default_value = "")]
+    trusted_proxy: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -82,6 +87,19 @@ enum Command {
         /// Check every row and report, but write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Copy the archive into FILE (a new file) as one consistent state, while the server runs
+    /// and writes go on. Sessions are not copied.
+    Backup {
+        /// Where the copy goes (must not exist yet).
+        file: PathBuf,
+    },
+    /// Replace the archive with the backup FILE: refused while a server or command uses the
+    /// database; the backup is checked (integrity, links between records, schema) first, and
+    /// the replaced file is kept beside it. Everyone signs in again.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
     },
     /// Manage accounts: add a user, reset a password (both print a one-time password).
     User {
@@ -194,7 +212,14 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(run_async(cli.db, cli.addr, command)) {
+            let proxies = match server::client::TrustedProxies::parse(&cli.trusted_proxy) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime.block_on(run_async(cli.db, cli.addr, proxies, command)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -208,10 +233,32 @@ fn main() -> ExitCode {
 async fn run_async(
     db_path: PathBuf,
     addr: Option<std::net::SocketAddr>,
+    proxies: server::client::TrustedProxies,
     command: Option<Command>,
 ) -> anyhow::Result<()> {
-    let pool = db::open(&db_path).await?;
+    if let Some(Command::Restore { file }) = &command {
+        let kept = db::restore(&db_path, file).await?;
+        println!("restored {} from {}", db_path.display(), file.display());
+        if let Some(k) = kept {
+            println!("the replaced database is kept as {}", k.display());
+        }
+        return Ok(());
+    }
+    let databases = db::open(&db_path).await?;
+    let pool = databases.archive.clone();
     match command.unwrap_or(Command::Serve { no_demo: false }) {
+        Command::Backup { file } => {
+            let started = std::time::Instant::now();
+            db::backup(&pool, &file).await?;
+            println!(
+                "backup of {} written to {} ({:.1} s)",
+                db_path.display(),
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { .. } => unreachable!("handled before the database is opened"),
         Command::Migrate => {
             println!("database {} is up to date", db_path.display());
             Ok(())
@@ -242,8 +289,8 @@ async fn run_async(
             );
             Ok(())
         }
-        Command::Serve { no_demo } => serve(pool, db_path, addr, no_demo).await,
-        Command::User { action } => user(&pool, action).await,
+        Command::Serve { no_demo } => serve(databases, db_path, addr, proxies, no_demo).await,
+        Command::User { action } => user(&databases, action).await,
         Command::Import {
             kind,
             file,
@@ -293,7 +340,8 @@ async fn run_async(
     }
 }
 
-async fn user(pool: &sqlx::SqlitePool, action: UserAction) -> anyhow::Result<()> {
+async fn user(databases: &db::Databases, action: UserAction) -> anyhow::Result<()> {
+    let pool = &databases.archive;
     match action {
         UserAction::Add {
             username,
@@ -323,7 +371,7 @@ async fn user(pool: &sqlx::SqlitePool, action: UserAction) -> anyhow::Result<()>
             );
         }
         UserAction::ResetPassword { username } => {
-            let password = auth::reset_password(pool, &username).await?;
+            let password = auth::reset_password(pool, &databases.sessions, &username).await?;
             println!("{username}: new one-time password: {password}");
         }
     }
@@ -331,11 +379,13 @@ async fn user(pool: &sqlx::SqlitePool, action: UserAction) -> anyhow::Result<()>
 }
 
 async fn serve(
-    pool: sqlx::SqlitePool,
+    databases: db::Databases,
     db_path: PathBuf,
     addr: Option<std::net::SocketAddr>,
+    proxies: server::client::TrustedProxies,
     no_demo: bool,
 ) -> anyhow::Result<()> {
+    let pool = databases.archive.clone();
     let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
         .fetch_one(&pool)
         .await?;
@@ -356,7 +406,7 @@ async fn serve(
             "demo data ready"
         );
     }
-    if let Some(password) = auth::ensure_admin(&pool).await? {
+    if let Some(password) = auth::ensure_admin(&pool, &databases.sessions).await? {
         // Printed once, on purpose: the only way in to a new installation.
         eprintln!(
             "\nNo administrator yet: created user \"admin\" with the one-time password\n\n    {password}\n\nSign in and choose a new one (or run `kehu user reset-password admin`).\n"
@@ -371,11 +421,9 @@ async fn serve(
         leptos_options.site_addr = a;
     }
     let bind = leptos_options.site_addr;
-    let app = web::router(web::AppState {
-        leptos_options,
-        store: SqliteStore::new(pool),
-        snapshot: Default::default(),
-    });
+    let mut state = web::AppState::new(leptos_options, &databases);
+    state.proxies = proxies;
+    let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;

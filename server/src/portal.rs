@@ -3,6 +3,7 @@
 //! form answered with a redirect back to its page — `?done=…` on success, `?error=…` naming
 //! what to fix otherwise (post/redirect/get: a reload never files twice).
 
+use crate::url::{echo, encode as enc, safe_next, see_other};
 use crate::web::AppState;
 use app::api::ssr::{RequestRefused, Store, check_request};
 use app::model::{
@@ -10,12 +11,8 @@ use app::model::{
     Role, Scope,
 };
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 /// Why a portal form was not for this caller.
 enum NotCustomer {
@@ -26,7 +23,7 @@ enum NotCustomer {
 impl IntoResponse for NotCustomer {
     fn into_response(self) -> Response {
         match self {
-            NotCustomer::SignedOut => Redirect::to("/login?next=%2Fmy").into_response(),
+            NotCustomer::SignedOut => see_other("/login?next=%2Fmy"),
             NotCustomer::Staff => (
                 axum::http::StatusCode::FORBIDDEN,
                 "this is the customers' self-service",
@@ -82,13 +79,13 @@ pub async fn request(
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
-    let back =
-        |query: String| Redirect::to(&format!("/my/profile?{query}#request")).into_response();
+    let back = |query: String| see_other(&format!("/my/profile?{query}#request"));
+    // What was typed goes back to the form, as much of it as the form takes.
     let again = format!(
         "field={}&value={}&reason={}",
-        enc(&form.field),
-        enc(&form.value),
-        enc(&form.reason)
+        echo(&form.field, 64),
+        echo(&form.value, app::model::MAX_TEXT_CHARS as usize),
+        echo(&form.reason, MAX_REASON_CHARS)
     );
     let (field, value, reason) =
         match check_request(Role::Customer, &form.field, &form.value, &form.reason) {
@@ -107,9 +104,7 @@ pub async fn request(
         .file_request(Scope::Customer(id), user, id, field, &value, &reason)
         .await
     {
-        Ok(Some(RequestResult::Filed { .. })) => {
-            Redirect::to("/my/profile?done=request#requests").into_response()
-        }
+        Ok(Some(RequestResult::Filed { .. })) => see_other("/my/profile?done=request#requests"),
         Ok(Some(RequestResult::Unchanged)) => back(format!("error=unchanged&{again}")),
         Ok(Some(RequestResult::Invalid(problem))) => {
             let json = serde_json::to_string(&problem).unwrap_or_default();
@@ -137,10 +132,10 @@ pub async fn dispute(
         Err(r) => return r.into_response(),
     };
     let Some(reason) = text(&form.reason, MAX_REASON_CHARS) else {
-        return Redirect::to("/my?error=reason#dispute").into_response();
+        return see_other("/my?error=reason#dispute");
     };
     match state.store.file_dispute(user, id, reason).await {
-        Ok(Some(_)) => Redirect::to("/my?done=dispute#disputes").into_response(),
+        Ok(Some(_)) => see_other("/my?done=dispute#disputes"),
         Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
         Err(e) => failed("portal dispute", e),
     }
@@ -167,9 +162,7 @@ pub async fn rate(
         Err(r) => return r.into_response(),
     };
     let visit = form.visit;
-    let back = |query: &str| {
-        Redirect::to(&format!("/my/service?{query}&visit={visit}#visit-{visit}")).into_response()
-    };
+    let back = |query: &str| see_other(&format!("/my/service?{query}&visit={visit}#visit-{visit}"));
     let score = form
         .score
         .as_deref()
@@ -208,11 +201,11 @@ pub async fn complaint(
         Err(r) => return r.into_response(),
     };
     let Some(subject) = text(&form.subject, MAX_SUBJECT_CHARS) else {
-        return Redirect::to("/my/service?error=subject#complain").into_response();
+        return see_other("/my/service?error=subject#complain");
     };
     let description = form.description.trim();
     if description.chars().count() > MAX_COMPLAINT_CHARS {
-        return Redirect::to("/my/service?error=description#complain").into_response();
+        return see_other("/my/service?error=description#complain");
     }
     match state
         .store
@@ -227,9 +220,7 @@ pub async fn complaint(
         )
         .await
     {
-        Ok(Some(c)) => {
-            Redirect::to(&format!("/my/service?done=complaint#complaint-{}", c.id)).into_response()
-        }
+        Ok(Some(c)) => see_other(&format!("/my/service?done=complaint#complaint-{}", c.id)),
         Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
         Err(e) => failed("portal complaint", e),
     }
@@ -247,13 +238,14 @@ pub struct LangQuery {
 /// place and never come here); leptos_i18n reads the same cookie.
 pub async fn lang(axum::extract::Query(q): axum::extract::Query<LangQuery>) -> Response {
     let to = if q.to == "en" { "en" } else { "zh" };
-    let next = crate::auth::safe_next(&q.next);
-    (
-        [(
-            axum::http::header::SET_COOKIE,
-            format!("i18n_pref_locale={to}; Path=/; Max-Age=31536000; SameSite=Lax"),
-        )],
-        Redirect::to(next),
-    )
-        .into_response()
+    let mut resp = see_other(&safe_next(&q.next));
+    resp.headers_mut().insert(
+        axum::http::header::SET_COOKIE,
+        axum::http::HeaderValue::from_static(if to == "en" {
+            "i18n_pref_locale=en; Path=/; Max-Age=31536000; SameSite=Lax"
+        } else {
+            "i18n_pref_locale=zh; Path=/; Max-Age=31536000; SameSite=Lax"
+        }),
+    );
+    resp
 }

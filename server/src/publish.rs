@@ -48,7 +48,7 @@ pub async fn publish(
     let engine_done = started.elapsed();
     let body = serde_json::to_string(policy).map_err(anyhow::Error::from)?;
 
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM policies")
         .fetch_one(&mut *tx)
         .await?;

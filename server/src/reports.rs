@@ -203,7 +203,7 @@ pub async fn save(
     if body.is_empty() || body.chars().count() > MAX_REPORT_CHARS {
         return Ok(ReportSaved::BadBody);
     }
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let existing: Option<(i64, i64, Option<String>)> = sqlx::query_as(
         "SELECT id, version, review FROM reports WHERE author_id = ? AND kind = ? AND period = ?",
     )
@@ -268,6 +268,7 @@ pub async fn review(
     if comment.is_empty() || comment.chars().count() > MAX_REPORT_CHARS {
         return Ok(Some(ReportSaved::BadBody));
     }
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let done = sqlx::query(
         "UPDATE reports SET review = ?, reviewed_by = ?,
                 reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), version = version + 1
@@ -276,10 +277,11 @@ pub async fn review(
     .bind(comment)
     .bind(reviewer)
     .bind(id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(err)?
     .rows_affected();
+    tx.commit().await.map_err(err)?;
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
         .bind(id)
         .fetch_optional(pool)

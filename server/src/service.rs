@@ -146,9 +146,11 @@ pub async fn my_tiers(pool: &SqlitePool, customer: i64) -> Result<Option<MyTiers
     };
 
     let mut monthly: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT month, cartons FROM purchases WHERE customer_id = ? ORDER BY month DESC LIMIT 12",
+        "SELECT month, cartons FROM purchases WHERE customer_id = ? AND month <= ?
+         ORDER BY month DESC LIMIT 12",
     )
     .bind(customer)
+    .bind(crate::facts::this_month())
     .fetch_all(pool)
     .await
     .map_err(err)?;
@@ -264,7 +266,7 @@ pub async fn file_dispute(
         }
         None => String::new(),
     };
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO disputes (customer_id, policy_id, disputed, reason, filed_by)
          VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -297,7 +299,7 @@ pub async fn answer_dispute(
     status: DisputeStatus,
     answer: &str,
 ) -> Result<Option<bool>, StoreError> {
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT customer_id, status FROM disputes WHERE id = ?")
             .bind(id)
@@ -419,6 +421,7 @@ pub async fn rate_visit(
     if mine.is_none() {
         return Ok(None);
     }
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let added = sqlx::query(
         "INSERT INTO visit_ratings (visit_id, score, comment) VALUES (?, ?, ?)
          ON CONFLICT (visit_id) DO NOTHING",
@@ -426,10 +429,11 @@ pub async fn rate_visit(
     .bind(visit)
     .bind(i64::from(score))
     .bind(comment)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(err)?
     .rows_affected();
+    tx.commit().await.map_err(err)?;
     Ok(Some(added == 1))
 }
 
@@ -452,7 +456,7 @@ pub async fn create_invite(
         return Ok(None);
     };
     let code = new_invite_code()?;
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     // Only the newest invite works: a reprint replaces a lost one.
     sqlx::query("DELETE FROM invites WHERE customer_id = ? AND used_at IS NULL")
         .bind(customer)

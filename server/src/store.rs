@@ -317,7 +317,11 @@ impl SqliteStore {
                     .map(|v| Cases::from_raw(v).to_string())
                     .unwrap_or_default(),
             );
-            out.write_record(&record)?;
+            out.write_record(
+                record
+                    .iter()
+                    .map(|c| crate::spreadsheet::cell(c).into_owned()),
+            )?;
         }
         out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }
@@ -789,19 +793,22 @@ impl Store for SqliteStore {
             .as_ref()
             .map_or(3, |(_, p)| p.assessment_window_months);
         let cpc = current.as_ref().map_or(50, |(_, p)| p.cartons_per_case);
-        let latest: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM purchases")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(err)?;
+        let latest: Option<String> =
+            sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
+                .bind(crate::facts::this_month())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(err)?;
         let from = latest
             .and_then(|m| shift_month(&m, -(i32::from(window.max(1)) - 1)))
             .unwrap_or_default();
         let (cartons, amount): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(cartons), 0), COALESCE(SUM(amount_fen), 0) FROM purchases
-             WHERE customer_id = ? AND month >= ?",
+             WHERE customer_id = ? AND month >= ? AND month <= ?",
         )
         .bind(id)
         .bind(&from)
+        .bind(crate::facts::this_month())
         .fetch_one(&self.pool)
         .await
         .map_err(err)?;
@@ -852,7 +859,7 @@ impl Store for SqliteStore {
         value: &str,
         version: i64,
     ) -> Result<Option<EditResult>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
+        let mut tx = crate::db::write(&self.pool).await.map_err(err)?;
         let Some((current, old)) = read_field(&mut tx, scope, customer, field)
             .await
             .map_err(err)?
@@ -911,7 +918,7 @@ impl Store for SqliteStore {
         value: &str,
         reason: &str,
     ) -> Result<Option<RequestResult>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
+        let mut tx = crate::db::write(&self.pool).await.map_err(err)?;
         let Some((_, old)) = read_field(&mut tx, scope, customer, field)
             .await
             .map_err(err)?
@@ -994,7 +1001,7 @@ impl Store for SqliteStore {
         approve: bool,
         reason: &str,
     ) -> Result<Option<ReviewResult>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
+        let mut tx = crate::db::write(&self.pool).await.map_err(err)?;
         let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
             "SELECT customer_id, field, old_value, new_value, status FROM change_requests WHERE id = ?",
         )

@@ -61,7 +61,7 @@ pub async fn log(
     if !in_scope(pool, scope, v.customer).await? {
         return Ok(None);
     }
-    let mut tx = pool.begin().await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await.map_err(err)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, findings, duration_min, promise)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -1,6 +1,8 @@
-//! The HTTP side: Leptos pages and server functions, static files, health check.
+//! The HTTP side: Leptos pages and server functions, static files, health check, and what every
+//! response carries (security headers, body limits).
 
 use crate::auth;
+use crate::client::TrustedProxies;
 use crate::store::SqliteStore;
 use app::api::ssr::StoreHandle;
 use app::app::{App, shell};
@@ -17,8 +19,31 @@ use tower_http::compression::CompressionLayer;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: SqliteStore,
+    /// The sign-in state's database (sessions, failed attempts, known devices).
+    pub sessions: sqlx::SqlitePool,
+    /// Proxies whose forwarded headers are believed.
+    pub proxies: TrustedProxies,
     /// The lab's snapshot, rebuilt only when the data it depends on changes.
     pub snapshot: crate::snapshot::Cache,
+}
+
+impl AppState {
+    /// The state for `databases` with default options (no trusted proxies).
+    pub fn new(leptos_options: LeptosOptions, databases: &crate::db::Databases) -> Self {
+        AppState {
+            leptos_options,
+            store: SqliteStore::new(databases.archive.clone()),
+            sessions: databases.sessions.clone(),
+            proxies: TrustedProxies::default(),
+            snapshot: Default::default(),
+        }
+    }
+}
+
+impl axum::extract::FromRef<AppState> for TrustedProxies {
+    fn from_ref(s: &AppState) -> Self {
+        s.proxies.clone()
+    }
 }
 
 impl axum::extract::FromRef<AppState> for sqlx::SqlitePool {
@@ -153,12 +178,8 @@ async fn export_customers(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
-    if query.q.chars().count() > 100 {
-        return (
-            StatusCode::BAD_REQUEST,
-            "q: search text is longer than 100 characters",
-        )
-            .into_response();
+    if let Err(problem) = query.check() {
+        return (StatusCode::UNPROCESSABLE_ENTITY, problem).into_response();
     }
     match state.store.export_csv(me.scope(), &query).await {
         Ok(bytes) => (
@@ -186,14 +207,18 @@ async fn export_customers(
 
 /// `POST /import/{customers|purchases}?dry_run=true`: the request body is the CSV file. Checks
 /// every row and (unless a dry run) imports all or nothing; answers with the report (JSON).
+///
+/// Who is asking is checked before a byte of the body is read; the body is then streamed to a
+/// temporary file, refused past [`MAX_IMPORT_BYTES`] (413), and one file is checked at a time.
 async fn import(
     axum::extract::State(state): axum::extract::State<AppState>,
     me: Option<axum::Extension<app::model::Me>>,
     axum::extract::Path(kind): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<ImportQuery>,
-    body: axum::body::Bytes,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> axum::response::Response {
-    use axum::http::StatusCode;
+    use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
     let me = match me {
         None => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
@@ -205,7 +230,37 @@ async fn import(
     let Some(kind) = crate::import::Kind::from_key(&kind) else {
         return (StatusCode::NOT_FOUND, "import customers or purchases").into_response();
     };
-    match crate::import::run(&state.store.pool, kind, body, q.dry_run, Some(me.id)).await {
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the file is larger than {} MB: split it into parts",
+                MAX_IMPORT_BYTES / 1024 / 1024
+            ),
+        )
+            .into_response()
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_IMPORT_BYTES as u64) {
+        return too_large();
+    }
+    let _one_at_a_time = IMPORTS.acquire().await;
+    let bytes = match receive(body).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return too_large(),
+        Err(e) => {
+            tracing::warn!("import upload broke off: {e:#}");
+            return (
+                StatusCode::BAD_REQUEST,
+                "the upload broke off: send the file again",
+            )
+                .into_response();
+        }
+    };
+    match crate::import::run(&state.store.pool, kind, bytes, q.dry_run, Some(me.id)).await {
         Ok(report) => axum::Json(report).into_response(),
         Err(e) => {
             tracing::error!("import: {e:#}");
@@ -218,6 +273,31 @@ async fn import(
     }
 }
 
+/// One import file is checked at a time (each holds its file in memory while checked).
+static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Streams an upload into a temporary file and reads it back; `None` past the limit.
+async fn receive(body: axum::body::Body) -> anyhow::Result<Option<Vec<u8>>> {
+    use futures_util::StreamExt;
+    use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+    let mut file = tokio::fs::File::from_std(tempfile::tempfile()?);
+    let mut stream = body.into_data_stream();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        total += chunk.len();
+        if total > MAX_IMPORT_BYTES {
+            return Ok(None);
+        }
+        file.write_all(&chunk).await?;
+    }
+    file.flush().await?;
+    file.rewind().await?;
+    let mut bytes = Vec::with_capacity(total);
+    file.read_to_end(&mut bytes).await?;
+    Ok(Some(bytes))
+}
+
 #[derive(serde::Deserialize)]
 struct ImportQuery {
     #[serde(default)]
@@ -225,7 +305,60 @@ struct ImportQuery {
 }
 
 /// Imported files may be large (100,000 customers is about 30 MB).
-const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Every other request body: forms, server functions (a policy is about 10 kB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What every response carries: no MIME sniffing, no framing by other sites, no full URLs in
+/// `Referer` to other sites, and a content security policy — pages set their own with the nonce
+/// of their inline scripts (see `app::app::shell`); everything else gets the strict default.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(v) = HeaderValue::from_str(&app::app::content_security_policy(None))
+    {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp
+}
+
+/// Server functions whose arguments did not parse answer 400, not 500 (server_fn sends every
+/// error as 500 unless the function set a status, and a function that never ran set none).
+async fn bad_arguments_are_400(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    if !api || resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
 
 /// The whole application as a router, so tests can call it without a socket.
 pub fn router(state: AppState) -> Router {
@@ -233,15 +366,12 @@ pub fn router(state: AppState) -> Router {
     let handle = StoreHandle(Arc::new(state.store.clone()));
     let context = move || provide_context(handle.clone());
     let options = state.leptos_options.clone();
-    Router::new()
+    let accounts = <auth::Accounts as axum::extract::FromRef<AppState>>::from_ref(&state);
+    let small_bodies = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/snapshot", get(snapshot))
         .route("/export/kpis.csv", get(export_kpis))
         .route("/export/customers.csv", get(export_customers))
-        .route(
-            "/import/{kind}",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-        )
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
@@ -258,11 +388,23 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
-        .layer(middleware::from_fn_with_state(
-            state.store.pool.clone(),
-            auth::resolve,
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
         ))
+        .layer(middleware::from_fn(bad_arguments_are_400));
+    let uploads = Router::new().route(
+        "/import/{kind}",
+        post(import).layer(axum::extract::DefaultBodyLimit::disable()),
+    );
+    small_bodies
+        .merge(uploads)
+        .layer(middleware::from_fn_with_state(accounts, auth::resolve))
         .layer(middleware::from_fn(auth::same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.proxies.clone(),
+            crate::client::layer,
+        ))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

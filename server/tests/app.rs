@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
 use http_body_util::BodyExt;
-use server::db;
 use server::demo::{DemoOptions, generate_into};
 use server::store::SqliteStore;
 use sqlx::SqlitePool;
@@ -753,7 +752,7 @@ async fn sign_in_sign_out_and_rate_limiting() {
         "{set}"
     );
     let stored: String = sqlx::query_scalar("SELECT token_hash FROM sessions")
-        .fetch_one(&pool)
+        .fetch_one(&sessions_of(&pool))
         .await
         .unwrap();
     assert!(
@@ -787,10 +786,19 @@ async fn sign_in_sign_out_and_rate_limiting() {
 #[tokio::test]
 async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::open(&dir.path().join("kehu.db")).await.unwrap();
+    let pool = open_db(&dir.path().join("kehu.db")).await;
+    let sessions = sessions_of(&pool);
     // An empty installation gets an administrator with a one-time password, once.
-    let password = server::auth::ensure_admin(&pool).await.unwrap().unwrap();
-    assert!(server::auth::ensure_admin(&pool).await.unwrap().is_none());
+    let password = server::auth::ensure_admin(&pool, &sessions)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        server::auth::ensure_admin(&pool, &sessions)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let mut a = Client::anonymous(pool.clone());
     let resp = a.sign_in("admin", &password).await;
@@ -1418,7 +1426,7 @@ async fn purchase_import_replaces_months_and_refuses_bad_rows() {
                NOPE,2026-11,1,1\n\
                DEMO000002,2026-13,1,1\n\
                DEMO000003,2026-11,-1,1\n\
-               DEMO000004,2026-11,1,1.005\n\
+               DEMO000004,2026-11,1,12元\n\
                DEMO000001,2026-11,2,2\n";
     let r = import(&pool, Kind::Purchases, bad.as_bytes(), false).await;
     let listed: Vec<(u64, &str)> = r
@@ -1543,16 +1551,16 @@ async fn the_audit_trail_lists_every_kind_of_change_for_managers_only() {
 #[tokio::test]
 async fn a_very_large_csv_is_checked_whole_and_its_errors_counted_not_all_listed() {
     use server::import::{Kind, MAX_LISTED_ERRORS};
-    let (_dir, pool) = demo_db(50).await;
+    let (_dir, pool) = demo_db(250).await;
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
         .fetch_one(&pool)
         .await
         .unwrap();
-    // 60,000 rows: 50 customers × 1,200 months of history are fine, then 5,000 bad ones.
+    // 60,000 rows: 250 customers × 240 months of history (from 2000) are fine, then 5,000 bad ones.
     let mut file = String::from("customer_code,month,cartons,amount_yuan\n");
     for k in 0..60_000u32 {
-        let customer = k % 50 + 1;
-        let month = 1900 * 12 + k / 50;
+        let customer = k % 250 + 1;
+        let month = 2000 * 12 + k / 250;
         file.push_str(&format!(
             "DEMO{customer:06},{}-{:02},{},{}.50\n",
             month / 12,

@@ -216,7 +216,9 @@ pub fn AccountPage() -> impl IntoView {
         "" => None,
         "wrong_current" => Some(t_string!(i18n, auth.error_wrong_current)),
         "too_short" => Some(t_string!(i18n, auth.error_too_short)),
+        "too_long" => Some(t_string!(i18n, auth.error_too_long)),
         "mismatch" => Some(t_string!(i18n, auth.error_mismatch)),
+        "too_many" => Some(t_string!(i18n, auth.error_too_many_current)),
         _ => Some(t_string!(i18n, auth.error_internal)),
     };
     let me = me_resource();

@@ -8,6 +8,9 @@ use crate::model::ImportReport;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// The largest file the server takes (its `MAX_IMPORT_BYTES`), in MB.
+const MAX_IMPORT_MB: f64 = 256.0;
+
 /// Where an upload stands (only the browser moves it on).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -17,6 +20,8 @@ enum Upload {
     Sending(f64, f64),
     Checking,
     Done(ImportReport, bool),
+    /// Larger than the server takes ([`MAX_IMPORT_MB`]).
+    TooLarge,
     Failed(String),
 }
 
@@ -38,6 +43,10 @@ fn send(input: web_sys::HtmlInputElement, kind: String, dry_run: bool, state: Rw
         return;
     }
     let total = file.size();
+    if total > MAX_IMPORT_MB * 1024.0 * 1024.0 {
+        state.set(Upload::TooLarge);
+        return;
+    }
     state.set(Upload::Sending(0.0, total));
     let progress =
         Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
@@ -60,6 +69,8 @@ fn send(input: web_sys::HtmlInputElement, kind: String, dry_run: bool, state: Rw
                 Ok(r) => state.set(Upload::Done(r, dry_run)),
                 Err(e) => state.set(Upload::Failed(e.to_string())),
             }
+        } else if status == 413 {
+            state.set(Upload::TooLarge);
         } else {
             state.set(Upload::Failed(format!("{status}: {body}")));
         }
@@ -162,6 +173,7 @@ pub fn ImportPage() -> impl IntoView {
                 </p>
             }
             .into_any(),
+            Upload::TooLarge => view! { <p class="error" role="alert" data-testid="import-failed">{t!(i18n, import.too_large, mb = MAX_IMPORT_MB)}</p> }.into_any(),
             Upload::Failed(m) => view! { <p class="error" role="alert" data-testid="import-failed">{m}</p> }.into_any(),
             Upload::Done(r, dry_run) => view! { <Report r dry_run /> }.into_any(),
         }}

@@ -997,6 +997,7 @@ fn problem_text(l: Locale, p: &Problem) -> String {
         )
         .to_string(),
         Problem::Empty => td_string!(l, lab.problem.empty).to_string(),
+        Problem::TooLong { max } => td_string!(l, lab.problem.too_long, max = *max).to_string(),
         Problem::UnsupportedFormat { .. } | Problem::Syntax { .. } => p.to_string(),
     }
 }

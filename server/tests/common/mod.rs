@@ -7,14 +7,17 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use server::demo::{DemoOptions, generate_into};
-use server::store::SqliteStore;
 use server::{db, web};
 use sqlx::SqlitePool;
 pub use tower::ServiceExt;
 
+/// The archive's pool, with the sign-in state's database of the same installation kept open
+/// beside it (see [`sessions_of`]).
 pub async fn demo_db(customers: usize) -> (tempfile::TempDir, SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::open(&dir.path().join("kehu.db")).await.unwrap();
+    let databases = db::open(&dir.path().join("kehu.db")).await.unwrap();
+    let pool = databases.archive.clone();
+    OPEN.lock().unwrap().push(databases);
     generate_into(
         &pool,
         &DemoOptions {
@@ -28,43 +31,114 @@ pub async fn demo_db(customers: usize) -> (tempfile::TempDir, SqlitePool) {
     (dir, pool)
 }
 
-pub fn router(pool: SqlitePool) -> axum::Router {
-    let options = LeptosOptions::builder()
-        .output_name("kehu")
-        .site_root("target/site")
-        .build();
-    web::router(web::AppState {
-        leptos_options: options,
-        store: SqliteStore::new(pool),
-        snapshot: Default::default(),
-    })
+/// The databases the tests opened, so a router can be built for an archive's pool alone.
+static OPEN: std::sync::Mutex<Vec<db::Databases>> = std::sync::Mutex::new(Vec::new());
+
+/// The installation whose archive is `pool`.
+pub fn databases_of(pool: &SqlitePool) -> db::Databases {
+    let file = pool.connect_options().get_filename().to_path_buf();
+    OPEN.lock()
+        .unwrap()
+        .iter()
+        .find(|d| d.archive.connect_options().get_filename() == file)
+        .cloned()
+        .expect("a database opened by demo_db or open_db")
 }
 
-/// The router and, once signed in, the session cookie a browser would send.
+/// The sign-in state's database beside the archive `pool`.
+pub fn sessions_of(pool: &SqlitePool) -> SqlitePool {
+    databases_of(pool).sessions
+}
+
+/// Opens (and remembers) an installation at `path`.
+pub async fn open_db(path: &std::path::Path) -> SqlitePool {
+    let databases = db::open(path).await.unwrap();
+    let pool = databases.archive.clone();
+    OPEN.lock().unwrap().push(databases);
+    pool
+}
+
+pub fn options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("kehu")
+        .site_root("target/site")
+        .build()
+}
+
+pub fn router(pool: SqlitePool) -> axum::Router {
+    web::router(web::AppState::new(options(), &databases_of(&pool)))
+}
+
+/// The router with a state changed by `change` (trusted proxies, say).
+pub fn router_with(pool: SqlitePool, change: impl FnOnce(&mut web::AppState)) -> axum::Router {
+    let mut state = web::AppState::new(options(), &databases_of(&pool));
+    change(&mut state);
+    web::router(state)
+}
+
+/// The router and, once signed in, the cookies a browser would send: the session and the
+/// known-device cookie.
 #[derive(Clone)]
 pub struct Client {
     pub router: axum::Router,
     pub cookie: Option<String>,
+    pub device: Option<String>,
+    /// The address the requests come from (none: unknown, as without a socket).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Client {
     pub fn anonymous(pool: SqlitePool) -> Self {
+        Self::on(router(pool))
+    }
+
+    pub fn on(router: axum::Router) -> Self {
         Client {
-            router: router(pool),
+            router,
             cookie: None,
+            device: None,
+            peer: None,
         }
     }
 
-    /// Sends a request with the session cookie, like a browser page would.
+    /// Sends a request with the cookies, like a browser page would.
     pub async fn send(&self, mut req: Request<Body>) -> axum::response::Response {
-        if let Some(c) = &self.cookie {
-            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        let jar: Vec<&str> = [&self.cookie, &self.device]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if !jar.is_empty() {
+            req.headers_mut()
+                .insert(header::COOKIE, jar.join("; ").parse().unwrap());
+        }
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
         }
         self.router.clone().oneshot(req).await.unwrap()
     }
 
+    /// Keeps the cookies a response sets.
+    pub fn keep_cookies(&mut self, resp: &axum::response::Response) {
+        for set in resp.headers().get_all(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
+            let (name, value) = pair.split_once('=').unwrap();
+            let slot = match name {
+                "kehu_session" => &mut self.cookie,
+                "kehu_device" => &mut self.device,
+                _ => continue,
+            };
+            *slot = (!value.is_empty()).then_some(pair.clone());
+        }
+    }
+
     pub async fn sign_in(&mut self, username: &str, password: &str) -> axum::response::Response {
-        let body = format!("username={username}&password={password}&next=%2F");
+        let body = format!(
+            "username={}&password={}&next=%2F",
+            urlencode(username),
+            urlencode(password)
+        );
         let resp = self
             .send(
                 Request::post("/auth/login")
@@ -73,9 +147,9 @@ impl Client {
                     .unwrap(),
             )
             .await;
-        if let Some(set) = resp.headers().get(header::SET_COOKIE) {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
-            self.cookie = Some(pair);
+        // A failed sign-in leaves the browser as it was.
+        if resp.headers().get(header::SET_COOKIE).is_some() {
+            self.keep_cookies(&resp);
         }
         resp
     }

@@ -787,6 +787,7 @@ pub fn InvitePage() -> impl IntoView {
         "invalid" => Some(td_string!(l, portal.invite_invalid)),
         "too_many" => Some(td_string!(l, auth.error_too_many)),
         "too_short" => Some(td_string!(l, auth.error_too_short)),
+        "too_long" => Some(td_string!(l, auth.error_too_long)),
         "mismatch" => Some(td_string!(l, auth.error_mismatch)),
         "missing" => Some(td_string!(l, auth.error_missing)),
         _ => Some(td_string!(l, auth.error_internal)),
