@@ -4,6 +4,7 @@ import { MANAGER_STATE } from './tests/pages';
 // The browser tests run the real release server on its own port and a fresh demo database.
 const port = Number(process.env.KEHU_E2E_PORT ?? 3137);
 const db = 'test-results/kehu-e2e.db';
+const sessions = 'test-results/kehu-e2e.sessions.db';
 
 export default defineConfig({
   testDir: './tests',
@@ -44,7 +45,8 @@ export default defineConfig({
   ],
   webServer: {
     command:
-      `rm -f ${db} ${db}-wal ${db}-shm && ../target/release/kehu --db ${db} demo --customers 2000 && ` +
+      `rm -f ${db} ${db}-wal ${db}-shm ${sessions} ${sessions}-wal ${sessions}-shm && ` +
+      `../target/release/kehu --db ${db} demo --customers 2000 && ` +
       `../target/release/kehu --db ${db} --addr 127.0.0.1:${port} serve`,
     url: `http://127.0.0.1:${port}/healthz`,
     env: { LEPTOS_SITE_ROOT: '../target/site', LEPTOS_ENV: 'PROD', RUST_LOG: 'warn' },
