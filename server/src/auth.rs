@@ -56,7 +56,7 @@ const MAX_WRONG_CURRENT_PASSWORDS: i64 = 5;
 /// The databases the accounts live in.
 #[derive(Clone)]
 pub struct Accounts {
-    /// Users (and the audit trail).
+    /// Users (and the audit trail): the archive's own connections for who-is-asking lookups.
     pub archive: SqlitePool,
     /// Sessions, failures, known devices.
     pub sessions: SqlitePool,
@@ -65,7 +65,7 @@ pub struct Accounts {
 impl FromRef<crate::web::AppState> for Accounts {
     fn from_ref(s: &crate::web::AppState) -> Self {
         Accounts {
-            archive: s.store.pool.clone(),
+            archive: s.accounts.clone(),
             sessions: s.sessions.clone(),
         }
     }

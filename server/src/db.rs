@@ -7,7 +7,8 @@
 //!   whole transaction, and signing in or out must not wait for it.
 //! - **One writer at a time, in turn.** Every writing transaction of the process goes through
 //!   [`write`]: it waits (asynchronously, holding no connection) for its file's turn, then
-//!   begins with `BEGIN IMMEDIATE`, so it holds the write lock from its first read. A deferred
+//!   begins with `BEGIN IMMEDIATE` on the file's one writing connection, so it holds the write
+//!   lock from its first read and never queues behind readers for a connection. A deferred
 //!   transaction that reads and then writes fails at once with "database is locked" when
 //!   another writer got in between; this one cannot. Turns are first come, first served.
 //!   Writers in other processes (`kehu import` beside a running server) wait in SQLite's busy
@@ -43,6 +44,9 @@ pub struct Databases {
     pub archive: SqlitePool,
     /// Sessions, failed sign-ins and known devices.
     pub sessions: SqlitePool,
+    /// The archive again, two connections for looking up who is asking (every request does):
+    /// sign-in and the session check never wait behind slow page queries.
+    pub accounts: SqlitePool,
     /// Held (shared) while these are open: `kehu restore` needs it alone.
     _in_use: Arc<std::fs::File>,
 }
@@ -114,6 +118,8 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 async fn pool(path: &Path, max: u32, schema: &Migrator) -> anyhow::Result<SqlitePool> {
     let pool = SqlitePoolOptions::new()
         .max_connections(max)
+        // A busy server queues a request rather than failing it.
+        .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options(path))
         .await
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
@@ -126,9 +132,16 @@ async fn pool(path: &Path, max: u32, schema: &Migrator) -> anyhow::Result<Sqlite
 pub async fn open(path: &Path) -> anyhow::Result<Databases> {
     let path = absolute(path)?;
     let lock = in_use(&path)?;
+    let archive = pool(&path, 8, &ARCHIVE).await?;
+    let accounts = SqlitePoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(BUSY_TIMEOUT)
+        .connect_with(archive.connect_options().as_ref().clone())
+        .await?;
     Ok(Databases {
-        archive: pool(&path, 8, &ARCHIVE).await?,
+        archive,
         sessions: pool(&sessions_path(&path), 4, &SESSIONS).await?,
+        accounts,
         _in_use: Arc::new(lock),
     })
 }
@@ -136,21 +149,51 @@ pub async fn open(path: &Path) -> anyhow::Result<Databases> {
 // ---------------------------------------------------------------------------------------------
 // Writers' turns.
 
-/// One queue per database file in this process.
-static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> = LazyLock::new(Default::default);
+/// What the writers of one database file share in this process: the queue for their turn, and
+/// the one connection they write through. Readers have the pool they were given; a writer never
+/// waits behind readers for a connection, only for the writer before it.
+#[derive(Clone)]
+struct Writers {
+    turn: Arc<Semaphore>,
+    connection: SqlitePool,
+}
+
+/// One entry per database file.
+static WRITERS: LazyLock<Mutex<HashMap<PathBuf, Writers>>> = LazyLock::new(Default::default);
+
+fn writers(pool: &SqlitePool) -> Writers {
+    let options = pool.connect_options();
+    let file = options.get_filename().to_path_buf();
+    let mut all = WRITERS.lock().unwrap_or_else(|p| p.into_inner());
+    all.entry(file)
+        .or_insert_with(|| Writers {
+            turn: Arc::new(Semaphore::new(1)),
+            connection: SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(0)
+                .acquire_timeout(BUSY_TIMEOUT)
+                .connect_lazy_with(options.as_ref().clone()),
+        })
+        .clone()
+}
+
+/// Closes this process's writing connection to `file` (a restore is about to replace it: the
+/// next writer opens a new one, to the new file).
+async fn forget_writers(file: &Path) {
+    let gone = WRITERS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(file);
+    if let Some(w) = gone {
+        w.connection.close().await;
+    }
+}
 
 /// Waits for the turn to write to `pool`'s file; the write lock is this process's while the
 /// returned permit lives (other processes aside, see [`BUSY_TIMEOUT`]).
 pub async fn turn(pool: &SqlitePool) -> OwnedSemaphorePermit {
-    let file = pool.connect_options().get_filename().to_path_buf();
-    let queue = {
-        let mut turns = TURNS.lock().unwrap_or_else(|p| p.into_inner());
-        turns
-            .entry(file)
-            .or_insert_with(|| Arc::new(Semaphore::new(1)))
-            .clone()
-    };
-    queue
+    writers(pool)
+        .turn
         .acquire_owned()
         .await
         .expect("the writers' queue is never closed")
@@ -185,9 +228,14 @@ impl std::ops::DerefMut for Write {
 /// Begins a writing transaction on `pool`, in turn (see the module's documentation). Every
 /// write of kehu's goes through here, single statements included.
 pub async fn write(pool: &SqlitePool) -> sqlx::Result<Write> {
-    let turn = turn(pool).await;
+    let w = writers(pool);
+    let turn = w
+        .turn
+        .acquire_owned()
+        .await
+        .expect("the writers' queue is never closed");
     #[allow(clippy::disallowed_methods)] // the one place that begins a writing transaction
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let tx = w.connection.begin_with("BEGIN IMMEDIATE").await?;
     Ok(Write { tx, _turn: turn })
 }
 
@@ -380,6 +428,8 @@ pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathB
         return Err(e);
     }
     // The current file, with everything its write-ahead log holds, is set aside.
+    forget_writers(&archive).await;
+    forget_writers(&staged).await;
     let mut kept = None;
     if archive.exists() {
         let pool = SqlitePoolOptions::new()
@@ -416,12 +466,14 @@ pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathB
             .connect_with(options(&sessions))
             .await?;
         migrate(&pool, &SESSIONS).await?;
+        forget_writers(&sessions).await;
         let mut tx = write(&pool).await?;
         sqlx::query("DELETE FROM sessions")
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         pool.close().await;
+        forget_writers(&sessions).await;
     }
     drop(lock);
     Ok(kept)

@@ -21,6 +21,8 @@ pub struct AppState {
     pub store: SqliteStore,
     /// The sign-in state's database (sessions, failed attempts, known devices).
     pub sessions: sqlx::SqlitePool,
+    /// The archive's connections for looking up users (see `db::Databases::accounts`).
+    pub accounts: sqlx::SqlitePool,
     /// Proxies whose forwarded headers are believed.
     pub proxies: TrustedProxies,
     /// The lab's snapshot, rebuilt only when the data it depends on changes.
@@ -34,6 +36,7 @@ impl AppState {
             leptos_options,
             store: SqliteStore::new(databases.archive.clone()),
             sessions: databases.sessions.clone(),
+            accounts: databases.accounts.clone(),
             proxies: TrustedProxies::default(),
             snapshot: Default::default(),
         }
