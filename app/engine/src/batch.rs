@@ -152,7 +152,9 @@ const WIRE_NOT_RECORDED: u8 = 255;
 
 /// The amount a customer's volume and price imply at 50 cartons a case, fen (a predictor only).
 fn implied_amount(volume: u32, price: u32) -> i64 {
-    i64::from(volume) * i64::from(price) / 20
+    // Wrapping: both ends compute the same, and u32 × u32 does not fit an i64 (the fuzzer sent
+    // such columns; the round trip stays exact).
+    i64::from(volume).wrapping_mul(i64::from(price)) / 20
 }
 
 /// Byte planes of fixed-width little-endian values.
@@ -173,11 +175,10 @@ fn unplanes<const W: usize, T>(
     name: &str,
     make: impl Fn([u8; W]) -> T,
 ) -> Result<Vec<T>, String> {
-    if bytes.len() != n * W {
+    if n.checked_mul(W) != Some(bytes.len()) {
         return Err(format!(
-            "column {name} has {} bytes, expected {}",
-            bytes.len(),
-            n * W
+            "column {name} has {} bytes, expected {n} values of {W}",
+            bytes.len()
         ));
     }
     Ok((0..n)
@@ -289,7 +290,11 @@ impl TryFrom<WireColumns> for Population {
     type Error = String;
 
     fn try_from(w: WireColumns) -> Result<Self, String> {
-        let n = w.n as usize;
+        // One format byte a customer: the count cannot claim more customers than were sent.
+        let n = usize::try_from(w.n)
+            .ok()
+            .filter(|&n| n == w.format.len())
+            .ok_or_else(|| format!("{} customers claimed, {} sent", w.n, w.format.len()))?;
         let volume = unplanes(&w.volume, n, "volume", u32::from_le_bytes)?;
         let price = unplanes(&w.price, n, "price", u32::from_le_bytes)?;
         let deltas = unplanes(&w.amount_delta, n, "amount", u64::from_le_bytes)?;
@@ -957,6 +962,23 @@ mod tests {
         wire["indicators"].as_array_mut().unwrap().pop();
         let err = serde_json::from_value::<Population>(wire).unwrap_err();
         assert!(err.to_string().contains("indicators"), "{err}");
+    }
+
+    /// What the fuzzer found (server/fuzz, target `snapshot`): columns at their largest made the
+    /// amount's predictor overflow; and a count of customers larger than what was sent.
+    #[test]
+    fn fuzzed_wire_columns_decode_or_are_refused_never_panic() {
+        let mut pop = pop_of(&["25", "20.5", "0"]);
+        pop.volume = vec![u32::MAX, u32::MAX, 0];
+        pop.price = vec![u32::MAX, 1, u32::MAX];
+        pop.amount = vec![i64::MAX, i64::MIN, -1];
+        let json = serde_json::to_string(&pop).unwrap();
+        let back: Population = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, pop, "the round trip stays exact at the edges");
+        let mut wire: serde_json::Value = serde_json::from_str(&json).unwrap();
+        wire["n"] = serde_json::json!(u32::MAX);
+        let err = serde_json::from_value::<Population>(wire).unwrap_err();
+        assert!(err.to_string().contains("customers claimed"), "{err}");
     }
 
     #[test]

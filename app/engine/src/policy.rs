@@ -1018,4 +1018,96 @@ mod tests {
             ]
         );
     }
+
+    /// Shapes of policy JSON the fuzzer found (server/fuzz, target `policy`): each is refused
+    /// with the path of what is wrong, never a panic, and classifying with a policy that passes
+    /// never panics either.
+    #[test]
+    fn fuzzed_policies_are_refused_at_their_field() {
+        let default = serde_json::to_value(Policy::default()).unwrap();
+        let with = |path: &[&str], v: serde_json::Value| {
+            let mut j = default.clone();
+            let mut at = &mut j;
+            for key in &path[..path.len() - 1] {
+                at = match key.parse::<usize>() {
+                    Ok(i) => &mut at[i],
+                    Err(_) => &mut at[*key],
+                };
+            }
+            let last = path[path.len() - 1];
+            match last.parse::<usize>() {
+                Ok(i) => at[i] = v,
+                Err(_) => at[last] = v,
+            }
+            j.to_string()
+        };
+        use serde_json::json;
+        let cases = [
+            (
+                with(&["assessment_window_months"], json!(0)),
+                "assessment_window_months",
+            ),
+            (
+                with(&["bands", "lower_bounds", "0"], json!(1e300)),
+                "line 1",
+            ),
+            (
+                with(&["bands", "lower_bounds", "3"], json!("12.0001")),
+                "line 1",
+            ),
+            (with(&["bands", "shares", "3"], json!(-0.5)), "bands"),
+            (
+                with(&["grade", "table", "0", "0"], json!(0)),
+                "grade.table[0][0]",
+            ),
+            (with(&["grade", "table", "5"], json!([])), "grade.table[5]"),
+            (
+                with(&["grade", "price_floors", "3"], json!(400)),
+                "grade.price_floors",
+            ),
+            (with(&["format"], json!(4294967296u64)), "line 1"),
+            (
+                with(&["value", "weights", "support"], json!(2)),
+                "value.weights",
+            ),
+            (with(&["name"], json!("")), "name"),
+            (with(&["name"], json!("名".repeat(101))), "name"),
+            (
+                with(&["scale", "per_format"], json!([])),
+                "scale.per_format",
+            ),
+            (
+                with(&["key_account", "min_monthly_amount_yuan", "1"], json!(1e9)),
+                "key_account.min_monthly_amount_yuan",
+            ),
+        ];
+        for (text, path) in &cases {
+            let issues = Policy::from_json(text).expect_err(path);
+            assert!(
+                issues.iter().any(|i| i.path.starts_with(path)),
+                "{path}: {issues:?}"
+            );
+        }
+        // Edge values that are allowed classify without a panic.
+        let edge = with(
+            &["bands", "lower_bounds"],
+            json!([100000, 1000, 100, 10, 1, 0.5, 0.001]),
+        );
+        let p = Policy::from_json(&edge).unwrap();
+        let mut pop = crate::Population::with_capacity(3);
+        for v in [0, 1, i64::from(u32::MAX)] {
+            let f = crate::CustomerFacts {
+                monthly_volume: crate::Cases::from_raw(v),
+                ..Default::default()
+            };
+            pop.push(&f, 0, Some(8), None);
+        }
+        let mut out = crate::Outcomes::default();
+        crate::classify_all(&p, &pop, 1, &mut out);
+        assert_eq!(
+            out.band,
+            vec![8, 8, 1],
+            "0.001 closes band 8; u32::MAX is above every bound"
+        );
+    }
 }
