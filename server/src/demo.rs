@@ -700,9 +700,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         });
         qb.build().execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE data_version SET purchases = purchases + 1")
-        .execute(&mut *tx)
-        .await?;
+    crate::facts::purchases_changed(&mut tx).await?;
     // Visits, with the customer managers of the shops' routes; 8 columns a row.
     let visits = demo_visits(&shops, &months, opts.seed);
     for (chunk_no, chunk) in visits.chunks(4_000).enumerate() {

@@ -31,6 +31,39 @@ pub fn this_month() -> String {
     format!("{:04}-{:02}", m / 100, m % 100)
 }
 
+/// Marks a change of purchases, in the transaction of every writer of purchases (the import and
+/// the demo): bumps the counter the kept facts are keyed on and keeps the latest month, so
+/// that reading it never scans every purchase.
+pub async fn purchases_changed(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE data_version SET purchases = purchases + 1,
+                latest_month = (SELECT MAX(month) FROM purchases)",
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The latest month with purchases up to this month (`None` without purchases). The kept
+/// month serves unless it lies in the future — a purchase dated ahead from before imports
+/// refused them — when the purchases up to this month are read instead.
+pub async fn latest_month(pool: &SqlitePool) -> sqlx::Result<Option<String>> {
+    let now = this_month();
+    let kept: Option<String> = sqlx::query_scalar("SELECT latest_month FROM data_version")
+        .fetch_optional(pool)
+        .await?
+        .flatten();
+    match kept {
+        Some(m) if m > now => {
+            sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
+                .bind(now)
+                .fetch_one(pool)
+                .await
+        }
+        kept => Ok(kept),
+    }
+}
+
 /// `YYYY-MM` shifted by `delta` months.
 pub fn shift_month(month: &str, delta: i32) -> Option<String> {
     let (y, m) = month.split_once('-')?;
@@ -190,11 +223,7 @@ async fn service_context(
 /// Loads every customer's facts under `policy`'s window, with the latest published assignment
 /// as the "previous" one for transitions.
 pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPopulation> {
-    let latest: Option<String> =
-        sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
-            .bind(crate::facts::this_month())
-            .fetch_one(pool)
-            .await?;
+    let latest = latest_month(pool).await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(false)))
         .bind(&cur_start)
@@ -354,11 +383,7 @@ pub async fn load_one(
         let rules = kehu_engine::batch::rules_for(policy, &loaded.population, &mut out);
         return Ok(Some((loaded.population.facts(i), rules)));
     }
-    let latest: Option<String> =
-        sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
-            .bind(crate::facts::this_month())
-            .fetch_one(pool)
-            .await?;
+    let latest = latest_month(pool).await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
     let Some(row): Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
         .bind(&cur_start)

@@ -1055,9 +1055,7 @@ async fn purchases(
         // Dropping the transaction rolls back whatever was stored.
         return Ok(out);
     }
-    sqlx::query("UPDATE data_version SET purchases = purchases + 1")
-        .execute(&mut *tx)
-        .await?;
+    crate::facts::purchases_changed(&mut tx).await?;
     let detail = format!("{} monthly purchase rows", out.rows);
     commit(tx, user, Kind::Purchases, detail, out).await
 }

@@ -140,6 +140,11 @@ const LIST_FROM: &str = " FROM customers c
     LEFT JOIN assignments a ON a.customer_id = c.id
         AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)";
 
+/// The published assignment of each customer, for a band filter (customers without one have no
+/// band and drop out, as with the list's LEFT JOIN and `a.band = ?`).
+const BAND_JOIN: &str = "JOIN assignments a ON a.customer_id = c.id
+        AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)";
+
 /// The SELECT list of every stored archive field (as text, named by its registry key), plus what
 /// the computed ones derive from. Reads `customers c`, `routes r`, `users u` (the route's manager).
 fn archive_columns() -> String {
@@ -698,7 +703,13 @@ impl Store for SqliteStore {
     }
 
     async fn customers(&self, scope: Scope, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
-        let mut count = QueryBuilder::new(format!("SELECT COUNT(*){LIST_FROM}"));
+        // The count joins the assignments only to filter by band: the list's other joins
+        // match at most one row each, and joining them would make the count read every row of
+        // three more tables (0.14 s at 100,000 customers instead of 0.01 s).
+        let mut count = QueryBuilder::new(match q.band {
+            Some(_) => format!("SELECT COUNT(*) FROM customers c {BAND_JOIN}"),
+            None => "SELECT COUNT(*) FROM customers c".to_string(),
+        });
         push_filters(&mut count, scope, q);
         let total: i64 = count
             .build_query_scalar()
@@ -793,12 +804,7 @@ impl Store for SqliteStore {
             .as_ref()
             .map_or(3, |(_, p)| p.assessment_window_months);
         let cpc = current.as_ref().map_or(50, |(_, p)| p.cartons_per_case);
-        let latest: Option<String> =
-            sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
-                .bind(crate::facts::this_month())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(err)?;
+        let latest = crate::facts::latest_month(&self.pool).await.map_err(err)?;
         let from = latest
             .and_then(|m| shift_month(&m, -(i32::from(window.max(1)) - 1)))
             .unwrap_or_default();
