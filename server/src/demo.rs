@@ -742,6 +742,10 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     .bind(&demo_hash)
     .execute(&mut *tx)
     .await?;
+    // Everything changed: the purchases counter reloads every kept population anyway.
+    sqlx::query("DELETE FROM fact_changes")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     crate::publish::publish(
         pool,

@@ -21,6 +21,119 @@ pub struct LoadedPopulation {
     pub routes: Vec<Option<i64>>,
     /// Latest purchase month in the data (`YYYY-MM`).
     pub latest_month: Option<String>,
+    /// Rises with every load and every patch of the kept facts: what is derived from them (the
+    /// lab's snapshot, the gap report) is current while this is unchanged.
+    pub generation: u64,
+    /// Each customer's visits since [`visits_since`] (this month's, for the visit plan, and the
+    /// last 90 days', for the performance figures), oldest first.
+    pub visits: Vec<Vec<VisitMark>>,
+    /// Each customer's last visit ever.
+    pub last_visit: Vec<Option<chrono::NaiveDate>>,
+    /// The monthly volume (thousandths of a case) of each customer's latest published
+    /// assignment, if they have one.
+    pub assigned_volume: Vec<Option<i64>>,
+}
+
+/// A visit, as the visit plan and the customer managers' figures count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VisitMark {
+    pub day: chrono::NaiveDate,
+    /// Who made it (user id), if still known.
+    pub manager: Option<i64>,
+    /// The customer's rating of it, 1–5.
+    pub score: Option<u8>,
+}
+
+impl LoadedPopulation {
+    /// The customer manager (user id) of customer `i`.
+    pub fn manager(&self, i: usize) -> Option<i64> {
+        let m = self.population.manager[i];
+        (m != NO_MANAGER).then(|| self.managers[m as usize])
+    }
+
+    /// Whether customer `i` is within `scope`: a customer manager's scope is the customers of
+    /// their routes, as `store::push_scope` has it in SQL.
+    pub fn in_scope(&self, i: usize, scope: app::model::Scope) -> bool {
+        use app::model::Scope;
+        match scope {
+            Scope::All => true,
+            Scope::Routes { manager } => self.manager(i) == Some(manager),
+            Scope::Customer(id) => self.ids[i] == id,
+            Scope::Nothing => false,
+        }
+    }
+
+    /// The published tier of customer `i` (their latest assignment's), if any.
+    pub fn assigned_tier(&self, i: usize) -> Option<Tier> {
+        let t = self.population.prev_tier[i];
+        (t > 0).then(|| Tier::ALL[usize::from(t - 1).min(Tier::ALL.len() - 1)])
+    }
+}
+
+/// The first day of the visits kept in memory: the first of the month four months before this
+/// one, so that 90 days back from any day of this month are inside.
+pub fn visits_since() -> String {
+    format!("{}-01", shift_month(&this_month(), -4).unwrap_or_default())
+}
+
+/// The visits since [`visits_since`] and the last visit of the customers `ids` (in id order;
+/// `some`, their JSON array, narrows the queries when not everyone is read).
+async fn visits_of(
+    pool: &SqlitePool,
+    ids: &[i64],
+    some: Option<&str>,
+) -> anyhow::Result<(Vec<Vec<VisitMark>>, Vec<Option<chrono::NaiveDate>>)> {
+    let filter = match some {
+        Some(_) => "AND v.customer_id IN (SELECT value FROM json_each(?2))",
+        None => "",
+    };
+    let rows: Vec<(i64, String, Option<i64>, Option<i64>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT v.customer_id, v.visited_on, v.manager_id, r.score
+             FROM visits v LEFT JOIN visit_ratings r ON r.visit_id = v.id
+             WHERE v.visited_on >= ?1 {filter}"
+        )))
+        .bind(visits_since())
+        .bind(some)
+        .fetch_all(pool)
+        .await?;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let mut visits = vec![Vec::new(); ids.len()];
+    for (customer, on, manager, score) in rows {
+        if let (Ok(i), Some(day)) = (ids.binary_search(&customer), day(&on)) {
+            visits[i].push(VisitMark {
+                day,
+                manager,
+                score: score.map(|s| s.clamp(1, 5) as u8),
+            });
+        }
+    }
+    for v in &mut visits {
+        v.sort_by_key(|m| m.day);
+    }
+    let filter = match some {
+        Some(_) => "WHERE customer_id IN (SELECT value FROM json_each(?1))",
+        None => "",
+    };
+    let last: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, MAX(visited_on) FROM visits {filter} GROUP BY customer_id"
+    )))
+    .bind(some)
+    .fetch_all(pool)
+    .await?;
+    let mut last_visit = vec![None; ids.len()];
+    for (customer, on) in last {
+        if let Ok(i) = ids.binary_search(&customer) {
+            last_visit[i] = day(&on);
+        }
+    }
+    Ok((visits, last_visit))
+}
+
+/// The next [`LoadedPopulation::generation`].
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// This month (`YYYY-MM`, in the service desk's time zone). The assessment window ends at the
@@ -101,6 +214,7 @@ struct Row {
     prev_band: Option<i64>,
     prev_tier: Option<String>,
     prev_experience: Option<i64>,
+    prev_volume: Option<i64>,
 }
 
 /// A customer's visits, ratings and complaints since the window began (the other service
@@ -127,16 +241,16 @@ struct ServiceContext {
 }
 
 /// Visits, promises, ratings and complaints per customer from `start` (`YYYY-MM`, the window's
-/// first month) to now; `one` narrows to one customer. A complaint counts once its deadline has
-/// passed or it is closed: on time when closed by its deadline.
+/// first month) to now; `some` (a JSON array of ids) narrows to those customers. A complaint
+/// counts once its deadline has passed or it is closed: on time when closed by its deadline.
 async fn logged(
     pool: &SqlitePool,
     start: &str,
-    one: Option<i64>,
+    some: Option<&str>,
 ) -> anyhow::Result<rustc_hash::FxHashMap<i64, Logged>> {
     let from = format!("{start}-01");
-    let filter = |col: &str, n: u8| match one {
-        Some(_) => format!("AND {col} = ?{n}"),
+    let filter = |col: &str, n: u8| match some {
+        Some(_) => format!("AND {col} IN (SELECT value FROM json_each(?{n}))"),
         None => String::new(),
     };
     let now = crate::calendar::stamp(chrono::Utc::now());
@@ -149,7 +263,7 @@ async fn logged(
         filter("v.customer_id", 2)
     )))
     .bind(&from)
-    .bind(one)
+    .bind(some)
     .fetch_all(pool)
     .await?;
     let count = |v: i64| v.clamp(0, i64::from(u32::MAX)) as u32;
@@ -169,7 +283,7 @@ async fn logged(
     )))
     .bind(&from)
     .bind(&now)
-    .bind(one)
+    .bind(some)
     .fetch_all(pool)
     .await?;
     for (id, on_time, total) in complaints {
@@ -185,7 +299,7 @@ async fn service_context(
     pool: &SqlitePool,
     policy: &Policy,
     start: &str,
-    one: Option<i64>,
+    some: Option<&str>,
 ) -> anyhow::Result<ServiceContext> {
     let published: Option<String> = sqlx::query_scalar(
         "SELECT body FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
@@ -207,17 +321,23 @@ async fn service_context(
             logged: Default::default(),
         });
     }
-    let visit_log_kept: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM visits WHERE visited_on >= ?)")
-            .bind(format!("{start}-01"))
-            .fetch_one(pool)
-            .await?;
     Ok(ServiceContext {
         visits_per_month,
-        visit_log_kept,
+        visit_log_kept: visit_log_kept(pool, start).await?,
         window: u32::from(policy.assessment_window_months.max(1)),
-        logged: logged(pool, start, one).await?,
+        logged: logged(pool, start, some).await?,
     })
+}
+
+/// Whether anyone logged a visit since `start` (`YYYY-MM`, the window's first month).
+async fn visit_log_kept(pool: &SqlitePool, start: &str) -> sqlx::Result<bool> {
+    if start.is_empty() {
+        return Ok(false);
+    }
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM visits WHERE visited_on >= ?)")
+        .bind(format!("{start}-01"))
+        .fetch_one(pool)
+        .await
 }
 
 /// Loads every customer's facts under `policy`'s window, with the latest published assignment
@@ -229,81 +349,217 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
         .bind(&cur_start)
         .bind(&prev_start)
         .bind(&year_start)
-        .bind(0i64) // ?4: one customer's id, unused here
+        .bind("[]") // ?4: some customers' ids, unused here
         .bind(this_month())
         .fetch_all(pool)
         .await?;
     let service = service_context(pool, policy, &cur_start, None).await?;
-    Ok(build(rows, policy, &service, latest))
+    let mut loaded = build(rows, policy, &service, latest);
+    (loaded.visits, loaded.last_visit) = visits_of(pool, &loaded.ids, None).await?;
+    Ok(loaded)
 }
 
-/// What every customer's facts depend on besides the policy, read in a few cheap aggregate
-/// queries: the published policy (id and publication time, so a regenerated database never
-/// matches: its previous tiers are the "before" of every transition), the customers (count and
-/// the sum of their record versions, which every edit bumps), the purchases (a counter bumped by
-/// every import and by the demo, the only writers), the route → customer-manager assignment,
-/// the service records (visits and ratings are only added or deleted; every change to a
-/// complaint bumps its version) and the hour, as open complaints turn late with time.
-/// Loading the facts reads every purchase of the window (about 1.7 s for 100,000 customers);
-/// this takes a few milliseconds.
+/// What every customer's facts depend on besides the policy and their own records, read in a
+/// few cheap queries: the published policy (id and publication time, so a regenerated database
+/// never matches: its previous tiers are the "before" of every transition), the customers
+/// (count and largest id: an import adds some), the route → customer-manager assignment, the
+/// purchases (a counter bumped by every writer of purchases) and their latest month, and this
+/// month. A change of any of them reloads everyone (about 1.7 s for 100,000 customers); what
+/// changes one customer's own records — a visit, a rating, a complaint, an edit — is in
+/// `fact_changes` and reloads that customer only.
 pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    type Key = (Option<i64>, Option<String>, i64, i64, i64, i64);
+    type Key = (Option<i64>, Option<String>, i64, Option<i64>, i64, i64, Option<String>);
     let row: Key = sqlx::query_as(
         "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT COUNT(*) FROM customers),
-                (SELECT COALESCE(SUM(version), 0) FROM customers),
+                (SELECT COUNT(*) FROM customers), (SELECT MAX(id) FROM customers),
                 (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
-                (SELECT purchases FROM data_version)",
+                (SELECT purchases FROM data_version), (SELECT latest_month FROM data_version)",
     )
     .fetch_one(pool)
     .await?;
-    let service: (i64, Option<i64>, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM visits), (SELECT MAX(id) FROM visits),
-                (SELECT COUNT(*) FROM visit_ratings),
-                (SELECT COUNT(*) FROM complaints), (SELECT COALESCE(SUM(version), 0) FROM complaints)",
-    )
-    .fetch_one(pool)
-    .await?;
-    let hour = chrono::Utc::now().format("%Y-%m-%dT%H");
-    Ok(format!("{row:?} {service:?} {hour}"))
+    Ok(format!("{row:?} {}", this_month()))
 }
 
-/// A loaded population and the key it was loaded under.
-type Kept = (String, std::sync::Arc<LoadedPopulation>);
+/// The newest change in `fact_changes` and the oldest one still kept (older ones are purged).
+async fn changes_span(pool: &SqlitePool) -> sqlx::Result<(i64, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'fact_changes'), 0),
+                (SELECT MIN(seq) FROM fact_changes)",
+    )
+    .fetch_one(pool)
+    .await
+}
 
-/// The last population loaded, kept while the data it was read from is unchanged: opening the
-/// lab loads it for the snapshot, and the preview and the publish that follow classify the same
-/// facts without reading every purchase again. Facts depend on the policy only through its
-/// window and the cartons per case, which are part of the key.
+/// Forgets changes older than a day: every kept population has long read them (one that has
+/// not reloads everyone).
+pub async fn purge_changes(pool: &SqlitePool) -> sqlx::Result<()> {
+    let mut tx = crate::db::write(pool).await?;
+    sqlx::query("DELETE FROM fact_changes WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// More changed customers than this since the last look, and everyone is reloaded: one query
+/// over everything is then cheaper than a query per few customers.
+const MOST_PATCHED: usize = 2_000;
+
+/// A loaded population with what it was loaded under and how far it has read the changes.
+struct Kept {
+    key: String,
+    /// The last `fact_changes.seq` applied.
+    seq: i64,
+    /// When the complaints were last counted: an open complaint whose deadline passes after
+    /// this counts from then on (late), so its customer is reloaded.
+    counted_at: String,
+    loaded: std::sync::Arc<LoadedPopulation>,
+}
+
+/// The populations loaded, kept current with each change: opening the lab loads one for the
+/// snapshot, the preview and the publish that follow classify the same facts, and the pages
+/// that classify everyone (service gaps, performance, the portal's ranks) read them from
+/// memory. After a visit, a complaint or an edit only the customers concerned are read again.
+/// Facts depend on the policy only through its window and the cartons per case; one
+/// population is kept for each of the last few such pairs.
 #[derive(Clone, Default)]
-pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Option<Kept>>>);
+pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Vec<Kept>>>);
+
+/// How many (window, cartons per case) pairs are kept: the published policy's and a draft's.
+const KEPT_POLICIES: usize = 3;
 
 impl Cache {
-    /// Every customer's facts under `policy`, as [`load`] reads them; from memory while the
-    /// data's fingerprint, the window and the cartons per case are those of the last load.
-    /// One caller loads at a time; the others wait for its result.
+    /// Every customer's facts under `policy`, as [`load`] reads them, from memory brought up to
+    /// date with what changed since. One caller loads at a time; the others wait for its result.
     pub async fn load(
         &self,
         pool: &SqlitePool,
         policy: &Policy,
     ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
-        let mut slot = self.0.lock().await;
+        let mut kept = self.0.lock().await;
         let key = format!(
             "{} window {} per case {}",
             fingerprint(pool).await?,
             policy.assessment_window_months,
             policy.cartons_per_case
         );
-        if let Some((k, loaded)) = slot.as_ref()
-            && *k == key
-        {
-            return Ok(loaded.clone());
+        // Read before the data, so that a change committed meanwhile is applied (again) next time.
+        let (newest, oldest) = changes_span(pool).await?;
+        let counted_at = crate::calendar::stamp(chrono::Utc::now());
+        if let Some(at) = kept.iter().position(|k| k.key == key) {
+            let k = kept.remove(at);
+            let complete = newest == k.seq || oldest.is_some_and(|o| o <= k.seq + 1);
+            if complete && let Some(loaded) = patch(pool, policy, &k, newest, &counted_at).await? {
+                kept.insert(
+                    0,
+                    Kept {
+                        key,
+                        seq: newest,
+                        counted_at,
+                        loaded: loaded.clone(),
+                    },
+                );
+                return Ok(loaded);
+            }
         }
         let loaded = std::sync::Arc::new(load(pool, policy).await?);
-        *slot = Some((key, loaded.clone()));
+        kept.insert(
+            0,
+            Kept {
+                key,
+                seq: newest,
+                counted_at,
+                loaded: loaded.clone(),
+            },
+        );
+        kept.truncate(KEPT_POLICIES);
         Ok(loaded)
     }
+}
+
+/// `k` brought up to date with the changes up to `newest` and the complaints turned late by
+/// `now`: the same population when nothing changed, `None` when too much did (or a customer's
+/// customer manager is new to it) and everyone is to be reloaded.
+async fn patch(
+    pool: &SqlitePool,
+    policy: &Policy,
+    k: &Kept,
+    newest: i64,
+    now: &str,
+) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT customer_id FROM fact_changes WHERE seq > ?1 AND seq <= ?2
+         UNION
+         SELECT customer_id FROM complaints WHERE closed_at IS NULL AND due_at >= ?3 AND due_at < ?4
+         LIMIT ?5",
+    )
+    .bind(k.seq)
+    .bind(newest)
+    .bind(&k.counted_at)
+    .bind(now)
+    .bind(MOST_PATCHED as i64 + 1)
+    .fetch_all(pool)
+    .await?;
+    if ids.is_empty() {
+        return Ok(Some(k.loaded.clone()));
+    }
+    if ids.len() > MOST_PATCHED {
+        return Ok(None);
+    }
+    ids.sort_unstable();
+    let old = &k.loaded;
+    let (cur_start, prev_start, year_start) = windows(&old.latest_month, policy);
+    let json = serde_json::to_string(&ids)?;
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
+        .bind(&cur_start)
+        .bind(&prev_start)
+        .bind(&year_start)
+        .bind(&json)
+        .bind(this_month())
+        .fetch_all(pool)
+        .await?;
+    if rows.len() != ids.len() {
+        // A customer is gone (only the demo deletes them, and it reloads everyone anyway).
+        return Ok(None);
+    }
+    let service = service_context(pool, policy, &cur_start, Some(&json)).await?;
+    let mut next = LoadedPopulation::clone(old);
+    let mut rerank = false;
+    for r in &rows {
+        let Ok(i) = next.ids.binary_search(&r.id) else {
+            return Ok(None);
+        };
+        let manager = match r.manager_id {
+            None => NO_MANAGER,
+            Some(m) => match next.managers.binary_search(&m) {
+                Ok(at) => at as u32,
+                Err(_) => return Ok(None),
+            },
+        };
+        let facts = facts_of(r, policy, &service, Cents::ZERO, Cents::ZERO);
+        rerank |= next.population.replace(
+            i,
+            &facts,
+            manager,
+            r.prev_band.map(|b| b.clamp(1, 8) as u8),
+            r.prev_tier.as_deref().and_then(Tier::from_key),
+            r.demonstration,
+        );
+        next.routes[i] = r.route_id;
+        next.assigned_volume[i] = r.prev_volume;
+    }
+    let (visits, last) = visits_of(pool, &ids, Some(&json)).await?;
+    for (at, id) in ids.iter().enumerate() {
+        if let Ok(i) = next.ids.binary_search(id) {
+            next.visits[i] = visits[at].clone();
+            next.last_visit[i] = last[at];
+        }
+    }
+    if rerank {
+        next.population.derive_ranks();
+    }
+    next.generation = next_generation();
+    Ok(Some(std::sync::Arc::new(next)))
 }
 
 /// The windows' first months for the latest purchase month: current, previous, last 12.
@@ -319,13 +575,16 @@ fn windows(latest: &Option<String>, policy: &Policy) -> (String, String, String)
     }
 }
 
-/// Customers with their window aggregates and latest published assignment; `filter` narrows
-/// both to one customer (`?4`).
-fn facts_query(one: bool) -> String {
-    let (agg_filter, row_filter) = if !one {
+/// Customers with their window aggregates and latest published assignment; `some` narrows both
+/// to the customers whose ids are in the JSON array `?4`.
+fn facts_query(some: bool) -> String {
+    let (agg_filter, row_filter) = if !some {
         ("", "")
     } else {
-        ("AND customer_id = ?4", "WHERE c.id = ?4")
+        (
+            "AND customer_id IN (SELECT value FROM json_each(?4))",
+            "WHERE c.id IN (SELECT value FROM json_each(?4))",
+        )
     };
     format!(
         "WITH agg AS (
@@ -347,7 +606,8 @@ fn facts_query(one: bool) -> String {
                 COALESCE(agg.cur_cartons, 0) AS cur_cartons, COALESCE(agg.cur_amount, 0) AS cur_amount,
                 COALESCE(agg.prev_cartons, 0) AS prev_cartons, COALESCE(agg.months_ordered, 0) AS months_ordered,
                 COALESCE(agg.supplied, 0) AS supplied, agg.requested, agg.deliveries, agg.late_deliveries,
-                a.band AS prev_band, a.tier AS prev_tier, a.experience_centi AS prev_experience
+                a.band AS prev_band, a.tier AS prev_tier, a.experience_centi AS prev_experience,
+                a.monthly_volume_milli AS prev_volume
          FROM customers c
          LEFT JOIN routes r ON r.id = c.route_id
          LEFT JOIN agg ON agg.customer_id = c.id
@@ -363,19 +623,20 @@ fn area_cents(r: &Row) -> i64 {
 }
 
 /// One customer's facts and the rules to classify them with, under `policy`: the same facts
-/// [`load`] derives for them, without loading everyone (the percentile indicators are counted in
-/// SQL, a scan of the window's purchases — skipped unless `ranks`, taking both percentiles, and the
-/// expectation driver made of them, as 0 when only band, grade, class or key-account tier are
-/// wanted). In share mode the
-/// band bounds depend on everyone's volume, so the population is loaded.
+/// [`load`] derives for them. With `ranks` (the percentile indicators, and the expectation
+/// driver made of them, which rank the customer among everyone), or in share mode (the band
+/// bounds depend on everyone's volume), they come from the kept population; without, from the
+/// customer's own rows, with those indicators 0 — enough for band, grade, class and key-account
+/// tier.
 pub async fn load_one(
     pool: &SqlitePool,
+    cache: &Cache,
     policy: &Policy,
     id: i64,
     ranks: bool,
 ) -> anyhow::Result<Option<(CustomerFacts, Rules)>> {
-    if policy.bands.mode == BandMode::Shares {
-        let loaded = load(pool, policy).await?;
+    if ranks || policy.bands.mode == BandMode::Shares {
+        let loaded = cache.load(pool, policy).await?;
         let Ok(i) = loaded.ids.binary_search(&id) else {
             return Ok(None);
         };
@@ -385,47 +646,20 @@ pub async fn load_one(
     }
     let latest = latest_month(pool).await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
+    let one = format!("[{id}]");
     let Some(row): Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
         .bind(&cur_start)
         .bind(&prev_start)
         .bind(&year_start)
-        .bind(id)
+        .bind(&one)
         .bind(this_month())
         .fetch_optional(pool)
         .await?
     else {
         return Ok(None);
     };
-    let service = service_context(pool, policy, &cur_start, Some(id)).await?;
-    // Contribution ranks the monthly amount, as the population's amount column holds it.
-    let window_months = i64::from(policy.assessment_window_months.max(1));
-    if !ranks {
-        let facts = facts_of(&row, policy, &service, Cents::ZERO, Cents::ZERO);
-        return Ok(Some((facts, Rules::new(policy, None))));
-    }
-    let (n, amount_below, area_below): (i64, i64, i64) = sqlx::query_as(
-        "WITH amt AS (SELECT customer_id, SUM(amount_fen) AS a FROM purchases WHERE month >= ?1 AND month <= ?5
-                      GROUP BY customer_id)
-         SELECT COUNT(*),
-                COALESCE(SUM(COALESCE(amt.a, 0) / ?4 < ?2), 0),
-                COALESCE(SUM(CAST(ROUND(c.business_area_m2 * 100) AS INTEGER) < ?3), 0)
-         FROM customers c LEFT JOIN amt ON amt.customer_id = c.id",
-    )
-    .bind(&cur_start)
-    .bind(row.cur_amount / window_months)
-    .bind(area_cents(&row))
-    .bind(window_months)
-    .bind(this_month())
-    .fetch_one(pool)
-    .await?;
-    let pct = |below: i64| {
-        if n <= 1 {
-            Cents::from_int(100)
-        } else {
-            Cents::from_raw(below * 10_000 / (n - 1))
-        }
-    };
-    let facts = facts_of(&row, policy, &service, pct(amount_below), pct(area_below));
+    let service = service_context(pool, policy, &cur_start, Some(&one)).await?;
+    let facts = facts_of(&row, policy, &service, Cents::ZERO, Cents::ZERO);
     Ok(Some((facts, Rules::new(policy, None))))
 }
 
@@ -550,6 +784,10 @@ fn build(
         managers,
         routes: rows.iter().map(|r| r.route_id).collect(),
         latest_month,
+        generation: next_generation(),
+        visits: Vec::new(),
+        last_visit: Vec::new(),
+        assigned_volume: rows.iter().map(|r| r.prev_volume).collect(),
     }
 }
 

@@ -17,10 +17,9 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 /// The period the figures cover, in days up to today.
 pub const KPI_DAYS: i64 = 90;
 
-#[derive(sqlx::FromRow)]
-struct VisitSql {
-    id: i64,
-    display_name: String,
+/// A customer manager's customers, the visits their tiers ask over the period and those made.
+#[derive(Clone, Copy, Default)]
+struct VisitCounts {
     customers: i64,
     required: i64,
     made: i64,
@@ -30,6 +29,7 @@ struct VisitSql {
 pub async fn kpis(
     pool: &SqlitePool,
     facts: &crate::facts::Cache,
+    gaps: &crate::gaps::Memo,
     scope: Scope,
 ) -> Result<Kpis, StoreError> {
     let only = match scope {
@@ -48,40 +48,54 @@ pub async fn kpis(
             .unwrap_or_else(Utc::now),
     );
     let now = stamp(Utc::now());
-    let (policy_id, policy) = match current_policy(pool).await? {
-        Some((r, p)) => (r.id, p),
-        None => (0, kehu_engine::Policy::default()),
+    let policy = current_policy(pool)
+        .await?
+        .map_or_else(kehu_engine::Policy::default, |(_, p)| p);
+    let per = |t: Option<kehu_engine::Tier>| {
+        t.map_or(0, |t| {
+            i64::from(
+                policy
+                    .service
+                    .visits_per_month
+                    .get(t.index())
+                    .copied()
+                    .unwrap_or(0),
+            )
+        })
     };
-    let per = |i: usize| i64::from(policy.service.visits_per_month.get(i).copied().unwrap_or(0));
-    // Three months of the tier's visits per month, and the visits made (at most that many a
-    // customer: extra visits to one shop do not make up for another).
-    let rows: Vec<VisitSql> = sqlx::query_as(
-        "WITH cust AS (
-            SELECT c.id, r.manager_id AS m,
-                   3 * CASE a.tier WHEN 'core' THEN ?1 WHEN 'general' THEN ?2
-                                   WHEN 'problem' THEN ?3 ELSE 0 END AS req,
-                   (SELECT COUNT(*) FROM visits v
-                    WHERE v.customer_id = c.id AND v.visited_on >= ?4) AS made
-            FROM customers c JOIN routes r ON r.id = c.route_id
-            LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = ?5
-            WHERE r.manager_id IS NOT NULL
-         )
-         SELECT u.id, u.display_name, COUNT(cust.id) AS customers,
-                COALESCE(SUM(cust.req), 0) AS required,
-                COALESCE(SUM(MIN(cust.made, cust.req)), 0) AS made
-         FROM users u LEFT JOIN cust ON cust.m = u.id
-         WHERE u.role = 'customer_manager' AND (?6 IS NULL OR u.id = ?6)
-         GROUP BY u.id ORDER BY u.display_name, u.id",
+    let users: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, display_name FROM users
+         WHERE role = 'customer_manager' AND (?1 IS NULL OR id = ?1) ORDER BY display_name, id",
     )
-    .bind(per(0))
-    .bind(per(1))
-    .bind(per(2))
-    .bind(&since_day)
-    .bind(policy_id)
     .bind(only)
     .fetch_all(pool)
     .await
     .map_err(err)?;
+    // From the kept facts: per customer manager (of the customer's route) the customers, three
+    // months of their tier's visits per month, and the visits made (at most that many a
+    // customer: extra visits to one shop do not make up for another); and the ratings of the
+    // visits each made, whoever's customer it was.
+    let loaded = facts.load(pool, &policy).await.map_err(err)?;
+    let mut visits: rustc_hash::FxHashMap<i64, VisitCounts> = Default::default();
+    let mut ratings: rustc_hash::FxHashMap<i64, (i64, i64)> = Default::default();
+    for i in 0..loaded.ids.len() {
+        let since_visits = loaded.visits[i].iter().filter(|v| v.day >= since);
+        if let Some(m) = loaded.manager(i) {
+            let req = 3 * per(loaded.assigned_tier(i));
+            let made = since_visits.clone().count() as i64;
+            let slot = visits.entry(m).or_default();
+            slot.customers += 1;
+            slot.required += req;
+            slot.made += made.min(req);
+        }
+        for v in since_visits {
+            if let (Some(m), Some(score)) = (v.manager, v.score) {
+                let slot = ratings.entry(m).or_default();
+                slot.0 += 1;
+                slot.1 += i64::from(score);
+            }
+        }
+    }
     let complaints: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT r.manager_id,
                 COALESCE(SUM(k.closed_at >= ?1), 0),
@@ -96,37 +110,26 @@ pub async fn kpis(
     .fetch_all(pool)
     .await
     .map_err(err)?;
-    let ratings: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT v.manager_id, COUNT(*), SUM(vr.score)
-         FROM visits v JOIN visit_ratings vr ON vr.visit_id = v.id
-         WHERE v.visited_on >= ?1 AND v.manager_id IS NOT NULL GROUP BY v.manager_id",
-    )
-    .bind(&since_day)
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
-    let gaps = crate::gaps::compute(pool, facts)
+    let gaps = crate::gaps::compute(pool, facts, gaps)
         .await?
         .map(|g| crate::gaps::per_manager(&g))
         .unwrap_or_default();
     Ok(Kpis {
         since: since_day,
         until: today.format("%Y-%m-%d").to_string(),
-        rows: rows
+        rows: users
             .into_iter()
-            .map(|r| {
+            .map(|(id, display_name)| {
+                let r = visits.get(&id).copied().unwrap_or_default();
                 let (closed, on_time, overdue) = complaints
                     .iter()
-                    .find(|c| c.0 == r.id)
+                    .find(|c| c.0 == id)
                     .map_or((0, 0, 0), |c| (c.1, c.2, c.3));
-                let gap = gaps.get(&r.id).copied().unwrap_or_default();
-                let (rated, score_sum) = ratings
-                    .iter()
-                    .find(|x| x.0 == r.id)
-                    .map_or((0, 0), |x| (x.1, x.2));
+                let gap = gaps.get(&id).copied().unwrap_or_default();
+                let (rated, score_sum) = ratings.get(&id).copied().unwrap_or_default();
                 ManagerKpi {
-                    manager_id: r.id,
-                    name: r.display_name,
+                    manager_id: id,
+                    name: display_name,
                     customers: r.customers as u64,
                     visits_required: r.required as u64,
                     visits_made: r.made as u64,

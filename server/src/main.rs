@@ -423,6 +423,7 @@ async fn serve(
     let bind = leptos_options.site_addr;
     let mut state = web::AppState::new(leptos_options, &databases);
     state.proxies = proxies;
+    keep_facts(pool.clone(), state.store.facts.clone());
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -435,6 +436,38 @@ async fn serve(
     .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
+}
+
+/// Loads every customer's facts under the published policy once at start (so that the first
+/// page that classifies everyone finds them in memory), then each hour forgets the changes
+/// every kept population has read.
+fn keep_facts(pool: sqlx::SqlitePool, facts: server::facts::Cache) {
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let policy = match server::store::current_policy(&pool).await {
+            Ok(Some((_, p))) => p,
+            Ok(None) => kehu_engine::Policy::default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "facts not loaded at start");
+                return;
+            }
+        };
+        match facts.load(&pool, &policy).await {
+            Ok(loaded) => tracing::info!(
+                customers = loaded.ids.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "facts loaded"
+            ),
+            Err(e) => tracing::warn!(error = %e, "facts not loaded at start"),
+        }
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3_600));
+        loop {
+            hourly.tick().await;
+            if let Err(e) = server::facts::purge_changes(&pool).await {
+                tracing::warn!(error = %e, "old fact changes not purged");
+            }
+        }
+    });
 }
 
 async fn shutdown() {

@@ -91,7 +91,11 @@ const TIER_SELECT: &str = "SELECT p.version, p.published_at, a.band, a.grade, a.
         a.value_class, a.tier, a.key_account
     FROM policies p CROSS JOIN assignments a ON a.policy_id = p.id";
 
-pub async fn my_tiers(pool: &SqlitePool, customer: i64) -> Result<Option<MyTiers>, StoreError> {
+pub async fn my_tiers(
+    pool: &SqlitePool,
+    facts: &facts::Cache,
+    customer: i64,
+) -> Result<Option<MyTiers>, StoreError> {
     let Some(shop_name): Option<String> =
         sqlx::query_scalar("SELECT shop_name FROM customers WHERE id = ?")
             .bind(customer)
@@ -120,7 +124,7 @@ pub async fn my_tiers(pool: &SqlitePool, customer: i64) -> Result<Option<MyTiers
 
     let now = match &current {
         // The percentile indicators only matter for the value and service tiers.
-        Some(_) => facts::load_one(pool, &policy, customer, show.value || show.tier)
+        Some(_) => facts::load_one(pool, facts, &policy, customer, show.value || show.tier)
             .await
             .map_err(err)?
             .map(|(f, rules)| classify(&rules, &f)),

@@ -22,11 +22,34 @@ pub struct Encoded {
 /// Builds the snapshot of the stored data under the published policy (the default policy when
 /// none is published yet).
 pub async fn build(pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Snapshot> {
+    let (policy_ref, policy, loaded) = published_facts(pool, facts).await?;
+    build_from(pool, policy_ref, &policy, &loaded).await
+}
+
+/// The published policy (the default one before the first publication) and the facts under it.
+async fn published_facts(
+    pool: &SqlitePool,
+    facts: &facts::Cache,
+) -> anyhow::Result<(
+    Option<app::model::PolicyRef>,
+    Policy,
+    std::sync::Arc<facts::LoadedPopulation>,
+)> {
     let (policy_ref, policy) = match current_policy(pool).await.map_err(|e| anyhow::anyhow!(e))? {
         Some((r, p)) => (Some(r), p),
         None => (None, Policy::default()),
     };
     let loaded = facts.load(pool, &policy).await?;
+    Ok((policy_ref, policy, loaded))
+}
+
+/// The snapshot of `loaded`, the facts under `policy`.
+async fn build_from(
+    pool: &SqlitePool,
+    policy_ref: Option<app::model::PolicyRef>,
+    policy: &Policy,
+    loaded: &facts::LoadedPopulation,
+) -> anyhow::Result<Snapshot> {
     let routes: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, code || ' ' || name FROM routes ORDER BY code")
             .fetch_all(pool)
@@ -82,7 +105,7 @@ pub async fn build(pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Sn
         })
         .collect();
     let mut snapshot = Snapshot {
-        policy_json: serde_json::to_string(&policy)?,
+        policy_json: serde_json::to_string(policy)?,
         policy: policy_ref,
         latest_month: loaded.latest_month.clone(),
         id_deltas,
@@ -112,24 +135,24 @@ pub fn encode(s: &Snapshot) -> Encoded {
     }
 }
 
-/// The last encoded snapshot and the fingerprint it was built for.
+/// The last encoded snapshot and the generation of the kept facts it was built from.
 #[derive(Clone, Default)]
-pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Option<(String, Encoded)>>>);
+pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Option<(u64, Encoded)>>>);
 
 impl Cache {
-    /// The current snapshot: the cached one while the data's fingerprint
-    /// ([`facts::fingerprint`]) is unchanged, else rebuilt. One request builds at a time; the
-    /// others wait for its result.
+    /// The current snapshot: the cached one while the kept facts are those it was built from
+    /// ([`facts::LoadedPopulation::generation`]), else rebuilt. One request builds at a time;
+    /// the others wait for its result.
     pub async fn get(&self, pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Encoded> {
         let mut slot = self.0.lock().await;
-        let key = facts::fingerprint(pool).await?;
-        if let Some((k, enc)) = slot.as_ref()
-            && *k == key
+        let (policy_ref, policy, loaded) = published_facts(pool, facts).await?;
+        if let Some((generation, enc)) = slot.as_ref()
+            && *generation == loaded.generation
         {
             return Ok(enc.clone());
         }
-        let enc = encode(&build(pool, facts).await?);
-        *slot = Some((key, enc.clone()));
+        let enc = encode(&build_from(pool, policy_ref, &policy, &loaded).await?);
+        *slot = Some((loaded.generation, enc.clone()));
         Ok(enc)
     }
 }

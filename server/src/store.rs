@@ -22,6 +22,8 @@ pub struct SqliteStore {
     pub pool: SqlitePool,
     /// Every customer's facts, kept while the data is unchanged (snapshot, preview, publish).
     pub facts: crate::facts::Cache,
+    /// Everyone classified under the published policy, while the facts are unchanged.
+    pub gaps: crate::gaps::Memo,
 }
 
 impl SqliteStore {
@@ -29,6 +31,7 @@ impl SqliteStore {
         SqliteStore {
             pool,
             facts: Default::default(),
+            gaps: Default::default(),
         }
     }
 }
@@ -376,7 +379,7 @@ impl Store for SqliteStore {
     }
 
     async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
-        service::my_tiers(&self.pool, customer).await
+        service::my_tiers(&self.pool, &self.facts, customer).await
     }
 
     async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError> {
@@ -437,7 +440,7 @@ impl Store for SqliteStore {
     }
 
     async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError> {
-        crate::kpis::kpis(&self.pool, &self.facts, scope).await
+        crate::kpis::kpis(&self.pool, &self.facts, &self.gaps, scope).await
     }
 
     async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError> {
@@ -462,7 +465,7 @@ impl Store for SqliteStore {
         tier: Option<kehu_engine::Tier>,
         manager: Option<i64>,
     ) -> Result<GapReport, StoreError> {
-        crate::gaps::report(&self.pool, &self.facts, scope, tier, manager).await
+        crate::gaps::report(&self.pool, &self.facts, &self.gaps, scope, tier, manager).await
     }
 
     async fn report_draft(
@@ -528,7 +531,7 @@ impl Store for SqliteStore {
     }
 
     async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError> {
-        crate::visits::plan(&self.pool, scope).await
+        crate::visits::plan(&self.pool, &self.facts, scope).await
     }
 
     async fn complaints(
@@ -639,44 +642,27 @@ impl Store for SqliteStore {
         let mut tier_counts = vec![0u32; 3];
         let mut avg_volume = "—".to_string();
         let mut quota_total = "—".to_string();
-        if let Some((pref, policy)) = &current {
-            // The assignments of the customers in scope, under the policy in force.
-            let scoped = |select: &str, group: &str| {
-                let mut qb = QueryBuilder::<Sqlite>::new(format!(
-                    "SELECT {select} FROM assignments a JOIN customers c ON c.id = a.customer_id
-                     WHERE a.policy_id = "
-                ));
-                qb.push_bind(pref.id);
-                push_scope(&mut qb, scope);
-                qb.push(group);
-                qb
-            };
-            let rows: Vec<(i64, i64)> = scoped("a.band, COUNT(*)", " GROUP BY a.band")
-                .build_query_as()
-                .fetch_all(pool)
-                .await
-                .map_err(err)?;
-            for (band, n) in rows {
-                if let Some(slot) = band_counts.get_mut((band - 1) as usize) {
-                    *slot = n as u32;
+        if let Some((_, policy)) = &current {
+            // The published assignments of the customers in scope, from the kept facts (each
+            // customer's latest assignment is the one under the policy in force).
+            let loaded = self.facts.load(pool, policy).await.map_err(err)?;
+            let (mut sum, mut n) = (0i64, 0i64);
+            for i in 0..loaded.ids.len() {
+                if !loaded.in_scope(i, scope) {
+                    continue;
+                }
+                let band = usize::from(loaded.population.prev_band[i]);
+                if let Some(slot) = band.checked_sub(1).and_then(|b| band_counts.get_mut(b)) {
+                    *slot += 1;
+                }
+                if let Some(t) = loaded.assigned_tier(i) {
+                    tier_counts[t.index()] += 1;
+                }
+                if let Some(v) = loaded.assigned_volume[i] {
+                    sum = sum.saturating_add(v);
+                    n += 1;
                 }
             }
-            let rows: Vec<(String, i64)> = scoped("a.tier, COUNT(*)", " GROUP BY a.tier")
-                .build_query_as()
-                .fetch_all(pool)
-                .await
-                .map_err(err)?;
-            for (tier, n) in rows {
-                if let Some(t) = kehu_engine::Tier::from_key(&tier) {
-                    tier_counts[t.index()] = n as u32;
-                }
-            }
-            let (sum, n): (i64, i64) =
-                scoped("COALESCE(SUM(a.monthly_volume_milli), 0), COUNT(*)", "")
-                    .build_query_as()
-                    .fetch_one(pool)
-                    .await
-                    .map_err(err)?;
             if n > 0 {
                 // Mean in cases, shown with one decimal.
                 avg_volume = Cases::from_raw((sum / n + 50) / 100 * 100).to_string();

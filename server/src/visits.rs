@@ -142,56 +142,47 @@ pub async fn recent(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
-struct PlanSql {
-    customer_id: i64,
-    code: String,
-    shop_name: String,
-    tier: Option<String>,
-    required: i64,
-    done: i64,
-    last_visit: Option<String>,
-}
-
 /// The visit plan of `month` (the current one) for customers in scope: each customer's visits
 /// per month from their published tier, the visits made so far, the last one. A customer is
 /// due while visits are missing this month, and overdue when the days since the last visit
-/// exceed the tier's interval (a month divided by its visits) — or never visited.
-pub async fn plan(pool: &SqlitePool, scope: Scope) -> Result<VisitPlan, StoreError> {
+/// exceed the tier's interval (a month divided by its visits) — or never visited. Counted in
+/// the kept facts (visits and tiers in memory), so a manager's plan over everyone reads no
+/// more than the names of the customers it lists.
+pub async fn plan(
+    pool: &SqlitePool,
+    facts: &crate::facts::Cache,
+    scope: Scope,
+) -> Result<VisitPlan, StoreError> {
     let today = today();
     let month_start = today.with_day(1).unwrap_or(today);
-    let current = current_policy(pool).await?;
-    let (policy_id, policy) = match current {
-        Some((r, p)) => (Some(r.id), p),
-        None => (None, kehu_engine::Policy::default()),
+    let policy = current_policy(pool)
+        .await?
+        .map_or_else(kehu_engine::Policy::default, |(_, p)| p);
+    let loaded = facts.load(pool, &policy).await.map_err(err)?;
+    let per = |t: Option<kehu_engine::Tier>| {
+        t.map_or(0, |t| {
+            i64::from(
+                policy
+                    .service
+                    .visits_per_month
+                    .get(t.index())
+                    .copied()
+                    .unwrap_or(0),
+            )
+        })
     };
-    let per = |i: usize| i64::from(policy.service.visits_per_month.get(i).copied().unwrap_or(0));
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT c.id AS customer_id, c.code, c.shop_name, a.tier, CASE a.tier WHEN 'core' THEN ",
-    );
-    qb.push_bind(per(0))
-        .push(" WHEN 'general' THEN ")
-        .push_bind(per(1))
-        .push(" WHEN 'problem' THEN ")
-        .push_bind(per(2))
-        .push(
-            " ELSE 0 END AS required,
-            (SELECT COUNT(*) FROM visits v WHERE v.customer_id = c.id AND v.visited_on >= ",
-        )
-        .push_bind(month_start.format("%Y-%m-%d").to_string())
-        .push(
-            ") AS done,
-            (SELECT MAX(v.visited_on) FROM visits v WHERE v.customer_id = c.id) AS last_visit
-         FROM customers c LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = ",
-        )
-        .push_bind(policy_id.unwrap_or(0))
-        .push(" WHERE 1 = 1");
-    push_scope(&mut qb, scope);
-    let rows: Vec<PlanSql> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    struct Planned {
+        i: usize,
+        required: i64,
+        done: i64,
+        overdue: bool,
+    }
+    let mut customers = 0u64;
+    let mut listed = Vec::new();
     let mut out = VisitPlan {
         month: month_start.format("%Y-%m").to_string(),
         today: today.format("%Y-%m-%d").to_string(),
-        customers: rows.len() as u64,
+        customers: 0,
         required: 0,
         done: 0,
         capacity: u64::from(policy.service.manager_capacity_visits_per_month),
@@ -199,43 +190,87 @@ pub async fn plan(pool: &SqlitePool, scope: Scope) -> Result<VisitPlan, StoreErr
         overdue: 0,
         rows: Vec::new(),
     };
-    for r in rows {
-        out.required += r.required.max(0) as u64;
-        out.done += r.done.min(r.required).max(0) as u64;
-        if r.required <= 0 {
+    for i in 0..loaded.ids.len() {
+        if !loaded.in_scope(i, scope) {
             continue;
         }
-        let interval = (30 / r.required).max(1);
-        let overdue = match r
-            .last_visit
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        {
+        customers += 1;
+        let required = per(loaded.assigned_tier(i));
+        let done = loaded.visits[i]
+            .iter()
+            .filter(|v| v.day >= month_start)
+            .count() as i64;
+        out.required += required.max(0) as u64;
+        out.done += done.min(required).max(0) as u64;
+        if required <= 0 {
+            continue;
+        }
+        let interval = (30 / required).max(1);
+        let overdue = match loaded.last_visit[i] {
             Some(last) => (today - last).num_days() > interval,
             None => true,
         };
-        out.due += u64::from(r.done < r.required);
+        out.due += u64::from(done < required);
         out.overdue += u64::from(overdue);
-        if r.done < r.required || overdue {
-            out.rows.push(PlanRow {
-                customer_id: r.customer_id,
-                code: r.code,
-                name: r.shop_name,
-                tier: r.tier.unwrap_or_default(),
-                required: r.required as u32,
-                done: r.done as u32,
-                last_visit: r.last_visit,
+        if done < required || overdue {
+            listed.push(Planned {
+                i,
+                required,
+                done,
                 overdue,
             });
         }
     }
-    // Overdue first, then the longest since the last visit.
-    out.rows.sort_by(|a, b| {
+    out.customers = customers;
+    // Overdue first, then the longest since the last visit (never visited first), then in
+    // archive order; names are read for the 200 listed only.
+    listed.sort_by(|a, b| {
         b.overdue
             .cmp(&a.overdue)
-            .then_with(|| a.last_visit.cmp(&b.last_visit))
-            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| loaded.last_visit[a.i].cmp(&loaded.last_visit[b.i]))
+            .then_with(|| a.i.cmp(&b.i))
     });
-    out.rows.truncate(200);
+    listed.truncate(PLAN_LISTED);
+    let ids: Vec<i64> = listed.iter().map(|p| loaded.ids[p.i]).collect();
+    let names = names_of(pool, &ids).await?;
+    out.rows = listed
+        .iter()
+        .filter_map(|p| {
+            let id = loaded.ids[p.i];
+            let (code, name) = names.get(&id)?.clone();
+            Some(PlanRow {
+                customer_id: id,
+                code,
+                name,
+                tier: loaded
+                    .assigned_tier(p.i)
+                    .map(|t| t.key().to_string())
+                    .unwrap_or_default(),
+                required: p.required as u32,
+                done: p.done as u32,
+                last_visit: loaded.last_visit[p.i].map(|d| d.format("%Y-%m-%d").to_string()),
+                overdue: p.overdue,
+            })
+        })
+        .collect();
     Ok(out)
+}
+
+/// How many customers the plan lists.
+const PLAN_LISTED: usize = 200;
+
+/// The code and shop name of each of `ids`.
+pub(crate) async fn names_of(
+    pool: &SqlitePool,
+    ids: &[i64],
+) -> Result<rustc_hash::FxHashMap<i64, (String, String)>, StoreError> {
+    let json = serde_json::to_string(ids).map_err(err)?;
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, code, shop_name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(json)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    Ok(rows.into_iter().map(|(id, c, n)| (id, (c, n))).collect())
 }

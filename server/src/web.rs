@@ -141,7 +141,7 @@ async fn export_kpis(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
-    let csv = crate::kpis::kpis(&state.store.pool, &state.store.facts, me.scope())
+    let csv = crate::kpis::kpis(&state.store.pool, &state.store.facts, &state.store.gaps, me.scope())
         .await
         .map_err(|e| anyhow::anyhow!(e))
         .and_then(|k| crate::kpis::csv(&k));

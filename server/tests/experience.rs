@@ -101,7 +101,7 @@ async fn the_experience_score_from_a_known_set_of_records() {
     }
 
     let policy = Policy::default();
-    let (facts, _) = server::facts::load_one(&pool, &policy, x, true)
+    let (facts, _) = server::facts::load_one(&pool, &Default::default(), &policy, x, true)
         .await
         .unwrap()
         .unwrap();

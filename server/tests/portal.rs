@@ -28,13 +28,13 @@ async fn one_customers_facts_equal_the_population_load() {
     let policy = kehu_engine::Policy::default();
     let all = server::facts::load(&pool, &policy).await.unwrap();
     for (i, id) in all.ids.iter().enumerate().step_by(7) {
-        let (facts, _) = server::facts::load_one(&pool, &policy, *id, true)
+        let (facts, _) = server::facts::load_one(&pool, &Default::default(), &policy, *id, true)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(facts, all.population.facts(i), "customer {id}");
         // Without the ranks, everything but the two percentile indicators is the same.
-        let (mut quick, _) = server::facts::load_one(&pool, &policy, *id, false)
+        let (mut quick, _) = server::facts::load_one(&pool, &Default::default(), &policy, *id, false)
             .await
             .unwrap()
             .unwrap();
@@ -47,7 +47,7 @@ async fn one_customers_facts_equal_the_population_load() {
         assert_eq!(quick, facts, "customer {id}");
     }
     assert!(
-        server::facts::load_one(&pool, &policy, 999_999, true)
+        server::facts::load_one(&pool, &Default::default(), &policy, 999_999, true)
             .await
             .unwrap()
             .is_none()

@@ -483,6 +483,61 @@ impl Population {
             .push(prev_tier.map_or(0, |t| t.index() as u8 + 1));
     }
 
+    /// Overwrites customer `i` with `f`, as [`Population::push`] would write it. The ranked
+    /// indicators (contribution, influence and the expectation driver made of them) stay as
+    /// they were when what they rank by — amount, area, format, demonstration — is unchanged,
+    /// and the answer is `false`; otherwise it is `true` and the caller re-derives everyone's
+    /// ranks ([`Population::derive_ranks`]), since one customer's move shifts the others.
+    pub fn replace(
+        &mut self,
+        i: usize,
+        f: &CustomerFacts,
+        manager: u32,
+        prev_band: Option<u8>,
+        prev_tier: Option<Tier>,
+        demonstration: bool,
+    ) -> bool {
+        let mut one = Population::with_capacity(1);
+        one.push(f, manager, prev_band, prev_tier);
+        let ranked = self.demonstration.len() == self.len();
+        let same_ranks = ranked
+            && self.amount[i] == one.amount[0]
+            && self.area[i] == one.area[0]
+            && self.format[i] == one.format[0]
+            && self.demonstration[i] == demonstration;
+        let kept = self.indicators[i];
+        self.format[i] = one.format[0];
+        self.market[i] = one.market[0];
+        self.area[i] = one.area[0];
+        self.volume[i] = one.volume[0];
+        self.price[i] = one.price[0];
+        self.amount[i] = one.amount[0];
+        self.indicators[i] = one.indicators[0];
+        self.violations[i] = one.violations[0];
+        self.monitored[i] = one.monitored[0];
+        self.has_service[i] = one.has_service[0];
+        self.service[i] = one.service[0];
+        self.manager[i] = one.manager[0];
+        self.prev_band[i] = one.prev_band[0];
+        self.prev_tier[i] = one.prev_tier[0];
+        if ranked {
+            self.demonstration[i] = demonstration;
+        }
+        if same_ranks {
+            self.indicators[i][0] = kept[0];
+            self.indicators[i][4] = kept[4];
+            self.service[i][VALUE_BACKGROUND] = if self.has_service[i] {
+                to_points(derive::value_background_points(
+                    Cents::from_raw(i64::from(kept[0])),
+                    Cents::from_raw(i64::from(kept[4])),
+                ))
+            } else {
+                0
+            };
+        }
+        ranked && !same_ranks
+    }
+
     /// The facts of customer `i`, as `CustomerFacts`.
     #[inline]
     pub fn facts(&self, i: usize) -> CustomerFacts {
@@ -930,6 +985,54 @@ mod tests {
         // Every customer is problem tier (all-zero indicators): 2 visits each, 3 customers per manager.
         assert_eq!(s.visits_per_manager, vec![6, 6]);
         assert_eq!(s.customers_per_manager, vec![3, 3]);
+    }
+
+    /// Five shops with amounts, areas and (for some) service records, ranked as the server
+    /// loads them.
+    fn ranked(facts: &[CustomerFacts]) -> Population {
+        let mut p = Population::default();
+        for (i, f) in facts.iter().enumerate() {
+            p.push(f, (i % 2) as u32, Some(2), Some(Tier::General));
+        }
+        p.demonstration = (0..facts.len()).map(|i| i == 3).collect();
+        p.derive_ranks();
+        p
+    }
+
+    fn shops() -> Vec<CustomerFacts> {
+        (0..5)
+            .map(|i| CustomerFacts {
+                monthly_volume: Cases::from_int(3 + i),
+                monthly_amount: Some(Cents::from_int(1_000 * (5 - i))),
+                business_area_m2: Cents::from_int(20 + 7 * i),
+                service: (i % 2 == 0).then(|| ServiceInputs {
+                    experience: [Some(Cents::from_int(60)), None, None, None, None],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn replacing_a_customer_matches_loading_everyone_again() {
+        let mut facts = shops();
+        let mut kept = ranked(&facts);
+        // A visit logged: only the service records move; the ranks are kept as they were.
+        facts[1].service = Some(ServiceInputs {
+            experience: [Some(Cents::from_int(80)), None, None, None, None],
+            ..Default::default()
+        });
+        let rerank = kept.replace(1, &facts[1], 1, Some(2), Some(Tier::General), false);
+        assert!(!rerank, "the amount and the area are unchanged");
+        assert_eq!(kept, ranked(&facts));
+        // An area edited: the ranks of others move too, so the caller re-ranks everyone.
+        facts[4].business_area_m2 = Cents::from_int(500);
+        let rerank = kept.replace(4, &facts[4], 0, Some(2), Some(Tier::General), false);
+        assert!(rerank);
+        assert_ne!(kept, ranked(&facts), "stale ranks until re-derived");
+        kept.derive_ranks();
+        assert_eq!(kept, ranked(&facts));
     }
 
     #[test]
