@@ -490,7 +490,8 @@ async fn patch(
     let mut ids: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT customer_id FROM fact_changes WHERE seq > ?1 AND seq <= ?2
          UNION
-         SELECT customer_id FROM complaints WHERE closed_at IS NULL AND due_at >= ?3 AND due_at < ?4
+         SELECT customer_id FROM complaints
+         WHERE status = 'open' AND due_at >= ?3 AND due_at < ?4 AND closed_at IS NULL
          LIMIT ?5",
     )
     .bind(k.seq)

@@ -105,12 +105,9 @@ struct VisitRow {
     score: Option<i64>,
 }
 
-/// The latest visits to customers in scope (or one visit), newest first.
-pub async fn recent(
-    pool: &SqlitePool,
-    scope: Scope,
-    only: Option<i64>,
-) -> Result<Vec<VisitEntry>, StoreError> {
+/// The latest visits to customers in scope (or `only` that visit), newest first: 50 rows read
+/// along `visits_day` for everyone's.
+fn recent_query(scope: Scope, only: Option<i64>) -> QueryBuilder<Sqlite> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT v.id, v.customer_id, c.code, c.shop_name, v.visited_on, v.purpose, v.findings,
                 v.duration_min, v.promise, u.display_name AS manager, vr.score
@@ -123,6 +120,21 @@ pub async fn recent(
         qb.push(" AND v.id = ").push_bind(id);
     }
     qb.push(" ORDER BY v.visited_on DESC, v.id DESC LIMIT 50");
+    qb
+}
+
+/// The SQL of the latest visits for `scope` (for its query-plan test).
+pub fn recent_sql(scope: Scope) -> String {
+    recent_query(scope, None).sql().as_str().to_string()
+}
+
+/// The latest visits to customers in scope (or one visit), newest first.
+pub async fn recent(
+    pool: &SqlitePool,
+    scope: Scope,
+    only: Option<i64>,
+) -> Result<Vec<VisitEntry>, StoreError> {
+    let mut qb = recent_query(scope, only);
     let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
     Ok(rows
         .into_iter()
