@@ -32,6 +32,29 @@ pub struct LoadedPopulation {
     /// The monthly volume (thousandths of a case) of each customer's latest published
     /// assignment, if they have one.
     pub assigned_volume: Vec<Option<i64>>,
+    /// What the customer list's search looks in: shop name, code, licence number and phone,
+    /// ASCII letters in lower case (as SQLite's `LIKE` compares them), each followed by
+    /// [`SEARCH_SEPARATOR`] so that no match spans two of them.
+    pub search: Vec<Box<str>>,
+}
+
+/// Ends each searched field in [`LoadedPopulation::search`].
+pub const SEARCH_SEPARATOR: char = '\u{1f}';
+
+/// The searched text of one customer, see [`LoadedPopulation::search`].
+fn search_text(fields: [&str; 4]) -> Box<str> {
+    let mut out = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
+    for f in fields {
+        out.push_str(&f.to_ascii_lowercase());
+        out.push(SEARCH_SEPARATOR);
+    }
+    out.into_boxed_str()
+}
+
+impl Row {
+    fn search(&self) -> Box<str> {
+        search_text([&self.shop_name, &self.code, &self.licence_no, &self.phone])
+    }
 }
 
 /// A visit, as the visit plan and the customer managers' figures count it.
@@ -215,6 +238,10 @@ struct Row {
     prev_tier: Option<String>,
     prev_experience: Option<i64>,
     prev_volume: Option<i64>,
+    shop_name: String,
+    code: String,
+    licence_no: String,
+    phone: String,
 }
 
 /// A customer's visits, ratings and complaints since the window began (the other service
@@ -368,7 +395,15 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
 /// changes one customer's own records — a visit, a rating, a complaint, an edit — is in
 /// `fact_changes` and reloads that customer only.
 pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    type Key = (Option<i64>, Option<String>, i64, Option<i64>, i64, i64, Option<String>);
+    type Key = (
+        Option<i64>,
+        Option<String>,
+        i64,
+        Option<i64>,
+        i64,
+        i64,
+        Option<String>,
+    );
     let row: Key = sqlx::query_as(
         "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
@@ -395,9 +430,11 @@ async fn changes_span(pool: &SqlitePool) -> sqlx::Result<(i64, Option<i64>)> {
 /// not reloads everyone).
 pub async fn purge_changes(pool: &SqlitePool) -> sqlx::Result<()> {
     let mut tx = crate::db::write(pool).await?;
-    sqlx::query("DELETE FROM fact_changes WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM fact_changes WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 
@@ -436,7 +473,8 @@ impl Cache {
         pool: &SqlitePool,
         policy: &Policy,
     ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
-        let mut kept = self.0.lock().await;
+        // What decides whether the kept population is current is read before taking the lock,
+        // so that readers check at once; under it, only a change is applied, one at a time.
         let key = format!(
             "{} window {} per case {}",
             fingerprint(pool).await?,
@@ -446,16 +484,27 @@ impl Cache {
         // Read before the data, so that a change committed meanwhile is applied (again) next time.
         let (newest, oldest) = changes_span(pool).await?;
         let counted_at = crate::calendar::stamp(chrono::Utc::now());
+        let mut kept = self.0.lock().await;
+        // Nothing changed, and the complaints were counted this second: current.
+        if let Some(k) = kept.iter().find(|k| k.key == key)
+            && k.seq >= newest
+            && k.counted_at >= counted_at
+        {
+            return Ok(k.loaded.clone());
+        }
         if let Some(at) = kept.iter().position(|k| k.key == key) {
             let k = kept.remove(at);
+            // Another reader may have applied more meanwhile: never step back.
+            let newest = newest.max(k.seq);
+            let until = counted_at.clone().max(k.counted_at.clone());
             let complete = newest == k.seq || oldest.is_some_and(|o| o <= k.seq + 1);
-            if complete && let Some(loaded) = patch(pool, policy, &k, newest, &counted_at).await? {
+            if complete && let Some(loaded) = patch(pool, policy, &k, newest, &until).await? {
                 kept.insert(
                     0,
                     Kept {
                         key,
                         seq: newest,
-                        counted_at,
+                        counted_at: until,
                         loaded: loaded.clone(),
                     },
                 );
@@ -548,6 +597,7 @@ async fn patch(
         );
         next.routes[i] = r.route_id;
         next.assigned_volume[i] = r.prev_volume;
+        next.search[i] = r.search();
     }
     let (visits, last) = visits_of(pool, &ids, Some(&json)).await?;
     for (at, id) in ids.iter().enumerate() {
@@ -608,7 +658,7 @@ fn facts_query(some: bool) -> String {
                 COALESCE(agg.prev_cartons, 0) AS prev_cartons, COALESCE(agg.months_ordered, 0) AS months_ordered,
                 COALESCE(agg.supplied, 0) AS supplied, agg.requested, agg.deliveries, agg.late_deliveries,
                 a.band AS prev_band, a.tier AS prev_tier, a.experience_centi AS prev_experience,
-                a.monthly_volume_milli AS prev_volume
+                a.monthly_volume_milli AS prev_volume, c.shop_name, c.code, c.licence_no, c.phone
          FROM customers c
          LEFT JOIN routes r ON r.id = c.route_id
          LEFT JOIN agg ON agg.customer_id = c.id
@@ -789,6 +839,7 @@ fn build(
         visits: Vec::new(),
         last_visit: Vec::new(),
         assigned_volume: rows.iter().map(|r| r.prev_volume).collect(),
+        search: rows.iter().map(Row::search).collect(),
     }
 }
 

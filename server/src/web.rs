@@ -141,10 +141,15 @@ async fn export_kpis(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
-    let csv = crate::kpis::kpis(&state.store.pool, &state.store.facts, &state.store.gaps, me.scope())
-        .await
-        .map_err(|e| anyhow::anyhow!(e))
-        .and_then(|k| crate::kpis::csv(&k));
+    let csv = crate::kpis::kpis(
+        &state.store.pool,
+        &state.store.facts,
+        &state.store.gaps,
+        me.scope(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e))
+    .and_then(|k| crate::kpis::csv(&k));
     match csv {
         Ok(bytes) => (
             [

@@ -129,7 +129,14 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
     // An edit of the area moves the customer's influence rank, and so everyone else's.
     let area = field("business_area_m2").unwrap();
     let edited = store
-        .edit_field(Scope::All, admin, x, area, "900", version_of(&store, x).await)
+        .edit_field(
+            Scope::All,
+            admin,
+            x,
+            area,
+            "900",
+            version_of(&store, x).await,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -156,4 +163,161 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
         .unwrap();
     let after_phone = kept_is_fresh(&store).await;
     assert_eq!(after_phone.population, after_edit.population);
+}
+
+/// The ids SQL gives for a list query (the oracle the kept list must agree with): `LIKE` over
+/// the four searched columns, equality for the rest, the published band.
+async fn sql_ids(pool: &sqlx::SqlitePool, scope: Scope, q: &app::model::CustomerQuery) -> Vec<i64> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT c.id FROM customers c LEFT JOIN assignments a ON a.customer_id = c.id
+         AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
+         WHERE 1 = 1",
+    );
+    match scope {
+        Scope::All => {}
+        Scope::Routes { manager } => {
+            qb.push(" AND c.route_id IN (SELECT id FROM routes WHERE manager_id = ")
+                .push_bind(manager)
+                .push(")");
+        }
+        _ => unreachable!(),
+    }
+    let text = q.q.trim();
+    if !text.is_empty() {
+        let like = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        qb.push(" AND (");
+        for (n, col) in ["shop_name", "code", "licence_no", "phone"]
+            .iter()
+            .enumerate()
+        {
+            if n > 0 {
+                qb.push(" OR ");
+            }
+            qb.push(format!("c.{col} LIKE "))
+                .push_bind(like.clone())
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(")");
+    }
+    if !q.format.is_empty() {
+        qb.push(" AND c.business_format = ")
+            .push_bind(q.format.clone());
+    }
+    if !q.market.is_empty() {
+        qb.push(" AND c.market_type = ").push_bind(q.market.clone());
+    }
+    if let Some(r) = q.route {
+        qb.push(" AND c.route_id = ").push_bind(r);
+    }
+    if let Some(b) = q.band {
+        qb.push(" AND a.band = ").push_bind(i64::from(b));
+    }
+    qb.push(" ORDER BY c.id");
+    qb.build_query_scalar().fetch_all(pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
+    let (_dir, pool) = demo_db(600).await;
+    let store = SqliteStore::new(pool.clone());
+    let cm = user_id(&pool, "cm02").await;
+    let admin = user_id(&pool, "admin").await;
+    // A shop whose name a search must find after an edit, with LIKE's wildcards in it.
+    let x: i64 = 17;
+    let name = field("shop_name").unwrap();
+    let saved = store
+        .edit_field(
+            Scope::All,
+            admin,
+            x,
+            name,
+            "Wang's 50%_Shop 王记",
+            version_of(&store, x).await,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(saved, EditResult::Saved { .. }), "{saved:?}");
+    let q = |text: &str, format: &str, market: &str, route: Option<i64>, band: Option<u8>| {
+        app::model::CustomerQuery {
+            q: text.into(),
+            format: format.into(),
+            market: market.into(),
+            route,
+            band,
+            page: 1,
+        }
+    };
+    let cases = [
+        q("", "", "", None, None),
+        q("wang's 50%", "", "", None, None),
+        q("50%_s", "", "", None, None),
+        q("%", "", "", None, None),
+        q("_", "", "", None, None),
+        q("王", "", "", None, None),
+        q("demo0001", "", "", None, None),
+        q("DeMo00002", "", "", None, None),
+        q("139", "grocery", "", None, None),
+        q("", "", "rural", None, Some(3)),
+        q("", "convenience", "urban", Some(2), None),
+        q("", "", "", None, Some(8)),
+        q("", "no-such-format", "", None, None),
+        q("nobody has this", "", "", None, None),
+    ];
+    // The cases find something where they should (codes in any case, the rural band 3, …).
+    for at in [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11] {
+        assert!(
+            !sql_ids(&pool, Scope::All, &cases[at]).await.is_empty(),
+            "{:?}",
+            cases[at]
+        );
+    }
+    for scope in [Scope::All, Scope::Routes { manager: cm }] {
+        for case in &cases {
+            let want = sql_ids(&pool, scope, case).await;
+            let mut got = Vec::new();
+            let mut page = 1;
+            loop {
+                let p = store
+                    .customers(
+                        scope,
+                        &app::model::CustomerQuery {
+                            page,
+                            ..case.clone()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(p.total, want.len() as u64, "{scope:?} {case:?}");
+                got.extend(p.rows.iter().map(|r| r.id));
+                if page >= p.pages {
+                    break;
+                }
+                page += 1;
+            }
+            assert_eq!(got, want, "{scope:?} {case:?}");
+        }
+    }
+    // A page past the last shows the last.
+    let all = sql_ids(&pool, Scope::All, &cases[0]).await;
+    let last = store
+        .customers(
+            Scope::All,
+            &app::model::CustomerQuery {
+                page: 999,
+                ..cases[0].clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.page, last.pages);
+    assert_eq!(last.rows.last().map(|r| r.id), all.last().copied());
+    // The edited shop is found by its new name.
+    let found = store.customers(Scope::All, &cases[1]).await.unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
 }

@@ -15,10 +15,7 @@ async fn plan(pool: &SqlitePool, sql: &str) -> String {
             .fetch_all(pool)
             .await
             .unwrap();
-    rows.into_iter()
-        .map(|r| r.3)
-        .collect::<Vec<_>>()
-        .join("\n")
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
 }
 
 #[tokio::test]
@@ -28,12 +25,18 @@ async fn hot_queries_read_through_their_indexes() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(visits > 10_000, "enough visits that a scan would show: {visits}");
+    assert!(
+        visits > 10_000,
+        "enough visits that a scan would show: {visits}"
+    );
 
     // The latest visits of everyone (a manager's visit log): 50 rows read newest first.
     let p = plan(&pool, &server::visits::recent_sql(app::model::Scope::All)).await;
     assert!(p.contains("SCAN v USING INDEX visits_day"), "{p}");
-    assert!(!p.contains("TEMP B-TREE"), "sorted by the index, not afterwards:\n{p}");
+    assert!(
+        !p.contains("TEMP B-TREE"),
+        "sorted by the index, not afterwards:\n{p}"
+    );
 
     // The customer list's count without a band filter reads one small index, joins nothing.
     let p = plan(&pool, "SELECT COUNT(*) FROM customers c WHERE 1 = 1").await;

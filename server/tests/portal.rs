@@ -34,10 +34,11 @@ async fn one_customers_facts_equal_the_population_load() {
             .unwrap();
         assert_eq!(facts, all.population.facts(i), "customer {id}");
         // Without the ranks, everything but the two percentile indicators is the same.
-        let (mut quick, _) = server::facts::load_one(&pool, &Default::default(), &policy, *id, false)
-            .await
-            .unwrap()
-            .unwrap();
+        let (mut quick, _) =
+            server::facts::load_one(&pool, &Default::default(), &policy, *id, false)
+                .await
+                .unwrap()
+                .unwrap();
         quick.indicators.contribution = facts.indicators.contribution;
         quick.indicators.influence = facts.indicators.influence;
         // …and the expectation driver "value and background", made of those two.
