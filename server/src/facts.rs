@@ -389,25 +389,17 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
 /// What every customer's facts depend on besides the policy and their own records, read in a
 /// few cheap queries: the published policy (id and publication time, so a regenerated database
 /// never matches: its previous tiers are the "before" of every transition), the customers
-/// (count and largest id: an import adds some), the route → customer-manager assignment, the
+/// (a counter triggers bump on every customer added or removed), the route → customer-manager assignment, the
 /// purchases (a counter bumped by every writer of purchases) and their latest month, and this
 /// month. A change of any of them reloads everyone (about 1.7 s for 100,000 customers); what
 /// changes one customer's own records — a visit, a rating, a complaint, an edit — is in
 /// `fact_changes` and reloads that customer only.
 pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    type Key = (
-        Option<i64>,
-        Option<String>,
-        i64,
-        Option<i64>,
-        i64,
-        i64,
-        Option<String>,
-    );
+    type Key = (Option<i64>, Option<String>, i64, i64, i64, Option<String>);
     let row: Key = sqlx::query_as(
         "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT COUNT(*) FROM customers), (SELECT MAX(id) FROM customers),
+                (SELECT customers FROM data_version),
                 (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
                 (SELECT purchases FROM data_version), (SELECT latest_month FROM data_version)",
     )

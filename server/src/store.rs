@@ -665,9 +665,6 @@ impl Store for SqliteStore {
 
     async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError> {
         let pool = &self.pool;
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM customers c WHERE 1 = 1");
-        push_scope(&mut qb, scope);
-        let customers: i64 = qb.build_query_scalar().fetch_one(pool).await.map_err(err)?;
         let (routes, managers): (i64, i64) = match scope {
             Scope::All => sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM routes),
@@ -690,10 +687,17 @@ impl Store for SqliteStore {
         let mut tier_counts = vec![0u32; 3];
         let mut avg_volume = "—".to_string();
         let mut quota_total = "—".to_string();
+        // The customers in scope and their published assignments, from the kept facts (each
+        // customer's latest assignment is the one under the policy in force).
+        let loaded = self
+            .facts
+            .load(pool, current.as_ref().map_or(&Policy::default(), |(_, p)| p))
+            .await
+            .map_err(err)?;
+        let customers = (0..loaded.ids.len())
+            .filter(|&i| loaded.in_scope(i, scope))
+            .count();
         if let Some((_, policy)) = &current {
-            // The published assignments of the customers in scope, from the kept facts (each
-            // customer's latest assignment is the one under the policy in force).
-            let loaded = self.facts.load(pool, policy).await.map_err(err)?;
             let (mut sum, mut n) = (0i64, 0i64);
             for i in 0..loaded.ids.len() {
                 if !loaded.in_scope(i, scope) {
