@@ -264,12 +264,16 @@ pub async fn file(
     .execute(&mut *tx)
     .await
     .map_err(err)?;
+    let row = one(&mut tx, scope, id).await?;
     tx.commit().await.map_err(err)?;
-    let filter = ComplaintFilter::default();
-    Ok(list(pool, scope, &filter)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id))
+    // The complaint as the list shows it (not the whole list: 500 rows for a manager).
+    match row {
+        Some(row) => Ok(complete(pool, vec![row], false, &stamp(now))
+            .await?
+            .into_iter()
+            .next()),
+        None => Ok(None),
+    }
 }
 
 /// Applies a staff action to a complaint of a customer in scope, if the complaint is still at

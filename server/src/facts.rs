@@ -26,7 +26,7 @@ pub struct LoadedPopulation {
     pub generation: u64,
     /// Each customer's visits since [`visits_since`] (this month's, for the visit plan, and the
     /// last 90 days', for the performance figures), oldest first.
-    pub visits: Vec<Vec<VisitMark>>,
+    pub visits: Vec<std::sync::Arc<[VisitMark]>>,
     /// Each customer's last visit ever.
     pub last_visit: Vec<Option<chrono::NaiveDate>>,
     /// The monthly volume (thousandths of a case) of each customer's latest published
@@ -35,24 +35,24 @@ pub struct LoadedPopulation {
     /// What the customer list's search looks in: shop name, code, licence number and phone,
     /// ASCII letters in lower case (as SQLite's `LIKE` compares them), each followed by
     /// [`SEARCH_SEPARATOR`] so that no match spans two of them.
-    pub search: Vec<Box<str>>,
+    pub search: Vec<std::sync::Arc<str>>,
 }
 
 /// Ends each searched field in [`LoadedPopulation::search`].
 pub const SEARCH_SEPARATOR: char = '\u{1f}';
 
 /// The searched text of one customer, see [`LoadedPopulation::search`].
-fn search_text(fields: [&str; 4]) -> Box<str> {
+fn search_text(fields: [&str; 4]) -> std::sync::Arc<str> {
     let mut out = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
     for f in fields {
         out.push_str(&f.to_ascii_lowercase());
         out.push(SEARCH_SEPARATOR);
     }
-    out.into_boxed_str()
+    out.into()
 }
 
 impl Row {
-    fn search(&self) -> Box<str> {
+    fn search(&self) -> std::sync::Arc<str> {
         search_text([&self.shop_name, &self.code, &self.licence_no, &self.phone])
     }
 }
@@ -105,7 +105,10 @@ async fn visits_of(
     pool: &SqlitePool,
     ids: &[i64],
     some: Option<&str>,
-) -> anyhow::Result<(Vec<Vec<VisitMark>>, Vec<Option<chrono::NaiveDate>>)> {
+) -> anyhow::Result<(
+    Vec<std::sync::Arc<[VisitMark]>>,
+    Vec<Option<chrono::NaiveDate>>,
+)> {
     let filter = match some {
         Some(_) => "AND v.customer_id IN (SELECT value FROM json_each(?2))",
         None => "",
@@ -131,9 +134,13 @@ async fn visits_of(
             });
         }
     }
-    for v in &mut visits {
-        v.sort_by_key(|m| m.day);
-    }
+    let visits = visits
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by_key(|m| m.day);
+            v.into()
+        })
+        .collect();
     let filter = match some {
         Some(_) => "WHERE customer_id IN (SELECT value FROM json_each(?1))",
         None => "",
