@@ -47,6 +47,10 @@ pub struct Databases {
     /// The archive again, two connections for looking up who is asking (every request does):
     /// sign-in and the session check never wait behind slow page queries.
     pub accounts: SqlitePool,
+    /// The archive again, two connections for keeping the facts in memory current (every page
+    /// that classifies or lists asks whether anything changed): the check and the reload of a
+    /// changed customer never wait behind page queries for a connection.
+    pub facts: SqlitePool,
     /// Held (shared) while these are open: `kehu restore` needs it alone.
     _in_use: Arc<std::fs::File>,
 }
@@ -133,15 +137,19 @@ pub async fn open(path: &Path) -> anyhow::Result<Databases> {
     let path = absolute(path)?;
     let lock = in_use(&path)?;
     let archive = pool(&path, 8, &ARCHIVE).await?;
-    let accounts = SqlitePoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(BUSY_TIMEOUT)
-        .connect_with(archive.connect_options().as_ref().clone())
-        .await?;
+    let beside = || {
+        SqlitePoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(archive.connect_options().as_ref().clone())
+    };
+    let accounts = beside().await?;
+    let facts = beside().await?;
     Ok(Databases {
         archive,
         sessions: pool(&sessions_path(&path), 4, &SESSIONS).await?,
         accounts,
+        facts,
         _in_use: Arc::new(lock),
     })
 }

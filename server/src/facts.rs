@@ -459,12 +459,24 @@ struct Kept {
 /// Facts depend on the policy only through its window and the cartons per case; one
 /// population is kept for each of the last few such pairs.
 #[derive(Clone, Default)]
-pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Vec<Kept>>>);
+pub struct Cache {
+    kept: std::sync::Arc<tokio::sync::Mutex<Vec<Kept>>>,
+    /// Connections of the cache's own (see `db::Databases::facts`), else the caller's pool.
+    own: Option<SqlitePool>,
+}
 
 /// How many (window, cartons per case) pairs are kept: the published policy's and a draft's.
 const KEPT_POLICIES: usize = 3;
 
 impl Cache {
+    /// A cache that reads through `pool`, connections of its own, whatever pool callers pass.
+    pub fn reading_through(pool: SqlitePool) -> Self {
+        Cache {
+            kept: Default::default(),
+            own: Some(pool),
+        }
+    }
+
     /// Every customer's facts under `policy`, as [`load`] reads them, from memory brought up to
     /// date with what changed since. One caller loads at a time; the others wait for its result.
     pub async fn load(
@@ -472,6 +484,7 @@ impl Cache {
         pool: &SqlitePool,
         policy: &Policy,
     ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
+        let pool = self.own.as_ref().unwrap_or(pool);
         // What decides whether the kept population is current is read before taking the lock,
         // so that readers check at once; under it, only a change is applied, one at a time.
         let key = format!(
@@ -483,7 +496,7 @@ impl Cache {
         // Read before the data, so that a change committed meanwhile is applied (again) next time.
         let (newest, oldest) = changes_span(pool).await?;
         let counted_at = crate::calendar::stamp(chrono::Utc::now());
-        let mut kept = self.0.lock().await;
+        let mut kept = self.kept.lock().await;
         // Nothing changed, and the complaints were counted this second: current.
         if let Some(k) = kept.iter().find(|k| k.key == key)
             && k.seq >= newest
@@ -535,6 +548,7 @@ async fn patch(
     newest: i64,
     now: &str,
 ) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
+    let started = std::time::Instant::now();
     let mut ids: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT customer_id FROM fact_changes WHERE seq > ?1 AND seq <= ?2
          UNION
@@ -609,6 +623,12 @@ async fn patch(
         next.population.derive_ranks();
     }
     next.generation = next_generation();
+    tracing::debug!(
+        customers = ids.len(),
+        rerank,
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "kept facts patched"
+    );
     Ok(Some(std::sync::Arc::new(next)))
 }
 

@@ -34,7 +34,10 @@ impl AppState {
     pub fn new(leptos_options: LeptosOptions, databases: &crate::db::Databases) -> Self {
         AppState {
             leptos_options,
-            store: SqliteStore::new(databases.archive.clone()),
+            store: SqliteStore {
+                facts: crate::facts::Cache::reading_through(databases.facts.clone()),
+                ..SqliteStore::new(databases.archive.clone())
+            },
             sessions: databases.sessions.clone(),
             accounts: databases.accounts.clone(),
             proxies: TrustedProxies::default(),
