@@ -493,8 +493,7 @@ impl Cache {
             policy.assessment_window_months,
             policy.cartons_per_case
         );
-        // Read before the data, so that a change committed meanwhile is applied (again) next time.
-        let (newest, oldest) = changes_span(pool).await?;
+        let (newest, _) = changes_span(pool).await?;
         let counted_at = crate::calendar::stamp(chrono::Utc::now());
         let mut kept = self.kept.lock().await;
         // Nothing changed, and the complaints were counted this second: current.
@@ -504,6 +503,12 @@ impl Cache {
         {
             return Ok(k.loaded.clone());
         }
+        // Read before the data, so that a change committed meanwhile is applied (again) next
+        // time. Bring it up to now, not only to what this reader saw before waiting: the readers
+        // queued behind then find it current, and a stream of writes costs one patch per turn
+        // of the lock rather than one per reader.
+        let (newest, oldest) = changes_span(pool).await?;
+        let counted_at = crate::calendar::stamp(chrono::Utc::now());
         if let Some(at) = kept.iter().position(|k| k.key == key) {
             let k = kept.remove(at);
             // Another reader may have applied more meanwhile: never step back.
