@@ -184,15 +184,42 @@ fn list_page(
             && (text.is_empty() || finder.find(loaded.search[i].as_bytes()).is_some())
     };
     let size = PAGE_SIZE as usize;
-    let total = (0..loaded.ids.len()).filter(|&i| matches(i)).count();
-    let pages = total.div_ceil(size).max(1);
-    let page = (q.page.max(1) as usize).min(pages);
-    let ids = (0..loaded.ids.len())
-        .filter(|&i| matches(i))
-        .skip((page - 1) * size)
-        .take(size)
-        .map(|i| loaded.ids[i])
-        .collect();
+    let n = loaded.ids.len();
+    let unfiltered = text.is_empty()
+        && format.is_none()
+        && market.is_none()
+        && q.route.is_none()
+        && q.band.is_none();
+    if unfiltered && scope == Scope::All {
+        // Everyone: the page is a slice.
+        let pages = n.div_ceil(size).max(1);
+        let page = (q.page.max(1) as usize).min(pages);
+        let from = ((page - 1) * size).min(n);
+        return (n as u64, loaded.ids[from..(from + size).min(n)].to_vec());
+    }
+    // One pass: count every match, keep the ids of the asked page, and of the page before as
+    // the last page so far, for a page past the end (shown as the last).
+    let want = q.page.max(1) as usize - 1;
+    let mut total = 0usize;
+    let mut ids = Vec::with_capacity(size);
+    let mut last = Vec::with_capacity(size);
+    for i in 0..n {
+        if !matches(i) {
+            continue;
+        }
+        if total / size == want {
+            ids.push(loaded.ids[i]);
+        }
+        if total.is_multiple_of(size) {
+            last.clear();
+        }
+        last.push(loaded.ids[i]);
+        total += 1;
+    }
+    if ids.is_empty() {
+        // Past the last page: the last page (empty when nothing matches).
+        ids = last;
+    }
     (total as u64, ids)
 }
 

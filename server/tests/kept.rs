@@ -317,6 +317,24 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
         .unwrap();
     assert_eq!(last.page, last.pages);
     assert_eq!(last.rows.last().map(|r| r.id), all.last().copied());
+    // The same past the last page of a filtered list, and of one that matches nothing.
+    let theirs = sql_ids(&pool, Scope::Routes { manager: cm }, &cases[0]).await;
+    assert!(theirs.len() > 25, "more than a page: {}", theirs.len());
+    let last = store
+        .customers(
+            Scope::Routes { manager: cm },
+            &app::model::CustomerQuery { page: 999, ..cases[0].clone() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.page, last.pages);
+    let tail = &theirs[(theirs.len() - 1) / 25 * 25..];
+    assert_eq!(last.rows.iter().map(|r| r.id).collect::<Vec<_>>(), tail);
+    let none = store
+        .customers(Scope::All, &app::model::CustomerQuery { page: 3, ..cases[13].clone() })
+        .await
+        .unwrap();
+    assert!(none.rows.is_empty() && none.total == 0 && none.pages == 1);
     // The edited shop is found by its new name.
     let found = store.customers(Scope::All, &cases[1]).await.unwrap();
     assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
