@@ -4,8 +4,9 @@
 # release server and runs CLIENTS clients at once for SECONDS seconds on loopback: customer-list
 # and customer-page reads, field edits, change requests, visits logged, complaints filed,
 # sign-ins (see src/main.rs for the mix). Prints each kind's requests, rate, p50/p99/max latency
-# and errors, then the server's resident memory. Needs the release site (`cargo leptos build
-# --release --split`, or `bash .ci/test`); the load client builds itself.
+# and errors, then the server's resident memory; KINDS=list,page,… runs only those kinds. Needs
+# the release site (`cargo leptos build --release --split`, or `bash .ci/test`); the load client
+# builds itself.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 n=${1:-100000}
@@ -39,7 +40,7 @@ done
 ( while kill -0 $pid 2>/dev/null; do ps -o rss= -p $pid; sleep 1; done ) >"$out/rss" 2>/dev/null &
 sampler=$!
 status=0
-target/release/kehu-load --base "http://127.0.0.1:$port" --clients "$clients" --seconds "$seconds" || status=$?
+target/release/kehu-load --base "http://127.0.0.1:$port" --clients "$clients" --seconds "$seconds" ${KINDS:+--kinds "$KINDS"} || status=$?
 kill $sampler 2>/dev/null || true
 peak=$(sort -n "$out/rss" | tail -1)
 echo "server resident memory: peak $((peak / 1024)) MiB during the load ($n customers)"
