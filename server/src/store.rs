@@ -718,7 +718,10 @@ impl Store for SqliteStore {
         // customer's latest assignment is the one under the policy in force).
         let loaded = self
             .facts
-            .load(pool, current.as_ref().map_or(&Policy::default(), |(_, p)| p))
+            .load(
+                pool,
+                current.as_ref().map_or(&Policy::default(), |(_, p)| p),
+            )
             .await
             .map_err(err)?;
         let customers = (0..loaded.ids.len())

@@ -323,7 +323,10 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     let last = store
         .customers(
             Scope::Routes { manager: cm },
-            &app::model::CustomerQuery { page: 999, ..cases[0].clone() },
+            &app::model::CustomerQuery {
+                page: 999,
+                ..cases[0].clone()
+            },
         )
         .await
         .unwrap();
@@ -331,7 +334,13 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     let tail = &theirs[(theirs.len() - 1) / 25 * 25..];
     assert_eq!(last.rows.iter().map(|r| r.id).collect::<Vec<_>>(), tail);
     let none = store
-        .customers(Scope::All, &app::model::CustomerQuery { page: 3, ..cases[13].clone() })
+        .customers(
+            Scope::All,
+            &app::model::CustomerQuery {
+                page: 3,
+                ..cases[13].clone()
+            },
+        )
         .await
         .unwrap();
     assert!(none.rows.is_empty() && none.total == 0 && none.pages == 1);
