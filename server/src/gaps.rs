@@ -17,7 +17,7 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// At most this many customers are listed on each side.
-pub const LISTED: usize = 200;
+pub const LISTED: usize = 50;
 
 /// Every customer's scores and gap class under the published policy.
 pub struct Gaps {
@@ -153,33 +153,43 @@ pub async fn report(
         let (Some(e), Some(x)) = g.scores[i] else {
             continue;
         };
-        let row = || {
-            let s = columns.facts(i).service.unwrap_or_default();
-            let whole = |c: Option<kehu_engine::Cents>| c.map(|c| (c.raw() / 100) as u8);
-            GapRow {
-                customer_id: g.loaded.ids[i],
-                code: String::new(),
-                shop_name: String::new(),
-                manager: String::new(),
-                tier: Tier::ALL[t].key().to_string(),
-                expectation_centi: e,
-                experience_centi: x,
-                expectation: s.expectation.map(whole),
-                experience: s.experience.map(whole),
-            }
-        };
+        // (gap key, position): the rows are built for the listed ones only.
         match class {
-            GapClass::UnderServed => under.push(row()),
-            GapClass::OverServed => over.push(row()),
+            GapClass::UnderServed => under.push((x - e, g.loaded.ids[i], i)),
+            GapClass::OverServed => over.push((e - x, g.loaded.ids[i], i)),
             _ => {}
         }
     }
     // Widest gaps first.
-    under.sort_by_key(|r| (r.experience_centi - r.expectation_centi, r.customer_id));
-    over.sort_by_key(|r| (r.expectation_centi - r.experience_centi, r.customer_id));
     let (under_total, over_total) = (under.len() as u64, over.len() as u64);
-    under.truncate(LISTED);
-    over.truncate(LISTED);
+    let widest = |mut v: Vec<(i64, i64, usize)>| {
+        if v.len() > LISTED {
+            v.select_nth_unstable(LISTED - 1);
+            v.truncate(LISTED);
+        }
+        v.sort_unstable();
+        v.into_iter()
+            .map(|(_, _, i)| {
+                let t = usize::from(g.out.tier[i]);
+                let (e, x) = g.scores[i];
+                let s = columns.facts(i).service.unwrap_or_default();
+                let whole = |c: Option<kehu_engine::Cents>| c.map(|c| (c.raw() / 100) as u8);
+                GapRow {
+                    customer_id: g.loaded.ids[i],
+                    code: String::new(),
+                    shop_name: String::new(),
+                    manager: String::new(),
+                    tier: Tier::ALL[t].key().to_string(),
+                    expectation_centi: e.unwrap_or_default(),
+                    experience_centi: x.unwrap_or_default(),
+                    expectation: s.expectation.map(whole),
+                    experience: s.experience.map(whole),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut under = widest(under);
+    let mut over = widest(over);
     name_rows(pool, &mut under).await?;
     name_rows(pool, &mut over).await?;
     Ok(GapReport {
@@ -221,14 +231,17 @@ async fn name_rows(pool: &SqlitePool, rows: &mut [GapRow]) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Per customer manager (user id): customers with a gap, their summed gap (hundredths) and how
+/// Per customer manager (user id; `only` that one): customers with a gap, their summed gap (hundredths) and how
 /// many are under-served.
-pub fn per_manager(g: &Gaps) -> rustc_hash::FxHashMap<i64, (u64, i64, u64)> {
+pub fn per_manager(g: &Gaps, only: Option<i64>) -> rustc_hash::FxHashMap<i64, (u64, i64, u64)> {
     let mut out: rustc_hash::FxHashMap<i64, (u64, i64, u64)> = Default::default();
     for i in 0..g.loaded.ids.len() {
         let (Some(m), (Some(e), Some(x))) = (g.manager(i), g.scores[i]) else {
             continue;
         };
+        if only.is_some_and(|o| o != m) {
+            continue;
+        }
         let slot = out.entry(m).or_default();
         slot.0 += 1;
         slot.1 += x - e;

@@ -79,6 +79,10 @@ pub async fn kpis(
     let mut visits: rustc_hash::FxHashMap<i64, VisitCounts> = Default::default();
     let mut ratings: rustc_hash::FxHashMap<i64, (i64, i64)> = Default::default();
     for i in 0..loaded.ids.len() {
+        // One customer manager's line: their customers, and (below) the ratings of their visits.
+        if only.is_some() && loaded.manager(i) != only {
+            continue;
+        }
         let since_visits = loaded.visits[i].iter().filter(|v| v.day >= since);
         if let Some(m) = loaded.manager(i) {
             let req = 3 * per(loaded.assigned_tier(i));
@@ -96,6 +100,20 @@ pub async fn kpis(
             }
         }
     }
+    if let Some(m) = only {
+        // The ratings of every visit they made, to customers on their routes or not, through
+        // `visits_manager` rather than everyone's visits.
+        let (n, sum): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), SUM(vr.score) FROM visits v JOIN visit_ratings vr ON vr.visit_id = v.id
+             WHERE v.manager_id = ? AND v.visited_on >= ?",
+        )
+        .bind(m)
+        .bind(&since_day)
+        .fetch_one(pool)
+        .await
+        .map_err(err)?;
+        ratings = [(m, (n, sum.unwrap_or(0)))].into_iter().collect();
+    }
     let complaints: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT r.manager_id,
                 COALESCE(SUM(k.closed_at >= ?1), 0),
@@ -112,7 +130,7 @@ pub async fn kpis(
     .map_err(err)?;
     let gaps = crate::gaps::compute(pool, facts, gaps)
         .await?
-        .map(|g| crate::gaps::per_manager(&g))
+        .map(|g| crate::gaps::per_manager(&g, only))
         .unwrap_or_default();
     Ok(Kpis {
         since: since_day,
