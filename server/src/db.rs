@@ -25,6 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -164,6 +165,9 @@ pub async fn open(path: &Path) -> anyhow::Result<Databases> {
 struct Writers {
     turn: Arc<Semaphore>,
     connection: SqlitePool,
+    /// Turns ended: rises after every write of this process to the file, once it is committed
+    /// (or rolled back).
+    ended: Arc<AtomicU64>,
 }
 
 /// One entry per database file.
@@ -176,6 +180,7 @@ fn writers(pool: &SqlitePool) -> Writers {
     all.entry(file)
         .or_insert_with(|| Writers {
             turn: Arc::new(Semaphore::new(1)),
+            ended: Arc::new(AtomicU64::new(0)),
             connection: SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(0)
@@ -197,21 +202,45 @@ async fn forget_writers(file: &Path) {
     }
 }
 
-/// Waits for the turn to write to `pool`'s file; the write lock is this process's while the
-/// returned permit lives (other processes aside, see [`BUSY_TIMEOUT`]).
-pub async fn turn(pool: &SqlitePool) -> OwnedSemaphorePermit {
-    writers(pool)
-        .turn
-        .acquire_owned()
-        .await
-        .expect("the writers' queue is never closed")
+/// A writer's turn at one file: the write lock is this process's while it lives (other
+/// processes aside, see [`BUSY_TIMEOUT`]). When it ends, [`writes`] of the file rises.
+pub struct Turn {
+    _permit: OwnedSemaphorePermit,
+    ended: Arc<AtomicU64>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.ended.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Waits for the turn to write to `pool`'s file.
+pub async fn turn(pool: &SqlitePool) -> Turn {
+    let w = writers(pool);
+    Turn {
+        _permit: w
+            .turn
+            .acquire_owned()
+            .await
+            .expect("the writers' queue is never closed"),
+        ended: w.ended,
+    }
+}
+
+/// How many writes of this process to `pool`'s file have ended (committed or not). Unchanged
+/// since a look at the data, and nothing this process wrote can have changed it since; what
+/// other processes write is not counted here.
+pub fn writes(pool: &SqlitePool) -> u64 {
+    writers(pool).ended.load(Ordering::Acquire)
 }
 
 /// A writing transaction: begun with `BEGIN IMMEDIATE` in this writer's turn. Dropped without
-/// [`Write::commit`], it rolls back. Use it as a connection (`&mut *tx`).
+/// [`Write::commit`], it rolls back. Use it as a connection (`&mut *tx`). The turn ends after
+/// the transaction does (fields drop in order).
 pub struct Write {
     tx: Transaction<'static, Sqlite>,
-    _turn: OwnedSemaphorePermit,
+    _turn: Turn,
 }
 
 impl Write {
@@ -236,14 +265,10 @@ impl std::ops::DerefMut for Write {
 /// Begins a writing transaction on `pool`, in turn (see the module's documentation). Every
 /// write of kehu's goes through here, single statements included.
 pub async fn write(pool: &SqlitePool) -> sqlx::Result<Write> {
-    let w = writers(pool);
-    let turn = w
-        .turn
-        .acquire_owned()
-        .await
-        .expect("the writers' queue is never closed");
+    let turn = turn(pool).await;
+    let connection = writers(pool).connection;
     #[allow(clippy::disallowed_methods)] // the one place that begins a writing transaction
-    let tx = w.connection.begin_with("BEGIN IMMEDIATE").await?;
+    let tx = connection.begin_with("BEGIN IMMEDIATE").await?;
     Ok(Write { tx, _turn: turn })
 }
 

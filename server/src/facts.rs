@@ -26,7 +26,7 @@ pub struct LoadedPopulation {
     pub generation: u64,
     /// Each customer's visits since [`visits_since`] (this month's, for the visit plan, and the
     /// last 90 days', for the performance figures), oldest first.
-    pub visits: Vec<std::sync::Arc<[VisitMark]>>,
+    pub visits: Chunked<std::sync::Arc<[VisitMark]>>,
     /// Each customer's last visit ever.
     pub last_visit: Vec<Option<chrono::NaiveDate>>,
     /// The monthly volume (thousandths of a case) of each customer's latest published
@@ -35,7 +35,77 @@ pub struct LoadedPopulation {
     /// What the customer list's search looks in: shop name, code, licence number and phone,
     /// ASCII letters in lower case (as SQLite's `LIKE` compares them), each followed by
     /// [`SEARCH_SEPARATOR`] so that no match spans two of them.
-    pub search: Vec<std::sync::Arc<str>>,
+    pub search: Chunked<std::sync::Arc<str>>,
+    /// What the facts were derived under besides each customer's records (without those): a
+    /// patch derives the changed customers' under the same.
+    standard: ServiceContext,
+}
+
+/// A column whose values sit in shared chunks of [`CHUNK`]: a copy shares every chunk, and
+/// setting a value copies its chunk only. Every patch of the kept facts copies them while
+/// readers hold the previous copy; a column of pointers (each customer's visits, search text)
+/// copied whole would touch every customer's allocation to count it shared, and again to drop
+/// it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chunked<T> {
+    chunks: Vec<std::sync::Arc<Vec<T>>>,
+    len: usize,
+}
+
+/// Values in a chunk of a [`Chunked`] column.
+const CHUNK: usize = 1024;
+
+impl<T: Clone> Chunked<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Sets value `i` (copying its chunk when it is shared).
+    pub fn set(&mut self, i: usize, value: T) {
+        assert!(
+            i < self.len,
+            "index {i} past the column's {} values",
+            self.len
+        );
+        std::sync::Arc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK] = value;
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T> FromIterator<T> for Chunked<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
+        let mut chunks = Vec::new();
+        let mut len = 0;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for v in values {
+            chunk.push(v);
+            len += 1;
+            if chunk.len() == CHUNK {
+                chunks.push(std::sync::Arc::new(std::mem::replace(
+                    &mut chunk,
+                    Vec::with_capacity(CHUNK),
+                )));
+            }
+        }
+        if !chunk.is_empty() {
+            chunks.push(std::sync::Arc::new(chunk));
+        }
+        Chunked { chunks, len }
+    }
 }
 
 /// Ends each searched field in [`LoadedPopulation::search`].
@@ -106,7 +176,7 @@ async fn visits_of(
     ids: &[i64],
     some: Option<&str>,
 ) -> anyhow::Result<(
-    Vec<std::sync::Arc<[VisitMark]>>,
+    Chunked<std::sync::Arc<[VisitMark]>>,
     Vec<Option<chrono::NaiveDate>>,
 )> {
     let filter = match some {
@@ -265,6 +335,7 @@ struct Logged {
 
 /// What the service part of the facts needs besides the customer's own rows: the published
 /// policy's visit standard per tier, the window's length, and the logged records per customer.
+#[derive(Clone, Default)]
 struct ServiceContext {
     visits_per_month: [u32; 3],
     /// Whether anyone logged a visit in the window: without a visit log, visits against the
@@ -458,12 +529,35 @@ struct Kept {
 /// memory. After a visit, a complaint or an edit only the customers concerned are read again.
 /// Facts depend on the policy only through its window and the cartons per case; one
 /// population is kept for each of the last few such pairs.
+///
+/// Whether anything changed is asked of the database only after a write of this process has
+/// ended since the last time it was asked (see [`crate::db::writes`]), or when that was more
+/// than [`RECHECK`] ago: a reader then costs no query at all, and what another process writes
+/// (`kehu import` beside the server) shows within that time.
 #[derive(Clone, Default)]
 pub struct Cache {
-    kept: std::sync::Arc<tokio::sync::Mutex<Vec<Kept>>>,
+    kept: std::sync::Arc<std::sync::Mutex<Vec<Kept>>>,
+    /// One loader at a time; the others wait for its result.
+    loading: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The last answer of the database to "what changed".
+    checked: std::sync::Arc<std::sync::Mutex<Option<Checked>>>,
     /// Connections of the cache's own (see `db::Databases::facts`), else the caller's pool.
     own: Option<SqlitePool>,
 }
+
+/// What the database answered, and when.
+#[derive(Clone)]
+struct Checked {
+    /// [`crate::db::writes`] just before asking.
+    writes: u64,
+    at: std::time::Instant,
+    fingerprint: String,
+    newest: i64,
+}
+
+/// How long an answer of the database to "what changed" holds while this process writes
+/// nothing.
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many (window, cartons per case) pairs are kept: the published policy's and a draft's.
 const KEPT_POLICIES: usize = 3;
@@ -472,9 +566,48 @@ impl Cache {
     /// A cache that reads through `pool`, connections of its own, whatever pool callers pass.
     pub fn reading_through(pool: SqlitePool) -> Self {
         Cache {
-            kept: Default::default(),
             own: Some(pool),
+            ..Cache::default()
         }
+    }
+
+    /// The fingerprint and the newest change: remembered while this process wrote nothing
+    /// (and for at most [`RECHECK`]), else read.
+    async fn check(&self, pool: &SqlitePool) -> anyhow::Result<(String, i64)> {
+        let writes = crate::db::writes(pool);
+        if let Some(c) = lock(&self.checked).as_ref()
+            && c.writes == writes
+            && c.at.elapsed() < RECHECK
+        {
+            return Ok((c.fingerprint.clone(), c.newest));
+        }
+        let at = std::time::Instant::now();
+        let fingerprint = fingerprint(pool).await?;
+        let (newest, _) = changes_span(pool).await?;
+        let mut checked = lock(&self.checked);
+        if checked.as_ref().is_none_or(|c| c.at <= at) {
+            *checked = Some(Checked {
+                writes,
+                at,
+                fingerprint: fingerprint.clone(),
+                newest,
+            });
+        }
+        Ok((fingerprint, newest))
+    }
+
+    /// The kept population under `key` if it has read every change up to `newest` and counted
+    /// the complaints this second.
+    fn current(
+        &self,
+        key: &str,
+        newest: i64,
+        now: &str,
+    ) -> Option<std::sync::Arc<LoadedPopulation>> {
+        lock(&self.kept)
+            .iter()
+            .find(|k| k.key == key && k.seq >= newest && k.counted_at.as_str() >= now)
+            .map(|k| k.loaded.clone())
     }
 
     /// Every customer's facts under `policy`, as [`load`] reads them, from memory brought up to
@@ -485,23 +618,19 @@ impl Cache {
         policy: &Policy,
     ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
         let pool = self.own.as_ref().unwrap_or(pool);
-        // What decides whether the kept population is current is read before taking the lock,
-        // so that readers check at once; under it, only a change is applied, one at a time.
+        let (fingerprint, newest) = self.check(pool).await?;
         let key = format!(
-            "{} window {} per case {}",
-            fingerprint(pool).await?,
-            policy.assessment_window_months,
-            policy.cartons_per_case
+            "{fingerprint} window {} per case {}",
+            policy.assessment_window_months, policy.cartons_per_case
         );
-        let (newest, _) = changes_span(pool).await?;
         let counted_at = crate::calendar::stamp(chrono::Utc::now());
-        let mut kept = self.kept.lock().await;
-        // Nothing changed, and the complaints were counted this second: current.
-        if let Some(k) = kept.iter().find(|k| k.key == key)
-            && k.seq >= newest
-            && k.counted_at >= counted_at
-        {
-            return Ok(k.loaded.clone());
+        if let Some(loaded) = self.current(&key, newest, &counted_at) {
+            return Ok(loaded);
+        }
+        let _loading = self.loading.lock().await;
+        // Another loader may have brought it up to date while this one waited.
+        if let Some(loaded) = self.current(&key, newest, &counted_at) {
+            return Ok(loaded);
         }
         // Read before the data, so that a change committed meanwhile is applied (again) next
         // time. Bring it up to now, not only to what this reader saw before waiting: the readers
@@ -509,47 +638,63 @@ impl Cache {
         // of the lock rather than one per reader.
         let (newest, oldest) = changes_span(pool).await?;
         let counted_at = crate::calendar::stamp(chrono::Utc::now());
-        if let Some(at) = kept.iter().position(|k| k.key == key) {
-            let k = kept.remove(at);
+        let before = lock(&self.kept)
+            .iter()
+            .find(|k| k.key == key)
+            .map(|k| (k.seq, k.counted_at.clone(), k.loaded.clone()));
+        if let Some((seq, counted, loaded)) = before {
             // Another reader may have applied more meanwhile: never step back.
-            let newest = newest.max(k.seq);
-            let until = counted_at.clone().max(k.counted_at.clone());
-            let complete = newest == k.seq || oldest.is_some_and(|o| o <= k.seq + 1);
-            if complete && let Some(loaded) = patch(pool, policy, &k, newest, &until).await? {
-                kept.insert(
-                    0,
-                    Kept {
-                        key,
-                        seq: newest,
-                        counted_at: until,
-                        loaded: loaded.clone(),
-                    },
-                );
+            let newest = newest.max(seq);
+            let until = counted_at.clone().max(counted.clone());
+            let complete = newest == seq || oldest.is_some_and(|o| o <= seq + 1);
+            if complete
+                && let Some(loaded) =
+                    patch(pool, policy, &loaded, seq, &counted, newest, &until).await?
+            {
+                self.keep(Kept {
+                    key,
+                    seq: newest,
+                    counted_at: until,
+                    loaded: loaded.clone(),
+                });
                 return Ok(loaded);
             }
         }
         let loaded = std::sync::Arc::new(load(pool, policy).await?);
-        kept.insert(
-            0,
-            Kept {
-                key,
-                seq: newest,
-                counted_at,
-                loaded: loaded.clone(),
-            },
-        );
-        kept.truncate(KEPT_POLICIES);
+        self.keep(Kept {
+            key,
+            seq: newest,
+            counted_at,
+            loaded: loaded.clone(),
+        });
         Ok(loaded)
+    }
+
+    /// Keeps `k` first, in place of the one under its key, and forgets the oldest beyond
+    /// [`KEPT_POLICIES`].
+    fn keep(&self, k: Kept) {
+        let mut kept = lock(&self.kept);
+        kept.retain(|o| o.key != k.key);
+        kept.insert(0, k);
+        kept.truncate(KEPT_POLICIES);
     }
 }
 
-/// `k` brought up to date with the changes up to `newest` and the complaints turned late by
-/// `now`: the same population when nothing changed, `None` when too much did (or a customer's
+/// A lock that a panicking holder left poisoned still guards consistent data here: every
+/// holder replaces whole values.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `old`, which has read the changes up to `seq` and counted the complaints at `counted_at`,
+/// brought up to date with the changes up to `newest` and the complaints turned late by `now`: the same population when nothing changed, `None` when too much did (or a customer's
 /// customer manager is new to it) and everyone is to be reloaded.
 async fn patch(
     pool: &SqlitePool,
     policy: &Policy,
-    k: &Kept,
+    old: &std::sync::Arc<LoadedPopulation>,
+    seq: i64,
+    counted_at: &str,
     newest: i64,
     now: &str,
 ) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
@@ -561,21 +706,20 @@ async fn patch(
          WHERE status = 'open' AND due_at >= ?3 AND due_at < ?4 AND closed_at IS NULL
          LIMIT ?5",
     )
-    .bind(k.seq)
+    .bind(seq)
     .bind(newest)
-    .bind(&k.counted_at)
+    .bind(counted_at)
     .bind(now)
     .bind(MOST_PATCHED as i64 + 1)
     .fetch_all(pool)
     .await?;
     if ids.is_empty() {
-        return Ok(Some(k.loaded.clone()));
+        return Ok(Some(old.clone()));
     }
     if ids.len() > MOST_PATCHED {
         return Ok(None);
     }
     ids.sort_unstable();
-    let old = &k.loaded;
     let (cur_start, prev_start, year_start) = windows(&old.latest_month, policy);
     let json = serde_json::to_string(&ids)?;
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
@@ -590,8 +734,18 @@ async fn patch(
         // A customer is gone (only the demo deletes them, and it reloads everyone anyway).
         return Ok(None);
     }
-    let service = service_context(pool, policy, &cur_start, Some(&json)).await?;
+    // The visit standard and the window are the kept population's (a publish or a new month
+    // reloads everyone); the first visit logged in the window makes everyone's visits
+    // recorded, so everyone is reloaded.
+    let mut service = old.standard.clone();
+    if !cur_start.is_empty() {
+        if !service.visit_log_kept && visit_log_kept(pool, &cur_start).await? {
+            return Ok(None);
+        }
+        service.logged = logged(pool, &cur_start, Some(&json)).await?;
+    }
     let mut next = LoadedPopulation::clone(old);
+
     let mut rerank = false;
     for r in &rows {
         let Ok(i) = next.ids.binary_search(&r.id) else {
@@ -615,12 +769,15 @@ async fn patch(
         );
         next.routes[i] = r.route_id;
         next.assigned_volume[i] = r.prev_volume;
-        next.search[i] = r.search();
+        let search = r.search();
+        if next.search[i] != search {
+            next.search.set(i, search);
+        }
     }
     let (visits, last) = visits_of(pool, &ids, Some(&json)).await?;
     for (at, id) in ids.iter().enumerate() {
         if let Ok(i) = next.ids.binary_search(id) {
-            next.visits[i] = visits[at].clone();
+            next.visits.set(i, visits[at].clone());
             next.last_visit[i] = last[at];
         }
     }
@@ -860,10 +1017,16 @@ fn build(
         routes: rows.iter().map(|r| r.route_id).collect(),
         latest_month,
         generation: next_generation(),
-        visits: Vec::new(),
+        visits: Chunked::default(),
         last_visit: Vec::new(),
         assigned_volume: rows.iter().map(|r| r.prev_volume).collect(),
         search: rows.iter().map(Row::search).collect(),
+        standard: ServiceContext {
+            visits_per_month: service.visits_per_month,
+            visit_log_kept: service.visit_log_kept,
+            window: service.window,
+            logged: Default::default(),
+        },
     }
 }
 
@@ -877,5 +1040,28 @@ mod tests {
         assert_eq!(shift_month("2026-03", -3).as_deref(), Some("2025-12"));
         assert_eq!(shift_month("2026-12", 1).as_deref(), Some("2027-01"));
         assert_eq!(shift_month("bad", 1), None);
+    }
+
+    #[test]
+    fn a_chunked_column_copies_only_the_chunk_it_changes() {
+        let n = 3 * CHUNK + 7;
+        let a: Chunked<u32> = (0..n as u32).collect();
+        assert_eq!(a.len(), n);
+        assert_eq!(
+            a.iter().copied().collect::<Vec<_>>(),
+            (0..n as u32).collect::<Vec<_>>()
+        );
+        let mut b = a.clone();
+        b.set(CHUNK + 5, 99);
+        assert_eq!((a[CHUNK + 5], b[CHUNK + 5]), ((CHUNK + 5) as u32, 99));
+        assert_eq!(b[n - 1], n as u32 - 1);
+        // The copy shares every chunk but the changed one.
+        let shared = (0..a.chunks.len())
+            .filter(|&c| std::sync::Arc::ptr_eq(&a.chunks[c], &b.chunks[c]))
+            .count();
+        assert_eq!(shared, a.chunks.len() - 1);
+        assert_ne!(a, b);
+        b.set(CHUNK + 5, (CHUNK + 5) as u32);
+        assert_eq!(a, b);
     }
 }
