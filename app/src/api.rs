@@ -4,11 +4,11 @@
 
 use crate::model::{
     AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint, ComplaintAction,
-    ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery,
-    Dashboard, Dispute, DraftResult, EditResult, FilterOptions, GapReport, Invite, Kpis, Me,
-    MyProfile, MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef, ReportDraft,
-    ReportKind, ReportList, ReportSave, ReportSaved, RequestResult, ReviewResult, VisitEntry,
-    VisitPlan, VisitProblem,
+    ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage,
+    CustomerQuery, Dashboard, Dispute, DraftResult, EditResult, FilterOptions, GapReport, Invite,
+    Kpis, Me, MyProfile, MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef,
+    ReportDraft, ReportKind, ReportList, ReportSave, ReportSaved, RequestResult, ReviewResult,
+    VisitEntry, VisitPlan, VisitProblem,
 };
 use leptos::prelude::*;
 
@@ -16,11 +16,12 @@ use leptos::prelude::*;
 pub mod ssr {
     use crate::model::{
         AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint,
-        ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail, CustomerLabel,
-        CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult,
-        FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
-        PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
-        ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitPlan, VisitProblem,
+        ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
+        CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
+        EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers,
+        NewVisit, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind,
+        ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitPlan,
+        VisitProblem,
     };
     use kehu_engine::Policy;
     use leptos::prelude::*;
@@ -159,7 +160,7 @@ pub mod ssr {
             &self,
             scope: Scope,
             filter: &ComplaintFilter,
-        ) -> Result<Vec<Complaint>, StoreError>;
+        ) -> Result<ComplaintPage, StoreError>;
         /// A staff action on a complaint in scope, if it is still at `version`.
         async fn complaint_action(
             &self,
@@ -180,7 +181,7 @@ pub mod ssr {
         /// The latest visits to customers in scope.
         async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError>;
         /// This month's visit plan for customers in scope, from their published tiers.
-        async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError>;
+        async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError>;
         /// Customer managers' figures over the KPI period, for those in scope.
         async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError>;
         /// The service calendar's holidays and make-up working days.
@@ -826,7 +827,7 @@ pub async fn duplicate_policy(id: i64, name: String) -> Result<DraftResult, Serv
 #[server(endpoint = "complaints")]
 pub async fn list_complaints(
     #[server(default)] filter: ComplaintFilter,
-) -> Result<Vec<Complaint>, ServerFnError> {
+) -> Result<ComplaintPage, ServerFnError> {
     let me = ssr::staff()?;
     ssr::store()?
         .complaints(me.scope(), &filter)
@@ -909,12 +910,13 @@ pub async fn act_on_complaint(
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such complaint"))
 }
 
-/// This month's visit plan for the customers in my scope (staff).
+/// This month's visit plan for the customers in my scope (staff), the customers to visit in
+/// pages of [`crate::model::PLAN_PAGE_SIZE`].
 #[server(endpoint = "visit_plan")]
-pub async fn get_visit_plan() -> Result<VisitPlan, ServerFnError> {
+pub async fn get_visit_plan(#[server(default)] page: u32) -> Result<VisitPlan, ServerFnError> {
     let me = ssr::staff()?;
     ssr::store()?
-        .visit_plan(me.scope())
+        .visit_plan(me.scope(), page)
         .await
         .map_err(ssr::internal)
 }
@@ -987,11 +989,19 @@ pub async fn get_service_gaps(
 }
 
 /// Customer managers' performance over the last 90 days: my own line (customer managers) or
-/// every customer manager's (managers, admins).
+/// every customer manager's (managers, admins), a page of [`crate::model::KPI_PAGE_SIZE`] in
+/// `order` (one of [`crate::model::KPI_ORDERS`]).
 #[server(endpoint = "kpis")]
-pub async fn get_kpis() -> Result<Kpis, ServerFnError> {
+pub async fn get_kpis(
+    #[server(default)] order: String,
+    #[server(default)] page: u32,
+) -> Result<Kpis, ServerFnError> {
     let me = ssr::staff()?;
-    ssr::store()?.kpis(me.scope()).await.map_err(ssr::internal)
+    Ok(ssr::store()?
+        .kpis(me.scope())
+        .await
+        .map_err(ssr::internal)?
+        .page_in_order(&order, page, crate::model::KPI_PAGE_SIZE))
 }
 
 /// The report of `kind` for the period containing `day` (`YYYY-MM-DD`, empty = today): its

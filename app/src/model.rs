@@ -1148,6 +1148,21 @@ pub struct ComplaintFilter {
     pub severity: String,
     #[serde(default)]
     pub overdue_only: bool,
+    /// 1-based page of [`COMPLAINT_PAGE_SIZE`] (0 is the first).
+    #[serde(default)]
+    pub page: u32,
+}
+
+/// Complaints a page of the staff list shows.
+pub const COMPLAINT_PAGE_SIZE: u32 = 20;
+
+/// A page of complaints and how many match the filter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintPage {
+    pub rows: Vec<Complaint>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
 }
 
 /// What a member of staff does to a complaint.
@@ -1220,6 +1235,44 @@ pub const MAX_COMMENT_CHARS: usize = 500;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_performance_table_pages_the_weakest_first() {
+        use super::{Kpis, ManagerKpi};
+        let line = |id: i64, name: &str, made: u64, overdue: u64| ManagerKpi {
+            manager_id: id,
+            name: name.into(),
+            visits_required: if made == 99 { 0 } else { 10 },
+            visits_made: if made == 99 { 0 } else { made },
+            open_overdue: overdue,
+            ..ManagerKpi::default()
+        };
+        let all = Kpis {
+            rows: vec![
+                line(1, "Wang", 9, 0),
+                line(2, "Li", 99, 3),
+                line(3, "Zhao", 2, 1),
+                line(4, "Chen", 5, 3),
+                line(5, "An", 2, 0),
+            ],
+            ..Kpis::default()
+        };
+        fn names(k: &Kpis) -> Vec<&str> {
+            k.rows.iter().map(|r| r.name.as_str()).collect()
+        }
+        // Lowest share first, ties by name, no figure (nothing asked) last.
+        let k = all.clone().page_in_order("visits", 1, 10);
+        assert_eq!(names(&k), ["An", "Zhao", "Chen", "Wang", "Li"]);
+        assert_eq!((k.total, k.page, k.pages), (5, 1, 1));
+        let k = all.clone().page_in_order("overdue", 1, 10);
+        assert_eq!(names(&k), ["Chen", "Li", "Zhao", "An", "Wang"]);
+        // Pages of two; past the last is the last; an unknown order is by name.
+        let k = all.clone().page_in_order("name", 2, 2);
+        assert_eq!(names(&k), ["Li", "Wang"]);
+        assert_eq!((k.total, k.page, k.pages), (5, 2, 3));
+        let k = all.clone().page_in_order("<script>", 9, 2);
+        assert_eq!(names(&k), ["Zhao"]);
+        assert_eq!(k.page, 3);
+    }
 
     #[test]
     fn field_values_are_checked_and_normalised_by_kind() {
@@ -1407,9 +1460,20 @@ pub struct VisitPlan {
     /// Customers with visits still missing this month, and those overdue.
     pub due: u64,
     pub overdue: u64,
-    /// Overdue first, then the longest since the last visit (at most 200).
+    /// One page of the customers to visit: overdue first, then the longest since the last
+    /// visit.
     pub rows: Vec<PlanRow>,
+    /// Customers to visit (due or overdue), the page shown (1-based) and how many there are.
+    #[serde(default)]
+    pub listed: u64,
+    #[serde(default)]
+    pub page: u32,
+    #[serde(default)]
+    pub pages: u32,
 }
+
+/// Customers a page of the visit plan lists.
+pub const PLAN_PAGE_SIZE: u32 = 25;
 
 /// One customer manager's figures over the KPI period.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1520,12 +1584,83 @@ pub struct GapReport {
     pub over_total: u64,
 }
 
-/// Customer managers' performance over a period (`YYYY-MM-DD`, both days included).
+/// Customer managers' performance over a period (`YYYY-MM-DD`, both days included): every
+/// customer manager in scope, or (from the server function) one page of them in an order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kpis {
     pub since: String,
     pub until: String,
     pub rows: Vec<ManagerKpi>,
+    /// Customer managers in scope, the page shown (1-based) and how many pages there are.
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub page: u32,
+    #[serde(default)]
+    pub pages: u32,
+}
+
+/// Customer managers a page of the performance table shows.
+pub const KPI_PAGE_SIZE: u32 = 25;
+
+/// The orders of the performance table: by name, or the weakest first on one figure.
+pub const KPI_ORDERS: [&str; 6] = ["name", "visits", "on_time", "overdue", "rating", "gap"];
+
+impl Kpis {
+    /// Puts the rows in the order `key` (one of [`KPI_ORDERS`]; anything else is by name): the
+    /// weakest first — lowest share of visits made, of complaints closed on time, rating or
+    /// satisfaction gap, most complaints open past their deadline — those without a figure
+    /// last, ties by name. Then keeps page `page` of `per_page` rows (past the last: the last).
+    pub fn page_in_order(mut self, key: &str, page: u32, per_page: u32) -> Kpis {
+        fn low<T: Ord>(v: Option<T>) -> (bool, Option<T>) {
+            (v.is_none(), v)
+        }
+        let by_name = |a: &ManagerKpi, b: &ManagerKpi| {
+            a.name.cmp(&b.name).then(a.manager_id.cmp(&b.manager_id))
+        };
+        match key {
+            "visits" => self.rows.sort_by(|a, b| {
+                low(a.visits_pct())
+                    .cmp(&low(b.visits_pct()))
+                    .then(by_name(a, b))
+            }),
+            "on_time" => self.rows.sort_by(|a, b| {
+                low(a.on_time_pct())
+                    .cmp(&low(b.on_time_pct()))
+                    .then(by_name(a, b))
+            }),
+            "overdue" => self
+                .rows
+                .sort_by(|a, b| b.open_overdue.cmp(&a.open_overdue).then(by_name(a, b))),
+            "rating" => self.rows.sort_by(|a, b| {
+                low(a.avg_rating_centi)
+                    .cmp(&low(b.avg_rating_centi))
+                    .then(by_name(a, b))
+            }),
+            "gap" => self.rows.sort_by(|a, b| {
+                low(a.avg_gap_centi)
+                    .cmp(&low(b.avg_gap_centi))
+                    .then(by_name(a, b))
+            }),
+            _ => self.rows.sort_by(by_name),
+        }
+        let per_page = per_page.max(1) as usize;
+        let total = self.rows.len();
+        let pages = total.div_ceil(per_page).max(1);
+        let page = (page.max(1) as usize).min(pages);
+        self.rows = self
+            .rows
+            .drain(..)
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect();
+        Kpis {
+            total: total as u64,
+            page: page as u32,
+            pages: pages as u32,
+            ..self
+        }
+    }
 }
 
 /// The longest report or review, characters.

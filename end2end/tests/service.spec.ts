@@ -152,6 +152,35 @@ test('a daily log is written on a phone and a manager reviews it', async ({ page
   await expect(page.getByTestId('report-item').filter({ hasText: text }).getByTestId('report-review')).toContainText('follow up');
 });
 
+test('a long visit plan and the performance table come in pages, in the order asked', async ({ page }) => {
+  // Everyone's plan at 2,000 customers: more than a page.
+  await page.goto('/visits');
+  await hydrated(page);
+  await expect(page.getByTestId('plan-count')).toBeVisible();
+  const plan = page.getByTestId('plan-rows').getByTestId('plan-row');
+  await expect(plan).toHaveCount(25);
+  await expect(page.getByTestId('page-of')).toContainText('1');
+  await expect(page.getByTestId('page-prev')).toBeDisabled();
+  const first = await plan.first().getAttribute('data-customer');
+  await page.getByTestId('page-next').click();
+  await expect(page.getByTestId('page-prev')).toBeEnabled();
+  await expect(plan.first()).not.toHaveAttribute('data-customer', first!);
+  await page.getByTestId('page-prev').click();
+  await expect(plan.first()).toHaveAttribute('data-customer', first!);
+
+  // The weakest first on visits against the standard.
+  await page.goto('/performance');
+  await hydrated(page);
+  await expect(page.getByTestId('kpi-count')).toBeVisible();
+  await page.getByTestId('kpi-order').selectOption('visits');
+  await expect(async () => {
+    const pcts = await page.getByTestId('kpi-row').getByTestId('kpi-visits').evaluateAll((cells) =>
+      cells.map((c) => c.getAttribute('data-value')).filter((v) => v !== null).map(Number));
+    expect(pcts.length).toBeGreaterThan(1);
+    expect(pcts).toEqual([...pcts].sort((a, b) => a - b));
+  }).toPass();
+});
+
 test('managers compare customer managers and download the figures', async ({ page }) => {
   await page.goto('/performance');
   await hydrated(page);

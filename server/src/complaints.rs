@@ -8,8 +8,8 @@ use crate::store::{current_policy, in_scope, push_scope};
 use app::api::ssr::StoreError;
 use app::model::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
-    ComplaintRefusal, ComplaintResult, ComplaintStep, MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS,
-    STEPS_BEFORE_CLOSING, Scope,
+    ComplaintPage, ComplaintRefusal, ComplaintResult, ComplaintStep, MAX_COMMENT_CHARS,
+    MAX_COMPLAINT_CHARS, STEPS_BEFORE_CLOSING, Scope,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -47,39 +47,67 @@ const SELECT: &str = "SELECT k.id, k.customer_id, c.code, c.shop_name, k.subject
     LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
     WHERE 1 = 1";
 
+/// How many complaints [`SELECT`] finds (with the one join the scope filters by).
+const COUNT: &str =
+    "SELECT COUNT(*) FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE 1 = 1";
+
 /// Past a deadline: still open after it, or done after it (timestamps share one format, so
 /// they compare as text).
 fn late(deadline: &str, done: Option<&str>, now: &str) -> bool {
     done.unwrap_or(now) > deadline
 }
 
-/// Complaints of customers in scope matching `filter`: open ones first, nearest deadline first.
-/// A customer sees their own without the staff's fields.
+/// The complaints of customers in scope matching `filter` on its page of `per_page` (open ones
+/// first, nearest deadline first), with how many match. A customer sees their own without the
+/// staff's fields.
 pub async fn list(
     pool: &SqlitePool,
     scope: Scope,
     filter: &ComplaintFilter,
-) -> Result<Vec<Complaint>, StoreError> {
+    per_page: u32,
+) -> Result<ComplaintPage, StoreError> {
     let now = stamp(Utc::now());
-    let mut qb = QueryBuilder::<Sqlite>::new(SELECT);
-    push_scope(&mut qb, scope);
-    if matches!(filter.status.as_str(), "open" | "closed") {
-        qb.push(" AND k.status = ").push_bind(filter.status.clone());
-    }
-    if matches!(filter.severity.as_str(), "general" | "major") {
-        qb.push(" AND k.severity = ")
-            .push_bind(filter.severity.clone());
-    }
-    if filter.overdue_only {
-        qb.push(" AND (COALESCE(k.closed_at, ")
-            .push_bind(now.clone())
-            .push(") > k.due_at OR (k.confirm_due_at IS NOT NULL AND COALESCE(k.confirmed_at, ")
-            .push_bind(now.clone())
-            .push(") > k.confirm_due_at))");
-    }
-    qb.push(" ORDER BY k.status <> 'open', CASE WHEN k.status = 'open' THEN k.due_at END, k.id DESC LIMIT 500");
+    let matching = |select: &str| {
+        let mut qb = QueryBuilder::<Sqlite>::new(select);
+        push_scope(&mut qb, scope);
+        if matches!(filter.status.as_str(), "open" | "closed") {
+            qb.push(" AND k.status = ").push_bind(filter.status.clone());
+        }
+        if matches!(filter.severity.as_str(), "general" | "major") {
+            qb.push(" AND k.severity = ")
+                .push_bind(filter.severity.clone());
+        }
+        if filter.overdue_only {
+            qb.push(" AND (COALESCE(k.closed_at, ")
+                .push_bind(now.clone())
+                .push(") > k.due_at OR (k.confirm_due_at IS NOT NULL AND COALESCE(k.confirmed_at, ")
+                .push_bind(now.clone())
+                .push(") > k.confirm_due_at))");
+        }
+        qb
+    };
+    let total: i64 = matching(COUNT)
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(err)?;
+    let total = total.max(0) as u64;
+    let per_page = per_page.max(1);
+    let pages = total.div_ceil(u64::from(per_page)).max(1) as u32;
+    let page = filter.page.clamp(1, pages);
+    let mut qb = matching(SELECT);
+    qb.push(" ORDER BY k.status <> 'open', CASE WHEN k.status = 'open' THEN k.due_at END, k.id DESC LIMIT ")
+        .push_bind(i64::from(per_page))
+        .push(" OFFSET ")
+        .push_bind(i64::from(page - 1) * i64::from(per_page));
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
-    complete(pool, rows, matches!(scope, Scope::Customer(_)), &now).await
+    let rows = complete(pool, rows, matches!(scope, Scope::Customer(_)), &now).await?;
+    Ok(ComplaintPage {
+        rows,
+        total,
+        page,
+        pages,
+    })
 }
 
 /// One complaint of a customer in scope.

@@ -20,6 +20,10 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 /// Days an invite code stays valid.
 pub const INVITE_DAYS: i64 = 14;
 
+/// The most complaints the portal's service page lists (open ones first, the newest closed
+/// ones after them).
+const MY_COMPLAINTS: u32 = 500;
+
 /// The stored form of an invite code: SHA-256 of its letters and digits, upper-cased (so
 /// `abcd-efgh` and `ABCDEFGH` are the same code).
 pub fn invite_hash(code: &str) -> String {
@@ -403,8 +407,10 @@ pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MySer
             pool,
             Scope::Customer(customer),
             &app::model::ComplaintFilter::default(),
+            MY_COMPLAINTS,
         )
-        .await?,
+        .await?
+        .rows,
     }))
 }
 

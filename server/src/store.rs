@@ -6,13 +6,14 @@ use crate::publish::class_code;
 use crate::service;
 use app::api::ssr::{Store, StoreError};
 use app::model::{
-    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, CalendarDay, CalendarProblem,
-    ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintResult, CustomerDetail,
-    CustomerLabel, CustomerPage, CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus,
-    DraftResult, EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions, GapReport,
-    Invite, Kpis, Maintenance, MyService, MyTiers, NewVisit, PAGE_SIZE, PolicyInfo, PolicyPreview,
-    PolicyRef, Report, ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult,
-    RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry, VisitPlan, VisitProblem,
+    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE, CalendarDay,
+    CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintPage,
+    ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow,
+    Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem,
+    FieldValue, FilterOptions, GapReport, Invite, Kpis, Maintenance, MyService, MyTiers, NewVisit,
+    PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
+    ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry,
+    VisitPlan, VisitProblem,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -605,16 +606,16 @@ impl Store for SqliteStore {
         crate::visits::recent(&self.pool, scope, None).await
     }
 
-    async fn visit_plan(&self, scope: Scope) -> Result<VisitPlan, StoreError> {
-        crate::visits::plan(&self.pool, &self.facts, scope).await
+    async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError> {
+        crate::visits::plan(&self.pool, &self.facts, scope, page).await
     }
 
     async fn complaints(
         &self,
         scope: Scope,
         filter: &ComplaintFilter,
-    ) -> Result<Vec<Complaint>, StoreError> {
-        crate::complaints::list(&self.pool, scope, filter).await
+    ) -> Result<ComplaintPage, StoreError> {
+        crate::complaints::list(&self.pool, scope, filter, COMPLAINT_PAGE_SIZE).await
     }
 
     async fn complaint_action(

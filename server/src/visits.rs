@@ -5,8 +5,8 @@ use crate::calendar::WorkCalendar;
 use crate::store::{current_policy, in_scope, push_scope};
 use app::api::ssr::StoreError;
 use app::model::{
-    MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PlanRow, Scope, VisitEntry, VisitPlan,
-    VisitProblem,
+    MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
+    VisitPlan, VisitProblem,
 };
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -164,6 +164,7 @@ pub async fn plan(
     pool: &SqlitePool,
     facts: &crate::facts::Cache,
     scope: Scope,
+    page: u32,
 ) -> Result<VisitPlan, StoreError> {
     let today = today();
     let month_start = today.with_day(1).unwrap_or(today);
@@ -201,6 +202,9 @@ pub async fn plan(
         due: 0,
         overdue: 0,
         rows: Vec::new(),
+        listed: 0,
+        page: 1,
+        pages: 1,
     };
     for i in 0..loaded.ids.len() {
         if !loaded.in_scope(i, scope) {
@@ -235,14 +239,25 @@ pub async fn plan(
     }
     out.customers = customers;
     // Overdue first, then the longest since the last visit (never visited first), then in
-    // archive order; names are read for the 200 listed only.
-    listed.sort_by(|a, b| {
+    // archive order; only the rows up to the page's last are put in order, and names are read
+    // for the page's rows only.
+    let order = |a: &Planned, b: &Planned| {
         b.overdue
             .cmp(&a.overdue)
             .then_with(|| loaded.last_visit[a.i].cmp(&loaded.last_visit[b.i]))
             .then_with(|| a.i.cmp(&b.i))
-    });
-    listed.truncate(PLAN_LISTED);
+    };
+    let per_page = PLAN_PAGE_SIZE as usize;
+    out.listed = listed.len() as u64;
+    out.pages = listed.len().div_ceil(per_page).max(1) as u32;
+    out.page = page.clamp(1, out.pages);
+    let end = (out.page as usize * per_page).min(listed.len());
+    if end < listed.len() {
+        listed.select_nth_unstable_by(end, order);
+        listed.truncate(end);
+    }
+    listed.sort_unstable_by(order);
+    listed.drain(..(out.page as usize - 1) * per_page);
     let ids: Vec<i64> = listed.iter().map(|p| loaded.ids[p.i]).collect();
     let names = names_of(pool, &ids).await?;
     out.rows = listed
@@ -267,9 +282,6 @@ pub async fn plan(
         .collect();
     Ok(out)
 }
-
-/// How many customers the plan lists.
-const PLAN_LISTED: usize = 200;
 
 /// The code and shop name of each of `ids`.
 pub(crate) async fn names_of(

@@ -443,13 +443,15 @@ async fn kept_facts_follow_every_change_of_the_data() {
     assert!(after_import.population == fresh(policy.clone()).await);
 
     // A route handed to another customer manager.
+    let mut tx = server::db::write(&pool).await.unwrap();
     sqlx::query(
         "UPDATE routes SET manager_id = (SELECT MIN(manager_id) FROM routes)
          WHERE id = (SELECT MAX(id) FROM routes)",
     )
-    .execute(&pool)
+    .execute(&mut *tx)
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     let after_route = store.facts.load(&pool, &policy).await.unwrap();
     assert!(after_route.population.manager != after_import.population.manager);
 

@@ -6,8 +6,8 @@ mod common;
 
 use app::api::ssr::Store;
 use app::model::{
-    COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter, ComplaintRefusal,
-    ComplaintResult, STEPS_BEFORE_CLOSING, Scope,
+    COMPLAINT_PAGE_SIZE, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
+    ComplaintRefusal, ComplaintResult, STEPS_BEFORE_CLOSING, Scope,
 };
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -177,7 +177,8 @@ async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
     let theirs = store
         .complaints(Scope::Customer(mine), &ComplaintFilter::default())
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     let seen = theirs.iter().find(|k| k.id == c.id).unwrap();
     assert_eq!(seen.resolution, "Two cartons delivered the next morning");
     assert_eq!(seen.steps.len(), 7);
@@ -265,7 +266,7 @@ async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() 
         severity: "major".into(),
         ..ComplaintFilter::default()
     };
-    let majors = store.complaints(scope, &filter).await.unwrap();
+    let majors = store.complaints(scope, &filter).await.unwrap().rows;
     assert_eq!(majors.iter().map(|k| k.id).collect::<Vec<_>>(), vec![c.id]);
 }
 
@@ -301,7 +302,7 @@ async fn overdue_complaints_are_flagged_and_filtered() {
         overdue_only: true,
         ..ComplaintFilter::default()
     };
-    let overdue = store.complaints(scope, &filter).await.unwrap();
+    let overdue = store.complaints(scope, &filter).await.unwrap().rows;
     assert_eq!(overdue.len(), 1);
     assert_eq!(overdue[0].id, late.id);
     assert!(overdue[0].overdue && overdue[0].confirm_overdue);
@@ -312,7 +313,8 @@ async fn overdue_complaints_are_flagged_and_filtered() {
     let all = store
         .complaints(scope, &ComplaintFilter::default())
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(
         all.iter().map(|k| k.id).collect::<Vec<_>>(),
         vec![late.id, fresh.id]
@@ -379,8 +381,84 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
     let listed = store
         .complaints(scope, &ComplaintFilter::default())
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert!(listed.iter().all(|k| k.id != theirs.id));
+}
+
+#[tokio::test]
+async fn a_long_list_of_complaints_comes_in_pages_with_its_count() {
+    let (_dir, pool) = demo_db(60).await;
+    let store = SqliteStore::new(pool.clone());
+    let (scope, mine, _) = cm01(&pool).await;
+    let cm = user_id(&pool, "cm01").await;
+    let before = store
+        .complaints(scope, &ComplaintFilter::default())
+        .await
+        .unwrap()
+        .total;
+    for n in 0..45 {
+        store
+            .file_complaint(scope, cm, mine, &format!("Complaint {n}"), "", false, None)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let total = before + 45;
+    let pages = total.div_ceil(u64::from(COMPLAINT_PAGE_SIZE)) as u32;
+    let mut seen = Vec::new();
+    for page in 1..=pages {
+        let p = store
+            .complaints(
+                scope,
+                &ComplaintFilter {
+                    page,
+                    ..ComplaintFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((p.total, p.page, p.pages), (total, page, pages));
+        let expected = if page < pages {
+            COMPLAINT_PAGE_SIZE as usize
+        } else {
+            total as usize - (pages as usize - 1) * COMPLAINT_PAGE_SIZE as usize
+        };
+        assert_eq!(p.rows.len(), expected, "page {page}");
+        seen.extend(p.rows.into_iter().map(|k| (k.is_open(), k.due_at, k.id)));
+    }
+    // Every complaint once, in the list's order: open ones first, nearest deadline first.
+    let mut ids: Vec<i64> = seen.iter().map(|s| s.2).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len() as u64, total);
+    let open: Vec<_> = seen.iter().filter(|s| s.0).collect();
+    assert!(open.windows(2).all(|w| w[0].1 <= w[1].1));
+    assert!(seen.iter().skip(open.len()).all(|s| !s.0));
+    // A page past the last is the last; the filter counts only what it matches.
+    let past = store
+        .complaints(
+            scope,
+            &ComplaintFilter {
+                page: pages + 7,
+                ..ComplaintFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(past.page, pages);
+    let majors = store
+        .complaints(
+            scope,
+            &ComplaintFilter {
+                severity: "major".into(),
+                ..ComplaintFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(majors.total as usize, majors.rows.len());
+    assert!(majors.rows.iter().all(|k| k.severity == "major"));
 }
 
 #[tokio::test]
@@ -423,7 +501,8 @@ async fn the_complaint_api_is_for_staff_in_scope() {
         ))
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let (status, list) = json::<Vec<Complaint>>(&cm, "/api/complaints", "").await;
+    let (status, list) = json::<app::model::ComplaintPage>(&cm, "/api/complaints", "").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(list.unwrap().len(), 1);
+    let list = list.unwrap();
+    assert_eq!((list.rows.len(), list.total), (1, 1));
 }

@@ -69,6 +69,13 @@ async fn hot_queries_read_through_their_indexes() {
              WHERE customer_id = 5 AND month >= '2026-08' AND month <= '2026-10'",
             "SEARCH purchases USING PRIMARY KEY (customer_id=? AND month>? AND month<?)",
         ),
+        // The customer managers' figures: complaints closed in the period or open past their
+        // deadline, each side through its index.
+        (
+            "SELECT customer_id FROM complaints
+             WHERE closed_at >= 'a' OR (status = 'open' AND due_at < 'b')",
+            "SEARCH complaints USING INDEX complaints_closed (closed_at>?)",
+        ),
         // The latest purchase month is kept, not computed.
         ("SELECT latest_month FROM data_version", "SCAN data_version"),
     ] {

@@ -48,7 +48,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
         "core" => 4u64,
         _ => 2,
     };
-    let plan = store.visit_plan(scope).await.unwrap();
+    let plan = store.visit_plan(scope, 1).await.unwrap();
     assert_eq!(plan.customers, tiers.len() as u64);
     assert_eq!(
         plan.required,
@@ -72,7 +72,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
         assert_eq!(logged.customer_id, *general);
         assert_eq!(logged.findings, "Shelf half empty");
     }
-    let after = store.visit_plan(scope).await.unwrap();
+    let after = store.visit_plan(scope, 1).await.unwrap();
     assert_eq!(after.done, 2);
     assert_eq!(after.due, plan.due - 1);
     assert!(after.rows.iter().all(|r| r.customer_id != *general));
@@ -82,9 +82,13 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
     let mut policy = kehu_engine::Policy::default();
     policy.service.visits_per_month = vec![4, 3, 2];
     store.publish(&policy, 1).await.unwrap();
-    let stricter = store.visit_plan(scope).await.unwrap();
-    let row = stricter
-        .rows
+    let stricter = store.visit_plan(scope, 1).await.unwrap();
+    let mut rows = stricter.rows.clone();
+    for page in 2..=stricter.pages {
+        rows.extend(store.visit_plan(scope, page).await.unwrap().rows);
+    }
+    assert_eq!(rows.len() as u64, stricter.listed);
+    let row = rows
         .iter()
         .find(|r| r.customer_id == *general)
         .expect("due again");
@@ -191,4 +195,43 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
     );
     let raw = serde_json::to_string(&service).unwrap();
     assert!(!raw.contains("Competitor poster"));
+}
+
+#[tokio::test]
+async fn the_plan_comes_in_pages_overdue_first() {
+    let (_dir, pool) = demo_db(150).await;
+    let store = SqliteStore::new(pool.clone());
+    let first = store.visit_plan(Scope::All, 1).await.unwrap();
+    assert!(
+        first.listed > u64::from(app::model::PLAN_PAGE_SIZE),
+        "{} to visit: too few for a second page",
+        first.listed
+    );
+    assert_eq!(first.rows.len(), app::model::PLAN_PAGE_SIZE as usize);
+    let mut rows = first.rows.clone();
+    for page in 2..=first.pages {
+        let p = store.visit_plan(Scope::All, page).await.unwrap();
+        assert_eq!(
+            (p.page, p.pages, p.listed),
+            (page, first.pages, first.listed)
+        );
+        rows.extend(p.rows);
+    }
+    // Everyone to visit once, in the plan's order: overdue first, then the longest since the
+    // last visit (never visited first).
+    assert_eq!(rows.len() as u64, first.listed);
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), rows.len());
+    assert!(rows.windows(2).all(|w| w[0].overdue >= w[1].overdue));
+    assert!(
+        rows.windows(2)
+            .filter(|w| w[0].overdue == w[1].overdue)
+            .all(|w| w[0].last_visit <= w[1].last_visit)
+    );
+    // A page past the last is the last.
+    let past = store.visit_plan(Scope::All, first.pages + 3).await.unwrap();
+    assert_eq!(past.page, first.pages);
+    assert_eq!(past.rows.last(), rows.last());
 }

@@ -42,6 +42,8 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
     let (first, tier) = tiers[0].clone();
     let today = server::visits::today().format("%Y-%m-%d").to_string();
     let scores = [Some(5), Some(4), None, None, None, None, None, None];
+    // Written as kehu writes (in a writer's turn), so the kept facts know to look again.
+    let mut tx = server::db::write(&pool).await.unwrap();
     for score in scores {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, duration_min)
@@ -50,14 +52,14 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
         .bind(first)
         .bind(cm)
         .bind(&today)
-        .fetch_one(&pool)
+        .fetch_one(&mut *tx)
         .await
         .unwrap();
         if let Some(s) = score {
             sqlx::query("INSERT INTO visit_ratings (visit_id, score) VALUES (?, ?)")
                 .bind(id)
                 .bind(s)
-                .execute(&pool)
+                .execute(&mut *tx)
                 .await
                 .unwrap();
         }
@@ -75,10 +77,11 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
         .bind(due)
         .bind(if closed.is_some() { "closed" } else { "open" })
         .bind(closed)
-        .execute(&pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
     }
+    tx.commit().await.unwrap();
     let k = store.kpis(Scope::Routes { manager: cm }).await.unwrap();
     assert_eq!(k.rows.len(), 1, "a customer manager sees their own line");
     let mine = &k.rows[0];

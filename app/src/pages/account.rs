@@ -34,9 +34,12 @@ pub fn Gate(allow: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let me = me_resource();
     let children = StoredValue::new(children);
+    // A future made once, not a closure: Suspense runs a closure among its children again on
+    // each of its passes on the server (to find the resources read), and each run would make
+    // the page anew, with new resources, each fetching its data again.
     view! {
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match me.await {
                     Ok(Some(m)) if allow(m.role) => view! { {children.with_value(|c| c())} <HydratedMark /> }.into_any(),
                     Ok(Some(_)) => view! {

@@ -138,7 +138,7 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="pagination">
+        <nav class="pager" aria-label=move || t_string!(i18n, common.pagination)>
             {prev.map(|h| view! { <A href=h>{t!(i18n, common.previous)}</A> })}
             <span>{t!(i18n, common.page_of, page = move || cur, pages = move || pages)}</span>
             {next.map(|h| view! { <A href=h>{t!(i18n, common.next)}</A> })}

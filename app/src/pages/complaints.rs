@@ -4,7 +4,7 @@
 //! group) and closing with the resolution the customer reads.
 
 use super::portal::{step_label, when};
-use super::{LoadError, Loading};
+use super::{LoadError, Loading, Pager};
 use crate::api::{act_on_complaint, file_staff_complaint, list_complaints};
 use crate::i18n::*;
 use crate::model::{
@@ -28,7 +28,10 @@ pub fn ComplaintsPage() -> impl IntoView {
     let set = move |f: fn(&mut ComplaintFilter, String)| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
-            filter.update(|x| f(x, v));
+            filter.update(|x| {
+                f(x, v);
+                x.page = 1;
+            });
         }
     };
     view! {
@@ -61,7 +64,10 @@ pub fn ComplaintsPage() -> impl IntoView {
                     data-testid="filter-overdue"
                     on:change=move |ev| {
                         let on = event_target_checked(&ev);
-                        filter.update(|f| f.overdue_only = on);
+                        filter.update(|f| {
+                            f.overdue_only = on;
+                            f.page = 1;
+                        });
                     }
                 />
                 <span>{t!(i18n, complaints.overdue_only)}</span>
@@ -70,19 +76,23 @@ pub fn ComplaintsPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(rows) if rows.is_empty() => view! {
+                    Ok(p) if p.rows.is_empty() => view! {
                         <p class="panel empty" data-testid="complaints-empty">{t!(i18n, complaints.empty)}</p>
                     }
                     .into_any(),
-                    Ok(rows) => view! {
-                        <p class="muted small" data-testid="complaint-count">
-                            {t!(i18n, complaints.count, n = rows.len())}
-                        </p>
-                        <ul class="requests queue" data-testid="complaints">
-                            {rows.into_iter().map(|c| view! { <ComplaintItem c /> }).collect_view()}
-                        </ul>
+                    Ok(p) => {
+                        let total = p.total;
+                        view! {
+                            <p class="muted small" data-testid="complaint-count">
+                                {t!(i18n, complaints.count, n = move || total)}
+                            </p>
+                            <ul class="requests queue" data-testid="complaints">
+                                {p.rows.into_iter().map(|c| view! { <ComplaintItem c /> }).collect_view()}
+                            </ul>
+                            <Pager page=p.page pages=p.pages go=Callback::new(move |page| filter.update(|f| f.page = page)) />
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}

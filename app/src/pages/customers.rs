@@ -266,7 +266,7 @@ fn Results(p: CustomerPage, q: CustomerQuery) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
-        <nav class="pager" aria-label="pagination">
+        <nav class="pager" aria-label=move || t_string!(i18n, common.pagination)>
             {prev.map(|h| view! { <A href=h attr:rel="prev" attr:data-testid="page-prev">{t!(i18n, common.previous)}</A> })}
             <span data-testid="page-of">{t!(i18n, common.page_of, page = move || cur, pages = move || pages)}</span>
             {next.map(|h| view! { <A href=h attr:rel="next" attr:data-testid="page-next">{t!(i18n, common.next)}</A> })}

@@ -2,10 +2,10 @@
 //! complaints closed on time, customers' ratings — one line per customer manager, compared
 //! side by side, with a CSV export — and their customers' satisfaction gap.
 
-use super::{LoadError, Loading};
+use super::{LoadError, Loading, Pager};
 use crate::api::get_kpis;
 use crate::i18n::*;
-use crate::model::{Kpis, ManagerKpi};
+use crate::model::{KPI_ORDERS, Kpis, ManagerKpi};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;
@@ -13,14 +13,34 @@ use leptos_meta::Title;
 #[component]
 pub fn PerformancePage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| get_kpis());
+    let order = RwSignal::new(String::from("name"));
+    let page = RwSignal::new(1u32);
+    let data = Resource::new(move || (order.get(), page.get()), |(o, p)| get_kpis(o, p));
+    let go = Callback::new(move |p| page.set(p));
     view! {
         <Title text=move || t_string!(i18n, performance.title).to_string() />
         <h1>{t!(i18n, performance.title)}</h1>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                <span>{t!(i18n, performance.order)}</span>
+                <select
+                    data-testid="kpi-order"
+                    on:change=move |ev| {
+                        order.set(event_target_value(&ev));
+                        page.set(1);
+                    }
+                >
+                    {KPI_ORDERS
+                        .into_iter()
+                        .map(|o| view! { <option value=o selected=o == "name">{move || order_label(i18n.get_locale(), o)}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        </form>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(k) => view! { <KpiTable k /> }.into_any(),
+                    Ok(k) => view! { <KpiTable k go /> }.into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}
@@ -43,16 +63,30 @@ fn Pct(value: Option<u64>, testid: &'static str) -> impl IntoView {
     }
 }
 
+/// The label of an order of the table (see [`KPI_ORDERS`]).
+fn order_label(l: Locale, key: &str) -> &'static str {
+    match key {
+        "visits" => td_string!(l, performance.order_visits),
+        "on_time" => td_string!(l, performance.order_on_time),
+        "overdue" => td_string!(l, performance.order_overdue),
+        "rating" => td_string!(l, performance.order_rating),
+        "gap" => td_string!(l, performance.order_gap),
+        _ => td_string!(l, performance.order_name),
+    }
+}
+
 #[component]
-fn KpiTable(k: Kpis) -> impl IntoView {
+fn KpiTable(k: Kpis, go: Callback<u32>) -> impl IntoView {
     let i18n = use_i18n();
     if k.rows.is_empty() {
         return view! { <p class="panel empty" data-testid="kpis-empty">{t!(i18n, performance.empty)}</p> }.into_any();
     }
     let since = k.since.clone();
     let until = k.until.clone();
+    let total = k.total;
     view! {
         <p class="muted">{move || td_string!(i18n.get_locale(), performance.intro, since = since.clone(), until = until.clone()).to_string()}</p>
+        <p class="muted small" data-testid="kpi-count">{t!(i18n, performance.count, n = move || total)}</p>
         <p><a href="/export/kpis.csv" download data-testid="kpis-csv">{t!(i18n, performance.csv)}</a></p>
         <div class="table-wrap">
             <table class="list kpis" data-testid="kpis">
@@ -73,6 +107,7 @@ fn KpiTable(k: Kpis) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        <Pager page=k.page pages=k.pages go />
     }
     .into_any()
 }

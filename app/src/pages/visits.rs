@@ -1,7 +1,7 @@
 //! Visits (SPEC §10): the month's plan from each customer's tier — who is due, who is overdue —
 //! and the visit log, made on a phone at the shop.
 
-use super::{LoadError, Loading};
+use super::{LoadError, Loading, Pager};
 use crate::api::{get_visit_plan, log_visit, recent_visits};
 use crate::i18n::*;
 use crate::labels::tier_label;
@@ -14,7 +14,8 @@ use leptos_router::components::A;
 #[component]
 pub fn VisitsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let plan = Resource::new(|| (), |_| get_visit_plan());
+    let page = RwSignal::new(1u32);
+    let plan = Resource::new(move || page.get(), get_visit_plan);
     let recent = Resource::new(|| (), |_| recent_visits());
     // The customer the form is for (from the plan's "Log visit"), and the last visit logged
     // (kept here: the plan, with the form, is drawn again once a visit is in).
@@ -30,7 +31,7 @@ pub fn VisitsPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match plan.await {
-                    Ok(p) => view! { <PlanView p chosen done logged /> }.into_any(),
+                    Ok(p) => view! { <PlanView p chosen done logged page /> }.into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}
@@ -59,9 +60,11 @@ fn PlanView(
     chosen: RwSignal<Option<(i64, String)>>,
     done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
+    page: RwSignal<u32>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let today = p.today.clone();
+    let (cur, pages, listed) = (p.page, p.pages, p.listed);
     let pct = (p.done * 100).checked_div(p.required).unwrap_or(100);
     let rows = p.rows.clone();
     view! {
@@ -93,9 +96,11 @@ fn PlanView(
             view! { <p class="panel empty" data-testid="plan-empty">{t!(i18n, visits.all_done)}</p> }.into_any()
         } else {
             view! {
+                <p class="muted small" data-testid="plan-count">{t!(i18n, visits.listed, n = move || listed)}</p>
                 <ul class="plan" data-testid="plan-rows">
                     {rows.into_iter().map(|r| view! { <PlanLine r chosen /> }).collect_view()}
                 </ul>
+                <Pager page=cur pages go=Callback::new(move |p| page.set(p)) />
             }
             .into_any()
         }}
