@@ -28,6 +28,14 @@ test('raising the band-1 bound from 20 to 25 moves exactly the customers the ser
   const first = page.getByTestId('movers-table').locator('tbody tr').first();
   await expect(first).toContainText('Band 1 → Band 2');
   await expect(first.locator('td.reason')).toContainText(/cases\/month: band 2 covers 14 – 25/);
+  // More movers than a page: Next says so and shows the next 25.
+  if (moved > 25) {
+    const next = page.getByTestId('movers-next');
+    await expect(next).toHaveText('Next');
+    const firstText = await first.textContent();
+    await next.click();
+    await expect(page.getByTestId('movers-table').locator('tbody tr').first()).not.toHaveText(firstText!);
+  }
 
   // The server classifies the same draft over the stored data: same count.
   await page.getByTestId('draft-name').fill('Band 1 from 25 cases');

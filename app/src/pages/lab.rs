@@ -1783,12 +1783,12 @@ fn MoversPanel(lab: Lab) -> impl IntoView {
                             </For>
                         </tbody>
                     </table>
-                    <nav class="pager" aria-label="pagination">
+                    <nav class="pager" aria-label=move || t_string!(i18n, common.pagination)>
                         <button type="button" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
                             {t!(i18n, common.previous)}
                         </button>
                         <span>{move || { let p = page.get() + 1; let n = pages(); t_string!(i18n, common.page_of, page = p, pages = n).to_string() }}</span>
-                        <button type="button" data-testid="movers-next" disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>
+                        <button type="button" data-testid="movers-next" disabled={move || page.get() + 1 >= pages()} on:click=move |_| page.update(|p| *p += 1)>
                             {t!(i18n, common.next)}
                         </button>
                     </nav>

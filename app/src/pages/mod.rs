@@ -48,11 +48,11 @@ pub fn Pager(page: u32, pages: u32, go: Callback<u32>) -> impl IntoView {
     (pages > 1).then(|| {
         view! {
             <nav class="pager" aria-label=move || t_string!(i18n, common.pagination)>
-                <button type="button" data-testid="page-prev" disabled=page <= 1 on:click=move |_| go.run(page - 1)>
+                <button type="button" data-testid="page-prev" disabled={page <= 1} on:click=move |_| go.run(page - 1)>
                     {t!(i18n, common.previous)}
                 </button>
                 <span data-testid="page-of">{t!(i18n, common.page_of, page = move || page, pages = move || pages)}</span>
-                <button type="button" data-testid="page-next" disabled=page >= pages on:click=move |_| go.run(page + 1)>
+                <button type="button" data-testid="page-next" disabled={page >= pages} on:click=move |_| go.run(page + 1)>
                     {t!(i18n, common.next)}
                 </button>
             </nav>

@@ -21,7 +21,7 @@ pub fn PerformancePage() -> impl IntoView {
         <Title text=move || t_string!(i18n, performance.title).to_string() />
         <h1>{t!(i18n, performance.title)}</h1>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <label>
+            <label class="wide">
                 <span>{t!(i18n, performance.order)}</span>
                 <select
                     data-testid="kpi-order"
