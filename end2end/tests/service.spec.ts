@@ -165,6 +165,8 @@ test('a long visit plan and the performance table come in pages, in the order as
   await page.getByTestId('page-next').click();
   await expect(page.getByTestId('page-prev')).toBeEnabled();
   await expect(plan.first()).not.toHaveAttribute('data-customer', first!);
+  // The new page is shown from its top, not left at the pager below it.
+  await expect(plan.first()).toBeInViewport();
   await page.getByTestId('page-prev').click();
   await expect(plan.first()).toHaveAttribute('data-customer', first!);
 
