@@ -5,6 +5,9 @@ use server::{auth, classify_cli, db, demo, web};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// kehu (客户) — retail customer tiering and service management.
 ///
 /// Keeps the customer archive in one SQLite file, classifies every customer by a versioned
