@@ -1,6 +1,6 @@
-//! A busy office against a running kehu, on loopback: many clients at once, each doing one kind
-//! of work back to back (no pause), for a while; then every kind's requests, errors, rate and
-//! latency. Run by `server/benches/load/run.sh` (see the README, "Under load").
+//! A busy office against a running kehu, on loopback: many clients at once, for a while; then
+//! every kind's requests, errors, rate and latency. Run by `server/benches/load/run.sh` (see the
+//! README, "Under load").
 //!
 //! Kinds: the customer list (a manager's and customer managers' pages, filters, searches), a
 //! customer's page (the whole HTML), field edits (customer managers on their own customers, each
@@ -8,6 +8,13 @@
 //! signing in and out. An error is an answer other than 2xx/3xx, a refused request or a
 //! transport failure; an edit whose record moved on meanwhile ("stale", re-read and counted on
 //! its own) is the answer a busy office should get, not an error.
+//!
+//! Two ways to load: without `--rate` each client works back to back with no pause (a closed
+//! loop: it measures the most the server answers, and each latency is mostly the queue of the
+//! other clients in front of it); with `--rate R` the clients together send R requests a second
+//! on a fixed timetable, as people at their desks do, whatever the server's answers take (an
+//! open loop). Each latency is then measured from when its request was due, not when it could be
+//! sent, so a server that falls behind shows it in every request it delays.
 
 use clap::Parser;
 use http_body_util::{BodyExt, Full};
@@ -16,8 +23,6 @@ use hyper::{Method, Request, StatusCode, header};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -42,6 +47,17 @@ struct Args {
     /// the clients are shared among them in the usual proportions.
     #[arg(long, default_value = "")]
     kinds: String,
+    /// Requests a second of all the clients together, on a timetable (open loop), shared among
+    /// the kinds as an office's are (see `Kind::rate_share`), besides the sign-ins; without it
+    /// every client works back to back.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// With `--rate`: sign-ins (with their sign-out) a second.
+    #[arg(long, default_value_t = 5.0)]
+    sign_ins: f64,
+    /// Seconds of load before the measured run (the server's caches and connections warm up).
+    #[arg(long, default_value_t = 5)]
+    warmup: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +116,21 @@ impl Kind {
             Kind::Visit => 8,
             Kind::Complaint => 6,
             Kind::SignIn => 6,
+        }
+    }
+
+    /// With `--rate`, share of the requests in percent: an office's screens read far more than
+    /// they write (a fifth of the requests are writes here, more than any office makes), and
+    /// sign-ins come at their own rate (`--sign-ins`): a session lasts the working day.
+    fn rate_share(self) -> usize {
+        match self {
+            Kind::List => 53,
+            Kind::CustomerPage => 27,
+            Kind::Edit => 6,
+            Kind::Request => 5,
+            Kind::Visit => 6,
+            Kind::Complaint => 3,
+            Kind::SignIn => 0,
         }
     }
 }
@@ -486,6 +517,24 @@ async fn main() -> Result<(), String> {
             (args.clients * k.share() / shares).max(1),
         ));
     }
+    // With a rate, each kind's requests a second, shared evenly by its clients.
+    let rate_shares: usize = wanted.iter().map(|k| k.rate_share()).sum();
+    let rate_of = |k: Kind| -> Option<f64> {
+        let r = args.rate?;
+        Some(match k {
+            Kind::SignIn => args.sign_ins,
+            _ if rate_shares == 0 => 0.0,
+            _ => r * k.rate_share() as f64 / rate_shares as f64,
+        })
+    };
+    if let Some(r) = args.rate
+        && !(r.is_finite() && r > 0.0 && args.sign_ins.is_finite() && args.sign_ins >= 0.0)
+    {
+        return Err(format!(
+            "--rate {r} --sign-ins {}: both must be positive numbers",
+            args.sign_ins
+        ));
+    }
     while kinds.len() < args.clients {
         kinds.push(wanted[0]);
     }
@@ -519,14 +568,19 @@ async fn main() -> Result<(), String> {
         return Err("no customer manager with customers: run `kehu demo` first".into());
     }
     eprintln!(
-        "{} customers; {} clients for {} s on {base} ({} customer managers)",
+        "{} customers; {} clients for {} s on {base} ({} customer managers){}",
         total,
         args.clients,
         args.seconds,
-        cms.len()
+        cms.len(),
+        match args.rate {
+            Some(r) => format!(", {r} requests a second and {} sign-ins", args.sign_ins),
+            None => String::new(),
+        }
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
+    // Requests due before this are the warm-up's, not counted.
+    let measured_from = Instant::now() + Duration::from_secs(args.warmup);
+    let measured_until = measured_from + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for (i, kind) in kinds.iter().copied().enumerate() {
         let (user, cookie, customers) = cms[i % cms.len()].clone();
@@ -544,20 +598,42 @@ async fn main() -> Result<(), String> {
             versions: Default::default(),
             n: i as u64 * 1_000_003,
         };
-        let (http, base, stop, password) = (
-            http.clone(),
-            base.clone(),
-            stop.clone(),
-            args.password.clone(),
-        );
+        let (http, base, password) = (http.clone(), base.clone(), args.password.clone());
+        // This client's time between requests, with a rate; its first is due at a point of the
+        // first interval spread over the clients of the kind, so that they do not send at once.
+        let clients_of_kind = kinds.iter().filter(|k| **k == kind).count();
+        let interval = rate_of(kind)
+            .and_then(|r| (r > 0.0).then(|| Duration::from_secs_f64(clients_of_kind as f64 / r)));
+        let nth = kinds[..i].iter().filter(|k| **k == kind).count();
+        let first = Instant::now()
+            + interval.map_or(Duration::ZERO, |d| {
+                d.mul_f64(nth as f64 / clients_of_kind as f64)
+            });
+        if rate_of(kind) == Some(0.0) {
+            continue;
+        }
         tasks.push(tokio::spawn(async move {
             let mut t = Tally::default();
-            while !stop.load(Ordering::Relaxed) {
-                let at = Instant::now();
+            let mut due = first;
+            loop {
+                // Closed loop: due now; open loop: due on the timetable, however late it is sent.
+                let at = match interval {
+                    Some(_) => due,
+                    None => Instant::now(),
+                };
+                if at >= measured_until {
+                    break;
+                }
+                if interval.is_some() {
+                    tokio::time::sleep_until(due.into()).await;
+                }
                 let r = one(&http, &base, &password, &mut w, total).await;
                 let us = at.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
-                if stop.load(Ordering::Relaxed) {
-                    break;
+                if let Some(every) = interval {
+                    due += every;
+                }
+                if at < measured_from {
+                    continue;
                 }
                 t.micros.push(us);
                 match r {
@@ -574,9 +650,7 @@ async fn main() -> Result<(), String> {
             (kind, t)
         }));
     }
-    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = args.seconds as f64;
     let mut by_kind: Vec<(Kind, usize, Tally)> = Kind::ALL
         .iter()
         .map(|k| (*k, 0, Tally::default()))
