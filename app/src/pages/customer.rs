@@ -269,6 +269,9 @@ enum EditError {
 
 /// One field's value; for its owner an edit button that opens an inline form. Saving sends the
 /// record version the page loaded, so a concurrent change is refused instead of overwritten.
+/// One field's value, with its edit and request buttons where the viewer may use them. The
+/// editor and its save are made when it opens: a page of forty fields renders forty values on
+/// the server, not forty idle forms.
 #[component]
 fn FieldValue(
     customer: i64,
@@ -281,12 +284,97 @@ fn FieldValue(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let key = def.key;
-    let requesting = RwSignal::new(false);
-    let filed = RwSignal::new(None::<i64>);
     let kind = def.kind;
     let value = RwSignal::new(value);
     let editing = RwSignal::new(false);
-    let draft = RwSignal::new(String::new());
+    let label = move || field_label(i18n.get_locale(), key);
+    view! {
+        <dd data-testid=format!("value-{key}")>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    view! {
+                        <span class="value">{move || display_value(i18n.get_locale(), kind, &value.get())}</span>
+                        {can_edit.then(|| view! {
+                            <button
+                                type="button"
+                                class="link edit"
+                                data-testid=format!("edit-{key}")
+                                aria-label=move || {
+                                    leptos_i18n::td_string!(i18n.get_locale(), edit.edit_label, field = label())
+                                        .to_string()
+                                }
+                                on:click=move |_| editing.set(true)
+                            >
+                                {t!(i18n, edit.edit)}
+                            </button>
+                        })}
+                        {can_request.then(|| view! { <RequestButton customer key kind value changes /> })}
+                    }
+                }
+            >
+                <EditForm customer key kind value version editing changes />
+            </Show>
+        </dd>
+    }
+}
+
+/// The button that opens a change request for one field, its form, and what was filed.
+#[component]
+fn RequestButton(
+    customer: i64,
+    key: &'static str,
+    kind: FieldKind,
+    value: RwSignal<String>,
+    changes: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let requesting = RwSignal::new(false);
+    let filed = RwSignal::new(None::<i64>);
+    let label = move || field_label(i18n.get_locale(), key);
+    view! {
+        <Show when=move || !requesting.get()>
+            <button
+                type="button"
+                class="link edit"
+                data-testid=format!("request-{key}")
+                aria-label=move || {
+                    leptos_i18n::td_string!(i18n.get_locale(), requests.request_label, field = label())
+                        .to_string()
+                }
+                on:click=move |_| {
+                    filed.set(None);
+                    requesting.set(true);
+                }
+            >
+                {t!(i18n, requests.request)}
+            </button>
+        </Show>
+        <Show when=move || requesting.get()>
+            <RequestForm customer key kind current=value.get_untracked() requesting filed changes />
+        </Show>
+        {move || filed.get().map(|n| view! {
+            <p class="notice small" role="status" data-testid=format!("filed-{key}")>
+                {t!(i18n, requests.filed, id = n)}
+            </p>
+        })}
+    }
+}
+
+/// One field's editor, open: the value being typed, its save with the record version the page
+/// loaded, and what went wrong. Escape or Cancel closes it; a save closes it once stored.
+#[component]
+fn EditForm(
+    customer: i64,
+    key: &'static str,
+    kind: FieldKind,
+    value: RwSignal<String>,
+    version: RwSignal<i64>,
+    editing: RwSignal<bool>,
+    changes: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let draft = RwSignal::new(value.get_untracked());
     let error = RwSignal::new(None::<EditError>);
     let save = Action::new(move |(v, ver): &(String, i64)| {
         edit_customer_field(customer, key.to_string(), v.clone(), *ver)
@@ -303,7 +391,6 @@ fn FieldValue(
                 value.set(stored);
                 version.set(v);
                 editing.set(false);
-                error.set(None);
                 changes.run(());
             }
             Ok(EditResult::Invalid(p)) => error.set(Some(EditError::Field(p))),
@@ -311,15 +398,7 @@ fn FieldValue(
             Err(e) => error.set(Some(EditError::Server(e.to_string()))),
         }
     });
-    let open = move |_| {
-        draft.set(value.get_untracked());
-        error.set(None);
-        editing.set(true);
-    };
-    let cancel = move || {
-        editing.set(false);
-        error.set(None);
-    };
+    let cancel = move || editing.set(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         save.dispatch((draft.get_untracked(), version.get_untracked()));
@@ -336,82 +415,32 @@ fn FieldValue(
     let stale = move || matches!(error.get(), Some(EditError::Stale(_)));
     let label = move || field_label(i18n.get_locale(), key);
     view! {
-        <dd data-testid=format!("value-{key}")>
-            <Show
-                when=move || editing.get()
-                fallback=move || {
-                    view! {
-                        <span class="value">{move || display_value(i18n.get_locale(), kind, &value.get())}</span>
-                        <Show when=move || can_edit>
-                            <button
-                                type="button"
-                                class="link edit"
-                                data-testid=format!("edit-{key}")
-                                aria-label=move || {
-                                    leptos_i18n::td_string!(i18n.get_locale(), edit.edit_label, field = label())
-                                        .to_string()
-                                }
-                                on:click=open
-                            >
-                                {t!(i18n, edit.edit)}
-                            </button>
-                        </Show>
-                        <Show when=move || can_request && !requesting.get()>
-                            <button
-                                type="button"
-                                class="link edit"
-                                data-testid=format!("request-{key}")
-                                aria-label=move || {
-                                    leptos_i18n::td_string!(i18n.get_locale(), requests.request_label, field = label())
-                                        .to_string()
-                                }
-                                on:click=move |_| {
-                                    filed.set(None);
-                                    requesting.set(true);
-                                }
-                            >
-                                {t!(i18n, requests.request)}
-                            </button>
-                        </Show>
-                        <Show when=move || requesting.get()>
-                            <RequestForm customer key kind current=value.get_untracked() requesting filed changes />
-                        </Show>
-                        {move || filed.get().map(|n| view! {
-                            <p class="notice small" role="status" data-testid=format!("filed-{key}")>
-                                {t!(i18n, requests.filed, id = n)}
-                            </p>
-                        })}
-                    }
+        <form
+            class="inline-edit"
+            on:submit=submit
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    cancel();
                 }
-            >
-                <form
-                    class="inline-edit"
-                    on:submit=submit
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if ev.key() == "Escape" {
-                            cancel();
-                        }
-                    }
-                >
-                    <FieldInput kind draft label=Signal::derive(label) error_id=error_id.clone() />
-                    <button type="submit" class="primary" data-testid=format!("save-{key}") disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { t_string!(i18n, edit.saving) } else { t_string!(i18n, edit.save) }}
-                    </button>
-                    <button type="button" on:click=move |_| cancel()>{t!(i18n, edit.cancel)}</button>
-                </form>
-                {
-                    let error_id = error_id.clone();
-                    move || error_text().map(|m| view! {
-                        <p class="error small" role="alert" id=error_id.clone() data-testid=format!("edit-error-{key}")>
-                            {m}
-                            <Show when=stale>
-                                " " <a href="" rel="external" data-testid="reload">{t!(i18n, edit.reload)}</a>
-                            </Show>
-                        </p>
-                    })
-                }
-            </Show>
-        </dd>
+            }
+        >
+            <FieldInput kind draft label=Signal::derive(label) error_id=error_id.clone() />
+            <button type="submit" class="primary" data-testid=format!("save-{key}") disabled=move || save.pending().get()>
+                {move || if save.pending().get() { t_string!(i18n, edit.saving) } else { t_string!(i18n, edit.save) }}
+            </button>
+            <button type="button" on:click=move |_| cancel()>{t!(i18n, edit.cancel)}</button>
+        </form>
+        {
+            let error_id = error_id.clone();
+            move || error_text().map(|m| view! {
+                <p class="error small" role="alert" id=error_id.clone() data-testid=format!("edit-error-{key}")>
+                    {m}
+                    <Show when=stale>
+                        " " <a href="" rel="external" data-testid="reload">{t!(i18n, edit.reload)}</a>
+                    </Show>
+                </p>
+            })
+        }
     }
 }
 
