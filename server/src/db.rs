@@ -168,6 +168,9 @@ struct Writers {
     /// Turns ended: rises after every write of this process to the file, once it is committed
     /// (or rolled back).
     ended: Arc<AtomicU64>,
+    /// Pieces of work under [`noting_writes`] that wrote to the file and have not ended yet
+    /// (see [`owed`]).
+    owed: Arc<AtomicU64>,
 }
 
 /// One entry per database file.
@@ -181,6 +184,7 @@ fn writers(pool: &SqlitePool) -> Writers {
         .or_insert_with(|| Writers {
             turn: Arc::new(Semaphore::new(1)),
             ended: Arc::new(AtomicU64::new(0)),
+            owed: Arc::new(AtomicU64::new(0)),
             connection: SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(0)
@@ -207,12 +211,72 @@ async fn forget_writers(file: &Path) {
 pub struct Turn {
     _permit: OwnedSemaphorePermit,
     ended: Arc<AtomicU64>,
+    owed: Arc<AtomicU64>,
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         self.ended.fetch_add(1, Ordering::Release);
+        let _ = WRITTEN.try_with(|w| {
+            let w = &mut w.borrow_mut().0;
+            if !w.iter().any(|o| Arc::ptr_eq(o, &self.owed)) {
+                self.owed.fetch_add(1, Ordering::AcqRel);
+                w.push(self.owed.clone());
+            }
+        });
     }
+}
+
+tokio::task_local! {
+    /// The files written during [`noting_writes`] (by their counters of work owed; dropped with
+    /// the work when it is given up, which ends what it owed).
+    static WRITTEN: std::cell::RefCell<Written>;
+}
+
+/// The files a piece of work wrote to, see [`noting_writes`]. Until it is dropped, [`owed`] of
+/// each counts it.
+#[derive(Debug, Default)]
+pub struct Written(Vec<Arc<AtomicU64>>);
+
+impl Written {
+    /// Whether a turn at `pool`'s file ended during the work (a write committed or not).
+    pub fn includes(&self, pool: &SqlitePool) -> bool {
+        let owed = writers(pool).owed;
+        self.0.iter().any(|o| Arc::ptr_eq(o, &owed))
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        for o in &self.0 {
+            o.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Runs `work` and says which files it wrote to (its own writes only, not those of other tasks
+/// meanwhile).
+pub async fn noting_writes<F: std::future::Future>(work: F) -> (F::Output, Written) {
+    WRITTEN
+        .scope(Default::default(), async move {
+            let out = work.await;
+            (out, WRITTEN.with(|w| w.take()))
+        })
+        .await
+}
+
+/// Whether the work under [`noting_writes`] this is part of wrote to `pool`'s file.
+pub fn wrote_here(pool: &SqlitePool) -> bool {
+    WRITTEN
+        .try_with(|w| w.borrow().includes(pool))
+        .unwrap_or(false)
+}
+
+/// How many pieces of work under [`noting_writes`] wrote to `pool`'s file and have not ended:
+/// what they wrote is to be taken in by their own ending (see `web::facts_after_writes`), so
+/// others need not.
+pub fn owed(pool: &SqlitePool) -> u64 {
+    writers(pool).owed.load(Ordering::Acquire)
 }
 
 /// Waits for the turn to write to `pool`'s file.
@@ -225,6 +289,7 @@ pub async fn turn(pool: &SqlitePool) -> Turn {
             .await
             .expect("the writers' queue is never closed"),
         ended: w.ended,
+        owed: w.owed,
     }
 }
 

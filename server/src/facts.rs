@@ -13,12 +13,12 @@ use sqlx::SqlitePool;
 /// The population in id order, with the ids and the customer-manager user ids behind the indices.
 #[derive(Clone)]
 pub struct LoadedPopulation {
-    pub ids: Vec<i64>,
+    pub ids: std::sync::Arc<[i64]>,
     pub population: Population,
     /// `population.manager[i]` indexes this list of user ids.
-    pub managers: Vec<i64>,
+    pub managers: std::sync::Arc<[i64]>,
     /// Route id of each customer.
-    pub routes: Vec<Option<i64>>,
+    pub routes: Chunked<Option<i64>>,
     /// Latest purchase month in the data (`YYYY-MM`).
     pub latest_month: Option<String>,
     /// Rises with every load and every patch of the kept facts: what is derived from them (the
@@ -28,14 +28,17 @@ pub struct LoadedPopulation {
     /// last 90 days', for the performance figures), oldest first.
     pub visits: Chunked<std::sync::Arc<[VisitMark]>>,
     /// Each customer's last visit ever.
-    pub last_visit: Vec<Option<chrono::NaiveDate>>,
+    pub last_visit: Chunked<Option<chrono::NaiveDate>>,
     /// The monthly volume (thousandths of a case) of each customer's latest published
     /// assignment, if they have one.
-    pub assigned_volume: Vec<Option<i64>>,
+    pub assigned_volume: Chunked<Option<i64>>,
     /// What the customer list's search looks in: shop name, code, licence number and phone,
     /// ASCII letters in lower case (as SQLite's `LIKE` compares them), each followed by
     /// [`SEARCH_SEPARATOR`] so that no match spans two of them.
-    pub search: Chunked<std::sync::Arc<str>>,
+    pub search: SearchColumn,
+    /// The customers of each customer manager (by `population.manager`'s index), in order: a
+    /// customer manager's list reads their own customers, not everyone's.
+    pub by_manager: Vec<std::sync::Arc<[u32]>>,
     /// What the facts were derived under besides each customer's records (without those): a
     /// patch derives the changed customers' under the same.
     standard: ServiceContext,
@@ -112,18 +115,124 @@ impl<T> FromIterator<T> for Chunked<T> {
 pub const SEARCH_SEPARATOR: char = '\u{1f}';
 
 /// The searched text of one customer, see [`LoadedPopulation::search`].
-fn search_text(fields: [&str; 4]) -> std::sync::Arc<str> {
+fn search_text(fields: [&str; 4]) -> String {
     let mut out = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
     for f in fields {
         out.push_str(&f.to_ascii_lowercase());
         out.push(SEARCH_SEPARATOR);
     }
-    out.into()
+    out
 }
 
 impl Row {
-    fn search(&self) -> std::sync::Arc<str> {
+    fn search(&self) -> String {
         search_text([&self.shop_name, &self.code, &self.licence_no, &self.phone])
+    }
+}
+
+/// Every customer's searched text (see [`LoadedPopulation::search`]) in shared chunks of
+/// [`CHUNK`] customers, each one text with where each customer's ends: a search reads a chunk
+/// at a time instead of 100,000 small strings, and setting one customer's copies its chunk
+/// only (as [`Chunked`] does).
+#[derive(Clone, Debug, Default)]
+pub struct SearchColumn {
+    chunks: Vec<std::sync::Arc<SearchChunk>>,
+    len: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct SearchChunk {
+    text: String,
+    /// Where each customer's text ends in `text` (exclusive).
+    ends: Vec<u32>,
+}
+
+impl SearchChunk {
+    fn get(&self, j: usize) -> &str {
+        let from = if j == 0 { 0 } else { self.ends[j - 1] as usize };
+        &self.text[from..self.ends[j] as usize]
+    }
+}
+
+impl SearchColumn {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Customer `i`'s text.
+    pub fn get(&self, i: usize) -> &str {
+        self.chunks[i / CHUNK].get(i % CHUNK)
+    }
+
+    /// Sets customer `i`'s text (copying its chunk when it is shared).
+    pub fn set(&mut self, i: usize, text: &str) {
+        assert!(
+            i < self.len,
+            "index {i} past the column's {} values",
+            self.len
+        );
+        let chunk = &mut self.chunks[i / CHUNK];
+        let texts: Vec<String> = (0..chunk.ends.len())
+            .map(|j| match j == i % CHUNK {
+                true => text.to_string(),
+                false => chunk.get(j).to_string(),
+            })
+            .collect();
+        *chunk = std::sync::Arc::new(SearchChunk::of(texts));
+    }
+
+    /// Calls `hit` with every customer whose text contains `finder`'s needle (not empty), in
+    /// order, once each.
+    pub fn matching(&self, finder: &memchr::memmem::Finder<'_>, mut hit: impl FnMut(usize)) {
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let text = chunk.text.as_bytes();
+            let mut from = 0;
+            while let Some(off) = finder.find(&text[from..]) {
+                let j = chunk.ends.partition_point(|&e| e as usize <= from + off);
+                hit(c * CHUNK + j);
+                // The rest of this customer's text cannot add a match.
+                from = chunk.ends[j] as usize;
+            }
+        }
+    }
+}
+
+impl SearchChunk {
+    fn of(texts: Vec<String>) -> Self {
+        let mut chunk = SearchChunk {
+            text: String::with_capacity(texts.iter().map(String::len).sum()),
+            ends: Vec::with_capacity(texts.len()),
+        };
+        for t in texts {
+            chunk.text.push_str(&t);
+            chunk.ends.push(chunk.text.len() as u32);
+        }
+        chunk
+    }
+}
+
+impl FromIterator<String> for SearchColumn {
+    fn from_iter<I: IntoIterator<Item = String>>(values: I) -> Self {
+        let mut chunks = Vec::new();
+        let mut len = 0;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for v in values {
+            chunk.push(v);
+            len += 1;
+            if chunk.len() == CHUNK {
+                chunks.push(std::sync::Arc::new(SearchChunk::of(std::mem::take(
+                    &mut chunk,
+                ))));
+            }
+        }
+        if !chunk.is_empty() {
+            chunks.push(std::sync::Arc::new(SearchChunk::of(chunk)));
+        }
+        SearchColumn { chunks, len }
     }
 }
 
@@ -142,6 +251,42 @@ impl LoadedPopulation {
     pub fn manager(&self, i: usize) -> Option<i64> {
         let m = self.population.manager[i];
         (m != NO_MANAGER).then(|| self.managers[m as usize])
+    }
+
+    /// Moves customer `i` from customer manager `from`'s customers to `to`'s (indices of
+    /// `managers`, or `NO_MANAGER`).
+    fn move_customer(&mut self, i: usize, from: u32, to: u32) {
+        let i = i as u32;
+        if let Some(list) = self.by_manager.get_mut(from as usize) {
+            *list = list.iter().copied().filter(|&c| c != i).collect();
+        }
+        if let Some(list) = self.by_manager.get_mut(to as usize) {
+            let mut l = list.to_vec();
+            if let Err(at) = l.binary_search(&i) {
+                l.insert(at, i);
+            }
+            *list = l.into();
+        }
+    }
+
+    /// The customers within `scope`, in order, if fewer than everyone: `None` for everyone.
+    pub fn scope_members(&self, scope: app::model::Scope) -> Option<std::borrow::Cow<'_, [u32]>> {
+        use app::model::Scope;
+        use std::borrow::Cow;
+        match scope {
+            Scope::All => None,
+            Scope::Routes { manager } => Some(match self.managers.binary_search(&manager) {
+                Ok(m) => Cow::Borrowed(&self.by_manager[m][..]),
+                Err(_) => Cow::Owned(Vec::new()),
+            }),
+            Scope::Customer(id) => Some(Cow::Owned(
+                self.ids
+                    .binary_search(&id)
+                    .map(|i| vec![i as u32])
+                    .unwrap_or_default(),
+            )),
+            Scope::Nothing => Some(Cow::Owned(Vec::new())),
+        }
     }
 
     /// Whether customer `i` is within `scope`: a customer manager's scope is the customers of
@@ -460,7 +605,8 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
         .await?;
     let service = service_context(pool, policy, &cur_start, None).await?;
     let mut loaded = build(rows, policy, &service, latest);
-    (loaded.visits, loaded.last_visit) = visits_of(pool, &loaded.ids, None).await?;
+    let (visits, last) = visits_of(pool, &loaded.ids, None).await?;
+    (loaded.visits, loaded.last_visit) = (visits, last.into_iter().collect());
     Ok(loaded)
 }
 
@@ -472,18 +618,31 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
 /// month. A change of any of them reloads everyone (about 1.7 s for 100,000 customers); what
 /// changes one customer's own records — a visit, a rating, a complaint, an edit — is in
 /// `fact_changes` and reloads that customer only.
-pub async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<String> {
-    type Key = (Option<i64>, Option<String>, i64, i64, i64, Option<String>);
+///
+/// With it, in the same look, the newest change in `fact_changes`.
+async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<(String, i64)> {
+    type Key = (
+        Option<i64>,
+        Option<String>,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        i64,
+    );
     let row: Key = sqlx::query_as(
         "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
                 (SELECT customers FROM data_version),
                 (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
-                (SELECT purchases FROM data_version), (SELECT latest_month FROM data_version)",
+                (SELECT purchases FROM data_version), (SELECT latest_month FROM data_version),
+                COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'fact_changes'), 0)",
     )
     .fetch_one(pool)
     .await?;
-    Ok(format!("{row:?} {}", this_month()))
+    let (policy, published, customers, routes, purchases, latest, newest) = row;
+    let key = (policy, published, customers, routes, purchases, latest);
+    Ok((format!("{key:?} {}", this_month()), newest))
 }
 
 /// The newest change in `fact_changes` and the oldest one still kept (older ones are purged).
@@ -543,7 +702,12 @@ pub struct Cache {
     checked: std::sync::Arc<std::sync::Mutex<Option<Checked>>>,
     /// Connections of the cache's own (see `db::Databases::facts`), else the caller's pool.
     own: Option<SqlitePool>,
+    /// When the kept facts were last patched.
+    patched: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
+
+/// The shortest time between two patches for requests that wrote (see [`Cache::refresh`]).
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What the database answered, and when.
 #[derive(Clone)]
@@ -582,8 +746,7 @@ impl Cache {
             return Ok((c.fingerprint.clone(), c.newest));
         }
         let at = std::time::Instant::now();
-        let fingerprint = fingerprint(pool).await?;
-        let (newest, _) = changes_span(pool).await?;
+        let (fingerprint, newest) = fingerprint(pool).await?;
         let mut checked = lock(&self.checked);
         if checked.as_ref().is_none_or(|c| c.at <= at) {
             *checked = Some(Checked {
@@ -611,23 +774,85 @@ impl Cache {
     }
 
     /// Every customer's facts under `policy`, as [`load`] reads them, from memory brought up to
-    /// date with what changed since. One caller loads at a time; the others wait for its result.
+    /// date with what changed since. One caller loads at a time. While one is bringing the
+    /// kept facts up to date, or what changed was written by requests that take it in before
+    /// they are answered (see [`Cache::refresh`]), the others take the facts as they were a
+    /// moment before instead of waiting or doing it again: nobody has been told of those
+    /// writes yet. Waiting is only for a population loaded whole (a new policy, customers
+    /// added, the first load) and for what the caller's own request wrote.
     pub async fn load(
         &self,
         pool: &SqlitePool,
         policy: &Policy,
     ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
         let pool = self.own.as_ref().unwrap_or(pool);
+        let (key, newest) = self.key(pool, policy).await?;
+        self.load_under(pool, policy, key, newest, true).await
+    }
+
+    /// Brings the kept facts under `policy` up to date with this process's writes, waiting for
+    /// whoever is at it: a request that wrote calls it before it is answered (see
+    /// `web::facts_after_writes`), so that what it wrote shows on every page asked for after
+    /// the answer, while readers meanwhile go on with the facts of a moment before. Nothing is
+    /// loaded when nothing is kept under the policy yet (the next reader loads it whole).
+    pub async fn refresh(&self, pool: &SqlitePool, policy: &Policy) -> anyhow::Result<()> {
+        let pool = self.own.as_ref().unwrap_or(pool);
+        let (key, newest) = self.key(pool, policy).await?;
+        if lock(&self.kept).iter().any(|k| k.key == key) {
+            self.load_under(pool, policy, key, newest, false).await?;
+        }
+        Ok(())
+    }
+
+    /// What the facts under `policy` are kept under, and the newest change to apply.
+    async fn key(&self, pool: &SqlitePool, policy: &Policy) -> anyhow::Result<(String, i64)> {
         let (fingerprint, newest) = self.check(pool).await?;
         let key = format!(
             "{fingerprint} window {} per case {}",
             policy.assessment_window_months, policy.cartons_per_case
         );
+        Ok((key, newest))
+    }
+
+    async fn load_under(
+        &self,
+        pool: &SqlitePool,
+        policy: &Policy,
+        key: String,
+        newest: i64,
+        stale_while_busy: bool,
+    ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
         let counted_at = crate::calendar::stamp(chrono::Utc::now());
         if let Some(loaded) = self.current(&key, newest, &counted_at) {
             return Ok(loaded);
         }
-        let _loading = self.loading.lock().await;
+        // What another request wrote and has not been answered for, it takes in itself.
+        let owed_by_others = crate::db::owed(pool) > 0 && !crate::db::wrote_here(pool);
+        let _loading = match self.loading.try_lock() {
+            Ok(free) if !(stale_while_busy && owed_by_others) => free,
+            busy => {
+                let before = lock(&self.kept)
+                    .iter()
+                    .find(|k| k.key == key)
+                    .map(|k| k.loaded.clone());
+                match (before, busy) {
+                    (Some(loaded), _) if stale_while_busy => return Ok(loaded),
+                    (_, Ok(free)) => free,
+                    (_, Err(_)) => self.loading.lock().await,
+                }
+            }
+        };
+        // A request that wrote takes in its write at most every [`COALESCE`]: the writes that
+        // end meanwhile wait here and are taken in together, by one patch (each copies the
+        // whole population's columns).
+        if !stale_while_busy {
+            let since = lock(&self.patched).map(|at| at.elapsed());
+            if let Some(since) = since
+                && since < COALESCE
+            {
+                tokio::time::sleep(COALESCE - since).await;
+            }
+        }
         // Another loader may have brought it up to date while this one waited.
         if let Some(loaded) = self.current(&key, newest, &counted_at) {
             return Ok(loaded);
@@ -651,6 +876,7 @@ impl Cache {
                 && let Some(loaded) =
                     patch(pool, policy, &loaded, seq, &counted, newest, &until).await?
             {
+                *lock(&self.patched) = Some(std::time::Instant::now());
                 self.keep(Kept {
                     key,
                     seq: newest,
@@ -668,6 +894,12 @@ impl Cache {
             loaded: loaded.clone(),
         });
         Ok(loaded)
+    }
+
+    /// The population kept most recently, as it is, without asking the database what changed
+    /// (what the next reader would be given while nothing changes).
+    pub fn newest(&self) -> Option<std::sync::Arc<LoadedPopulation>> {
+        lock(&self.kept).first().map(|k| k.loaded.clone())
     }
 
     /// Keeps `k` first, in place of the one under its key, and forgets the oldest beyond
@@ -759,6 +991,10 @@ async fn patch(
             },
         };
         let facts = facts_of(r, policy, &service, Cents::ZERO, Cents::ZERO);
+        let was = next.population.manager[i];
+        if was != manager {
+            next.move_customer(i, was, manager);
+        }
         rerank |= next.population.replace(
             i,
             &facts,
@@ -767,18 +1003,24 @@ async fn patch(
             r.prev_tier.as_deref().and_then(Tier::from_key),
             r.demonstration,
         );
-        next.routes[i] = r.route_id;
-        next.assigned_volume[i] = r.prev_volume;
+        if next.routes[i] != r.route_id {
+            next.routes.set(i, r.route_id);
+        }
+        if next.assigned_volume[i] != r.prev_volume {
+            next.assigned_volume.set(i, r.prev_volume);
+        }
         let search = r.search();
-        if next.search[i] != search {
-            next.search.set(i, search);
+        if next.search.get(i) != search {
+            next.search.set(i, &search);
         }
     }
     let (visits, last) = visits_of(pool, &ids, Some(&json)).await?;
     for (at, id) in ids.iter().enumerate() {
         if let Ok(i) = next.ids.binary_search(id) {
             next.visits.set(i, visits[at].clone());
-            next.last_visit[i] = last[at];
+            if next.last_visit[i] != last[at] {
+                next.last_visit.set(i, last[at]);
+            }
         }
     }
     if rerank {
@@ -1010,15 +1252,22 @@ fn build(
     }
     pop.demonstration = rows.iter().map(|r| r.demonstration).collect();
     pop.derive_ranks();
+    let mut by_manager = vec![Vec::new(); managers.len()];
+    for (i, &m) in pop.manager.iter().enumerate() {
+        if m != NO_MANAGER {
+            by_manager[m as usize].push(i as u32);
+        }
+    }
     LoadedPopulation {
-        ids,
+        by_manager: by_manager.into_iter().map(Into::into).collect(),
+        ids: ids.into(),
         population: pop,
-        managers,
+        managers: managers.into(),
         routes: rows.iter().map(|r| r.route_id).collect(),
         latest_month,
         generation: next_generation(),
         visits: Chunked::default(),
-        last_visit: Vec::new(),
+        last_visit: Chunked::default(),
         assigned_volume: rows.iter().map(|r| r.prev_volume).collect(),
         search: rows.iter().map(Row::search).collect(),
         standard: ServiceContext {
@@ -1063,5 +1312,45 @@ mod tests {
         assert_ne!(a, b);
         b.set(CHUNK + 5, (CHUNK + 5) as u32);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_search_finds_each_customer_once_and_follows_a_change() {
+        let n = 2 * CHUNK + 3;
+        // Customer i's text names i, and every tenth "aa" twice (one match per customer).
+        let text = |i: usize| {
+            let extra = if i.is_multiple_of(10) {
+                "aa\u{1f}aa"
+            } else {
+                "b"
+            };
+            search_text([&format!("shop {i}"), extra, "", ""])
+        };
+        let a: SearchColumn = (0..n).map(text).collect();
+        assert_eq!(a.len(), n);
+        assert_eq!(a.get(CHUNK + 1), text(CHUNK + 1));
+        let found = |col: &SearchColumn, needle: &str| {
+            let finder = memchr::memmem::Finder::new(needle.as_bytes());
+            let mut hits = Vec::new();
+            col.matching(&finder, |i| hits.push(i));
+            hits
+        };
+        assert_eq!(found(&a, "aa"), (0..n).step_by(10).collect::<Vec<_>>());
+        // "shop 102" and "shop 1020".."shop 1029": the last customer of the first chunk and
+        // the first of the next are found across the boundary.
+        assert_eq!(
+            found(&a, "shop 102"),
+            std::iter::once(102).chain(1020..1030).collect::<Vec<_>>()
+        );
+        let mut b = a.clone();
+        b.set(CHUNK, &search_text(["renamed", "", "", ""]));
+        assert_eq!(found(&b, "renamed"), vec![CHUNK]);
+        assert!(found(&a, "renamed").is_empty());
+        assert_eq!(b.get(CHUNK - 1), a.get(CHUNK - 1));
+        assert_eq!(b.get(CHUNK + 1), a.get(CHUNK + 1));
+        let shared = (0..a.chunks.len())
+            .filter(|&c| std::sync::Arc::ptr_eq(&a.chunks[c], &b.chunks[c]))
+            .count();
+        assert_eq!(shared, a.chunks.len() - 1);
     }
 }

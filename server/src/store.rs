@@ -28,6 +28,16 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Brings the kept facts under the published policy up to date with this process's writes
+    /// (see `facts::Cache::refresh`).
+    pub async fn refresh_facts(&self) -> anyhow::Result<()> {
+        let policy = current_policy(&self.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.0))?
+            .map_or_else(Policy::default, |(_, p)| p);
+        self.facts.refresh(&self.pool, &policy).await
+    }
+
     pub fn new(pool: SqlitePool) -> Self {
         SqliteStore {
             pool,
@@ -41,21 +51,59 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
+/// A published policy, by what identifies it in its database: id, version, publication time
+/// and the length of its body (a published policy's body never changes).
+type PublishedKey = (i64, i64, Option<String>, i64);
+
+/// Each database file's published policy as last read, under its key.
+type PublishedMemo = std::collections::HashMap<
+    std::path::PathBuf,
+    (PublishedKey, std::sync::Arc<(PolicyRef, Policy)>),
+>;
+
+/// The published policy last read from each database file, parsed: nearly every page asks for
+/// it, and its body is kilobytes of JSON.
+static PUBLISHED: std::sync::LazyLock<std::sync::Mutex<PublishedMemo>> =
+    std::sync::LazyLock::new(Default::default);
+
 /// The published policy in force (highest version), with its body.
 pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Policy)>, StoreError> {
-    let row: Option<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT id, version, name, body FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
+    let row: Option<(i64, i64, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, version, name, published_at, length(body) FROM policies
+         WHERE status = 'published' ORDER BY version DESC LIMIT 1",
     )
     .fetch_optional(pool)
     .await
     .map_err(err)?;
-    match row {
-        None => Ok(None),
-        Some((id, version, name, body)) => {
+    let Some((id, version, name, published_at, length)) = row else {
+        return Ok(None);
+    };
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let key = (id, version, published_at, length);
+    let known = PUBLISHED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&file)
+        .filter(|(k, _)| *k == key)
+        .map(|(_, p)| p.clone());
+    let published = match known {
+        Some(p) if p.0.name == name => p,
+        _ => {
+            let body: String = sqlx::query_scalar("SELECT body FROM policies WHERE id = ?")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .map_err(err)?;
             let policy: Policy = serde_json::from_str(&body).map_err(err)?;
-            Ok(Some((PolicyRef { id, version, name }, policy)))
+            let p = std::sync::Arc::new((PolicyRef { id, version, name }, policy));
+            PUBLISHED
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(file, (key, p.clone()));
+            p
         }
-    }
+    };
+    Ok(Some((published.0.clone(), published.1.clone())))
 }
 
 /// The condition on `customers c` that keeps a query inside the caller's scope: its SQL (with
@@ -176,13 +224,16 @@ fn list_page(
         return (0, Vec::new());
     };
     let pop = &loaded.population;
+    // The filters besides the scope (which picks the customers looked at) and the search (done
+    // where the scope is everyone by a pass over the search chunks).
+    let members = loaded.scope_members(scope);
+    let search_each = !text.is_empty() && members.is_some();
     let matches = |i: usize| {
-        loaded.in_scope(i, scope)
-            && format.is_none_or(|f| pop.format[i] == f)
+        format.is_none_or(|f| pop.format[i] == f)
             && market.is_none_or(|m| pop.market[i] == m)
             && q.route.is_none_or(|r| loaded.routes[i] == Some(r))
             && q.band.is_none_or(|b| pop.prev_band[i] == b)
-            && (text.is_empty() || finder.find(loaded.search[i].as_bytes()).is_some())
+            && (!search_each || finder.find(loaded.search.get(i).as_bytes()).is_some())
     };
     let size = PAGE_SIZE as usize;
     let n = loaded.ids.len();
@@ -191,36 +242,36 @@ fn list_page(
         && market.is_none()
         && q.route.is_none()
         && q.band.is_none();
-    if unfiltered && scope == Scope::All {
+    if unfiltered && members.is_none() {
         // Everyone: the page is a slice.
         let pages = n.div_ceil(size).max(1);
         let page = (q.page.max(1) as usize).min(pages);
         let from = ((page - 1) * size).min(n);
         return (n as u64, loaded.ids[from..(from + size).min(n)].to_vec());
     }
-    // One pass: count every match, keep the ids of the asked page, and of the page before as
-    // the last page so far, for a page past the end (shown as the last).
-    let want = q.page.max(1) as usize - 1;
-    let mut total = 0usize;
-    let mut ids = Vec::with_capacity(size);
-    let mut last = Vec::with_capacity(size);
-    for i in 0..n {
-        if !matches(i) {
-            continue;
+    // Every match's index, in order (at most one per customer), then the asked page of them, or
+    // the last page for a page past the end.
+    let mut hits: Vec<u32> = Vec::new();
+    match &members {
+        Some(members) => hits.extend(members.iter().copied().filter(|&i| matches(i as usize))),
+        None if !text.is_empty() => loaded.search.matching(&finder, |i| {
+            if matches(i) {
+                hits.push(i as u32)
+            }
+        }),
+        None => {
+            hits.reserve(n);
+            hits.extend((0..n as u32).filter(|&i| matches(i as usize)));
         }
-        if total / size == want {
-            ids.push(loaded.ids[i]);
-        }
-        if total.is_multiple_of(size) {
-            last.clear();
-        }
-        last.push(loaded.ids[i]);
-        total += 1;
     }
-    if ids.is_empty() {
-        // Past the last page: the last page (empty when nothing matches).
-        ids = last;
-    }
+    let total = hits.len();
+    let pages = total.div_ceil(size).max(1);
+    let page = (q.page.max(1) as usize).min(pages);
+    let from = ((page - 1) * size).min(total);
+    let ids = hits[from..(from + size).min(total)]
+        .iter()
+        .map(|&i| loaded.ids[i as usize])
+        .collect();
     (total as u64, ids)
 }
 

@@ -321,6 +321,24 @@ pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
 /// Every other request body: forms, server functions (a policy is about 10 kB).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// After a request that wrote to the archive, and before it is answered, the kept facts take in
+/// what it wrote: every page asked for after the answer shows it, while the pages being read
+/// meanwhile go on with the facts of a moment before instead of each waiting for the update (see
+/// `facts::Cache::load`).
+async fn facts_after_writes(
+    axum::extract::State(store): axum::extract::State<SqliteStore>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let (resp, written) = crate::db::noting_writes(next.run(req)).await;
+    if written.includes(&store.pool)
+        && let Err(e) = store.refresh_facts().await
+    {
+        tracing::warn!(error = %e, "kept facts not brought up to date after a write");
+    }
+    resp
+}
+
 /// What every response carries: no MIME sniffing, no framing by other sites, no full URLs in
 /// `Referer` to other sites, and a content security policy — pages set their own with the nonce
 /// of their inline scripts (see `app::app::shell`); everything else gets the strict default.
@@ -409,6 +427,10 @@ pub fn router(state: AppState) -> Router {
     );
     small_bodies
         .merge(uploads)
+        .layer(middleware::from_fn_with_state(
+            state.store.clone(),
+            facts_after_writes,
+        ))
         .layer(middleware::from_fn_with_state(accounts, auth::resolve))
         .layer(middleware::from_fn(auth::same_origin))
         .layer(middleware::from_fn_with_state(

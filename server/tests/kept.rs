@@ -26,7 +26,50 @@ async fn kept_is_fresh(store: &SqliteStore) -> std::sync::Arc<LoadedPopulation> 
     assert_eq!(kept.visits, fresh.visits);
     assert_eq!(kept.last_visit, fresh.last_visit);
     assert_eq!(kept.assigned_volume, fresh.assigned_volume);
+    assert_eq!(kept.by_manager, fresh.by_manager);
+    let texts = |p: &LoadedPopulation| {
+        (0..p.search.len())
+            .map(|i| p.search.get(i).to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&kept), texts(&fresh));
     kept
+}
+
+/// A request that wrote is answered once the kept facts have taken its write in: the pages
+/// asked for after the answer show it, though no reader brought the facts up to date.
+#[tokio::test]
+async fn a_write_is_in_the_kept_facts_by_the_time_it_is_answered() {
+    let (_dir, pool) = demo_db(300).await;
+    let mut facts = None;
+    let router = router_with(pool.clone(), |s| facts = Some(s.store.facts.clone()));
+    let facts = facts.unwrap();
+    let mut cm = Client::on(router);
+    cm.sign_in("cm01", server::demo::DEMO_PASSWORD).await;
+    let (x, _) = tiers_of(&pool, user_id(&pool, "cm01").await).await[0].clone();
+    let (_, policy) = server::store::current_policy(&pool).await.unwrap().unwrap();
+    let before = facts.load(&pool, &policy).await.unwrap();
+    let i = before.ids.binary_search(&x).unwrap();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (status, logged) = json::<Result<app::model::VisitEntry, app::model::VisitProblem>>(
+        &cm,
+        "/api/log_visit",
+        &format!(
+            "visit[customer]={x}&visit[date]={today}&visit[purpose]=Routine&visit[findings]=&visit[duration_min]=20&visit[promise]="
+        ),
+    )
+    .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert!(matches!(logged, Some(Ok(_))), "{logged:?}");
+    let kept = facts.newest().unwrap();
+    assert_ne!(kept.generation, before.generation, "brought up to date");
+    assert_eq!(kept.visits[i].len(), before.visits[i].len() + 1);
+    // A request that only reads leaves them as they are.
+    let (status, _) = json::<serde_json::Value>(&cm, "/api/customers", "query[page]=1").await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert_eq!(facts.newest().unwrap().generation, kept.generation);
 }
 
 async fn version_of(store: &SqliteStore, customer: i64) -> i64 {
