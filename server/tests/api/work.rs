@@ -1,11 +1,9 @@
 //! Server tests of customer managers' performance figures and written reports (SPEC §10).
 
-mod common;
-
+use crate::common::*;
 use app::api::ssr::Store;
 use app::model::{ReportKind, ReportSave, ReportSaved, Role, Scope};
 use axum::http::StatusCode;
-use common::*;
 use server::store::SqliteStore;
 
 #[tokio::test]

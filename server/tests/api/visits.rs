@@ -1,11 +1,9 @@
 //! Server tests of visits (SPEC §10): the plan from each published tier's visits per month,
 //! logging a visit with clear refusals, scope.
 
-mod common;
-
+use crate::common::*;
 use app::api::ssr::Store;
 use app::model::{NewVisit, Scope, VisitProblem};
-use common::*;
 use server::store::SqliteStore;
 use sqlx::SqlitePool;
 

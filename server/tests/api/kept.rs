@@ -2,11 +2,9 @@
 //! reloads only the customers it concerns — the population kept in memory is the one a load of
 //! everyone from scratch gives, and pages built on it (the service gaps) follow.
 
-mod common;
-
+use crate::common::*;
 use app::api::ssr::Store;
 use app::model::{ComplaintAction, EditResult, NewVisit, Scope, field};
-use common::*;
 use server::facts::LoadedPopulation;
 use server::store::SqliteStore;
 

@@ -1,11 +1,9 @@
 //! Server tests of the customers' self-service: invites, what a customer sees (and never sees),
 //! the portal's forms, and the staff side of disputes.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use http_body_util::BodyExt;
 
 /// A plain HTML form post from a portal page (no script: the browser follows the redirect).

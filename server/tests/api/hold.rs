@@ -2,15 +2,13 @@
 //! hostile text and uploads, throttling that cannot be turned against a user, redirects,
 //! exports opened in Excel, poisoned imports, and backups and upgrades that lose nothing.
 
-mod common;
-
+use crate::common::*;
 use app::api::ssr::Store;
 use app::model::{
     DraftResult, EditResult, NewVisit, ReportKind, ReportSave, RequestResult, Role, Scope,
 };
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use http_body_util::BodyExt;
 use server::store::SqliteStore;
 use sqlx::SqlitePool;

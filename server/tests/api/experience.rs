@@ -3,11 +3,9 @@
 //! managers' satisfaction gap, the logistics columns of the purchases import and the service
 //! calendar.
 
-mod common;
-
+use crate::common::*;
 use app::api::ssr::Store;
 use app::model::{CalendarProblem, NewVisit, Scope};
-use common::*;
 use kehu_engine::classify::classify_with_policy;
 use kehu_engine::{Cents, GapClass, Policy};
 use server::store::SqliteStore;

@@ -1,10 +1,8 @@
 //! Server tests: a real SQLite file with demo data, the whole router called without a socket.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use http_body_util::BodyExt;
 use server::demo::{DemoOptions, generate_into};
 use server::store::SqliteStore;

@@ -2,8 +2,7 @@
 //! the seven steps before closing, a major complaint's confirmation and escalation, overdue
 //! flags, stale changes refused, scope, and what a customer sees of their own.
 
-mod common;
-
+use crate::common::*;
 use app::api::ssr::Store;
 use app::model::{
     COMPLAINT_PAGE_SIZE, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
@@ -11,7 +10,6 @@ use app::model::{
 };
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use common::*;
 use server::calendar::WorkCalendar;
 use server::store::SqliteStore;
 use sqlx::SqlitePool;

@@ -1,11 +1,9 @@
 //! Server tests of the lab's saved drafts: life cycle, concurrent changes refused, published
 //! policies locked, managers only.
 
-mod common;
-
+use crate::common::*;
 use app::model::{DraftResult, PolicyInfo};
 use axum::http::StatusCode;
-use common::*;
 
 fn policy_json(name: &str, band1: u32) -> String {
     let mut p = kehu_engine::Policy {

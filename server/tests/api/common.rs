@@ -1,6 +1,5 @@
 //! What the server tests share: a real SQLite file with demo data, the whole router called
 //! without a socket, and a client that keeps the session cookie like a browser.
-#![allow(dead_code)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

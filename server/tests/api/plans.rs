@@ -3,9 +3,7 @@
 //! take seconds. Each check reads SQLite's own query plan of the statement as kehu runs it, so
 //! a dropped index or a rewritten query that scans shows here, without a timed test.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sqlx::SqlitePool;
 
 /// The query plan's lines, as `EXPLAIN QUERY PLAN` gives them.

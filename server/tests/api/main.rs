@@ -1,0 +1,16 @@
+//! kehu's server tests, one binary: each module drives a real SQLite file with demo data through
+//! the whole router (without a socket) or the storage port, as a user or an attacker would. One
+//! test binary links the server once instead of once per file.
+
+mod common;
+
+mod complaints;
+mod drafts;
+mod experience;
+mod hold;
+mod kept;
+mod plans;
+mod portal;
+mod router;
+mod visits;
+mod work;
