@@ -4,7 +4,9 @@
 //! - Users live in the archive; sessions, failed attempts and known devices in the sign-in
 //!   state's own file ([`crate::db`]), so signing in and out never waits for an import. A
 //!   session carries its user's `session_key`; a password change or reset replaces the key,
-//!   which ends every older session the moment the archive commits it.
+//!   which ends every older session the moment the archive commits it. Who a session belongs
+//!   to is remembered for a few seconds ([`SeenSessions`]); what this process does to a session
+//!   or user forgets it at once.
 //! - The session cookie (`kehu_session`) holds 32 random bytes; only their SHA-256 is stored,
 //!   so a copy of the database cannot be used to sign in. HttpOnly, SameSite=Lax, Secure when
 //!   the client's connection was https (said by a trusted proxy, see [`crate::client`]).
@@ -60,6 +62,8 @@ pub struct Accounts {
     pub archive: SqlitePool,
     /// Sessions, failures, known devices.
     pub sessions: SqlitePool,
+    /// Who the sessions of the last few seconds belong to.
+    pub seen: SeenSessions,
 }
 
 impl FromRef<crate::web::AppState> for Accounts {
@@ -67,7 +71,68 @@ impl FromRef<crate::web::AppState> for Accounts {
         Accounts {
             archive: s.accounts.clone(),
             sessions: s.sessions.clone(),
+            seen: s.seen.clone(),
         }
+    }
+}
+
+/// How long a session looked up is believed without asking the databases again. Signing out,
+/// a password change and everything else this process does to a session or its user take
+/// effect at once (they forget what was seen); a change made by another process on the same
+/// files (`kehu reset-password` while the server runs) within this time.
+pub const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+/// More sessions than this seen within [`SESSION_RECHECK`] and the memory starts afresh.
+const MAX_SEEN: usize = 100_000;
+
+/// The users of recently checked sessions, by token hash: under load every request asked two
+/// databases who was asking (a tenth of the server's time). Only sessions that resolved to a
+/// user are kept, so made-up tokens cannot fill it.
+#[derive(Clone, Default)]
+pub struct SeenSessions(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (Me, std::time::Instant)>>>,
+);
+
+impl SeenSessions {
+    /// The user of `token`: as seen within [`SESSION_RECHECK`], else from the databases.
+    pub async fn user(&self, acc: &Accounts, token: &str) -> Result<Option<Me>, sqlx::Error> {
+        let hash = token_hash(token);
+        if let Some((me, at)) = self.lock().get(&hash)
+            && at.elapsed() < SESSION_RECHECK
+        {
+            return Ok(Some(me.clone()));
+        }
+        let me = user_for_hash(acc, &hash).await?;
+        let mut seen = self.lock();
+        match &me {
+            Some(me) => {
+                if seen.len() >= MAX_SEEN {
+                    seen.clear();
+                }
+                seen.insert(hash, (me.clone(), std::time::Instant::now()));
+            }
+            None => {
+                seen.remove(&hash);
+            }
+        }
+        Ok(me)
+    }
+
+    /// Forgets every session of `user_id` (their key, password or role changed).
+    fn forget_user(&self, user_id: i64) {
+        self.lock().retain(|_, (me, _)| me.id != user_id);
+    }
+
+    /// Forgets one session (signed out).
+    fn forget_token(&self, token: &str) {
+        self.lock().remove(&token_hash(token));
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Me, std::time::Instant)>>
+    {
+        // A panic while holding it leaves nothing half-done: every entry is whole.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -169,11 +234,15 @@ async fn end_sessions(sessions: &SqlitePool, user_id: i64, keep: Option<&str>) -
 /// The user behind a session token, if the session is live, of the user's current key, and the
 /// account enabled.
 pub async fn user_for_token(acc: &Accounts, token: &str) -> Result<Option<Me>, sqlx::Error> {
+    user_for_hash(acc, &token_hash(token)).await
+}
+
+async fn user_for_hash(acc: &Accounts, hash: &str) -> Result<Option<Me>, sqlx::Error> {
     let session: Option<(i64, String)> = sqlx::query_as(
         "SELECT user_id, user_key FROM sessions
          WHERE token_hash = ? AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
     )
-    .bind(token_hash(token))
+    .bind(hash)
     .fetch_optional(&acc.sessions)
     .await?;
     let Some((user_id, key)) = session else {
@@ -336,7 +405,7 @@ pub async fn resolve(State(acc): State<Accounts>, mut req: Request, next: Next) 
         return next.run(req).await;
     }
     let me = match session_token(req.headers()) {
-        Some(token) => match user_for_token(&acc, &token).await {
+        Some(token) => match acc.seen.user(&acc, &token).await {
             Ok(me) => me,
             Err(e) => {
                 tracing::error!("session lookup: {e}");
@@ -686,6 +755,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Response {
     if let Some(token) = session_token(&headers) {
+        acc.seen.forget_token(&token);
         let ended = async {
             let mut tx = crate::db::write(&acc.sessions).await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
@@ -806,6 +876,7 @@ pub async fn change_password(
             .await?;
         tx.commit().await?;
         end_sessions(&acc.sessions, me.id, Some(&here)).await?;
+        acc.seen.forget_user(me.id);
         anyhow::Ok(see_other("/account?changed=1"))
     }
     .await;
@@ -1027,6 +1098,7 @@ pub async fn redeem_invite(
         .await?;
         tx.commit().await?;
         end_sessions(&acc.sessions, user, None).await?;
+        acc.seen.forget_user(user);
         anyhow::Ok(Ok(create_session(&acc.sessions, user, &key).await?))
     }
     .await;

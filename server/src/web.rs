@@ -27,6 +27,8 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// The lab's snapshot, rebuilt only when the data it depends on changes.
     pub snapshot: crate::snapshot::Cache,
+    /// Who recently checked sessions belong to (see [`crate::auth::SeenSessions`]).
+    pub seen: crate::auth::SeenSessions,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             accounts: databases.accounts.clone(),
             proxies: TrustedProxies::default(),
             snapshot: Default::default(),
+            seen: Default::default(),
         }
     }
 }

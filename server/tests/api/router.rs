@@ -812,8 +812,10 @@ async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
         )
         .await;
     assert_eq!(location(&resp), "/account", "nothing else before that");
-    let mut b = Client::anonymous(pool.clone());
+    // A second browser on the same server, whose session the server has just seen.
+    let mut b = Client::on(a.router.clone());
     b.sign_in("admin", &password).await;
+    assert_eq!(get(&b, "/account", "en").await.0, StatusCode::OK);
 
     let change = |current: &str, new: &str, confirm: &str| {
         post_form(
