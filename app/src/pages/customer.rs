@@ -267,11 +267,19 @@ enum EditError {
     Server(String),
 }
 
-/// One field's value; for its owner an edit button that opens an inline form. Saving sends the
-/// record version the page loaded, so a concurrent change is refused instead of overwritten.
-/// One field's value, with its edit and request buttons where the viewer may use them. The
-/// editor and its save are made when it opens: a page of forty fields renders forty values on
-/// the server, not forty idle forms.
+/// What a field's cell has open: nothing (its value and buttons), its editor, or a change
+/// request beside the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Open {
+    Value,
+    Editor,
+    Request,
+}
+
+/// One field's value, with its edit and request buttons where the viewer may use them. Saving
+/// sends the record version the page loaded, so a concurrent change is refused instead of
+/// overwritten. The editor, the request form and their saves are made when one opens: a page of
+/// forty fields renders forty values and their buttons on the server, not forty idle forms.
 #[component]
 fn FieldValue(
     customer: i64,
@@ -286,78 +294,65 @@ fn FieldValue(
     let key = def.key;
     let kind = def.kind;
     let value = RwSignal::new(value);
-    let editing = RwSignal::new(false);
-    let label = move || field_label(i18n.get_locale(), key);
-    view! {
-        <dd data-testid=format!("value-{key}")>
-            <Show
-                when=move || editing.get()
-                fallback=move || {
-                    view! {
-                        <span class="value">{move || display_value(i18n.get_locale(), kind, &value.get())}</span>
-                        {can_edit.then(|| view! {
-                            <button
-                                type="button"
-                                class="link edit"
-                                data-testid=format!("edit-{key}")
-                                aria-label=move || {
-                                    leptos_i18n::td_string!(i18n.get_locale(), edit.edit_label, field = label())
-                                        .to_string()
-                                }
-                                on:click=move |_| editing.set(true)
-                            >
-                                {t!(i18n, edit.edit)}
-                            </button>
-                        })}
-                        {can_request.then(|| view! { <RequestButton customer key kind value changes /> })}
-                    }
-                }
-            >
-                <EditForm customer key kind value version editing changes />
-            </Show>
-        </dd>
-    }
-}
-
-/// The button that opens a change request for one field, its form, and what was filed.
-#[component]
-fn RequestButton(
-    customer: i64,
-    key: &'static str,
-    kind: FieldKind,
-    value: RwSignal<String>,
-    changes: Callback<()>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let requesting = RwSignal::new(false);
+    let open = RwSignal::new(Open::Value);
+    // The number of the request filed from here, once it is.
     let filed = RwSignal::new(None::<i64>);
     let label = move || field_label(i18n.get_locale(), key);
+    let cell = move || {
+        match open.get() {
+        Open::Editor => view! { <EditForm customer key kind value version open changes /> }.into_any(),
+        now => view! {
+            <span class="value">{move || display_value(i18n.get_locale(), kind, &value.get())}</span>
+            {can_edit.then(|| view! {
+                <button
+                    type="button"
+                    class="link edit"
+                    data-testid=format!("edit-{key}")
+                    aria-label=move || {
+                        leptos_i18n::td_string!(i18n.get_locale(), edit.edit_label, field = label())
+                            .to_string()
+                    }
+                    on:click=move |_| open.set(Open::Editor)
+                >
+                    {t!(i18n, edit.edit)}
+                </button>
+            })}
+            {match (can_request, now) {
+                (false, _) => None,
+                (true, Open::Request) => Some(view! {
+                    <RequestForm customer key kind current=value.get_untracked() open filed changes />
+                }.into_any()),
+                (true, _) => Some(view! {
+                    <button
+                        type="button"
+                        class="link edit"
+                        data-testid=format!("request-{key}")
+                        aria-label=move || {
+                            leptos_i18n::td_string!(i18n.get_locale(), requests.request_label, field = label())
+                                .to_string()
+                        }
+                        on:click=move |_| {
+                            filed.set(None);
+                            open.set(Open::Request);
+                        }
+                    >
+                        {t!(i18n, requests.request)}
+                    </button>
+                }.into_any()),
+            }}
+        }
+        .into_any(),
+    }
+    };
     view! {
-        <Show when=move || !requesting.get()>
-            <button
-                type="button"
-                class="link edit"
-                data-testid=format!("request-{key}")
-                aria-label=move || {
-                    leptos_i18n::td_string!(i18n.get_locale(), requests.request_label, field = label())
-                        .to_string()
-                }
-                on:click=move |_| {
-                    filed.set(None);
-                    requesting.set(true);
-                }
-            >
-                {t!(i18n, requests.request)}
-            </button>
-        </Show>
-        <Show when=move || requesting.get()>
-            <RequestForm customer key kind current=value.get_untracked() requesting filed changes />
-        </Show>
-        {move || filed.get().map(|n| view! {
-            <p class="notice small" role="status" data-testid=format!("filed-{key}")>
-                {t!(i18n, requests.filed, id = n)}
-            </p>
-        })}
+        <dd data-testid=format!("value-{key}")>
+            {cell}
+            {move || filed.get().map(|n| view! {
+                <p class="notice small" role="status" data-testid=format!("filed-{key}")>
+                    {t!(i18n, requests.filed, id = n)}
+                </p>
+            })}
+        </dd>
     }
 }
 
@@ -370,7 +365,7 @@ fn EditForm(
     kind: FieldKind,
     value: RwSignal<String>,
     version: RwSignal<i64>,
-    editing: RwSignal<bool>,
+    open: RwSignal<Open>,
     changes: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -390,7 +385,7 @@ fn EditForm(
             }) => {
                 value.set(stored);
                 version.set(v);
-                editing.set(false);
+                open.set(Open::Value);
                 changes.run(());
             }
             Ok(EditResult::Invalid(p)) => error.set(Some(EditError::Field(p))),
@@ -398,7 +393,7 @@ fn EditForm(
             Err(e) => error.set(Some(EditError::Server(e.to_string()))),
         }
     });
-    let cancel = move || editing.set(false);
+    let cancel = move || open.set(Open::Value);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         save.dispatch((draft.get_untracked(), version.get_untracked()));
@@ -451,7 +446,7 @@ fn RequestForm(
     key: &'static str,
     kind: FieldKind,
     current: String,
-    requesting: RwSignal<bool>,
+    open: RwSignal<Open>,
     filed: RwSignal<Option<i64>>,
     changes: Callback<()>,
 ) -> impl IntoView {
@@ -470,7 +465,7 @@ fn RequestForm(
         match result {
             Ok(RequestResult::Filed { id }) => {
                 filed.set(Some(id));
-                requesting.set(false);
+                open.set(Open::Value);
                 changes.run(());
             }
             Ok(RequestResult::Invalid(p)) => error.set(Some(field_problem_text(l, &p))),
@@ -508,7 +503,7 @@ fn RequestForm(
             <button type="submit" class="primary" data-testid=format!("send-request-{key}") disabled=move || send.pending().get()>
                 {t!(i18n, requests.send)}
             </button>
-            <button type="button" on:click=move |_| requesting.set(false)>{t!(i18n, edit.cancel)}</button>
+            <button type="button" on:click=move |_| open.set(Open::Value)>{t!(i18n, edit.cancel)}</button>
         </form>
         {move || error.get().map(|m| view! {
             <p class="error small" role="alert" id=error_id.clone() data-testid=format!("request-error-{key}")>{m}</p>
