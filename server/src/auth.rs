@@ -156,12 +156,24 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
-/// Both, off the async threads.
+/// Password hashes being computed at once: half the cores (at least one). A burst of
+/// sign-ins — the morning, or someone guessing from many addresses — queues here instead of
+/// taking every core from the pages (each hash is tens of milliseconds of one core).
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::sync::Semaphore::new((cores / 2).max(1))
+});
+
+/// Both, off the async threads, a few at a time ([`HASHING`]).
 pub async fn hash_password_blocking(password: String) -> anyhow::Result<String> {
+    let _turn = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || hash_password(&password)).await?
 }
 
 async fn verify_password_blocking(password: String, phc: String) -> bool {
+    let Ok(_turn) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || verify_password(&password, &phc))
         .await
         .unwrap_or(false)
