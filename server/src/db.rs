@@ -146,9 +146,7 @@ pub async fn open(path: &Path) -> anyhow::Result<Databases> {
     let path = absolute(path)?;
     let lock = in_use(&path)?;
     let archive = pool(&path, 8, &ARCHIVE).await?;
-    let beside = || {
-        serving(2).connect_with(archive.connect_options().as_ref().clone())
-    };
+    let beside = || serving(2).connect_with(archive.connect_options().as_ref().clone());
     let accounts = beside().await?;
     let facts = beside().await?;
     Ok(Databases {
@@ -559,6 +557,7 @@ pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathB
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
     std::fs::rename(&staged, &archive)?;
+    crate::store::published_changed();
     // Sessions name users of the replaced archive: everyone signs in again.
     let sessions = sessions_path(&archive);
     if sessions.exists() {

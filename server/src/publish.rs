@@ -103,6 +103,7 @@ pub async fn publish(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    crate::store::published_changed();
     tracing::info!(
         "published version {version}: {} customers; facts {:.2} s, engine {:.3} s, stored {:.2} s",
         loaded.ids.len(),

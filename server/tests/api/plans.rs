@@ -74,6 +74,12 @@ async fn hot_queries_read_through_their_indexes() {
              WHERE closed_at >= 'a' OR (status = 'open' AND due_at < 'b')",
             "SEARCH complaints USING INDEX complaints_closed (closed_at>?)",
         ),
+        // A customer's change history: their audit lines through the index, newest first.
+        (
+            "SELECT a.at FROM customers c LEFT JOIN audit a ON a.customer_id = c.id
+             LEFT JOIN users u ON u.id = a.user_id WHERE c.id = 5 ORDER BY a.id DESC LIMIT 200",
+            "SEARCH a USING INDEX audit_customer (customer_id=?)",
+        ),
         // The latest purchase month is kept, not computed.
         ("SELECT latest_month FROM data_version", "SCAN data_version"),
     ] {

@@ -1060,6 +1060,21 @@ async fn owners_edit_fields_stale_edits_are_refused_and_every_change_is_audited(
             .await
             .unwrap();
     assert_eq!(trail[1].user, cm01_name);
+    // A customer of theirs without changes has an empty trail; another's is not found.
+    let history = |id: i64| {
+        let cm01 = &cm01;
+        async move {
+            let resp = cm01
+                .send(post_form("/api/customer_history", &format!("id={id}")))
+                .await;
+            let status = resp.status();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let untouched = mine[1];
+    assert_eq!(history(untouched).await, (StatusCode::OK, "[]".to_string()));
+    assert_eq!(history(other).await.0, StatusCode::NOT_FOUND);
     // The page tells each viewer what they may edit.
     let resp = cm01
         .send(post_form("/api/customer", &format!("id={id}")))
