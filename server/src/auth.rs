@@ -695,10 +695,9 @@ fn audit_later(pool: &SqlitePool, user_id: i64, action: &'static str) {
     tokio::spawn(async move {
         let written = async {
             let mut tx = crate::db::write(&pool).await?;
-            sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, ?, '')")
-                .bind(user_id)
-                .bind(action)
-                .execute(&mut *tx)
+            crate::db::audit::Line::new(user_id, action)
+                .detail("")
+                .record(&mut tx)
                 .await?;
             tx.commit().await
         }
@@ -873,9 +872,8 @@ pub async fn change_password(
             .execute(&mut *tx)
             .await?;
         let key = new_session_key(&mut tx, me.id).await?;
-        sqlx::query("INSERT INTO audit (user_id, action) VALUES (?, 'user.password')")
-            .bind(me.id)
-            .execute(&mut *tx)
+        crate::db::audit::Line::new(me.id, "user.password")
+            .record(&mut tx)
             .await?;
         tx.commit().await?;
         // This browser stays signed in under the new key; every other session is over.
@@ -1101,13 +1099,10 @@ pub async fn redeem_invite(
             };
         // Whoever had this account before the invite is signed out.
         let key = new_session_key(&mut tx, user).await?;
-        sqlx::query(
-            "INSERT INTO audit (user_id, action, customer_id) VALUES (?, 'user.invite_used', ?)",
-        )
-        .bind(user)
-        .bind(customer)
-        .execute(&mut *tx)
-        .await?;
+        crate::db::audit::Line::new(user, "user.invite_used")
+            .customer(customer)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
         end_sessions(&acc.sessions, user, None).await?;
         acc.seen.forget_user(user);

@@ -164,13 +164,12 @@ pub async fn set_day(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, 'calendar.set', ?)")
-        .bind(user)
-        .bind(format!(
+    crate::db::audit::Line::new(user, "calendar.set")
+        .detail(format!(
             "{day}: {}",
             if kind.is_empty() { "usual" } else { kind }
         ))
-        .execute(&mut *tx)
+        .record(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(Ok(()))

@@ -279,19 +279,16 @@ pub async fn file(
     .fetch_one(&mut *tx)
     .await
     .map_err(err)?;
-    sqlx::query(
-        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'complaint.file', ?, ?)",
-    )
-    .bind(user)
-    .bind(new.customer)
-    .bind(format!(
-        "complaint {id} ({}): {}",
-        if new.major { "major" } else { "general" },
-        new.subject
-    ))
-    .execute(&mut *tx)
-    .await
-    .map_err(err)?;
+    crate::db::audit::Line::new(user, "complaint.file")
+        .customer(new.customer)
+        .detail(format!(
+            "complaint {id} ({}): {}",
+            if new.major { "major" } else { "general" },
+            new.subject
+        ))
+        .record(&mut tx)
+        .await
+        .map_err(err)?;
     let row = one(&mut tx, scope, id).await?;
     tx.commit().await.map_err(err)?;
     // The complaint as the list shows it (not the whole list: 500 rows for a manager).
@@ -473,15 +470,12 @@ pub async fn act(
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-    sqlx::query(
-        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'complaint.update', ?, ?)",
-    )
-    .bind(user)
-    .bind(row.customer_id)
-    .bind(detail)
-    .execute(&mut *tx)
-    .await
-    .map_err(err)?;
+    crate::db::audit::Line::new(user, "complaint.update")
+        .customer(row.customer_id)
+        .detail(detail)
+        .record(&mut tx)
+        .await
+        .map_err(err)?;
     let updated = one(&mut tx, scope, id)
         .await?
         .ok_or_else(|| err("vanished"))?;

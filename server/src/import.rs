@@ -219,11 +219,9 @@ async fn commit(
     detail: String,
     out: ImportReport,
 ) -> anyhow::Result<ImportReport> {
-    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, ?, ?)")
-        .bind(user)
-        .bind(format!("import.{}", kind.key()))
-        .bind(detail)
-        .execute(&mut *tx)
+    crate::db::audit::Line::new(user, format!("import.{}", kind.key()))
+        .detail(detail)
+        .record(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(ImportReport {

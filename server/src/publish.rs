@@ -92,15 +92,14 @@ pub async fn publish(
         });
         qb.build().execute(&mut *tx).await?;
     }
-    sqlx::query("INSERT INTO audit (user_id, action, detail) VALUES (?, 'policy.publish', ?)")
-        .bind(user_id)
-        .bind(format!(
+    crate::db::audit::Line::new(user_id, "policy.publish")
+        .detail(format!(
             "published \"{}\" as version {version}: {} customers, {} moved",
             policy.name,
             loaded.ids.len(),
             summary.movers
         ))
-        .execute(&mut *tx)
+        .record(&mut tx)
         .await?;
     tx.commit().await?;
     crate::store::published_changed();

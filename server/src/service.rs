@@ -287,15 +287,12 @@ pub async fn file_dispute(
     .fetch_one(&mut *tx)
     .await
     .map_err(err)?;
-    sqlx::query(
-        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'dispute.file', ?, ?)",
-    )
-    .bind(user)
-    .bind(customer)
-    .bind(format!("dispute {id}: {disputed}"))
-    .execute(&mut *tx)
-    .await
-    .map_err(err)?;
+    crate::db::audit::Line::new(user, "dispute.file")
+        .customer(customer)
+        .detail(format!("dispute {id}: {disputed}"))
+        .record(&mut tx)
+        .await
+        .map_err(err)?;
     tx.commit().await.map_err(err)?;
     Ok(Some(id))
 }
@@ -336,17 +333,13 @@ pub async fn answer_dispute(
     if changed == 0 {
         return Ok(Some(false));
     }
-    sqlx::query(
-        "INSERT INTO audit (user_id, action, customer_id, new_value, detail)
-         VALUES (?, 'dispute.answer', ?, ?, ?)",
-    )
-    .bind(user)
-    .bind(customer)
-    .bind(status.key())
-    .bind(format!("dispute {id}: {answer}"))
-    .execute(&mut *tx)
-    .await
-    .map_err(err)?;
+    crate::db::audit::Line::new(user, "dispute.answer")
+        .customer(customer)
+        .new_value(status.key())
+        .detail(format!("dispute {id}: {answer}"))
+        .record(&mut tx)
+        .await
+        .map_err(err)?;
     tx.commit().await.map_err(err)?;
     Ok(Some(true))
 }
@@ -484,10 +477,9 @@ pub async fn create_invite(
     .fetch_one(&mut *tx)
     .await
     .map_err(err)?;
-    sqlx::query("INSERT INTO audit (user_id, action, customer_id) VALUES (?, 'user.invite', ?)")
-        .bind(user)
-        .bind(customer)
-        .execute(&mut *tx)
+    crate::db::audit::Line::new(user, "user.invite")
+        .customer(customer)
+        .record(&mut tx)
         .await
         .map_err(err)?;
     tx.commit().await.map_err(err)?;

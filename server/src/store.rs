@@ -1128,18 +1128,12 @@ impl Store for SqliteStore {
             }
             Err(e) => return Err(err(e)),
         };
-        sqlx::query(
-            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value)
-             VALUES (?, 'field.edit', ?, ?, ?, ?)",
-        )
-        .bind(user)
-        .bind(customer)
-        .bind(field.key)
-        .bind(old)
-        .bind(value)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
+        crate::db::audit::Line::new(user, "field.edit")
+            .customer(customer)
+            .field(field.key, old.as_deref(), value)
+            .record(&mut tx)
+            .await
+            .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(Some(EditResult::Saved {
             version: new_version,
@@ -1180,20 +1174,14 @@ impl Store for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(err)?;
-        sqlx::query(
-            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id)
-             VALUES (?, 'request.file', ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(user)
-        .bind(customer)
-        .bind(field.key)
-        .bind(&old)
-        .bind(value)
-        .bind(reason)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
+        crate::db::audit::Line::new(user, "request.file")
+            .customer(customer)
+            .field(field.key, Some(&old), value)
+            .detail(reason)
+            .request(id)
+            .record(&mut tx)
+            .await
+            .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(Some(RequestResult::Filed { id }))
     }
@@ -1298,19 +1286,19 @@ impl Store for SqliteStore {
         if decided.rows_affected() == 0 {
             return Ok(Some(ReviewResult::AlreadyDecided));
         }
-        sqlx::query(
-            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        crate::db::audit::Line::new(
+            user,
+            if approve {
+                "request.approve"
+            } else {
+                "request.reject"
+            },
         )
-        .bind(user)
-        .bind(if approve { "request.approve" } else { "request.reject" })
-        .bind(customer)
-        .bind(&key)
-        .bind(&old)
-        .bind(&new)
-        .bind(reason.trim())
-        .bind(request)
-        .execute(&mut *tx)
+        .customer(customer)
+        .field(&key, Some(&old), &new)
+        .detail(reason.trim())
+        .request(request)
+        .record(&mut tx)
         .await
         .map_err(err)?;
         tx.commit().await.map_err(err)?;

@@ -76,15 +76,12 @@ pub async fn log(
     .fetch_one(&mut *tx)
     .await
     .map_err(err)?;
-    sqlx::query(
-        "INSERT INTO audit (user_id, action, customer_id, detail) VALUES (?, 'visit.log', ?, ?)",
-    )
-    .bind(user)
-    .bind(v.customer)
-    .bind(format!("visit {id} on {date}: {}", v.purpose.trim()))
-    .execute(&mut *tx)
-    .await
-    .map_err(err)?;
+    crate::db::audit::Line::new(user, "visit.log")
+        .customer(v.customer)
+        .detail(format!("visit {id} on {date}: {}", v.purpose.trim()))
+        .record(&mut tx)
+        .await
+        .map_err(err)?;
     tx.commit().await.map_err(err)?;
     let logged = recent(pool, scope, Some(id)).await?.into_iter().next();
     Ok(logged.map(Ok))

@@ -20,6 +20,8 @@
 //!   on (`VACUUM INTO`); [`restore`] checks a copy and puts it in place, refused while anything
 //!   else has the database open (every opener holds a shared lock on `kehu.db.lock`).
 
+pub mod audit;
+
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};

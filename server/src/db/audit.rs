@@ -1,0 +1,161 @@
+//! The audit trail's one writer: every line of it, whatever the area, is written by
+//! [`Line::record`] inside the transaction of the change it records, so the change and its line
+//! are committed together or not at all.
+
+use sqlx::SqliteConnection;
+use std::borrow::Cow;
+
+/// A line of the audit trail: who (a user id; none for the system) did what (an action key such
+/// as `field.edit`, shown to staff in their language), and where it applies — the customer,
+/// the field with its value before and after, the change request, free detail.
+#[derive(Debug, Default)]
+pub struct Line<'a> {
+    user: Option<i64>,
+    action: Cow<'a, str>,
+    customer: Option<i64>,
+    field: Option<&'a str>,
+    old: Option<&'a str>,
+    new: Option<&'a str>,
+    detail: Option<Cow<'a, str>>,
+    request: Option<i64>,
+}
+
+impl<'a> Line<'a> {
+    pub fn new(user: impl Into<Option<i64>>, action: impl Into<Cow<'a, str>>) -> Self {
+        Line {
+            user: user.into(),
+            action: action.into(),
+            ..Line::default()
+        }
+    }
+
+    pub fn customer(mut self, customer: impl Into<Option<i64>>) -> Self {
+        self.customer = customer.into();
+        self
+    }
+
+    /// The field changed, with its value before (if it had one) and after.
+    pub fn field(mut self, key: &'a str, old: Option<&'a str>, new: &'a str) -> Self {
+        self.field = Some(key);
+        self.old = old;
+        self.new = Some(new);
+        self
+    }
+
+    /// The value after, without a field (a dispute's answer).
+    pub fn new_value(mut self, new: &'a str) -> Self {
+        self.new = Some(new);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<Cow<'a, str>>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn request(mut self, request: i64) -> Self {
+        self.request = Some(request);
+        self
+    }
+
+    /// Writes the line through `tx`, the connection of the change's transaction.
+    pub async fn record(self, tx: &mut SqliteConnection) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(self.user)
+        .bind(self.action.as_ref())
+        .bind(self.customer)
+        .bind(self.field)
+        .bind(self.old)
+        .bind(self.new)
+        .bind(self.detail.as_deref())
+        .bind(self.request)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Line;
+
+    #[tokio::test]
+    async fn each_part_of_a_line_lands_in_its_own_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&dir.path().join("kehu.db")).await.unwrap();
+        let mut tx = crate::db::write(&db.archive).await.unwrap();
+        Line::new(None, "import.customers")
+            .detail("2 rows")
+            .record(&mut tx)
+            .await
+            .unwrap();
+        Line::new(None, "request.approve")
+            .field("phone", Some("old"), "new")
+            .detail("checked")
+            .record(&mut tx)
+            .await
+            .unwrap();
+        Line::new(None, "dispute.answer")
+            .new_value("upheld")
+            .record(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        type Row = (
+            Option<i64>,
+            String,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT user_id, action, customer_id, field, old_value, new_value, detail, request_id
+             FROM audit ORDER BY id",
+        )
+        .fetch_all(&db.archive)
+        .await
+        .unwrap();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    None,
+                    "import.customers".into(),
+                    None,
+                    None,
+                    None,
+                    None,
+                    s("2 rows"),
+                    None
+                ),
+                (
+                    None,
+                    "request.approve".into(),
+                    None,
+                    s("phone"),
+                    s("old"),
+                    s("new"),
+                    s("checked"),
+                    None
+                ),
+                (
+                    None,
+                    "dispute.answer".into(),
+                    None,
+                    None,
+                    None,
+                    s("upheld"),
+                    None,
+                    None
+                ),
+            ]
+        );
+    }
+}
