@@ -82,6 +82,18 @@ impl<'a> Line<'a> {
 mod tests {
     use super::Line;
 
+    #[derive(sqlx::FromRow, Debug, PartialEq)]
+    struct Row {
+        user_id: Option<i64>,
+        action: String,
+        customer_id: Option<i64>,
+        field: Option<String>,
+        old_value: Option<String>,
+        new_value: Option<String>,
+        detail: Option<String>,
+        request_id: Option<i64>,
+    }
+
     #[tokio::test]
     async fn each_part_of_a_line_lands_in_its_own_column() {
         let dir = tempfile::tempdir().unwrap();
@@ -104,16 +116,6 @@ mod tests {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        type Row = (
-            Option<i64>,
-            String,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT user_id, action, customer_id, field, old_value, new_value, detail, request_id
              FROM audit ORDER BY id",
@@ -122,39 +124,34 @@ mod tests {
         .await
         .unwrap();
         let s = |v: &str| Some(v.to_string());
+        let line = |action: &str| Row {
+            user_id: None,
+            action: action.into(),
+            customer_id: None,
+            field: None,
+            old_value: None,
+            new_value: None,
+            detail: None,
+            request_id: None,
+        };
         assert_eq!(
             rows,
             vec![
-                (
-                    None,
-                    "import.customers".into(),
-                    None,
-                    None,
-                    None,
-                    None,
-                    s("2 rows"),
-                    None
-                ),
-                (
-                    None,
-                    "request.approve".into(),
-                    None,
-                    s("phone"),
-                    s("old"),
-                    s("new"),
-                    s("checked"),
-                    None
-                ),
-                (
-                    None,
-                    "dispute.answer".into(),
-                    None,
-                    None,
-                    None,
-                    s("upheld"),
-                    None,
-                    None
-                ),
+                Row {
+                    detail: s("2 rows"),
+                    ..line("import.customers")
+                },
+                Row {
+                    field: s("phone"),
+                    old_value: s("old"),
+                    new_value: s("new"),
+                    detail: s("checked"),
+                    ..line("request.approve")
+                },
+                Row {
+                    new_value: s("upheld"),
+                    ..line("dispute.answer")
+                },
             ]
         );
     }

@@ -70,15 +70,20 @@ fn lock_path(archive: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Marks the database at `archive` as in use (shared): fails while a restore replaces it.
-fn in_use(archive: &Path) -> anyhow::Result<std::fs::File> {
-    let path = lock_path(archive);
-    let file = std::fs::OpenOptions::new()
+/// The lock file at `path`, created if missing.
+fn open_lock(path: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))
+}
+
+/// Marks the database at `archive` as in use (shared): fails while a restore replaces it.
+fn in_use(archive: &Path) -> anyhow::Result<std::fs::File> {
+    let path = lock_path(archive);
+    let file = open_lock(&path)?;
     match file.try_lock_shared() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
@@ -467,12 +472,7 @@ use sqlx::ConnectOptions as _;
 pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathBuf>> {
     let archive = absolute(archive)?;
     let lock_file = lock_path(&archive);
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_file)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", lock_file.display()))?;
+    let lock = open_lock(&lock_file)?;
     match lock.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
