@@ -41,13 +41,13 @@ enum Command {
     /// Replace ALL customers, staff, routes and policies with a generated demo population.
     Demo {
         /// Number of customers to generate.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = demo::DEFAULT_CUSTOMERS)]
         customers: usize,
         /// Random seed: the same seed gives the same population.
-        #[arg(long, default_value_t = 20261123)]
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
         /// Last month of purchase history (YYYY-MM); twelve months end here.
-        #[arg(long, default_value = "2026-10")]
+        #[arg(long, default_value = demo::DEFAULT_END_MONTH)]
         end_month: String,
     },
     /// Create or update the database schema, then exit.
@@ -393,16 +393,12 @@ async fn serve(
         .fetch_one(&pool)
         .await?;
     if customers == 0 && !no_demo {
-        tracing::info!("empty database: generating demo data (2,000 customers)");
-        let r = demo::generate_into(
-            &pool,
-            &demo::DemoOptions {
-                customers: 2000,
-                seed: 20261123,
-                end_month: "2026-10".into(),
-            },
-        )
-        .await?;
+        let options = demo::DemoOptions::default();
+        tracing::info!(
+            customers = options.customers,
+            "empty database: generating demo data"
+        );
+        let r = demo::generate_into(&pool, &options).await?;
         tracing::info!(
             customers = r.customers,
             routes = r.routes,

@@ -22,7 +22,7 @@ pub async fn demo_db(customers: usize) -> (tempfile::TempDir, SqlitePool) {
         &DemoOptions {
             customers,
             seed: 42,
-            end_month: "2026-10".into(),
+            ..DemoOptions::default()
         },
     )
     .await

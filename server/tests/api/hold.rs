@@ -1259,7 +1259,7 @@ async fn a_backup_taken_while_writes_go_on_restores_whole() {
         &server::demo::DemoOptions {
             customers: 200,
             seed: 7,
-            end_month: "2026-10".into(),
+            ..server::demo::DemoOptions::default()
         },
     )
     .await

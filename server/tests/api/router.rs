@@ -202,7 +202,7 @@ async fn demo_data_is_deterministic_and_fast_to_regenerate() {
         &DemoOptions {
             customers: 30,
             seed: 1,
-            end_month: "2026-10".into(),
+            ..DemoOptions::default()
         },
     )
     .await
