@@ -4,7 +4,8 @@
 //! record version it was based on and is audited.
 
 use crate::calendar::{WorkCalendar, stamp};
-use crate::store::{current_policy, in_scope, push_scope};
+use crate::db::policy::current_policy;
+use crate::db::scope::{in_scope, push_scope};
 use app::api::ssr::StoreError;
 use app::model::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,

@@ -763,7 +763,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    crate::store::published_changed();
+    crate::db::policy::published_changed();
     crate::publish::publish(
         pool,
         &Default::default(),

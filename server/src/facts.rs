@@ -298,7 +298,7 @@ impl LoadedPopulation {
     }
 
     /// Whether customer `i` is within `scope`: a customer manager's scope is the customers of
-    /// their routes, as `store::push_scope` has it in SQL.
+    /// their routes, as `db::scope::push_scope` has it in SQL.
     pub fn in_scope(&self, i: usize, scope: app::model::Scope) -> bool {
         use app::model::Scope;
         match scope {

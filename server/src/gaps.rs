@@ -3,8 +3,8 @@
 //! over-served (more than the tier warrants: waste), per tier, with the inputs behind it. The
 //! same engine and facts as publishing and the lab; the customer managers' figures use it too.
 
+use crate::db::policy::current_policy;
 use crate::facts::{Cache, LoadedPopulation};
-use crate::store::current_policy;
 use app::api::ssr::StoreError;
 use app::model::{GapReport, GapRow, GapTierCount, Scope};
 use kehu_engine::batch::NO_MANAGER;

@@ -4,7 +4,7 @@
 //! A customer manager sees their own line; managers and admins see every customer manager.
 
 use crate::calendar::stamp;
-use crate::store::current_policy;
+use crate::db::policy::current_policy;
 use app::api::ssr::StoreError;
 use app::model::{Kpis, ManagerKpi, Scope};
 use chrono::{TimeDelta, Utc};

@@ -443,7 +443,7 @@ async fn serve(
 fn keep_facts(pool: sqlx::SqlitePool, facts: server::facts::Cache) {
     tokio::spawn(async move {
         let started = std::time::Instant::now();
-        let policy = match server::store::current_policy(&pool).await {
+        let policy = match server::db::policy::current_policy(&pool).await {
             Ok(Some((_, p))) => p,
             Ok(None) => kehu_engine::Policy::default(),
             Err(e) => {

@@ -102,7 +102,7 @@ pub async fn publish(
         .record(&mut tx)
         .await?;
     tx.commit().await?;
-    crate::store::published_changed();
+    crate::db::policy::published_changed();
     tracing::info!(
         "published version {version}: {} customers; facts {:.2} s, engine {:.3} s, stored {:.2} s",
         loaded.ids.len(),

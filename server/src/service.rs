@@ -3,9 +3,9 @@
 //! only what a customer may see: the tiers the published policy shows customers, no findings,
 //! nothing of other customers.
 
+use crate::db::policy::current_policy;
 use crate::facts;
 use crate::publish::class_code;
-use crate::store::current_policy;
 use app::api::ssr::StoreError;
 use app::model::{Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Scope};
 use kehu_engine::classify::classify;
@@ -207,7 +207,7 @@ async fn disputes_where(
                 d.status, d.answer, d.answered_at
          FROM disputes d JOIN customers c ON c.id = d.customer_id WHERE 1 = 1",
     );
-    crate::store::push_scope(&mut qb, scope);
+    crate::db::scope::push_scope(&mut qb, scope);
     qb.push(" ORDER BY d.status <> 'open', d.id DESC LIMIT 500");
     let rows: Vec<DisputeRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
     let mut out = Vec::with_capacity(rows.len());
@@ -449,7 +449,7 @@ pub async fn create_invite(
     let mut qb =
         sqlx::QueryBuilder::new("SELECT c.code, c.shop_name FROM customers c WHERE c.id = ");
     qb.push_bind(customer);
-    crate::store::push_scope(&mut qb, scope);
+    crate::db::scope::push_scope(&mut qb, scope);
     let found: Option<(String, String)> = qb
         .build_query_as()
         .fetch_optional(pool)

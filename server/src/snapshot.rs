@@ -1,8 +1,8 @@
 //! The what-if lab's snapshot: every customer's engine facts, column-wise, as postcard bytes
 //! with an ETag, so a browser that has the current data revalidates in one round trip.
 
+use crate::db::policy::current_policy;
 use crate::facts;
-use crate::store::current_policy;
 use app::model::Snapshot;
 use kehu_engine::Policy;
 use sqlx::SqlitePool;

@@ -2,7 +2,8 @@
 //! customer's published tier and the policy's visits per month for that tier.
 
 use crate::calendar::WorkCalendar;
-use crate::store::{current_policy, in_scope, push_scope};
+use crate::db::policy::current_policy;
+use crate::db::scope::{in_scope, push_scope};
 use app::api::ssr::StoreError;
 use app::model::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,

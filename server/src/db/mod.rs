@@ -21,6 +21,8 @@
 //!   else has the database open (every opener holds a shared lock on `kehu.db.lock`).
 
 pub mod audit;
+pub mod policy;
+pub mod scope;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -559,7 +561,7 @@ pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathB
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
     std::fs::rename(&staged, &archive)?;
-    crate::store::published_changed();
+    policy::published_changed();
     // Sessions name users of the replaced archive: everyone signs in again.
     let sessions = sessions_path(&archive);
     if sessions.exists() {

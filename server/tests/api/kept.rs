@@ -10,7 +10,7 @@ use server::store::SqliteStore;
 
 /// The kept population under the published policy, and one loaded from scratch: the same.
 async fn kept_is_fresh(store: &SqliteStore) -> std::sync::Arc<LoadedPopulation> {
-    let (_, policy) = server::store::current_policy(&store.pool)
+    let (_, policy) = server::db::policy::current_policy(&store.pool)
         .await
         .unwrap()
         .unwrap();
@@ -45,7 +45,10 @@ async fn a_write_is_in_the_kept_facts_by_the_time_it_is_answered() {
     let mut cm = Client::on(router);
     cm.sign_in("cm01", server::demo::DEMO_PASSWORD).await;
     let (x, _) = tiers_of(&pool, user_id(&pool, "cm01").await).await[0].clone();
-    let (_, policy) = server::store::current_policy(&pool).await.unwrap().unwrap();
+    let (_, policy) = server::db::policy::current_policy(&pool)
+        .await
+        .unwrap()
+        .unwrap();
     let before = facts.load(&pool, &policy).await.unwrap();
     let i = before.ids.binary_search(&x).unwrap();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8))
