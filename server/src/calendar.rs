@@ -26,7 +26,7 @@ impl Default for WorkCalendar {
         WorkCalendar {
             start: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
             end: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
-            utc_offset_hours: 8,
+            utc_offset_hours: crate::time::DESK_UTC_OFFSET_HOURS,
             holidays: BTreeSet::new(),
             workdays: BTreeSet::new(),
         }

@@ -67,7 +67,7 @@ pub async fn list(
     filter: &ComplaintFilter,
     per_page: u32,
 ) -> Result<ComplaintPage, StoreError> {
-    let now = stamp(Utc::now());
+    let now = stamp(crate::time::now());
     let matching = |select: &str| {
         let mut qb = QueryBuilder::<Sqlite>::new(select);
         push_scope(&mut qb, scope);
@@ -260,7 +260,7 @@ pub async fn file(
         return Ok(None);
     }
     let attitude = new.attitude.filter(|a| COMPLAINT_ATTITUDES.contains(a));
-    let now = Utc::now();
+    let now = crate::time::now();
     let (due, confirm_due) = deadlines(pool, now, new.major).await?;
     let mut tx = crate::db::write(pool).await.map_err(err)?;
     let id: i64 = sqlx::query_scalar(
@@ -312,7 +312,7 @@ pub async fn act(
     version: i64,
     action: &ComplaintAction,
 ) -> Result<Option<ComplaintResult>, StoreError> {
-    let now = Utc::now();
+    let now = crate::time::now();
     let now_s = stamp(now);
     let mut tx = crate::db::write(pool).await.map_err(err)?;
     let Some(row) = one(&mut tx, scope, id).await? else {

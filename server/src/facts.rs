@@ -319,7 +319,10 @@ impl LoadedPopulation {
 /// The first day of the visits kept in memory: the first of the month four months before this
 /// one, so that 90 days back from any day of this month are inside.
 pub fn visits_since() -> String {
-    format!("{}-01", shift_month(&this_month(), -4).unwrap_or_default())
+    format!(
+        "{}-01",
+        shift_month(&crate::time::this_month(), -4).unwrap_or_default()
+    )
 }
 
 /// The visits since [`visits_since`] and the last visit of the customers `ids` (in id order;
@@ -389,14 +392,6 @@ fn next_generation() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-/// This month (`YYYY-MM`, in the service desk's time zone). The assessment window ends at the
-/// latest month with purchases but never after this one: a purchase dated in the future (a
-/// typing error from before imports refused them) must not move everyone's window.
-pub fn this_month() -> String {
-    let m = crate::import::current_month();
-    format!("{:04}-{:02}", m / 100, m % 100)
-}
-
 /// Marks a change of purchases, in the transaction of every writer of purchases (the import and
 /// the demo): bumps the counter the kept facts are keyed on and keeps the latest month, so
 /// that reading it never scans every purchase.
@@ -414,7 +409,7 @@ pub async fn purchases_changed(conn: &mut sqlx::SqliteConnection) -> sqlx::Resul
 /// month serves unless it lies in the future — a purchase dated ahead from before imports
 /// refused them — when the purchases up to this month are read instead.
 pub async fn latest_month(pool: &SqlitePool) -> sqlx::Result<Option<String>> {
-    let now = this_month();
+    let now = crate::time::this_month();
     let kept: Option<String> = sqlx::query_scalar("SELECT latest_month FROM data_version")
         .fetch_optional(pool)
         .await?
@@ -511,7 +506,7 @@ async fn logged(
         Some(_) => format!("AND {col} IN (SELECT value FROM json_each(?{n}))"),
         None => String::new(),
     };
-    let now = crate::calendar::stamp(chrono::Utc::now());
+    let now = crate::calendar::stamp(crate::time::now());
     let mut out: rustc_hash::FxHashMap<i64, Logged> = Default::default();
     // Visits with their ratings, in one pass over the visits of each customer.
     let visits: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -608,7 +603,7 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
         .bind(&prev_start)
         .bind(&year_start)
         .bind("[]") // ?4: some customers' ids, unused here
-        .bind(this_month())
+        .bind(crate::time::this_month())
         .fetch_all(pool)
         .await?;
     let service = service_context(pool, policy, &cur_start, None).await?;
@@ -650,7 +645,7 @@ async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<(String, i64)> {
     .await?;
     let (policy, published, customers, routes, purchases, latest, newest) = row;
     let key = (policy, published, customers, routes, purchases, latest);
-    Ok((format!("{key:?} {}", this_month()), newest))
+    Ok((format!("{key:?} {}", crate::time::this_month()), newest))
 }
 
 /// The newest change in `fact_changes` and the oldest one still kept (older ones are purged).
@@ -830,7 +825,7 @@ impl Cache {
         newest: i64,
         stale_while_busy: bool,
     ) -> anyhow::Result<std::sync::Arc<LoadedPopulation>> {
-        let counted_at = crate::calendar::stamp(chrono::Utc::now());
+        let counted_at = crate::calendar::stamp(crate::time::now());
         if let Some(loaded) = self.current(&key, newest, &counted_at) {
             return Ok(loaded);
         }
@@ -870,7 +865,7 @@ impl Cache {
         // queued behind then find it current, and a stream of writes costs one patch per turn
         // of the lock rather than one per reader.
         let (newest, oldest) = changes_span(pool).await?;
-        let counted_at = crate::calendar::stamp(chrono::Utc::now());
+        let counted_at = crate::calendar::stamp(crate::time::now());
         let before = lock(&self.kept)
             .iter()
             .find(|k| k.key == key)
@@ -967,7 +962,7 @@ async fn patch(
         .bind(&prev_start)
         .bind(&year_start)
         .bind(&json)
-        .bind(this_month())
+        .bind(crate::time::this_month())
         .fetch_all(pool)
         .await?;
     if rows.len() != ids.len() {
@@ -1134,7 +1129,7 @@ pub async fn load_one(
         .bind(&prev_start)
         .bind(&year_start)
         .bind(&one)
-        .bind(this_month())
+        .bind(crate::time::this_month())
         .fetch_optional(pool)
         .await?
     else {

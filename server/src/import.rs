@@ -762,13 +762,6 @@ pub const MAX_AMOUNT_YUAN: i64 = 100_000_000;
 /// The most deliveries of one customer in one month.
 pub const MAX_DELIVERIES: u32 = 1_000;
 
-/// The current month (yyyymm) in the service desk's time zone: no purchase lies after it.
-pub fn current_month() -> u32 {
-    use chrono::Datelike;
-    let today = crate::visits::today();
-    today.year() as u32 * 100 + today.month()
-}
-
 /// A whole number of 0..=max as a spreadsheet writes it (`12`, `12.0`, `1.2E+3`).
 fn whole(cell: &str, max: u32) -> Option<u32> {
     kehu_engine::Fixed::<0>::parse_spreadsheet(cell, kehu_engine::Rounding::Exact)
@@ -1041,7 +1034,7 @@ async fn purchases(
     #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
     let mut tx = conn.begin_with(begin(dry_run)).await?;
     let ids = customer_ids(&mut tx).await?;
-    let latest = current_month();
+    let latest = crate::time::current_month();
     let mut pipe = Pipeline::start(dry_run, move |writer| {
         check_purchases(&bytes, &ids, latest, writer)
     });

@@ -37,7 +37,7 @@ pub async fn kpis(
         Scope::Routes { manager } => Some(manager),
         Scope::Customer(_) | Scope::Nothing => return Ok(Kpis::default()),
     };
-    let today = crate::visits::today();
+    let today = crate::time::today();
     let since = today - TimeDelta::days(KPI_DAYS - 1);
     let since_day = since.format("%Y-%m-%d").to_string();
     // Stored timestamps are UTC; the period starts at local midnight, 8 hours earlier in UTC.
@@ -47,7 +47,7 @@ pub async fn kpis(
             .map(|t| t.and_utc() - TimeDelta::hours(8))
             .unwrap_or_else(Utc::now),
     );
-    let now = stamp(Utc::now());
+    let now = stamp(crate::time::now());
     let policy = current_policy(pool)
         .await?
         .map_or_else(kehu_engine::Policy::default, |(_, p)| p);

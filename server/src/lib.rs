@@ -19,6 +19,7 @@ pub mod service;
 pub mod snapshot;
 pub mod spreadsheet;
 pub mod store;
+pub mod time;
 pub mod url;
 pub mod visits;
 pub mod web;

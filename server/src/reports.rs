@@ -196,7 +196,7 @@ pub async fn save(
     let Some((from, _)) = days(s.kind, &s.period) else {
         return Ok(ReportSaved::BadPeriod);
     };
-    if from > crate::visits::today() {
+    if from > crate::time::today() {
         return Ok(ReportSaved::BadPeriod);
     }
     let body = s.body.trim();

@@ -158,7 +158,7 @@ pub async fn my_tiers(
          ORDER BY month DESC LIMIT 12",
     )
     .bind(customer)
-    .bind(crate::facts::this_month())
+    .bind(crate::time::this_month())
     .fetch_all(pool)
     .await
     .map_err(err)?;

@@ -579,7 +579,7 @@ impl Store for SqliteStore {
         day: &str,
     ) -> Result<Option<ReportDraft>, StoreError> {
         let day = if day.trim().is_empty() {
-            crate::visits::today()
+            crate::time::today()
         } else {
             match chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") {
                 Ok(d) => d,
@@ -904,7 +904,7 @@ impl Store for SqliteStore {
         )
         .bind(id)
         .bind(&from)
-        .bind(crate::facts::this_month())
+        .bind(crate::time::this_month())
         .fetch_one(&self.pool)
         .await
         .map_err(err)?;

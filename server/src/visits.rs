@@ -1,7 +1,6 @@
 //! Customer managers' visits (SPEC §10): the visit log, and the month's visit plan from each
 //! customer's published tier and the policy's visits per month for that tier.
 
-use crate::calendar::WorkCalendar;
 use crate::db::policy::current_policy;
 use crate::db::scope::{in_scope, push_scope};
 use app::api::ssr::StoreError;
@@ -9,17 +8,11 @@ use app::model::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
     VisitPlan, VisitProblem,
 };
-use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
-}
-
-/// Today at the service desk.
-pub fn today() -> NaiveDate {
-    let cal = WorkCalendar::default();
-    (Utc::now() + TimeDelta::hours(i64::from(cal.utc_offset_hours))).date_naive()
 }
 
 /// The longest visit logged, in minutes.
@@ -55,7 +48,7 @@ pub async fn log(
     user: i64,
     v: &NewVisit,
 ) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError> {
-    let date = match check(v, today()) {
+    let date = match check(v, crate::time::today()) {
         Ok(d) => d,
         Err(p) => return Ok(Some(Err(p))),
     };
@@ -164,7 +157,7 @@ pub async fn plan(
     scope: Scope,
     page: u32,
 ) -> Result<VisitPlan, StoreError> {
-    let today = today();
+    let today = crate::time::today();
     let month_start = today.with_day(1).unwrap_or(today);
     let policy = current_policy(pool)
         .await?

@@ -543,7 +543,7 @@ pub async fn restore(archive: &Path, from: &Path) -> anyhow::Result<Option<PathB
             .execute(&pool)
             .await?;
         pool.close().await;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let stamp = crate::time::now().format("%Y%m%dT%H%M%SZ");
         let mut aside = archive.as_os_str().to_owned();
         aside.push(format!(".before-restore-{stamp}"));
         let aside = PathBuf::from(aside);

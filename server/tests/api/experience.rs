@@ -200,7 +200,7 @@ async fn managers_see_their_customers_gap_and_it_follows_the_records() {
     // Visits to the most under-served customer of cm01 raise their experience at once.
     if let Some(worst) = report.under.first() {
         let before = worst.experience_centi;
-        let today = server::visits::today().format("%Y-%m-%d").to_string();
+        let today = server::time::today().format("%Y-%m-%d").to_string();
         for _ in 0..6 {
             store
                 .log_visit(

@@ -1010,7 +1010,7 @@ async fn absurd_purchases_are_refused_by_line_and_column_and_nobody_is_poisoned(
         .fetch_one(&pool)
         .await
         .unwrap();
-    let this_month = server::facts::this_month();
+    let this_month = server::time::this_month();
     let next_month = server::facts::shift_month(&this_month, 1).unwrap();
     let csv = format!(
         "customer_code,month,cartons,amount_yuan\n\

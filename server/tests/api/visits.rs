@@ -59,7 +59,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
 
     // Two visits today to a general-tier customer complete their month.
     let (general, _) = tiers.iter().find(|(_, t)| t == "general").unwrap();
-    let today = server::visits::today().format("%Y-%m-%d").to_string();
+    let today = server::time::today().format("%Y-%m-%d").to_string();
     for _ in 0..2 {
         let logged = store
             .log_visit(scope, cm, &visit(*general, &today))
@@ -113,7 +113,7 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let today = server::visits::today();
+    let today = server::time::today();
     let tomorrow = (today + chrono::TimeDelta::days(1))
         .format("%Y-%m-%d")
         .to_string();

@@ -38,7 +38,7 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
     // Visits: eight to one customer today, two rated (5 and 4); one complaint closed on time,
     // one closed late, one open past its deadline.
     let (first, tier) = tiers[0].clone();
-    let today = server::visits::today().format("%Y-%m-%d").to_string();
+    let today = server::time::today().format("%Y-%m-%d").to_string();
     let scores = [Some(5), Some(4), None, None, None, None, None, None];
     // Written as kehu writes (in a writer's turn), so the kept facts know to look again.
     let mut tx = server::db::write(&pool).await.unwrap();
@@ -134,7 +134,7 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
     let store = SqliteStore::new(pool.clone());
     let cm = user_id(&pool, "cm01").await;
     let manager = user_id(&pool, "manager").await;
-    let today = server::visits::today();
+    let today = server::time::today();
     // Periods: a day, its ISO week, its month.
     assert_eq!(
         server::reports::period_of(
