@@ -26,7 +26,7 @@
 use crate::client::Client;
 use crate::url::{echo, encode, safe_next, see_other};
 use app::model::{Me, Role};
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -64,16 +64,6 @@ pub struct Accounts {
     pub sessions: SqlitePool,
     /// Who the sessions of the last few seconds belong to.
     pub seen: SeenSessions,
-}
-
-impl FromRef<crate::web::AppState> for Accounts {
-    fn from_ref(s: &crate::web::AppState) -> Self {
-        Accounts {
-            archive: s.accounts.clone(),
-            sessions: s.sessions.clone(),
-            seen: s.seen.clone(),
-        }
-    }
 }
 
 /// How long a session looked up is believed without asking the databases again. Signing out,

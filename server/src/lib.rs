@@ -18,6 +18,7 @@ pub mod reports;
 pub mod service;
 pub mod snapshot;
 pub mod spreadsheet;
+pub mod state;
 pub mod store;
 pub mod time;
 pub mod url;

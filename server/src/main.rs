@@ -420,7 +420,7 @@ async fn serve(
         leptos_options.site_addr = a;
     }
     let bind = leptos_options.site_addr;
-    let mut state = web::AppState::new(leptos_options, &databases);
+    let mut state = server::state::AppState::new(leptos_options, &databases);
     state.proxies = proxies;
     keep_facts(pool.clone(), state.store.facts.clone());
     let app = web::router(state);

@@ -3,8 +3,8 @@
 //! form answered with a redirect back to its page — `?done=…` on success, `?error=…` naming
 //! what to fix otherwise (post/redirect/get: a reload never files twice).
 
+use crate::state::AppState;
 use crate::url::{echo, encode as enc, safe_next, see_other};
-use crate::web::AppState;
 use app::api::ssr::{RequestRefused, Store, check_request};
 use app::model::{
     MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, RequestResult,

@@ -2,7 +2,7 @@
 //! response carries (security headers, body limits).
 
 use crate::auth;
-use crate::client::TrustedProxies;
+use crate::state::AppState;
 use crate::store::SqliteStore;
 use app::api::ssr::StoreHandle;
 use app::app::{App, shell};
@@ -13,59 +13,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-
-/// Everything a request handler may need.
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub store: SqliteStore,
-    /// The sign-in state's database (sessions, failed attempts, known devices).
-    pub sessions: sqlx::SqlitePool,
-    /// The archive's connections for looking up users (see `db::Databases::accounts`).
-    pub accounts: sqlx::SqlitePool,
-    /// Proxies whose forwarded headers are believed.
-    pub proxies: TrustedProxies,
-    /// The lab's snapshot, rebuilt only when the data it depends on changes.
-    pub snapshot: crate::snapshot::Cache,
-    /// Who recently checked sessions belong to (see [`crate::auth::SeenSessions`]).
-    pub seen: crate::auth::SeenSessions,
-}
-
-impl AppState {
-    /// The state for `databases` with default options (no trusted proxies).
-    pub fn new(leptos_options: LeptosOptions, databases: &crate::db::Databases) -> Self {
-        AppState {
-            leptos_options,
-            store: SqliteStore {
-                facts: crate::facts::Cache::reading_through(databases.facts.clone()),
-                ..SqliteStore::new(databases.archive.clone())
-            },
-            sessions: databases.sessions.clone(),
-            accounts: databases.accounts.clone(),
-            proxies: TrustedProxies::default(),
-            snapshot: Default::default(),
-            seen: Default::default(),
-        }
-    }
-}
-
-impl axum::extract::FromRef<AppState> for TrustedProxies {
-    fn from_ref(s: &AppState) -> Self {
-        s.proxies.clone()
-    }
-}
-
-impl axum::extract::FromRef<AppState> for sqlx::SqlitePool {
-    fn from_ref(s: &AppState) -> Self {
-        s.store.pool.clone()
-    }
-}
-
-impl axum::extract::FromRef<AppState> for LeptosOptions {
-    fn from_ref(s: &AppState) -> Self {
-        s.leptos_options.clone()
-    }
-}
 
 /// `GET /api/snapshot`: the lab's column-wise facts (postcard). The browser revalidates with
 /// `If-None-Match` and gets `304 Not Modified` while the data is unchanged.

@@ -65,12 +65,18 @@ pub fn options() -> LeptosOptions {
 }
 
 pub fn router(pool: SqlitePool) -> axum::Router {
-    web::router(web::AppState::new(options(), &databases_of(&pool)))
+    web::router(server::state::AppState::new(
+        options(),
+        &databases_of(&pool),
+    ))
 }
 
 /// The router with a state changed by `change` (trusted proxies, say).
-pub fn router_with(pool: SqlitePool, change: impl FnOnce(&mut web::AppState)) -> axum::Router {
-    let mut state = web::AppState::new(options(), &databases_of(&pool));
+pub fn router_with(
+    pool: SqlitePool,
+    change: impl FnOnce(&mut server::state::AppState),
+) -> axum::Router {
+    let mut state = server::state::AppState::new(options(), &databases_of(&pool));
     change(&mut state);
     web::router(state)
 }
