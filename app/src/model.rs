@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-/// Who a user is (SPEC §1).
+/// Who a user is (domain §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -108,7 +108,7 @@ pub enum Scope {
     Nothing,
 }
 
-/// The five information groups of the archive (SPEC §2).
+/// The five information groups of the archive (domain §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldGroup {
@@ -129,7 +129,7 @@ impl FieldGroup {
     ];
 }
 
-/// How a field is maintained (SPEC §2): set once, changes with the business, or derived.
+/// How a field is maintained (domain §2): set once, changes with the business, or derived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Maintenance {
@@ -189,7 +189,7 @@ const CM: Option<Role> = Some(Role::CustomerManager);
 const MG: Option<Role> = Some(Role::Manager);
 const AD: Option<Role> = Some(Role::Admin);
 
-/// Every archive field, once: group, maintenance class and owner role (SPEC §2, seed
+/// Every archive field, once: group, maintenance class and owner role (domain §2, seed
 /// "明确各个信息字段的维护与变更的权限归属"). Stored fields are columns of `customers` by the same name.
 pub const FIELDS: &[FieldDef] = &[
     // Basic
@@ -1046,7 +1046,7 @@ pub struct MyVisit {
     pub rating: Option<(u8, String)>,
 }
 
-/// The seven handling steps of a complaint (SPEC §9), in order.
+/// The seven handling steps of a complaint (domain §9), in order.
 pub const COMPLAINT_STEPS: [&str; 7] = [
     "listen",
     "accept",
@@ -1057,7 +1057,7 @@ pub const COMPLAINT_STEPS: [&str; 7] = [
     "follow_up",
 ];
 
-/// The customer's attitude when complaining (SPEC §9, seed): each has its handling guidance.
+/// The customer's attitude when complaining (domain §9, seed): each has its handling guidance.
 pub const COMPLAINT_ATTITUDES: [&str; 4] = ["insistent", "hesitant", "friendly", "angry"];
 
 /// The steps up to "explain" are done before a complaint is closed; the follow-up visit may
@@ -1386,7 +1386,7 @@ mod tests {
     }
 }
 
-/// A visit to log (SPEC §10): which customer, when, why, what was found, how long.
+/// A visit to log (domain §10): which customer, when, why, what was found, how long.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewVisit {
     pub customer: i64,
@@ -1396,7 +1396,7 @@ pub struct NewVisit {
     /// Staff only: never shown to the customer.
     pub findings: String,
     pub duration_min: i64,
-    /// A promise or promotion made to the customer (raises their expectation, SPEC §5).
+    /// A promise or promotion made to the customer (raises their expectation, domain §5).
     #[serde(default)]
     pub promise: String,
 }
@@ -1567,7 +1567,7 @@ pub struct GapTierCount {
     pub unknown: u64,
 }
 
-/// Under- and over-served customers under the published policy (SPEC §5).
+/// Under- and over-served customers under the published policy (domain §5).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GapReport {
     /// False before the first publication (nothing to measure against).
@@ -1666,7 +1666,7 @@ impl Kpis {
 /// The longest report or review, characters.
 pub const MAX_REPORT_CHARS: usize = 5_000;
 
-/// A customer manager's written report (SPEC §10).
+/// A customer manager's written report (domain §10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReportKind {
     /// 工作日志: a day (`2026-11-23`).

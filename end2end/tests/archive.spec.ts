@@ -23,7 +23,7 @@ test('the filtered list downloads as a CSV that Excel opens as UTF-8', async ({ 
 test('an owner edits a field in place; the change shows in the history', async ({ page }, info) => {
   // Both projects run against one database: a value of their own keeps each edit a real change.
   const value = `王话务 0571-1234 ${info.project.name}`;
-  // The manager owns the phone clerk field (SPEC §2).
+  // The manager owns the phone clerk field (domain §2).
   await page.goto('/customers/11');
   await hydrated(page);
   const before = Number(await page.getByTestId('record-version').getAttribute('data-version'));

@@ -1,4 +1,4 @@
-//! Working time: complaint deadlines count working hours of a service calendar (SPEC §9) —
+//! Working time: complaint deadlines count working hours of a service calendar (domain §9) —
 //! office hours on working days, skipping weekends and public holidays, with the make-up
 //! working days (调休) of the Chinese calendar.
 

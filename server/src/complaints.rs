@@ -1,4 +1,4 @@
-//! Complaints (SPEC §9): filed by a customer on the portal or by staff on their behalf, handled
+//! Complaints (domain §9): filed by a customer on the portal or by staff on their behalf, handled
 //! in the seed's seven steps against a deadline in working hours; a major one is confirmed within
 //! its own limit and, when substantiated, handed to the working group. Every change carries the
 //! record version it was based on and is audited.

@@ -1140,7 +1140,7 @@ pub async fn load_one(
     Ok(Some((facts, Rules::new(policy, None))))
 }
 
-/// Expectation and experience inputs of one customer from their records (SPEC §5); `None`
+/// Expectation and experience inputs of one customer from their records (domain §5); `None`
 /// when nothing at all is recorded or derivable.
 fn service_of(r: &Row, ctx: &ServiceContext, indicators: &Indicators) -> Option<ServiceInputs> {
     let logged = ctx.logged.get(&r.id).copied().unwrap_or_default();

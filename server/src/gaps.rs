@@ -1,4 +1,4 @@
-//! The satisfaction gap per customer (SPEC §5): experience − expectation from the service
+//! The satisfaction gap per customer (domain §5): experience − expectation from the service
 //! records, under the published policy — who is under-served (at risk: act) and who is
 //! over-served (more than the tier warrants: waste), per tier, with the inputs behind it. The
 //! same engine and facts as publishing and the lab; the customer managers' figures use it too.

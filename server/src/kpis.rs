@@ -1,4 +1,4 @@
-//! Customer managers' performance (SPEC §10) over the last 90 days: visits against their
+//! Customer managers' performance (domain §10) over the last 90 days: visits against their
 //! customers' tier standard, complaints closed on time, the customers' ratings of their visits,
 //! and their customers' satisfaction gap under the published policy (from `gaps`).
 //! A customer manager sees their own line; managers and admins see every customer manager.

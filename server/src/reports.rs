@@ -1,4 +1,4 @@
-//! Customer managers' written reports (SPEC §10, seed: 痕迹管理): the daily log, the weekly
+//! Customer managers' written reports (domain §10, seed: 痕迹管理): the daily log, the weekly
 //! summary and the monthly market report, each next to what the records of its period show
 //! (visits made, complaints handled), and a manager's review comment.
 

@@ -1,4 +1,4 @@
-//! Customer managers' visits (SPEC §10): the visit log, and the month's visit plan from each
+//! Customer managers' visits (domain §10): the visit log, and the month's visit plan from each
 //! customer's published tier and the policy's visits per month for that tier.
 
 use crate::db::policy::current_policy;

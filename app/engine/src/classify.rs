@@ -1,4 +1,4 @@
-//! Classifying one customer: the rules of SPEC §4–§5 applied to a customer's facts, with the
+//! Classifying one customer: the rules of domain §4–§5 applied to a customer's facts, with the
 //! numbers compared kept as a structured explanation (the UI words it in the reader's language).
 
 use crate::fixed::{Cases, Cents, Score, Weight};

@@ -1,4 +1,4 @@
-//! Deriving the engine's facts from records (SPEC §3, §4d, §5). Pure functions; the server feeds
+//! Deriving the engine's facts from records (domain §3, §4, §5). Pure functions; the server feeds
 //! them from the database, tests feed them by hand. Every rule here is documented in the README.
 
 use crate::fixed::{Cases, Cents};
@@ -145,7 +145,7 @@ pub fn influence_points(area_percentile: Cents, format_reach: Cents, demonstrati
     Cents::from_raw((area + reach + demo).clamp(0, 10_000))
 }
 
-/// Service records of one customer over the assessment window (SPEC §5). `None` / a zero
+/// Service records of one customer over the assessment window (domain §5). `None` / a zero
 /// denominator: nothing was recorded, and the measure is left out of the experience score
 /// rather than guessed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -203,7 +203,7 @@ pub fn experience_points(r: &ServiceRecords) -> [Option<Cents>; 5] {
     ]
 }
 
-/// Where a customer stands in its life cycle, from its purchases (SPEC §5, "环境与生命周期").
+/// Where a customer stands in its life cycle, from its purchases (domain §5, "环境与生命周期").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LifeCycle {
     /// Buying now, nothing in the window before: newly won, courted with promises.

@@ -1,8 +1,10 @@
 //! # kehu-engine — the tiering engine
 //!
 //! Pure functions `(policy, customer facts) -> classification + explanation` for every
-//! classification of the product spec (§4–§6): volume band, grade, characteristic class,
-//! value score and class, working tier with red flags, key-account tier, and the satisfaction gap.
+//! classification kehu makes: volume band, grade, characteristic class, value score and class,
+//! working tier with red flags, key-account tier, and the satisfaction gap. What they mean, and
+//! the rest of kehu's domain, is told in `README.md` beside this crate (the domain notes, "domain
+//! §N" in the code's comments).
 //!
 //! No Leptos, no I/O, no clock, no randomness: the browser (what-if lab, compiled to wasm) and
 //! the server (publish, `kehu classify`) run this same code, so they always agree.

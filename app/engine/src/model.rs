@@ -1,4 +1,4 @@
-//! The classification vocabulary of SPEC §4–§5, shared by policy, facts and results.
+//! The classification vocabulary of domain §4–§5, shared by policy, facts and results.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The versioned classification policy: every threshold and weight of SPEC §4–§6, editable by
+//! The versioned classification policy: every threshold and weight of domain §4–§6, editable by
 //! managers, stored as JSON, and validated field by field.
 
 use crate::fixed::{Cases, Cents, Weight};
@@ -245,7 +245,7 @@ pub struct ServiceRule {
     pub quota_cases_per_band: Vec<Cases>,
     /// Visits one customer manager can make in a month.
     pub manager_capacity_visits_per_month: u32,
-    /// Complaint handling deadlines in working hours (SPEC §9).
+    /// Complaint handling deadlines in working hours (domain §9).
     #[serde(default)]
     pub complaint_hours: ComplaintHours,
 }

@@ -1,4 +1,4 @@
-//! The service calendar (SPEC §9): complaint deadlines count working hours — 09:00–17:00
+//! The service calendar (domain §9): complaint deadlines count working hours — 09:00–17:00
 //! Beijing time, Monday to Friday — except the public holidays and make-up working days (调休)
 //! kept here. Staff read it; managers and admins change it.
 

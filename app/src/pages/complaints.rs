@@ -1,4 +1,4 @@
-//! Complaints for staff (SPEC §9): the list with filters, filing on a customer's behalf, and
+//! Complaints for staff (domain §9): the list with filters, filing on a customer's behalf, and
 //! each complaint's handling — the customer's attitude with its guidance, the seven steps
 //! against the deadline, a major complaint's confirmation (substantiated ones go to the working
 //! group) and closing with the resolution the customer reads.

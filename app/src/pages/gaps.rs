@@ -1,4 +1,4 @@
-//! Under- and over-served customers (SPEC §5): the satisfaction gap (experience − expectation)
+//! Under- and over-served customers (domain §5): the satisfaction gap (experience − expectation)
 //! per tier under the published policy, and the customers on either side with the inputs that
 //! put them there. Staff see the customers in their scope.
 

@@ -1,4 +1,4 @@
-//! Customer managers' performance (SPEC §10): visits against their customers' tier standard,
+//! Customer managers' performance (domain §10): visits against their customers' tier standard,
 //! complaints closed on time, customers' ratings — one line per customer manager, compared
 //! side by side, with a CSV export — and their customers' satisfaction gap.
 

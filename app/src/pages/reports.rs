@@ -1,4 +1,4 @@
-//! Written reports (SPEC §10, seed: 痕迹管理): a customer manager's daily log, weekly summary
+//! Written reports (domain §10, seed: 痕迹管理): a customer manager's daily log, weekly summary
 //! and monthly market report, each beside what the records of its period show; managers read
 //! them and write a review comment.
 

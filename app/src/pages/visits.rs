@@ -1,4 +1,4 @@
-//! Visits (SPEC §10): the month's plan from each customer's tier — who is due, who is overdue —
+//! Visits (domain §10): the month's plan from each customer's tier — who is due, who is overdue —
 //! and the visit log, made on a phone at the shop.
 
 use super::{LoadError, Loading, Pager};

@@ -1,4 +1,4 @@
-//! Server tests of complaint handling (SPEC §9): deadlines from the policy in working hours,
+//! Server tests of complaint handling (domain §9): deadlines from the policy in working hours,
 //! the seven steps before closing, a major complaint's confirmation and escalation, overdue
 //! flags, stale changes refused, scope, and what a customer sees of their own.
 

@@ -1,4 +1,4 @@
-//! The measured experience (SPEC §5, issue 7): the experience and expectation scores computed
+//! The measured experience (domain §5, issue 7): the experience and expectation scores computed
 //! from a known set of service records, the under- and over-served lists, the customer
 //! managers' satisfaction gap, the logistics columns of the purchases import and the service
 //! calendar.

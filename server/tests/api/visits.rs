@@ -1,4 +1,4 @@
-//! Server tests of visits (SPEC §10): the plan from each published tier's visits per month,
+//! Server tests of visits (domain §10): the plan from each published tier's visits per month,
 //! logging a visit with clear refusals, scope.
 
 use crate::common::*;

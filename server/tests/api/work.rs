@@ -1,4 +1,4 @@
-//! Server tests of customer managers' performance figures and written reports (SPEC §10).
+//! Server tests of customer managers' performance figures and written reports (domain §10).
 
 use crate::common::*;
 use app::api::ssr::Store;
