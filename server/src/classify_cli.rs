@@ -128,8 +128,8 @@ fn text<'r>(
 }
 
 /// A number of a column as a spreadsheet writes it (any decimals, `1.2E+3`), kept to `D`
-/// decimals rounded as `rounding` says (see the README: each column rounds the way that keeps
-/// its comparisons exact), within `min..=max`.
+/// decimals rounded as `rounding` says (see "Numbers in files" in app/README.md: each column
+/// rounds the way that keeps its comparisons exact), within `min..=max`.
 fn decimal<const D: u32>(
     rec: &csv::ByteRecord,
     col: usize,
@@ -219,9 +219,9 @@ impl Input {
     }
 }
 
-/// Parses a customers CSV (see the README for the columns). Large inputs are split at record
-/// boundaries and parsed on every core; the parts are joined in file order, so the result (and
-/// the first error reported) is the same as reading it front to back.
+/// Parses a customers CSV (see server/README.md, "kehu classify", for the columns). Large
+/// inputs are split at record boundaries and parsed on every core; the parts are joined in file
+/// order, so the result (and the first error reported) is the same as reading it front to back.
 pub fn read_input(data: &[u8]) -> Result<Input, CliError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)

@@ -52,7 +52,7 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
-    /// Classify customers from a CSV file with a policy (see README, "kehu classify").
+    /// Classify customers from a CSV file with a policy (see server/README.md, "kehu classify").
     ///
     /// Required columns: customer_id, monthly_volume_cases, avg_price_per_carton, contribution,
     /// support, credit, growth, influence. Optional: business_format, market_type,

@@ -1,5 +1,6 @@
 //! Deriving the engine's facts from records (domain §3, §4, §5). Pure functions; the server feeds
-//! them from the database, tests feed them by hand. Every rule here is documented in the README.
+//! them from the database, tests feed them by hand. Every rule here is told in the domain notes
+//! (README.md beside this crate).
 
 use crate::fixed::{Cases, Cents};
 

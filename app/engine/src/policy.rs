@@ -407,7 +407,7 @@ fn w(bp: i64) -> Weight {
 
 impl Default for Policy {
     /// The seed's numbers (volume bands, 42 classes, five value indicators) plus documented defaults
-    /// for what the seed leaves open (see README, "Default policy").
+    /// for what the seed leaves open (the domain notes, "The default policy").
     fn default() -> Self {
         let scale = |large, medium| ScaleThreshold {
             large_min_area_m2: c(large),

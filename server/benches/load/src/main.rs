@@ -1,6 +1,6 @@
 //! A busy office against a running kehu, on loopback: many clients at once, for a while; then
-//! every kind's requests, errors, rate and latency. Run by `server/benches/load/run.sh` (see the
-//! README, "Under load").
+//! every kind's requests, errors, rate and latency. Run by `server/benches/load/run.sh` (see
+//! server/benches/README.md, "Under load").
 //!
 //! Kinds: the customer list (a manager's and customer managers' pages, filters, searches), a
 //! customer's page (the whole HTML), field edits (customer managers on their own customers, each
