@@ -1,7 +1,7 @@
 //! The HTML shell, the router and the page frame (header, navigation, language switch).
 
 use crate::i18n::*;
-use crate::model::Role;
+use crate::lab::LabPage;
 use crate::pages::{
     account::{AccountPage, Gate, HydratedMark, LoginPage, NavLinks, UserMenu, provide_me},
     audit::AuditLogPage,
@@ -12,7 +12,6 @@ use crate::pages::{
     dashboard::DashboardPage,
     gaps::GapsPage,
     import::ImportPage,
-    lab::LabPage,
     performance::PerformancePage,
     reports::ReportsPage,
     requests::RequestQueue,
@@ -129,8 +128,8 @@ pub fn App() -> impl IntoView {
             <Router set_is_routing=set_routing>
                 <Frame routing>
                     <Routes fallback=NotFound>
-                        <Route path=path!("") view=|| view! { <Gate allow=Role::is_staff><DashboardPage /></Gate> } />
-                        <Route path=path!("/customers") view=|| view! { <Gate allow=Role::is_staff><CustomerList /></Gate> } />
+                        <Route path=path!("") view=|| view! { <Gate page="/"><DashboardPage /></Gate> } />
+                        <Route path=path!("/customers") view=|| view! { <Gate page="/customers"><CustomerList /></Gate> } />
                         <Route path=path!("/customers/:id") view={Lazy::<CustomerRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/lab") view={Lazy::<LabRoute>::new()} />
                         <Route path=path!("/requests") view={Lazy::<RequestsRoute>::new()} />
@@ -159,7 +158,7 @@ pub fn App() -> impl IntoView {
 /// opened: the first load carries the frame, the dashboard and the customer list only. The
 /// what-if lab (with the engine's batch code) is by far the largest.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident, $allow:path, $page:ident) => {
+    ($(#[$doc:meta])* $route:ident, $path:literal, $page:ident) => {
         $(#[$doc])*
         struct $route;
 
@@ -171,7 +170,7 @@ macro_rules! lazy_page {
 
             fn view(this: Self) -> AnyView {
                 let $route = this;
-                view! { <Gate allow=$allow><$page /></Gate> }.into_any()
+                view! { <Gate page=$path><$page /></Gate> }.into_any()
             }
         }
     };
@@ -179,47 +178,47 @@ macro_rules! lazy_page {
 
 lazy_page!(
     /// The what-if lab.
-    LabRoute, Role::can_use_lab, LabPage
+    LabRoute, "/lab", LabPage
 );
 lazy_page!(
     /// One customer's archive page.
-    CustomerRoute, Role::is_staff, CustomerPage
+    CustomerRoute, "/customers", CustomerPage
 );
 lazy_page!(
     /// The review queue.
-    RequestsRoute, Role::reviews_requests, RequestQueue
+    RequestsRoute, "/requests", RequestQueue
 );
 lazy_page!(
     /// CSV import.
-    ImportRoute, Role::can_import, ImportPage
+    ImportRoute, "/import", ImportPage
 );
 lazy_page!(
     /// The audit trail.
-    AuditRoute, Role::can_use_lab, AuditLogPage
+    AuditRoute, "/audit", AuditLogPage
 );
 lazy_page!(
     /// Complaint handling.
-    ComplaintsRoute, Role::is_staff, ComplaintsPage
+    ComplaintsRoute, "/complaints", ComplaintsPage
 );
 lazy_page!(
     /// The visit plan and log.
-    VisitsRoute, Role::is_staff, VisitsPage
+    VisitsRoute, "/visits", VisitsPage
 );
 lazy_page!(
     /// Daily logs, weekly summaries, monthly market reports and their reviews.
-    ReportsRoute, Role::is_staff, ReportsPage
+    ReportsRoute, "/reports", ReportsPage
 );
 lazy_page!(
     /// Customer managers' performance.
-    PerformanceRoute, Role::is_staff, PerformancePage
+    PerformanceRoute, "/performance", PerformancePage
 );
 lazy_page!(
     /// Under- and over-served customers.
-    GapsRoute, Role::is_staff, GapsPage
+    GapsRoute, "/gaps", GapsPage
 );
 lazy_page!(
     /// The service calendar.
-    CalendarRoute, Role::is_staff, CalendarPage
+    CalendarRoute, "/calendar", CalendarPage
 );
 
 /// The script-free portal pages.
@@ -237,12 +236,15 @@ fn server_page(page: Portal) -> AnyView {
     #[cfg(feature = "ssr")]
     {
         use crate::pages::portal::pages::{InvitePage, MyProfilePage, MyServicePage, MyTiersPage};
-        let customer = |r: Role| r == Role::Customer;
         match page {
             Portal::Invite => view! { <InvitePage /> }.into_any(),
-            Portal::Tiers => view! { <Gate allow=customer><MyTiersPage /></Gate> }.into_any(),
-            Portal::Profile => view! { <Gate allow=customer><MyProfilePage /></Gate> }.into_any(),
-            Portal::Service => view! { <Gate allow=customer><MyServicePage /></Gate> }.into_any(),
+            Portal::Tiers => view! { <Gate page="/my"><MyTiersPage /></Gate> }.into_any(),
+            Portal::Profile => {
+                view! { <Gate page="/my/profile"><MyProfilePage /></Gate> }.into_any()
+            }
+            Portal::Service => {
+                view! { <Gate page="/my/service"><MyServicePage /></Gate> }.into_any()
+            }
         }
     }
     #[cfg(not(feature = "ssr"))]

@@ -2,10 +2,10 @@
 //! Every text still comes from the locale files; these only map a key to its message.
 
 use crate::i18n::*;
-use crate::model::{FieldGroup, FieldProblem, Maintenance, Role};
+use crate::wire::{FieldGroup, FieldProblem, Maintenance, Role};
 use leptos_i18n::td_string;
 
-/// Label of an archive field (see `model::FIELDS`).
+/// Label of an archive field (see `wire::FIELDS`).
 pub fn field_label(l: Locale, key: &str) -> &'static str {
     match key {
         "code" => td_string!(l, fields.code),
@@ -162,4 +162,9 @@ pub fn field_problem_text(l: Locale, p: &FieldProblem) -> String {
         FieldProblem::Computed { .. } => td_string!(l, edit.problem_computed).to_string(),
         FieldProblem::Taken { .. } => td_string!(l, edit.problem_taken).to_string(),
     }
+}
+
+/// A value score as tables and the portal show it, to two decimals.
+pub fn score_text(s: kehu_engine::Score) -> String {
+    s.rescale::<2>().to_string()
 }

@@ -6,10 +6,11 @@
 pub mod api;
 pub mod app;
 pub mod chart;
+pub mod components;
 pub mod lab;
 pub mod labels;
-pub mod model;
 pub mod pages;
+pub mod wire;
 
 pub use kehu_engine as engine;
 

@@ -9,7 +9,7 @@ use super::Loading;
 use crate::api::get_me;
 use crate::i18n::*;
 use crate::labels::role_label;
-use crate::model::{Me, Role};
+use crate::wire::{Me, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -27,10 +27,11 @@ pub(crate) fn me_resource() -> Resource<Result<Option<Me>, ServerFnError>> {
     expect_context::<MeResource>().0
 }
 
-/// Renders `children` for users whose role `allow`s it; otherwise says why not (the server has
-/// already answered 401/403 for the page).
+/// Renders `children` for users who may open `page` (the one access table, `wire::PAGES`);
+/// otherwise says why not (the server has already answered 401/403 for the page).
 #[component]
-pub fn Gate(allow: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
+pub fn Gate(page: &'static str, children: ChildrenFn) -> impl IntoView {
+    let access = crate::wire::page_access(page);
     let i18n = use_i18n();
     let me = me_resource();
     let children = StoredValue::new(children);
@@ -41,7 +42,7 @@ pub fn Gate(allow: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=Loading>
             {Suspend::new(async move {
                 match me.await {
-                    Ok(Some(m)) if allow(m.role) => view! { {children.with_value(|c| c())} <HydratedMark /> }.into_any(),
+                    Ok(Some(m)) if access.allows(m.role) => view! { {children.with_value(|c| c())} <HydratedMark /> }.into_any(),
                     Ok(Some(_)) => view! {
                         <section class="panel empty" data-testid="forbidden">
                             <h1>"403"</h1>

@@ -5,7 +5,7 @@ use super::{LoadError, Loading};
 use crate::api::audit_log;
 use crate::i18n::*;
 use crate::labels::field_label;
-use crate::model::{AUDIT_ACTIONS, AuditPage};
+use crate::wire::{AUDIT_ACTIONS, AuditPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};

@@ -6,7 +6,7 @@ use super::account::me_resource;
 use super::{LoadError, Loading};
 use crate::api::{SetCalendarDay, get_calendar};
 use crate::i18n::*;
-use crate::model::{CalendarDay, CalendarProblem, Role};
+use crate::wire::{CalendarDay, CalendarProblem, Role};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;

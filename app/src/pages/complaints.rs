@@ -7,7 +7,7 @@ use super::portal::{step_label, when};
 use super::{LoadError, Loading, Pager};
 use crate::api::{act_on_complaint, file_staff_complaint, list_complaints};
 use crate::i18n::*;
-use crate::model::{
+use crate::wire::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintRefusal, ComplaintResult, STEPS_BEFORE_CLOSING,
 };

@@ -6,7 +6,7 @@ use crate::api::{get_filter_options, list_customers};
 use crate::engine::{BusinessFormat, MarketType};
 use crate::i18n::*;
 use crate::labels::{band_label, format_label, market_label, tier_label};
-use crate::model::{CustomerPage, CustomerQuery};
+use crate::wire::{CustomerPage, CustomerQuery};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};

@@ -4,7 +4,7 @@ use super::{LoadError, Loading};
 use crate::api::get_dashboard;
 use crate::i18n::*;
 use crate::labels::{band_label, tier_label};
-use crate::model::Dashboard;
+use crate::wire::Dashboard;
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 use leptos_meta::Title;

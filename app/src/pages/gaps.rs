@@ -6,7 +6,7 @@ use super::{LoadError, Loading};
 use crate::api::get_service_gaps;
 use crate::i18n::*;
 use crate::labels::tier_label;
-use crate::model::{GapReport, GapRow, GapTierCount};
+use crate::wire::{GapReport, GapRow, GapTierCount};
 use kehu_engine::policy::{EXPECTATION_DRIVERS, EXPERIENCE_MEASURES};
 use leptos::prelude::*;
 use leptos_i18n::td_string;

@@ -4,7 +4,7 @@
 
 use crate::i18n::*;
 use crate::labels::field_label;
-use crate::model::ImportReport;
+use crate::wire::ImportReport;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

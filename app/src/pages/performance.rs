@@ -5,7 +5,7 @@
 use super::{LoadError, Loading, Pager};
 use crate::api::get_kpis;
 use crate::i18n::*;
-use crate::model::{KPI_ORDERS, Kpis, ManagerKpi};
+use crate::wire::{KPI_ORDERS, Kpis, ManagerKpi};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;

@@ -5,7 +5,7 @@
 use super::{LoadError, Loading};
 use crate::api::{get_report_draft, list_reports, review_report, save_report};
 use crate::i18n::*;
-use crate::model::{Report, ReportKind, ReportPeriod, ReportSave, ReportSaved};
+use crate::wire::{Report, ReportKind, ReportPeriod, ReportSave, ReportSaved};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;

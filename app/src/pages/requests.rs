@@ -5,7 +5,7 @@ use super::portal::DisputeLine;
 use super::{LoadError, Loading};
 use crate::api::{answer_dispute, change_requests, list_disputes, review_request};
 use crate::i18n::*;
-use crate::model::{ChangeRequest, Dispute, DisputeStatus, RequestStatus, ReviewResult};
+use crate::wire::{ChangeRequest, Dispute, DisputeStatus, RequestStatus, ReviewResult};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -5,7 +5,7 @@ use super::{LoadError, Loading, Pager};
 use crate::api::{get_visit_plan, log_visit, recent_visits};
 use crate::i18n::*;
 use crate::labels::tier_label;
-use crate::model::{NewVisit, PlanRow, VisitEntry, VisitPlan, VisitProblem};
+use crate::wire::{NewVisit, PlanRow, VisitEntry, VisitPlan, VisitProblem};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;

@@ -6,7 +6,7 @@ pub mod pages;
 
 use crate::i18n::*;
 use crate::labels::{band_label, grade_label, tier_label, value_class_label};
-use crate::model::{COMPLAINT_STEPS, Complaint, Dispute, DisputeStatus, MyTierRow};
+use crate::wire::{COMPLAINT_STEPS, Complaint, Dispute, DisputeStatus, MyTierRow};
 use kehu_engine::KeyAccountTier;
 use leptos::prelude::*;
 use leptos_i18n::td_string;

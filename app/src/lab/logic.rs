@@ -5,8 +5,8 @@
 use crate::engine::batch::{Outcomes, Summary, classify_all};
 use crate::engine::classify::{Classification, Rules, classify};
 use crate::engine::policy::BandMode;
-use crate::engine::{BANDS, Cases, Policy, Score, Tier};
-use crate::model::Snapshot;
+use crate::engine::{BANDS, Cases, Policy, Tier};
+use crate::wire::Snapshot;
 use std::collections::BTreeSet;
 
 /// One recomputation: the aggregates and who moved (indices into the snapshot).
@@ -115,11 +115,6 @@ pub fn weight_sum(weights: &[crate::engine::Weight]) -> crate::engine::Weight {
     weights
         .iter()
         .fold(crate::engine::Weight::ZERO, |a, &b| a + b)
-}
-
-/// Value score as the table shows it, to two decimals.
-pub fn score_text(s: Score) -> String {
-    s.rescale::<2>().to_string()
 }
 
 /// The volume-band bounds as `(lower, upper]` of band `b` (1-based), for the reason text.

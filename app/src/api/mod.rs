@@ -1,0 +1,26 @@
+//! Server functions, by area: thin wrappers that validate, call the storage port and map errors.
+//! Storage itself lives in the `server` crate behind the [`ssr::Store`] trait, provided through
+//! Leptos context, so this crate never depends on sqlx.
+
+use crate::wire::{
+    AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint, ComplaintAction,
+    ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage,
+    CustomerQuery, Dashboard, Dispute, DraftResult, EditResult, FilterOptions, GapReport, Invite,
+    Kpis, Me, MyProfile, MyService, MyTiers, NewVisit, PolicyInfo, PolicyPreview, PolicyRef,
+    ReportDraft, ReportKind, ReportList, ReportSave, ReportSaved, RequestResult, ReviewResult,
+    VisitEntry, VisitPlan, VisitProblem,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+mod archive;
+mod policies;
+mod portal;
+mod work;
+
+pub use archive::*;
+pub use policies::*;
+pub use portal::*;
+pub use work::*;

@@ -1,0 +1,365 @@
+//! The lab's page: the snapshot loaded once, the draft, the recomputation on every change, the
+//! status bar, the problem list and publishing.
+
+use super::*;
+
+/// Movers per table page.
+pub(crate) const PAGE: usize = 25;
+
+/// What the lab holds once the snapshot is in: the facts, the published policy and what it gives.
+pub(crate) struct Loaded {
+    pub(crate) snap: Snapshot,
+    pub(crate) ids: Vec<i64>,
+    pub(crate) published: Policy,
+    pub(crate) before: Summary,
+}
+
+/// A recomputation and how long it took in this browser.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Timed {
+    pub(crate) run: Run,
+    pub(crate) ms: f64,
+    /// Counts recomputations, so a benchmark can tell a new one from the last.
+    pub(crate) generation: u64,
+}
+
+pub(crate) fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn fetch_snapshot() -> Result<Snapshot, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let js = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let window = web_sys::window().ok_or("no window")?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str("/api/snapshot"))
+        .await
+        .map_err(js)?
+        .dyn_into()
+        .map_err(js)?;
+    if !resp.ok() {
+        return Err(format!("HTTP {} {}", resp.status(), resp.status_text()));
+    }
+    let buf = JsFuture::from(resp.array_buffer().map_err(js)?)
+        .await
+        .map_err(js)?;
+    Snapshot::from_bytes(&js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(crate) fn load(snap: Snapshot) -> Result<Loaded, String> {
+    let published = Policy::from_json(&snap.policy_json).map_err(|issues| {
+        issues
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let before = classify_all(
+        &published,
+        &snap.population,
+        snap.managers.len(),
+        &mut Outcomes::default(),
+    );
+    Ok(Loaded {
+        ids: snap.ids(),
+        published,
+        before,
+        snap,
+    })
+}
+
+/// Shared state of the page, handed to the panels.
+#[derive(Clone, Copy)]
+pub(crate) struct Lab {
+    pub(crate) loaded: RwSignal<Option<Arc<Loaded>>>,
+    pub(crate) draft: RwSignal<Policy>,
+    /// Paths of fields whose text does not parse (the draft keeps their last good value).
+    pub(crate) bad: RwSignal<BTreeSet<String>>,
+    pub(crate) issues: Memo<Vec<PolicyIssue>>,
+    pub(crate) result: Memo<Option<Timed>>,
+    /// The saved draft being edited (id, revision), if any.
+    pub(crate) saved: RwSignal<Option<(i64, i64)>>,
+}
+
+#[component]
+pub fn LabPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let loaded = RwSignal::new(None::<Arc<Loaded>>);
+    let load_error = RwSignal::new(None::<String>);
+    let draft = RwSignal::new(Policy::default());
+    let reload = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        reload.track();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match fetch_snapshot().await.and_then(load) {
+                Ok(l) => {
+                    let mut d = l.published.clone();
+                    d.name = String::new();
+                    draft.set(d);
+                    loaded.set(Some(Arc::new(l)));
+                    // Setting a signal notifies even when the value is the same, and the error
+                    // decides whether the body is shown: clear it only when there is one.
+                    if load_error.with_untracked(Option::is_some) {
+                        load_error.set(None);
+                    }
+                }
+                Err(e) => load_error.set(Some(e)),
+            }
+        });
+    });
+    let issues = Memo::new(move |_| draft.with(Policy::validate));
+    let outcomes = StoredValue::new(Outcomes::default());
+    let generation = StoredValue::new(0u64);
+    let result = Memo::new(move |_| {
+        let l = loaded.get()?;
+        // Names do not change outcomes; an empty name is only a publish problem.
+        let valid = issues.with(|v| v.iter().all(|i| i.path == "name"));
+        if !valid {
+            return None;
+        }
+        let start = now_ms();
+        let run = draft.with(|p| outcomes.try_update_value(|o| logic::run(p, &l.snap, o)))?;
+        let ms = now_ms() - start;
+        generation.update_value(|g| *g += 1);
+        Some(Timed {
+            run,
+            ms,
+            generation: generation.get_value(),
+        })
+    });
+    // The body is built once: a reloaded snapshot (after a publish) flows into it through the
+    // signals, keeping what the panels show (the publish confirmation, filters, open panels).
+    let is_loaded = Memo::new(move |_| loaded.with(Option::is_some));
+    let lab = Lab {
+        loaded,
+        draft,
+        bad: RwSignal::new(BTreeSet::new()),
+        issues,
+        result,
+        saved: RwSignal::new(None),
+    };
+    view! {
+        <Title text=move || t_string!(i18n, lab.title).to_string() />
+        <div class="page-head">
+            <h1>{t!(i18n, lab.title)}</h1>
+            <p class="muted small">{t!(i18n, lab.intro)}</p>
+        </div>
+        {move || {
+            if let Some(e) = load_error.get() {
+                view! { <LoadError message=e /> }.into_any()
+            } else if !is_loaded.get() {
+                view! {
+                    <div data-testid="lab-loading"><Loading /></div>
+                }
+                    .into_any()
+            } else {
+                view! { <LabBody lab reload /> }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+pub(crate) fn LabBody(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="lab" data-testid="lab">
+            <div class="lab-editor">
+                <StatusBar lab />
+                <PublishPanel lab reload />
+                <DraftsPanel lab />
+                <Editor lab />
+            </div>
+            <div class="lab-results">
+                <CountsPanel lab />
+                <HeatMap lab />
+                <MoversPanel lab />
+                <ImpactPanel lab />
+            </div>
+        </div>
+        <p class="muted small">{t!(i18n, lab.window_note)}</p>
+    }
+}
+
+#[component]
+pub(crate) fn StatusBar(lab: Lab) -> impl IntoView {
+    let i18n = use_i18n();
+    let stats = move || {
+        lab.result.with(|r| {
+            r.as_ref().map(|t| {
+                let n = t.run.summary.customers;
+                let ms = format!("{:.1}", t.ms);
+                (n, ms, t.run.movers.len(), t.generation)
+            })
+        })
+    };
+    view! {
+        <section class="panel status" aria-live="polite">
+            {move || match stats() {
+                Some((n, ms, movers, generation)) => {
+                    let ms2 = ms.clone();
+                    view! {
+                        <p data-testid="recompute-stats" data-ms=ms2 data-customers=n data-run=generation>
+                            {t!(i18n, lab.recomputed, n = move || n, ms = move || ms.clone())}
+                        </p>
+                        <p class="movers-count">
+                            <strong data-testid="movers-count" data-movers=movers>{movers}</strong>
+                            " "
+                            {t!(i18n, lab.movers_label)}
+                        </p>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <p class="error" role="alert" data-testid="lab-invalid">
+                            {t!(i18n, lab.invalid, n = move || lab.issues.with(|v| v.iter().filter(|i| i.path != "name").count()) + lab.bad.with(BTreeSet::len))}
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+            <IssueList lab />
+        </section>
+    }
+}
+
+/// Every problem of the draft, with the field's name, in the manager's language.
+#[component]
+pub(crate) fn IssueList(lab: Lab) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || lab.issues.with(|v| v.iter().any(|i| i.path != "name")) || lab.bad.with(|b| !b.is_empty())>
+            <ul class="issues" data-testid="policy-issues">
+                {move || {
+                    let l = i18n.get_locale();
+                    let mut items: Vec<String> = lab
+                        .issues
+                        .with(|v| v.iter().filter(|i| i.path != "name").map(|i| format!("{}: {}", path_label(l, &i.path), problem_text(l, &i.problem))).collect());
+                    items.extend(lab.bad.with(|b| b.iter().map(|p| format!("{}: {}", path_label(l, p), td_string!(l, lab.problem.not_a_number))).collect::<Vec<_>>()));
+                    items.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()
+                }}
+            </ul>
+        </Show>
+    }
+}
+
+/// Publish: check with the server, confirm naming how many customers move, then publish.
+#[component]
+pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let blocked = move || {
+        lab.bad.with(|b| !b.is_empty())
+            || lab.issues.with(|v| !v.is_empty())
+            || lab.draft.with(|p| p.name.trim().is_empty())
+    };
+    let preview = Action::new(|json: &String| preview_policy(json.clone()));
+    let publish = Action::new(|json: &String| publish_policy(json.clone()));
+    let json = move || {
+        lab.draft
+            .with(|p| serde_json::to_string(p).unwrap_or_default())
+    };
+    let reset = move |_| {
+        if let Some(l) = lab.loaded.get_untracked() {
+            let mut d = l.published.clone();
+            d.name = String::new();
+            lab.draft.set(d);
+            lab.bad.set(BTreeSet::new());
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = publish.value().get() {
+            preview.value().set(None);
+            reload.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <section class="panel publish">
+            <label class="field wide">
+                <span>{t!(i18n, lab.draft_name)}</span>
+                <input
+                    type="text"
+                    data-testid="draft-name"
+                    placeholder=move || t_string!(i18n, lab.draft_name_placeholder)
+                    prop:value=move || lab.draft.with(|p| p.name.clone())
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        lab.draft.update(|p| p.name = v);
+                    }
+                />
+            </label>
+            <div class="actions">
+                <button type="button" on:click=reset data-testid="reset">{t!(i18n, lab.reset)}</button>
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="publish"
+                    disabled=move || blocked() || preview.pending().get() || publish.pending().get()
+                    on:click=move |_| {
+                        publish.value().set(None);
+                        preview.dispatch(json());
+                    }
+                >
+                    {t!(i18n, lab.publish)}
+                </button>
+            </div>
+            <Show when=move || lab.draft.with(|p| p.name.trim().is_empty())>
+                <p class="muted small">{t!(i18n, lab.name_needed)}</p>
+            </Show>
+            {move || preview.value().get().map(|r| match r {
+                Ok(p) => {
+                    let movers = p.movers;
+                    let customers = p.customers;
+                    let browser = lab.result.with(|r| r.as_ref().map(|t| t.run.movers.len() as u32));
+                    let agree = browser == Some(movers);
+                    view! {
+                        <div class="confirm" role="alertdialog" data-testid="publish-confirm" data-movers=movers>
+                            <p>{t!(i18n, lab.confirm, movers = move || movers, customers = move || customers)}</p>
+                            <Show when=move || !agree>
+                                <p class="error small">{t!(i18n, lab.data_changed)}</p>
+                            </Show>
+                            <div class="actions">
+                                <button type="button" on:click=move |_| preview.value().set(None)>{t!(i18n, lab.cancel)}</button>
+                                <button
+                                    type="button"
+                                    class="primary"
+                                    data-testid="publish-confirm-button"
+                                    disabled=move || publish.pending().get()
+                                    on:click=move |_| { publish.dispatch(json()); }
+                                >
+                                    {t!(i18n, lab.confirm_publish)}
+                                </button>
+                            </div>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+            })}
+            {move || publish.value().get().map(|r| match r {
+                Ok((p, movers)) => {
+                    let v = p.version;
+                    view! {
+                        <p class="ok" role="status" data-testid="published">
+                            {t!(i18n, lab.published, version = move || v, movers = move || movers)}
+                        </p>
+                    }
+                        .into_any()
+                }
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,479 @@
+//! My tier and why (`/my`): the tiers the policy shows customers, the reasons in plain words,
+//! what would move me up, the chart of cartons bought, the band at every publication, disputes.
+
+use super::*;
+
+/// A query parameter of this page load.
+pub(crate) fn query(k: &'static str) -> String {
+    let q = use_query_map();
+    q.with_untracked(|p| p.get(k).unwrap_or_default())
+}
+
+/// What is still needed for a step, rounded up to one decimal so the sentence is true: when the
+/// boundary itself is not enough (`strictly_more`), a tenth more.
+pub(crate) fn more_cases(step: &Step<Cases>) -> String {
+    let raw = step.needed.raw().max(0);
+    let tenths = if step.strictly_more {
+        raw / 100 + 1
+    } else {
+        (raw + 99) / 100
+    };
+    Cases::from_raw(tenths * 100).to_string()
+}
+
+pub(crate) fn range_text(l: Locale, lower: Option<Cases>, upper: Option<Cases>) -> String {
+    match (lower, upper) {
+        (Some(lo), Some(hi)) => td_string!(
+            l,
+            portal.range_between,
+            lo = lo.to_string(),
+            hi = hi.to_string()
+        )
+        .to_string(),
+        (Some(lo), None) => td_string!(l, portal.range_above, lo = lo.to_string()).to_string(),
+        (None, Some(hi)) => td_string!(l, portal.range_up_to, hi = hi.to_string()).to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The portal's page frame: title and the portal's own tabs.
+#[component]
+pub(crate) fn PortalPage(title: Signal<String>, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <div class="portal">{children()}</div>
+    }
+}
+
+/// `/my`: my classification, why, what would move me up, history, disputes.
+#[component]
+pub fn MyTiersPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let data = Resource::new(|| (), |_| get_my_tiers());
+    let (done, error) = (query("done"), query("error"));
+    view! {
+        <PortalPage title=Signal::derive(move || t_string!(i18n, portal.nav_tiers).to_string())>
+            <Suspense fallback=Loading>
+                {move || {
+                    let (done, error) = (done.clone(), error.clone());
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(t) => view! { <Tiers t done error /> }.into_any(),
+                            Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </PortalPage>
+    }
+}
+
+#[component]
+pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let cards = t.current.clone().map(|c| {
+        let mut cards: Vec<(String, String, &'static str)> = Vec::new();
+        if let Some(b) = c.band {
+            cards.push((
+                t_string!(i18n, portal.band).to_string(),
+                band_label(l, b),
+                "band",
+            ));
+        }
+        if let Some(g) = c.grade {
+            cards.push((
+                t_string!(i18n, portal.grade).to_string(),
+                grade_label(l, g),
+                "grade",
+            ));
+        }
+        if let (Some(code), Some(why)) = (&c.class_code, &t.class) {
+            let k = why.class;
+            cards.push((
+                t_string!(i18n, portal.class).to_string(),
+                format!(
+                    "{} · {} · {} ({code})",
+                    format_label(l, k.format.key()),
+                    market_label(l, k.market.key()),
+                    scale_label(l, k.scale.key())
+                ),
+                "class",
+            ));
+        }
+        if let Some(v) = &c.value_class {
+            cards.push((
+                t_string!(i18n, portal.value).to_string(),
+                value_class_label(l, v).to_string(),
+                "value",
+            ));
+        }
+        if let Some(tier) = &c.tier {
+            cards.push((
+                t_string!(i18n, portal.tier).to_string(),
+                tier_label(l, tier).to_string(),
+                "tier",
+            ));
+        }
+        if let Some(k) = &c.key_account {
+            cards.push((
+                t_string!(i18n, portal.key_account).to_string(),
+                key_account_label(l, k).to_string(),
+                "key-account",
+            ));
+        }
+        cards
+    });
+    let why = reasons(l, &t);
+    let chart = volume_chart(l, &t);
+    let published = t
+        .current
+        .as_ref()
+        .map(|c| (c.version, when(&c.published_at)));
+    view! {
+        <h1 data-testid="portal-shop">{t.shop_name.clone()}</h1>
+        {(done == "dispute").then(|| view! {
+            <p class="notice" role="status" data-testid="dispute-sent">{t!(i18n, portal.dispute_sent)}</p>
+        })}
+        <section class="panel" aria-labelledby="my-tiers-h">
+            <h2 id="my-tiers-h">{t!(i18n, portal.title_tiers)}</h2>
+            {match cards {
+                Some(cards) => view! {
+                    <ul class="tier-cards" data-testid="my-tiers">
+                        {cards.into_iter().map(|(name, value, id)| view! {
+                            <li data-testid=format!("my-{id}")><span class="muted small">{name}</span><strong>{value}</strong></li>
+                        }).collect_view()}
+                    </ul>
+                    {published.map(|(v, at)| view! {
+                        <p class="muted small">{td_string!(l, portal.published_as, version = v, at = at)}</p>
+                    })}
+                }.into_any(),
+                None => view! { <p class="muted" data-testid="not-classified">{t!(i18n, portal.not_classified)}</p> }.into_any(),
+            }}
+            {t.changed_since.then(|| view! { <p class="notice" role="status" data-testid="changed-since">{t!(i18n, portal.changed_since)}</p> })}
+        </section>
+        <section class="panel" aria-labelledby="why-h">
+            <h2 id="why-h">{t!(i18n, portal.why_title)}</h2>
+            <ul class="why" data-testid="why">
+                {why.reasons.into_iter().map(|(id, text)| view! { <li data-testid=format!("why-{id}")>{text}</li> }).collect_view()}
+            </ul>
+            <h3>{t!(i18n, portal.up_title)}</h3>
+            <ul class="why up" data-testid="move-up">
+                {why.steps.into_iter().map(|(id, text)| view! { <li data-testid=format!("up-{id}")>{text}</li> }).collect_view()}
+            </ul>
+        </section>
+        <section class="panel" aria-labelledby="chart-h">
+            <h2 id="chart-h">{t!(i18n, portal.chart_title)}</h2>
+            <div class="chart" role="img" aria-label=move || t_string!(i18n, portal.chart_title) data-testid="volume-chart" inner_html=chart></div>
+            <table class="table compact">
+                <caption class="visually-hidden">{t!(i18n, portal.chart_title)}</caption>
+                <thead><tr><th scope="col">{t!(i18n, portal.month)}</th><th scope="col">{t!(i18n, portal.cartons)}</th></tr></thead>
+                <tbody>
+                    {t.monthly_cartons.iter().rev().map(|(m, c)| view! {
+                        <tr><td>{m.clone()}</td><td>{*c}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section class="panel" aria-labelledby="history-h">
+            <h2 id="history-h">{t!(i18n, portal.history_title)}</h2>
+            {if t.history.is_empty() {
+                view! { <p class="muted">{t!(i18n, portal.not_classified)}</p> }.into_any()
+            } else {
+                let oldest_first: Vec<_> = t.history.iter().rev().filter_map(|h| h.band.map(|b| (format!("v{}", h.version), b))).collect();
+                let (labels, bands): (Vec<String>, Vec<u8>) = oldest_first.into_iter().unzip();
+                let chart = (!bands.is_empty()).then(|| band_history_svg(&labels, &bands, td_string!(l, portal.band), (560, 200)));
+                view! {
+                    {chart.map(|svg| view! {
+                        <div class="chart" role="img" aria-label=td_string!(l, portal.history_title) data-testid="history-chart" inner_html=svg></div>
+                    })}
+                    <ol class="history" data-testid="tier-history">
+                        {t.history.iter().map(|h| view! {
+                            <li>
+                                <span class="muted small">{td_string!(l, portal.version, version = h.version)} " · " {when(&h.published_at)}</span>
+                                <strong>{tiers_text(l, h)}</strong>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+        <Disputes disputes=t.disputes error />
+    }
+}
+
+/// Reasons and next steps in plain words, for the tiers the customer sees.
+pub(crate) struct Why {
+    pub(crate) reasons: Vec<(&'static str, String)>,
+    pub(crate) steps: Vec<(&'static str, String)>,
+}
+
+pub(crate) fn reasons(l: Locale, t: &MyTiers) -> Why {
+    let mut reasons = Vec::new();
+    let mut steps = Vec::new();
+    if let Some(b) = &t.band {
+        reasons.push((
+            "band",
+            td_string!(
+                l,
+                portal.why_band,
+                volume = b.volume.to_string(),
+                months = t.window_months,
+                band = b.band,
+                range = range_text(l, b.lower, b.upper)
+            )
+            .to_string(),
+        ));
+        steps.push((
+            "band",
+            match &b.next {
+                Some(s) => {
+                    td_string!(l, portal.up_band, more = more_cases(s), to = s.to).to_string()
+                }
+                None => td_string!(l, portal.top_band).to_string(),
+            },
+        ));
+    }
+    if let Some(g) = &t.grade {
+        reasons.push((
+            "grade",
+            match g.price {
+                Some(p) => td_string!(
+                    l,
+                    portal.why_grade,
+                    grade = g.grade,
+                    band = g.band,
+                    price = p.to_string(),
+                    pc = g.price_class
+                )
+                .to_string(),
+                None => td_string!(l, portal.why_grade_no_price, grade = g.grade, band = g.band)
+                    .to_string(),
+            },
+        ));
+        if let Some(s) = &g.via_volume {
+            steps.push((
+                "grade-volume",
+                td_string!(l, portal.up_grade_volume, more = more_cases(s), to = s.to).to_string(),
+            ));
+        }
+        if let Some(s) = &g.via_price {
+            steps.push((
+                "grade-price",
+                td_string!(
+                    l,
+                    portal.up_grade_price,
+                    boundary = s.boundary.to_string(),
+                    more = s.needed.max(Cents::ZERO).to_string(),
+                    to = s.to
+                )
+                .to_string(),
+            ));
+        }
+        if g.grade == 1 {
+            steps.push(("grade", td_string!(l, portal.top_grade).to_string()));
+        }
+    }
+    if let Some(c) = &t.class {
+        let k = c.class;
+        reasons.push((
+            "class",
+            td_string!(
+                l,
+                portal.why_class,
+                format = format_label(l, k.format.key()),
+                market = market_label(l, k.market.key()),
+                scale = scale_label(l, k.scale.key()),
+                area = c.area.to_string(),
+                medium = c.medium_min.to_string(),
+                large = c.large_min.to_string()
+            )
+            .to_string(),
+        ));
+        if let Some(s) = &c.next {
+            let scale = kehu_engine::Scale::from_index(usize::from(s.to))
+                .map_or("", |x| scale_label(l, x.key()));
+            steps.push((
+                "class",
+                td_string!(
+                    l,
+                    portal.up_class,
+                    more = s.needed.max(Cents::ZERO).to_string(),
+                    scale = scale
+                )
+                .to_string(),
+            ));
+        }
+    }
+    if let Some(v) = &t.value {
+        reasons.push((
+            "value",
+            td_string!(
+                l,
+                portal.why_value,
+                score = score_text(v.score),
+                class = value_class_label(l, v.class.key())
+            )
+            .to_string(),
+        ));
+        if let Some(s) = &v.next {
+            let class = ValueClass::from_index(usize::from(s.to))
+                .map_or("", |c| value_class_label(l, c.key()));
+            steps.push((
+                "value",
+                td_string!(
+                    l,
+                    portal.up_value,
+                    more = score_text(s.needed),
+                    class = class
+                )
+                .to_string(),
+            ));
+        }
+    }
+    if let Some(w) = &t.tier {
+        if w.red_flags.any() {
+            reasons.push((
+                "tier",
+                td_string!(l, portal.why_tier_held, tier = tier_label(l, w.tier.key())).to_string(),
+            ));
+        } else {
+            reasons.push((
+                "tier",
+                td_string!(l, portal.why_tier, tier = tier_label(l, w.tier.key())).to_string(),
+            ));
+        }
+        if let Some(s) = &w.next {
+            let tier = Tier::from_index(usize::from(s.to)).map_or("", |x| tier_label(l, x.key()));
+            steps.push((
+                "tier",
+                td_string!(
+                    l,
+                    portal.up_value,
+                    more = score_text(s.needed),
+                    class = tier
+                )
+                .to_string(),
+            ));
+        }
+    }
+    if let Some(k) = t.key_account.as_ref().filter(|k| k.enabled) {
+        reasons.push((
+            "key-account",
+            td_string!(
+                l,
+                portal.why_key,
+                amount = k.monthly_amount.to_string(),
+                tier = key_account_label(l, k.tier.key())
+            )
+            .to_string(),
+        ));
+        if let Some(s) = &k.next {
+            let tier = KeyAccountTier::from_index(usize::from(s.to))
+                .map_or("", |x| key_account_label(l, x.key()));
+            steps.push((
+                "key-account",
+                td_string!(
+                    l,
+                    portal.up_key,
+                    more = s.needed.max(Cents::ZERO).to_string(),
+                    tier = tier
+                )
+                .to_string(),
+            ));
+        }
+    }
+    Why { reasons, steps }
+}
+
+/// Cartons per month with the lines where the current band starts and the next one begins
+/// (the band is the window's monthly average in cases; a line at the boundary in cartons shows
+/// the owner how far their usual order is from it).
+pub(crate) fn volume_chart(l: Locale, t: &MyTiers) -> String {
+    let labels: Vec<String> = t
+        .monthly_cartons
+        .iter()
+        .map(|(m, _)| m.get(5..).unwrap_or(m).to_string())
+        .collect();
+    let values: Vec<u32> = t
+        .monthly_cartons
+        .iter()
+        .map(|(_, c)| u32::try_from(*c).unwrap_or(0))
+        .collect();
+    let cartons = |c: Cases| {
+        u32::try_from(c.raw().max(0) * i64::from(t.cartons_per_case) / 1000).unwrap_or(u32::MAX)
+    };
+    let mut lines = Vec::new();
+    if let Some(b) = &t.band {
+        if let Some(s) = &b.next {
+            lines.push((
+                cartons(s.boundary),
+                td_string!(
+                    l,
+                    portal.mark_next,
+                    band = s.to,
+                    cases = s.boundary.to_string()
+                )
+                .to_string(),
+                ACCENT,
+            ));
+        }
+        if let Some(lo) = b.lower {
+            lines.push((
+                cartons(lo),
+                td_string!(l, portal.mark_now, band = b.band, cases = lo.to_string()).to_string(),
+                MUTED,
+            ));
+        }
+    }
+    let marks: Vec<Mark> = lines
+        .iter()
+        .map(|(v, text, color)| Mark {
+            value: *v,
+            label: text,
+            color: *color,
+        })
+        .collect();
+    bar_chart_with_marks_svg(
+        &labels,
+        &values,
+        &marks,
+        td_string!(l, portal.month),
+        td_string!(l, portal.cartons),
+        (560, 260),
+    )
+}
+
+#[component]
+pub(crate) fn Disputes(disputes: Vec<Dispute>, error: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    view! {
+        <section class="panel" id="dispute" aria-labelledby="dispute-h">
+            <h2 id="dispute-h">{t!(i18n, portal.dispute_title)}</h2>
+            <p class="muted">{t!(i18n, portal.dispute_hint)}</p>
+            {(error == "reason").then(|| view! {
+                <p class="error" role="alert" id="dispute-error" data-testid="dispute-error">{t!(i18n, portal.error_reason)}</p>
+            })}
+            <form method="post" action="/my/dispute" class="stack" data-testid="dispute-form">
+                <label>
+                    <span>{t!(i18n, portal.reason)}</span>
+                    <textarea name="reason" required maxlength=MAX_REASON_CHARS.to_string() rows="3" data-testid="dispute-reason"></textarea>
+                </label>
+                <button type="submit" class="primary" data-testid="dispute-submit">{t!(i18n, portal.dispute_submit)}</button>
+            </form>
+        </section>
+        <section class="panel" id="disputes" aria-labelledby="disputes-h">
+            <h2 id="disputes-h">{t!(i18n, portal.disputes_title)}</h2>
+            {if disputes.is_empty() {
+                view! { <p class="muted">{t!(i18n, portal.no_disputes)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="requests" data-testid="my-disputes">
+                        {disputes.into_iter().map(|d| view! { <DisputeLine d l /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

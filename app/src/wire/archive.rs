@@ -1,0 +1,296 @@
+//! The archive on the wire: the customer list and its filters, a customer's page, edits and
+//! change requests, imports' reports and the audit trail.
+
+use super::*;
+
+/// Filters and page of the customer list; every field is optional so the URL query maps onto it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerQuery {
+    pub q: String,
+    pub format: String,
+    pub market: String,
+    pub route: Option<i64>,
+    pub band: Option<u8>,
+    /// 1-based.
+    pub page: u32,
+}
+
+pub const PAGE_SIZE: u32 = 25;
+
+/// The longest search text of the customer list.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+impl CustomerQuery {
+    /// What is wrong with a query, naming the field (the list and its export share it).
+    pub fn check(&self) -> Result<(), String> {
+        if self.q.chars().count() > MAX_SEARCH_CHARS {
+            return Err(format!(
+                "q: search text is longer than {MAX_SEARCH_CHARS} characters"
+            ));
+        }
+        if let Some(b) = self.band
+            && !(1..=8).contains(&b)
+        {
+            return Err(format!("band: must be 1 to 8, not {b}"));
+        }
+        if !self.format.is_empty() && kehu_engine::BusinessFormat::from_key(&self.format).is_none()
+        {
+            return Err("format: not a business format".into());
+        }
+        if !self.market.is_empty() && kehu_engine::MarketType::from_key(&self.market).is_none() {
+            return Err("market: urban or rural".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub code: String,
+    pub shop_name: String,
+    pub business_format: String,
+    pub market_type: String,
+    pub district: String,
+    pub route: String,
+    pub manager: String,
+    pub band: Option<u8>,
+    pub grade: Option<u8>,
+    pub tier: Option<String>,
+    pub monthly_volume: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub rows: Vec<CustomerRow>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RouteOption {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilterOptions {
+    pub routes: Vec<RouteOption>,
+}
+
+/// What the movers table shows of a customer beside the engine's numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerLabel {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub customers: u64,
+    pub routes: u64,
+    pub managers: u64,
+    pub avg_volume: String,
+    pub quota_total: String,
+    pub policy: Option<PolicyRef>,
+    pub band_counts: Vec<u32>,
+    pub tier_counts: Vec<u32>,
+    /// The band chart as SVG, drawn by the server in each language (in `Locale::get_all()`
+    /// order), so the chart library stays out of the pages' first-load wasm.
+    #[serde(default)]
+    pub band_charts: Vec<String>,
+}
+
+/// One field's value on the customer page, already formatted by the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldValue {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub policy: PolicyRef,
+    pub band: u8,
+    pub grade: u8,
+    pub class_code: String,
+    pub value_score: String,
+    pub value_class: String,
+    pub tier: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    pub id: i64,
+    pub code: String,
+    pub shop_name: String,
+    /// Optimistic-concurrency version of the record.
+    pub version: i64,
+    pub fields: Vec<FieldValue>,
+    pub assignment: Option<Assignment>,
+    pub monthly_volume: String,
+    pub avg_price: Option<String>,
+    pub monthly_amount: String,
+    /// The field keys the viewer may change directly (filled in by the server for the caller).
+    pub editable: Vec<String>,
+    /// The field keys the viewer may request a change of.
+    pub requestable: Vec<String>,
+}
+
+/// What became of an edit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditResult {
+    /// Stored: the record's new version and the value as stored (normalised).
+    Saved { version: i64, value: String },
+    /// The value was refused; nothing changed.
+    Invalid(FieldProblem),
+    /// Someone changed the record since the editor loaded it (now at `version`); nothing changed.
+    Stale { version: i64 },
+}
+
+/// The longest reason a request or a rejection takes.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Where a change request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl RequestStatus {
+    pub const fn key(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Self> {
+        [Self::Pending, Self::Approved, Self::Rejected]
+            .into_iter()
+            .find(|s| s.key() == k)
+    }
+}
+
+/// A request to change one field of one customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRequest {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub field: String,
+    /// The value when the request was filed.
+    pub old_value: String,
+    pub new_value: String,
+    pub reason: String,
+    pub status: RequestStatus,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub reviewed_by: String,
+    pub reviewed_at: Option<String>,
+    pub review_reason: Option<String>,
+}
+
+/// What became of filing a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestResult {
+    Filed {
+        id: i64,
+    },
+    Invalid(FieldProblem),
+    /// A reason (1 to 500 characters) is required.
+    ReasonRequired,
+    /// The field already holds this value.
+    Unchanged,
+}
+
+/// What became of a review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReviewResult {
+    /// Applied: the customer's new record version.
+    Approved {
+        version: i64,
+    },
+    Rejected,
+    /// Rejecting needs a reason.
+    ReasonRequired,
+    /// The field changed since the request was filed (now `current`); nothing was applied.
+    Changed {
+        current: String,
+    },
+    /// Someone else decided it first.
+    AlreadyDecided,
+}
+
+/// One bad row of an imported file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    /// 1-based line in the file (the header is line 1).
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+/// What an import found and did. Nothing is written unless `error_count` is 0.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub kind: String,
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    /// Columns that are not stored fields (computed ones, the export's classification, others).
+    pub ignored_columns: Vec<String>,
+    /// The first bad rows (at most 1,000 listed).
+    pub errors: Vec<RowError>,
+    pub error_count: u64,
+    pub committed: bool,
+}
+
+/// One line of the overall audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: String,
+    pub user: String,
+    pub action: String,
+    pub customer: Option<CustomerLabel>,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub detail: Option<String>,
+    pub request_id: Option<i64>,
+}
+
+/// A page of the overall audit trail, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// Lines of the audit page.
+pub const AUDIT_PAGE_SIZE: u32 = 50;
+
+/// The kinds of audit line the audit page filters by (prefixes of `audit.action`).
+pub const AUDIT_ACTIONS: &[&str] = &["field.", "request.", "policy.", "import.", "user."];
+
+/// One line of a customer's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    /// Display name of who did it ("" for the system: demo data, the command line).
+    pub user: String,
+    pub action: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}

@@ -1,0 +1,141 @@
+//! The what-if lab's snapshot: every customer's engine facts, column-wise, and its compact codec.
+
+use super::*;
+
+/// What the what-if lab needs of every customer in scope: the engine's facts column-wise, as the
+/// published policy derived them, plus the route of each customer and the names behind the
+/// manager and route indices. Sent as postcard (binary), compressed, with an ETag. Names,
+/// contacts and other archive fields never enter it; the movers table asks for the labels of
+/// the rows it shows ([`CustomerLabel`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The published policy (JSON) whose window and carton size the facts were derived under.
+    pub policy_json: String,
+    pub policy: Option<PolicyRef>,
+    /// Latest purchase month in the data (`YYYY-MM`).
+    pub latest_month: Option<String>,
+    /// Customer ids in ascending order, as differences from the previous id (they compress to
+    /// almost nothing).
+    pub id_deltas: Vec<u32>,
+    /// Route of each customer: index into `routes`, or `u16::MAX` for none.
+    pub route: Vec<u16>,
+    pub routes: Vec<String>,
+    /// Customer-manager names; `population.manager` indexes this list.
+    pub managers: Vec<String>,
+    /// The customer manager of each route (index into `managers`, or `NO_MANAGER`): a packed
+    /// snapshot sends the manager column as zeros and the receiver derives it from the route.
+    pub route_manager: Vec<u32>,
+    pub population: kehu_engine::Population,
+}
+
+impl Snapshot {
+    pub const NO_ROUTE: u16 = u16::MAX;
+    /// In a packed snapshot, a previous band or tier equal to what the published policy gives
+    /// the customer's facts now (most customers): the receiver recomputes it.
+    pub const SAME_AS_PUBLISHED: u8 = u8::MAX;
+
+    /// Makes the snapshot smaller on the wire without losing anything: the manager column
+    /// becomes zeros when every customer's manager is their route's (it always is: managers come
+    /// from routes), and previous bands and tiers equal to the published policy's own result on
+    /// today's facts become [`Self::SAME_AS_PUBLISHED`]. [`Self::unpack`] restores both.
+    pub fn pack(&mut self) {
+        let n = self.population.len();
+        if let Ok(policy) = serde_json::from_str::<kehu_engine::Policy>(&self.policy_json)
+            && policy.validate().is_empty()
+        {
+            let mut out = kehu_engine::batch::Outcomes::default();
+            kehu_engine::batch::classify_all(
+                &policy,
+                &self.population,
+                self.managers.len(),
+                &mut out,
+            );
+            for i in 0..n {
+                if self.population.prev_band[i] == out.band[i] {
+                    self.population.prev_band[i] = Self::SAME_AS_PUBLISHED;
+                }
+                if self.population.prev_tier[i] == out.tier[i] + 1 {
+                    self.population.prev_tier[i] = Self::SAME_AS_PUBLISHED;
+                }
+            }
+        }
+        let derivable = self.routes.len() < usize::from(Self::NO_ROUTE)
+            && (0..n).all(|i| self.manager_of_route(self.route[i]) == self.population.manager[i]);
+        if derivable {
+            self.population.manager = vec![0; n];
+        } else {
+            self.route_manager.clear();
+        }
+    }
+
+    pub(crate) fn manager_of_route(&self, route: u16) -> u32 {
+        self.route_manager
+            .get(usize::from(route))
+            .copied()
+            .unwrap_or(kehu_engine::batch::NO_MANAGER)
+    }
+
+    /// Undoes [`Self::pack`].
+    pub fn unpack(&mut self) {
+        let n = self.population.len();
+        if !self.route_manager.is_empty() {
+            self.population.manager = (0..n)
+                .map(|i| self.manager_of_route(self.route[i]))
+                .collect();
+        }
+        let packed = |v: &[u8]| v.contains(&Self::SAME_AS_PUBLISHED);
+        if !packed(&self.population.prev_band) && !packed(&self.population.prev_tier) {
+            return;
+        }
+        // The engine takes valid policies only (a snapshot from elsewhere may carry anything).
+        let Ok(policy) = serde_json::from_str::<kehu_engine::Policy>(&self.policy_json) else {
+            return;
+        };
+        if !policy.validate().is_empty() {
+            return;
+        }
+        let mut out = kehu_engine::batch::Outcomes::default();
+        kehu_engine::batch::classify_all(&policy, &self.population, self.managers.len(), &mut out);
+        for i in 0..n {
+            if self.population.prev_band[i] == Self::SAME_AS_PUBLISHED {
+                self.population.prev_band[i] = out.band[i];
+            }
+            if self.population.prev_tier[i] == Self::SAME_AS_PUBLISHED {
+                self.population.prev_tier[i] = out.tier[i] + 1;
+            }
+        }
+    }
+
+    /// The customer ids, rebuilt from their differences.
+    pub fn ids(&self) -> Vec<i64> {
+        let mut id = 0i64;
+        self.id_deltas
+            .iter()
+            .map(|&d| {
+                id += i64::from(d);
+                id
+            })
+            .collect()
+    }
+
+    /// Encodes for the wire.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Decodes from the wire and checks that every column has one entry per customer.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let mut s: Self = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        s.population.check()?;
+        let n = s.population.len();
+        if s.id_deltas.len() != n || s.route.len() != n {
+            return Err(format!(
+                "snapshot has {n} customers but {} ids and {} routes",
+                s.id_deltas.len(),
+                s.route.len()
+            ));
+        }
+        s.unpack();
+        Ok(s)
+    }
+}
