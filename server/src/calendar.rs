@@ -87,7 +87,6 @@ impl WorkCalendar {
     }
 }
 
-/// `2026-11-23T08:00:00Z`, as timestamps are stored.
 /// The service calendar with the holidays and make-up working days kept in `calendar_days`.
 pub async fn load(pool: &sqlx::SqlitePool) -> Result<WorkCalendar, sqlx::Error> {
     let days: Vec<(String, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
@@ -108,14 +107,14 @@ pub async fn load(pool: &sqlx::SqlitePool) -> Result<WorkCalendar, sqlx::Error> 
 }
 
 /// The exceptions kept, by day.
-pub async fn days(pool: &sqlx::SqlitePool) -> Result<Vec<app::model::CalendarDay>, sqlx::Error> {
+pub async fn days(pool: &sqlx::SqlitePool) -> Result<Vec<app::wire::CalendarDay>, sqlx::Error> {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day")
             .fetch_all(pool)
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(day, kind, note)| app::model::CalendarDay { day, kind, note })
+        .map(|(day, kind, note)| app::wire::CalendarDay { day, kind, note })
         .collect())
 }
 
@@ -129,8 +128,8 @@ pub async fn set_day(
     day: &str,
     kind: &str,
     note: &str,
-) -> Result<Result<(), app::model::CalendarProblem>, sqlx::Error> {
-    use app::model::CalendarProblem as P;
+) -> Result<Result<(), app::wire::CalendarProblem>, sqlx::Error> {
+    use app::wire::CalendarProblem as P;
     let Ok(d) = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") else {
         return Ok(Err(P::Day));
     };
@@ -175,13 +174,10 @@ pub async fn set_day(
     Ok(Ok(()))
 }
 
-pub fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::stamp;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

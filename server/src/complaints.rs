@@ -3,21 +3,18 @@
 //! its own limit and, when substantiated, handed to the working group. Every change carries the
 //! record version it was based on and is audited.
 
-use crate::calendar::{WorkCalendar, stamp};
+use crate::calendar::WorkCalendar;
 use crate::db::policy::current_policy;
 use crate::db::scope::{in_scope, push_scope};
-use app::api::ssr::StoreError;
-use app::model::{
+use crate::error::AppError;
+use crate::time::stamp;
+use app::wire::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintPage, ComplaintRefusal, ComplaintResult, ComplaintStep, MAX_COMMENT_CHARS,
     MAX_COMPLAINT_CHARS, STEPS_BEFORE_CLOSING, Scope,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -66,7 +63,7 @@ pub async fn list(
     scope: Scope,
     filter: &ComplaintFilter,
     per_page: u32,
-) -> Result<ComplaintPage, StoreError> {
+) -> Result<ComplaintPage, AppError> {
     let now = stamp(crate::time::now());
     let matching = |select: &str| {
         let mut qb = QueryBuilder::<Sqlite>::new(select);
@@ -87,11 +84,7 @@ pub async fn list(
         }
         qb
     };
-    let total: i64 = matching(COUNT)
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(err)?;
+    let total: i64 = matching(COUNT).build_query_scalar().fetch_one(pool).await?;
     let total = total.max(0) as u64;
     let per_page = per_page.max(1);
     let pages = total.div_ceil(u64::from(per_page)).max(1) as u32;
@@ -101,7 +94,7 @@ pub async fn list(
         .push_bind(i64::from(per_page))
         .push(" OFFSET ")
         .push_bind(i64::from(page - 1) * i64::from(per_page));
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let rows = complete(pool, rows, matches!(scope, Scope::Customer(_)), &now).await?;
     Ok(ComplaintPage {
         rows,
@@ -116,11 +109,11 @@ async fn one(
     conn: &mut sqlx::SqliteConnection,
     scope: Scope,
     id: i64,
-) -> Result<Option<Row>, StoreError> {
+) -> Result<Option<Row>, AppError> {
     let mut qb = QueryBuilder::<Sqlite>::new(SELECT);
     push_scope(&mut qb, scope);
     qb.push(" AND k.id = ").push_bind(id);
-    qb.build_query_as().fetch_optional(conn).await.map_err(err)
+    Ok(qb.build_query_as().fetch_optional(conn).await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -138,7 +131,7 @@ async fn complete(
     rows: Vec<Row>,
     for_customer: bool,
     now: &str,
-) -> Result<Vec<Complaint>, StoreError> {
+) -> Result<Vec<Complaint>, AppError> {
     let mut steps: Vec<StepRow> = Vec::new();
     if !rows.is_empty() {
         let mut qb = QueryBuilder::<Sqlite>::new(
@@ -151,7 +144,7 @@ async fn complete(
             ids.push_bind(r.id);
         }
         qb.push(")");
-        steps = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+        steps = qb.build_query_as().fetch_all(pool).await?;
     }
     // Shown in the service desk's local time, the time its deadlines are counted in.
     let cal = WorkCalendar::default();
@@ -218,12 +211,12 @@ async fn deadlines(
     pool: &SqlitePool,
     filed: DateTime<Utc>,
     major: bool,
-) -> Result<(String, Option<String>), StoreError> {
+) -> Result<(String, Option<String>), AppError> {
     let hours = current_policy(pool)
         .await?
         .map(|(_, p)| p.service.complaint_hours)
         .unwrap_or_default();
-    let cal = crate::calendar::load(pool).await.map_err(err)?;
+    let cal = crate::calendar::load(pool).await?;
     Ok(if major {
         (
             stamp(cal.add_working_hours(filed, u32::from(hours.major))),
@@ -255,14 +248,14 @@ pub async fn file(
     scope: Scope,
     user: i64,
     new: &NewComplaint<'_>,
-) -> Result<Option<Complaint>, StoreError> {
+) -> Result<Option<Complaint>, AppError> {
     if !in_scope(pool, scope, new.customer).await? {
         return Ok(None);
     }
     let attitude = new.attitude.filter(|a| COMPLAINT_ATTITUDES.contains(a));
     let now = crate::time::now();
     let (due, confirm_due) = deadlines(pool, now, new.major).await?;
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, description, severity,
                                  attitude, due_at, confirm_due_at)
@@ -278,8 +271,7 @@ pub async fn file(
     .bind(due)
     .bind(confirm_due)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(err)?;
+    .await?;
     crate::db::audit::Line::new(user, "complaint.file")
         .customer(new.customer)
         .detail(format!(
@@ -288,10 +280,9 @@ pub async fn file(
             new.subject
         ))
         .record(&mut tx)
-        .await
-        .map_err(err)?;
+        .await?;
     let row = one(&mut tx, scope, id).await?;
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     // The complaint as the list shows it (not the whole list: 500 rows for a manager).
     match row {
         Some(row) => Ok(complete(pool, vec![row], false, &stamp(now))
@@ -311,10 +302,10 @@ pub async fn act(
     id: i64,
     version: i64,
     action: &ComplaintAction,
-) -> Result<Option<ComplaintResult>, StoreError> {
+) -> Result<Option<ComplaintResult>, AppError> {
     let now = crate::time::now();
     let now_s = stamp(now);
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let Some(row) = one(&mut tx, scope, id).await? else {
         return Ok(None);
     };
@@ -346,8 +337,7 @@ pub async fn act(
                 .bind(a)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(err)?;
+                .await?;
             detail = format!("complaint {id}: attitude {a}");
         }
         ComplaintAction::MakeMajor => {
@@ -358,7 +348,7 @@ pub async fn act(
                 return refuse(ComplaintRefusal::BadValue);
             }
             let filed = DateTime::parse_from_rfc3339(&row.filed_at)
-                .map_err(err)?
+                .map_err(AppError::msg)?
                 .with_timezone(&Utc);
             let (due, confirm_due) = deadlines(pool, filed, true).await?;
             sqlx::query(
@@ -369,7 +359,7 @@ pub async fn act(
             .bind(id)
             .execute(&mut *tx)
             .await
-            .map_err(err)?;
+            ?;
             detail = format!("complaint {id}: made major");
         }
         ComplaintAction::Step { key, note } => {
@@ -392,8 +382,7 @@ pub async fn act(
             .bind(&now_s)
             .bind(note.trim())
             .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+            .await?;
             detail = format!("complaint {id}: step {key}");
         }
         ComplaintAction::Confirm {
@@ -416,8 +405,7 @@ pub async fn act(
             .bind(note.trim())
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+            .await?;
             detail = if *substantiated {
                 format!("complaint {id}: confirmed, substantiated — to the working group")
             } else {
@@ -442,8 +430,7 @@ pub async fn act(
                 sqlx::query_scalar("SELECT step FROM complaint_steps WHERE complaint_id = ?")
                     .bind(id)
                     .fetch_all(&mut *tx)
-                    .await
-                    .map_err(err)?;
+                    .await?;
             let missing: Vec<String> = COMPLAINT_STEPS[..STEPS_BEFORE_CLOSING]
                 .iter()
                 .filter(|k| !done.iter().any(|d| d == *k))
@@ -461,25 +448,22 @@ pub async fn act(
             .bind(resolution)
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+            .await?;
             detail = format!("complaint {id}: closed");
         }
     }
     sqlx::query("UPDATE complaints SET version = version + 1 WHERE id = ?")
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(err)?;
+        .await?;
     crate::db::audit::Line::new(user, "complaint.update")
         .customer(row.customer_id)
         .detail(detail)
         .record(&mut tx)
-        .await
-        .map_err(err)?;
+        .await?;
     let updated = one(&mut tx, scope, id)
         .await?
-        .ok_or_else(|| err("vanished"))?;
-    tx.commit().await.map_err(err)?;
+        .ok_or_else(|| AppError::msg("vanished"))?;
+    tx.commit().await?;
     Ok(Some(ComplaintResult::Done(shown(pool, updated).await?)))
 }

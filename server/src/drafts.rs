@@ -2,14 +2,10 @@
 //! versions (locked). Every change of a draft names the revision it was based on; a stale one is
 //! refused, never applied over someone else's.
 
-use app::api::ssr::StoreError;
-use app::model::{DraftResult, PolicyInfo};
+use crate::error::AppError;
+use app::wire::{DraftResult, PolicyInfo};
 use kehu_engine::Policy;
 use sqlx::SqlitePool;
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 const INFO: &str = "SELECT p.id, p.name, p.version, p.revision,
         COALESCE(p.updated_at, p.created_at) AS updated_at, COALESCE(u.display_name, '') AS author
@@ -39,43 +35,40 @@ impl From<InfoRow> for PolicyInfo {
 }
 
 /// Drafts (last changed first), then published versions (newest first).
-pub async fn list(pool: &SqlitePool) -> Result<Vec<PolicyInfo>, StoreError> {
+pub async fn list(pool: &SqlitePool) -> Result<Vec<PolicyInfo>, AppError> {
     let rows: Vec<InfoRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{INFO} ORDER BY p.version IS NOT NULL, p.version DESC, updated_at DESC, p.id DESC LIMIT 200"
     )))
     .fetch_all(pool)
     .await
-    .map_err(err)?;
+    ?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// One saved policy and its JSON.
-pub async fn load(pool: &SqlitePool, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError> {
+pub async fn load(pool: &SqlitePool, id: i64) -> Result<Option<(PolicyInfo, String)>, AppError> {
     let row: Option<InfoRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("{INFO} WHERE p.id = ?")))
             .bind(id)
             .fetch_optional(pool)
-            .await
-            .map_err(err)?;
+            .await?;
     let Some(row) = row else {
         return Ok(None);
     };
     let body: String = sqlx::query_scalar("SELECT body FROM policies WHERE id = ?")
         .bind(id)
         .fetch_one(pool)
-        .await
-        .map_err(err)?;
+        .await?;
     Ok(Some((row.into(), body)))
 }
 
 /// What stands in the way of changing draft `id` at `revision`: gone (or published), or stale.
-async fn refusal(pool: &SqlitePool, id: i64) -> Result<DraftResult, StoreError> {
+async fn refusal(pool: &SqlitePool, id: i64) -> Result<DraftResult, AppError> {
     let now: Option<(i64, Option<i64>)> =
         sqlx::query_as("SELECT revision, version FROM policies WHERE id = ?")
             .bind(id)
             .fetch_optional(pool)
-            .await
-            .map_err(err)?;
+            .await?;
     Ok(match now {
         Some((revision, None)) => DraftResult::Stale { revision },
         _ => DraftResult::Gone,
@@ -89,15 +82,15 @@ pub async fn save(
     id: Option<i64>,
     revision: i64,
     policy: &Policy,
-) -> Result<DraftResult, StoreError> {
+) -> Result<DraftResult, AppError> {
     let issues = policy.validate();
     if !issues.is_empty() {
         let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
         return Ok(DraftResult::Invalid(text.join("; ")));
     }
-    let body = serde_json::to_string(policy).map_err(err)?;
+    let body = serde_json::to_string(policy)?;
     let name = policy.name.trim();
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     match id {
         None => {
             let id: i64 = sqlx::query_scalar(
@@ -108,9 +101,8 @@ pub async fn save(
             .bind(&body)
             .bind(user)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(err)?;
-            tx.commit().await.map_err(err)?;
+            .await?;
+            tx.commit().await?;
             Ok(DraftResult::Saved { id, revision: 1 })
         }
         Some(id) => {
@@ -124,10 +116,9 @@ pub async fn save(
             .bind(id)
             .bind(revision)
             .execute(&mut *tx)
-            .await
-            .map_err(err)?
+            .await?
             .rows_affected();
-            tx.commit().await.map_err(err)?;
+            tx.commit().await?;
             if changed == 1 {
                 Ok(DraftResult::Saved {
                     id,
@@ -147,30 +138,29 @@ pub async fn rename(
     id: i64,
     revision: i64,
     name: &str,
-) -> Result<DraftResult, StoreError> {
+) -> Result<DraftResult, AppError> {
     let Some((info, body)) = load(pool, id).await? else {
         return Ok(DraftResult::Gone);
     };
     if !info.is_draft() {
         return Ok(DraftResult::Gone);
     }
-    let mut policy: Policy = serde_json::from_str(&body).map_err(err)?;
+    let mut policy: Policy = serde_json::from_str(&body)?;
     policy.name = name.trim().to_string();
     save(pool, user, Some(id), revision, &policy).await
 }
 
 /// Deletes draft `id` if it is still at `revision`.
-pub async fn delete(pool: &SqlitePool, id: i64, revision: i64) -> Result<DraftResult, StoreError> {
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+pub async fn delete(pool: &SqlitePool, id: i64, revision: i64) -> Result<DraftResult, AppError> {
+    let mut tx = crate::db::write(pool).await?;
     let gone =
         sqlx::query("DELETE FROM policies WHERE id = ? AND status = 'draft' AND revision = ?")
             .bind(id)
             .bind(revision)
             .execute(&mut *tx)
-            .await
-            .map_err(err)?
+            .await?
             .rows_affected();
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     if gone == 1 {
         Ok(DraftResult::Saved { id, revision })
     } else {
@@ -184,11 +174,11 @@ pub async fn duplicate(
     user: i64,
     id: i64,
     name: &str,
-) -> Result<DraftResult, StoreError> {
+) -> Result<DraftResult, AppError> {
     let Some((_, body)) = load(pool, id).await? else {
         return Ok(DraftResult::Gone);
     };
-    let mut policy: Policy = serde_json::from_str(&body).map_err(err)?;
+    let mut policy: Policy = serde_json::from_str(&body)?;
     policy.name = name.trim().to_string();
     save(pool, user, None, 0, &policy).await
 }

@@ -4,17 +4,13 @@
 //! same engine and facts as publishing and the lab; the customer managers' figures use it too.
 
 use crate::db::policy::current_policy;
+use crate::error::AppError;
 use crate::facts::{Cache, LoadedPopulation};
-use app::api::ssr::StoreError;
-use app::model::{GapReport, GapRow, GapTierCount, Scope};
+use app::wire::{GapReport, GapRow, GapTierCount, Scope};
 use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::{GapClass, Outcomes, Policy, Rules, Score, Tier, classify_all};
 use sqlx::SqlitePool;
 use std::sync::Arc;
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 /// At most this many customers are listed on each side.
 pub const LISTED: usize = 50;
@@ -65,11 +61,11 @@ pub async fn compute(
     pool: &SqlitePool,
     cache: &Cache,
     memo: &Memo,
-) -> Result<Option<Arc<Gaps>>, StoreError> {
+) -> Result<Option<Arc<Gaps>>, AppError> {
     let Some((_, policy)) = current_policy(pool).await? else {
         return Ok(None);
     };
-    let loaded = cache.load(pool, &policy).await.map_err(err)?;
+    let loaded = cache.load(pool, &policy).await?;
     let last = memo.0.lock().map(|m| m.clone()).unwrap_or_default();
     if let Some(g) = last
         && g.loaded.generation == loaded.generation
@@ -119,7 +115,7 @@ pub async fn report(
     scope: Scope,
     tier: Option<Tier>,
     manager: Option<i64>,
-) -> Result<GapReport, StoreError> {
+) -> Result<GapReport, AppError> {
     let Some(g) = compute(pool, cache, memo).await? else {
         return Ok(GapReport::default());
     };
@@ -206,7 +202,7 @@ pub async fn report(
 }
 
 /// Fills in the code, name and customer manager of listed rows.
-async fn name_rows(pool: &SqlitePool, rows: &mut [GapRow]) -> Result<(), StoreError> {
+async fn name_rows(pool: &SqlitePool, rows: &mut [GapRow]) -> Result<(), AppError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -220,7 +216,7 @@ async fn name_rows(pool: &SqlitePool, rows: &mut [GapRow]) -> Result<(), StoreEr
         ids.push_bind(r.customer_id);
     }
     qb.push(")");
-    let named: Vec<Named> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let named: Vec<Named> = qb.build_query_as().fetch_all(pool).await?;
     for r in rows.iter_mut() {
         if let Some(n) = named.iter().find(|n| n.id == r.customer_id) {
             r.code = n.code.clone();

@@ -3,16 +3,12 @@
 //! and their customers' satisfaction gap under the published policy (from `gaps`).
 //! A customer manager sees their own line; managers and admins see every customer manager.
 
-use crate::calendar::stamp;
 use crate::db::policy::current_policy;
-use app::api::ssr::StoreError;
-use app::model::{Kpis, ManagerKpi, Scope};
+use crate::error::AppError;
+use crate::time::stamp;
+use app::wire::{Kpis, ManagerKpi, Scope};
 use chrono::{TimeDelta, Utc};
 use sqlx::SqlitePool;
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 /// The period the figures cover, in days up to today.
 pub const KPI_DAYS: i64 = 90;
@@ -31,7 +27,7 @@ pub async fn kpis(
     facts: &crate::facts::Cache,
     gaps: &crate::gaps::Memo,
     scope: Scope,
-) -> Result<Kpis, StoreError> {
+) -> Result<Kpis, AppError> {
     let only = match scope {
         Scope::All => None,
         Scope::Routes { manager } => Some(manager),
@@ -69,13 +65,12 @@ pub async fn kpis(
     )
     .bind(only)
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     // From the kept facts: per customer manager (of the customer's route) the customers, three
     // months of their tier's visits per month, and the visits made (at most that many a
     // customer: extra visits to one shop do not make up for another); and the ratings of the
     // visits each made, whoever's customer it was.
-    let loaded = facts.load(pool, &policy).await.map_err(err)?;
+    let loaded = facts.load(pool, &policy).await?;
     let mut visits: rustc_hash::FxHashMap<i64, VisitCounts> = Default::default();
     let mut ratings: rustc_hash::FxHashMap<i64, (i64, i64)> = Default::default();
     for i in 0..loaded.ids.len() {
@@ -111,7 +106,7 @@ pub async fn kpis(
         .bind(&since_day)
         .fetch_one(pool)
         .await
-        .map_err(err)?;
+        ?;
         ratings = [(m, (n, sum.unwrap_or(0)))].into_iter().collect();
     }
     // Complaints closed in the period or open past their deadline, counted for the customer
@@ -124,8 +119,7 @@ pub async fn kpis(
     .bind(&since_stamp)
     .bind(&now)
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     // Per customer manager: closed in the period, of those on time, open past the deadline.
     let mut complaints: rustc_hash::FxHashMap<i64, (i64, i64, i64)> = Default::default();
     for (customer, closed, on_time, overdue) in rows {

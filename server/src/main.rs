@@ -352,7 +352,7 @@ async fn user(databases: &db::Databases, action: UserAction) -> anyhow::Result<(
             name,
             customer,
         } => {
-            let role = app::model::Role::from_key(&role).ok_or_else(|| {
+            let role = app::wire::Role::from_key(&role).ok_or_else(|| {
                 anyhow::anyhow!(
                     "--role must be admin, manager, customer_manager, licence_officer or customer, got \"{role}\""
                 )

@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use crate::url::{echo, encode as enc, safe_next, see_other};
 use app::api::ssr::{RequestRefused, Store, check_request};
-use app::model::{
+use app::wire::{
     MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, RequestResult,
     Role, Scope,
 };
@@ -47,15 +47,6 @@ fn customer(me: Option<Extension<Me>>) -> Result<(i64, i64), NotCustomer> {
     }
 }
 
-fn failed(what: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!("{what}: {e}");
-    (
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        "internal error, see the server log",
-    )
-        .into_response()
-}
-
 /// Trimmed text of 1..=max characters.
 fn text(s: &str, max: usize) -> Option<&str> {
     let t = s.trim();
@@ -84,7 +75,7 @@ pub async fn request(
     let again = format!(
         "field={}&value={}&reason={}",
         echo(&form.field, 64),
-        echo(&form.value, app::model::MAX_TEXT_CHARS as usize),
+        echo(&form.value, app::wire::MAX_TEXT_CHARS as usize),
         echo(&form.reason, MAX_REASON_CHARS)
     );
     let (field, value, reason) =
@@ -112,7 +103,7 @@ pub async fn request(
         }
         Ok(Some(RequestResult::ReasonRequired)) => back(format!("error=reason&{again}")),
         Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
-        Err(e) => failed("portal request", e),
+        Err(e) => crate::error::internal("portal request", e),
     }
 }
 
@@ -137,7 +128,7 @@ pub async fn dispute(
     match state.store.file_dispute(user, id, reason).await {
         Ok(Some(_)) => see_other("/my?done=dispute#disputes"),
         Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
-        Err(e) => failed("portal dispute", e),
+        Err(e) => crate::error::internal("portal dispute", e),
     }
 }
 
@@ -179,7 +170,7 @@ pub async fn rate(
         Ok(Some(true)) => back("done=rated"),
         Ok(Some(false)) => back("error=rated"),
         Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such visit").into_response(),
-        Err(e) => failed("portal rating", e),
+        Err(e) => crate::error::internal("portal rating", e),
     }
 }
 
@@ -222,7 +213,7 @@ pub async fn complaint(
     {
         Ok(Some(c)) => see_other(&format!("/my/service?done=complaint#complaint-{}", c.id)),
         Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such customer").into_response(),
-        Err(e) => failed("portal complaint", e),
+        Err(e) => crate::error::internal("portal complaint", e),
     }
 }
 

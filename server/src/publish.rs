@@ -2,7 +2,7 @@
 //! assignments under the new version in one transaction, with an audit entry.
 
 use crate::facts;
-use app::model::PolicyRef;
+use app::wire::PolicyRef;
 use kehu_engine::{
     CharacteristicClass, GapClass, KeyAccountTier, Outcomes, Policy, Rules, Score, Tier,
     ValueClass, classify_all,

@@ -3,16 +3,12 @@
 //! (visits made, complaints handled), and a manager's review comment.
 
 use crate::calendar::WorkCalendar;
-use app::api::ssr::StoreError;
-use app::model::{
+use crate::error::AppError;
+use app::wire::{
     MAX_REPORT_CHARS, Report, ReportKind, ReportPeriod, ReportSave, ReportSaved, Role,
 };
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use sqlx::SqlitePool;
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 /// The first and last day of a period key: `2026-11-23` (a day), `2026-W48` (ISO week),
 /// `2026-11` (a month); `None` when the key does not fit the kind.
@@ -55,7 +51,7 @@ async fn record_counts(
     author: i64,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<ReportPeriod, StoreError> {
+) -> Result<ReportPeriod, AppError> {
     let (a, b) = (
         from.format("%Y-%m-%d").to_string(),
         to.format("%Y-%m-%d").to_string(),
@@ -68,8 +64,7 @@ async fn record_counts(
     .bind(&a)
     .bind(&b)
     .fetch_one(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     // Stored times are UTC: the local days' bounds, 8 hours earlier.
     let cal = WorkCalendar::default();
     let bound = |d: NaiveDate| {
@@ -86,8 +81,7 @@ async fn record_counts(
     .bind(&start)
     .bind(&end)
     .fetch_one(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     let closed: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM complaints WHERE closed_by = ? AND closed_at >= ? AND closed_at < ?",
     )
@@ -95,8 +89,7 @@ async fn record_counts(
     .bind(&start)
     .bind(&end)
     .fetch_one(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(ReportPeriod {
         from: a,
         to: b,
@@ -127,9 +120,9 @@ const SELECT: &str = "SELECT p.id, p.author_id, u.display_name AS author, p.kind
         p.body, p.updated_at, p.review, v.display_name AS reviewer, p.reviewed_at, p.version
     FROM reports p JOIN users u ON u.id = p.author_id LEFT JOIN users v ON v.id = p.reviewed_by";
 
-async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, StoreError> {
+async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, AppError> {
     let kind = ReportKind::from_key(&r.kind).unwrap_or(ReportKind::Daily);
-    let (from, to) = days(kind, &r.period).ok_or_else(|| err("bad stored period"))?;
+    let (from, to) = days(kind, &r.period).ok_or_else(|| AppError::msg("bad stored period"))?;
     let cal = WorkCalendar::default();
     Ok(Report {
         id: r.id,
@@ -154,7 +147,7 @@ pub async fn list(
     user: i64,
     role: Role,
     unreviewed: bool,
-) -> Result<Vec<Report>, StoreError> {
+) -> Result<Vec<Report>, AppError> {
     let everyone = matches!(role, Role::Manager | Role::Admin);
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE (?1 OR p.author_id = ?2) AND (NOT ?3 OR p.review IS NULL)
@@ -164,8 +157,7 @@ pub async fn list(
     .bind(user)
     .bind(unreviewed)
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(finish(pool, r).await?);
@@ -179,7 +171,7 @@ pub async fn records(
     author: i64,
     kind: ReportKind,
     period: &str,
-) -> Result<Option<ReportPeriod>, StoreError> {
+) -> Result<Option<ReportPeriod>, AppError> {
     match days(kind, period) {
         Some((from, to)) => Ok(Some(record_counts(pool, author, from, to).await?)),
         None => Ok(None),
@@ -188,11 +180,7 @@ pub async fn records(
 
 /// Saves the author's report of a period: new, or over the stored one if still at `version`.
 /// Not in the future; a reviewed report is no longer changed.
-pub async fn save(
-    pool: &SqlitePool,
-    author: i64,
-    s: &ReportSave,
-) -> Result<ReportSaved, StoreError> {
+pub async fn save(pool: &SqlitePool, author: i64, s: &ReportSave) -> Result<ReportSaved, AppError> {
     let Some((from, _)) = days(s.kind, &s.period) else {
         return Ok(ReportSaved::BadPeriod);
     };
@@ -203,7 +191,7 @@ pub async fn save(
     if body.is_empty() || body.chars().count() > MAX_REPORT_CHARS {
         return Ok(ReportSaved::BadBody);
     }
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let existing: Option<(i64, i64, Option<String>)> = sqlx::query_as(
         "SELECT id, version, review FROM reports WHERE author_id = ? AND kind = ? AND period = ?",
     )
@@ -211,8 +199,7 @@ pub async fn save(
     .bind(s.kind.key())
     .bind(&s.period)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(err)?;
+    .await?;
     let id = match existing {
         Some((_, _, Some(_))) => return Ok(ReportSaved::Reviewed),
         Some((id, version, None)) if version == s.version => {
@@ -223,8 +210,7 @@ pub async fn save(
             .bind(body)
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+            .await?;
             id
         }
         Some((id, _, None)) => {
@@ -232,8 +218,7 @@ pub async fn save(
             let r: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
                 .bind(id)
                 .fetch_one(pool)
-                .await
-                .map_err(err)?;
+                .await?;
             return Ok(ReportSaved::Stale(finish(pool, r).await?));
         }
         None if s.version != 0 => return Ok(ReportSaved::BadPeriod),
@@ -245,15 +230,13 @@ pub async fn save(
         .bind(&s.period)
         .bind(body)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(err)?,
+        .await?,
     };
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     let r: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
         .bind(id)
         .fetch_one(pool)
-        .await
-        .map_err(err)?;
+        .await?;
     Ok(ReportSaved::Saved(finish(pool, r).await?))
 }
 
@@ -263,12 +246,12 @@ pub async fn review(
     reviewer: i64,
     id: i64,
     comment: &str,
-) -> Result<Option<ReportSaved>, StoreError> {
+) -> Result<Option<ReportSaved>, AppError> {
     let comment = comment.trim();
     if comment.is_empty() || comment.chars().count() > MAX_REPORT_CHARS {
         return Ok(Some(ReportSaved::BadBody));
     }
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let done = sqlx::query(
         "UPDATE reports SET review = ?, reviewed_by = ?,
                 reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), version = version + 1
@@ -278,15 +261,13 @@ pub async fn review(
     .bind(reviewer)
     .bind(id)
     .execute(&mut *tx)
-    .await
-    .map_err(err)?
+    .await?
     .rows_affected();
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
         .bind(id)
         .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let report = finish(pool, row).await?;
     Ok(Some(if done == 1 {
@@ -302,7 +283,7 @@ pub async fn find(
     author: i64,
     kind: ReportKind,
     period: &str,
-) -> Result<Option<Report>, StoreError> {
+) -> Result<Option<Report>, AppError> {
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE p.author_id = ? AND p.kind = ? AND p.period = ?"
     )))
@@ -310,8 +291,7 @@ pub async fn find(
     .bind(kind.key())
     .bind(period)
     .fetch_optional(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     match row {
         Some(r) => Ok(Some(finish(pool, r).await?)),
         None => Ok(None),

@@ -4,18 +4,14 @@
 //! nothing of other customers.
 
 use crate::db::policy::current_policy;
+use crate::error::AppError;
 use crate::facts;
 use crate::publish::class_code;
-use app::api::ssr::StoreError;
-use app::model::{Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Scope};
+use app::wire::{Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Scope};
 use kehu_engine::classify::classify;
 use kehu_engine::policy::CustomerVisibility;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 /// Days an invite code stays valid.
 pub const INVITE_DAYS: i64 = 14;
@@ -36,10 +32,10 @@ pub fn invite_hash(code: &str) -> String {
 }
 
 /// A new invite code: 12 characters without look-alikes (about 60 bits), as `XXXX-XXXX-XXXX`.
-fn new_invite_code() -> Result<String, StoreError> {
+fn new_invite_code() -> Result<String, AppError> {
     const ALPHABET: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY34679";
     let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(err)?;
+    getrandom::fill(&mut bytes).map_err(AppError::msg)?;
     let chars: Vec<char> = bytes
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
@@ -99,13 +95,12 @@ pub async fn my_tiers(
     pool: &SqlitePool,
     facts: &facts::Cache,
     customer: i64,
-) -> Result<Option<MyTiers>, StoreError> {
+) -> Result<Option<MyTiers>, AppError> {
     let Some(shop_name): Option<String> =
         sqlx::query_scalar("SELECT shop_name FROM customers WHERE id = ?")
             .bind(customer)
             .fetch_optional(pool)
-            .await
-            .map_err(err)?
+            .await?
     else {
         return Ok(None);
     };
@@ -117,8 +112,7 @@ pub async fn my_tiers(
     )))
     .bind(customer)
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     let history: Vec<MyTierRow> = rows.into_iter().map(|r| tier_row(r, &show)).collect();
     let latest = current.as_ref().map(|(r, _)| r.version as u32);
     let current_row = history
@@ -129,8 +123,7 @@ pub async fn my_tiers(
     let now = match &current {
         // The percentile indicators only matter for the value and service tiers.
         Some(_) => facts::load_one(pool, facts, &policy, customer, show.value || show.tier)
-            .await
-            .map_err(err)?
+            .await?
             .map(|(f, rules)| classify(&rules, &f)),
         None => None,
     };
@@ -160,8 +153,7 @@ pub async fn my_tiers(
     .bind(customer)
     .bind(crate::time::this_month())
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     monthly.reverse();
 
     let disputes = disputes_where(pool, Scope::Customer(customer), &show).await?;
@@ -201,7 +193,7 @@ async fn disputes_where(
     pool: &SqlitePool,
     scope: Scope,
     show: &CustomerVisibility,
-) -> Result<Vec<Dispute>, StoreError> {
+) -> Result<Vec<Dispute>, AppError> {
     let mut qb = sqlx::QueryBuilder::new(
         "SELECT d.id, d.customer_id, c.code, c.shop_name, d.policy_id, d.reason, d.filed_at,
                 d.status, d.answer, d.answered_at
@@ -209,18 +201,19 @@ async fn disputes_where(
     );
     crate::db::scope::push_scope(&mut qb, scope);
     qb.push(" ORDER BY d.status <> 'open', d.id DESC LIMIT 500");
-    let rows: Vec<DisputeRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let rows: Vec<DisputeRow> = qb.build_query_as().fetch_all(pool).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let disputed: Option<TierRow> = match r.policy_id {
-            Some(p) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{TIER_SELECT} WHERE a.policy_id = ? AND a.customer_id = ?"
-            )))
-            .bind(p)
-            .bind(r.customer_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(err)?,
+            Some(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{TIER_SELECT} WHERE a.policy_id = ? AND a.customer_id = ?"
+                )))
+                .bind(p)
+                .bind(r.customer_id)
+                .fetch_optional(pool)
+                .await?
+            }
             None => None,
         };
         out.push(Dispute {
@@ -240,7 +233,7 @@ async fn disputes_where(
 }
 
 /// Disputes for staff (every tier shown).
-pub async fn disputes(pool: &SqlitePool, scope: Scope) -> Result<Vec<Dispute>, StoreError> {
+pub async fn disputes(pool: &SqlitePool, scope: Scope) -> Result<Vec<Dispute>, AppError> {
     disputes_where(pool, scope, &ALL_VISIBLE).await
 }
 
@@ -249,12 +242,11 @@ pub async fn file_dispute(
     user: i64,
     customer: i64,
     reason: &str,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<i64>, AppError> {
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
         .bind(customer)
         .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+        .await?;
     if exists.is_none() {
         return Ok(None);
     }
@@ -268,13 +260,13 @@ pub async fn file_dispute(
             .bind(customer)
             .fetch_optional(pool)
             .await
-            .map_err(err)?;
+            ?;
             row.map(|(b, g, c)| format!("band {b} grade {g} class {}", class_code(c)))
                 .unwrap_or_default()
         }
         None => String::new(),
     };
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO disputes (customer_id, policy_id, disputed, reason, filed_by)
          VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -285,15 +277,13 @@ pub async fn file_dispute(
     .bind(reason)
     .bind(user)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(err)?;
+    .await?;
     crate::db::audit::Line::new(user, "dispute.file")
         .customer(customer)
         .detail(format!("dispute {id}: {disputed}"))
         .record(&mut tx)
-        .await
-        .map_err(err)?;
-    tx.commit().await.map_err(err)?;
+        .await?;
+    tx.commit().await?;
     Ok(Some(id))
 }
 
@@ -303,14 +293,13 @@ pub async fn answer_dispute(
     id: i64,
     status: DisputeStatus,
     answer: &str,
-) -> Result<Option<bool>, StoreError> {
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+) -> Result<Option<bool>, AppError> {
+    let mut tx = crate::db::write(pool).await?;
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT customer_id, status FROM disputes WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(err)?;
+            .await?;
     let Some((customer, current)) = found else {
         return Ok(None);
     };
@@ -327,8 +316,7 @@ pub async fn answer_dispute(
     .bind(user)
     .bind(id)
     .execute(&mut *tx)
-    .await
-    .map_err(err)?
+    .await?
     .rows_affected();
     if changed == 0 {
         return Ok(Some(false));
@@ -338,9 +326,8 @@ pub async fn answer_dispute(
         .new_value(status.key())
         .detail(format!("dispute {id}: {answer}"))
         .record(&mut tx)
-        .await
-        .map_err(err)?;
-    tx.commit().await.map_err(err)?;
+        .await?;
+    tx.commit().await?;
     Ok(Some(true))
 }
 
@@ -355,7 +342,7 @@ struct VisitRow {
     comment: Option<String>,
 }
 
-pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MyService>, StoreError> {
+pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MyService>, AppError> {
     let who: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT u.display_name, u.phone, r.name FROM customers c
          LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
@@ -363,8 +350,7 @@ pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MySer
     )
     .bind(customer)
     .fetch_optional(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     let Some((manager, phone, route)) = who else {
         return Ok(None);
     };
@@ -377,8 +363,7 @@ pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MySer
     )
     .bind(customer)
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(Some(MyService {
         manager,
         manager_phone: phone.unwrap_or_default(),
@@ -399,7 +384,7 @@ pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MySer
         complaints: crate::complaints::list(
             pool,
             Scope::Customer(customer),
-            &app::model::ComplaintFilter::default(),
+            &app::wire::ComplaintFilter::default(),
             MY_COMPLAINTS,
         )
         .await?
@@ -413,18 +398,17 @@ pub async fn rate_visit(
     visit: i64,
     score: u8,
     comment: &str,
-) -> Result<Option<bool>, StoreError> {
+) -> Result<Option<bool>, AppError> {
     let mine: Option<i64> =
         sqlx::query_scalar("SELECT id FROM visits WHERE id = ? AND customer_id = ?")
             .bind(visit)
             .bind(customer)
             .fetch_optional(pool)
-            .await
-            .map_err(err)?;
+            .await?;
     if mine.is_none() {
         return Ok(None);
     }
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let added = sqlx::query(
         "INSERT INTO visit_ratings (visit_id, score, comment) VALUES (?, ?, ?)
          ON CONFLICT (visit_id) DO NOTHING",
@@ -433,10 +417,9 @@ pub async fn rate_visit(
     .bind(i64::from(score))
     .bind(comment)
     .execute(&mut *tx)
-    .await
-    .map_err(err)?
+    .await?
     .rows_affected();
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     Ok(Some(added == 1))
 }
 
@@ -445,27 +428,22 @@ pub async fn create_invite(
     scope: Scope,
     user: i64,
     customer: i64,
-) -> Result<Option<Invite>, StoreError> {
+) -> Result<Option<Invite>, AppError> {
     let mut qb =
         sqlx::QueryBuilder::new("SELECT c.code, c.shop_name FROM customers c WHERE c.id = ");
     qb.push_bind(customer);
     crate::db::scope::push_scope(&mut qb, scope);
-    let found: Option<(String, String)> = qb
-        .build_query_as()
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+    let found: Option<(String, String)> = qb.build_query_as().fetch_optional(pool).await?;
     let Some((customer_code, shop_name)) = found else {
         return Ok(None);
     };
     let code = new_invite_code()?;
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     // Only the newest invite works: a reprint replaces a lost one.
     sqlx::query("DELETE FROM invites WHERE customer_id = ? AND used_at IS NULL")
         .bind(customer)
         .execute(&mut *tx)
-        .await
-        .map_err(err)?;
+        .await?;
     let expires_at: String = sqlx::query_scalar(
         "INSERT INTO invites (customer_id, code_hash, created_by, expires_at)
          VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)) RETURNING expires_at",
@@ -475,14 +453,12 @@ pub async fn create_invite(
     .bind(user)
     .bind(format!("+{INVITE_DAYS} days"))
     .fetch_one(&mut *tx)
-    .await
-    .map_err(err)?;
+    .await?;
     crate::db::audit::Line::new(user, "user.invite")
         .customer(customer)
         .record(&mut tx)
-        .await
-        .map_err(err)?;
-    tx.commit().await.map_err(err)?;
+        .await?;
+    tx.commit().await?;
     Ok(Some(Invite {
         customer_code,
         shop_name,

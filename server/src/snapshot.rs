@@ -3,7 +3,7 @@
 
 use crate::db::policy::current_policy;
 use crate::facts;
-use app::model::Snapshot;
+use app::wire::Snapshot;
 use kehu_engine::Policy;
 use sqlx::SqlitePool;
 use std::hash::{Hash, Hasher};
@@ -31,11 +31,11 @@ async fn published_facts(
     pool: &SqlitePool,
     facts: &facts::Cache,
 ) -> anyhow::Result<(
-    Option<app::model::PolicyRef>,
+    Option<app::wire::PolicyRef>,
     Policy,
     std::sync::Arc<facts::LoadedPopulation>,
 )> {
-    let (policy_ref, policy) = match current_policy(pool).await.map_err(|e| anyhow::anyhow!(e))? {
+    let (policy_ref, policy) = match current_policy(pool).await? {
         Some((r, p)) => (Some(r), p),
         None => (None, Policy::default()),
     };
@@ -46,7 +46,7 @@ async fn published_facts(
 /// The snapshot of `loaded`, the facts under `policy`.
 async fn build_from(
     pool: &SqlitePool,
-    policy_ref: Option<app::model::PolicyRef>,
+    policy_ref: Option<app::wire::PolicyRef>,
     policy: &Policy,
     loaded: &facts::LoadedPopulation,
 ) -> anyhow::Result<Snapshot> {

@@ -29,3 +29,8 @@ pub fn this_month() -> String {
     let m = current_month();
     format!("{:04}-{:02}", m / 100, m % 100)
 }
+
+/// A time as the archive stores it: UTC, to the second (`2026-12-02T09:30:00Z`).
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -3,17 +3,13 @@
 
 use crate::db::policy::current_policy;
 use crate::db::scope::{in_scope, push_scope};
-use app::api::ssr::StoreError;
-use app::model::{
+use crate::error::AppError;
+use app::wire::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
     VisitPlan, VisitProblem,
 };
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
-
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
 
 /// The longest visit logged, in minutes.
 pub const MAX_VISIT_MINUTES: i64 = 600;
@@ -47,7 +43,7 @@ pub async fn log(
     scope: Scope,
     user: i64,
     v: &NewVisit,
-) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError> {
+) -> Result<Option<Result<VisitEntry, VisitProblem>>, AppError> {
     let date = match check(v, crate::time::today()) {
         Ok(d) => d,
         Err(p) => return Ok(Some(Err(p))),
@@ -55,7 +51,7 @@ pub async fn log(
     if !in_scope(pool, scope, v.customer).await? {
         return Ok(None);
     }
-    let mut tx = crate::db::write(pool).await.map_err(err)?;
+    let mut tx = crate::db::write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, findings, duration_min, promise)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -69,14 +65,13 @@ pub async fn log(
     .bind(v.promise.trim())
     .fetch_one(&mut *tx)
     .await
-    .map_err(err)?;
+    ?;
     crate::db::audit::Line::new(user, "visit.log")
         .customer(v.customer)
         .detail(format!("visit {id} on {date}: {}", v.purpose.trim()))
         .record(&mut tx)
-        .await
-        .map_err(err)?;
-    tx.commit().await.map_err(err)?;
+        .await?;
+    tx.commit().await?;
     let logged = recent(pool, scope, Some(id)).await?.into_iter().next();
     Ok(logged.map(Ok))
 }
@@ -124,9 +119,9 @@ pub async fn recent(
     pool: &SqlitePool,
     scope: Scope,
     only: Option<i64>,
-) -> Result<Vec<VisitEntry>, StoreError> {
+) -> Result<Vec<VisitEntry>, AppError> {
     let mut qb = recent_query(scope, only);
-    let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+    let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .map(|r| VisitEntry {
@@ -156,13 +151,13 @@ pub async fn plan(
     facts: &crate::facts::Cache,
     scope: Scope,
     page: u32,
-) -> Result<VisitPlan, StoreError> {
+) -> Result<VisitPlan, AppError> {
     let today = crate::time::today();
     let month_start = today.with_day(1).unwrap_or(today);
     let policy = current_policy(pool)
         .await?
         .map_or_else(kehu_engine::Policy::default, |(_, p)| p);
-    let loaded = facts.load(pool, &policy).await.map_err(err)?;
+    let loaded = facts.load(pool, &policy).await?;
     let per = |t: Option<kehu_engine::Tier>| {
         t.map_or(0, |t| {
             i64::from(
@@ -278,14 +273,13 @@ pub async fn plan(
 pub(crate) async fn names_of(
     pool: &SqlitePool,
     ids: &[i64],
-) -> Result<rustc_hash::FxHashMap<i64, (String, String)>, StoreError> {
-    let json = serde_json::to_string(ids).map_err(err)?;
+) -> Result<rustc_hash::FxHashMap<i64, (String, String)>, AppError> {
+    let json = serde_json::to_string(ids)?;
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT id, code, shop_name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
     )
     .bind(json)
     .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(rows.into_iter().map(|(id, c, n)| (id, (c, n))).collect())
 }

@@ -19,7 +19,7 @@ use tower_http::compression::CompressionLayer;
 /// Only lab users (managers, admins) may fetch it: 401 signed out, 403 for other roles.
 async fn snapshot(
     axum::extract::State(state): axum::extract::State<AppState>,
-    me: Option<axum::Extension<app::model::Me>>,
+    me: Option<axum::Extension<app::wire::Me>>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
@@ -38,12 +38,7 @@ async fn snapshot(
     {
         Ok(e) => e,
         Err(e) => {
-            tracing::error!("snapshot: {e:#}");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error, see the server log",
-            )
-                .into_response();
+            return crate::error::internal("snapshot", e);
         }
     };
     let cache = [
@@ -73,8 +68,8 @@ async fn snapshot(
 
 /// The signed-in member of staff, or the answer to anyone else (401 signed out, 403 others).
 fn staff_export(
-    me: Option<axum::Extension<app::model::Me>>,
-) -> Result<app::model::Me, (axum::http::StatusCode, &'static str)> {
+    me: Option<axum::Extension<app::wire::Me>>,
+) -> Result<app::wire::Me, (axum::http::StatusCode, &'static str)> {
     use axum::http::StatusCode;
     match me {
         None => Err((StatusCode::UNAUTHORIZED, "sign in first")),
@@ -86,9 +81,9 @@ fn staff_export(
 /// `GET /export/kpis.csv`: customer managers' performance in the caller's scope (staff).
 async fn export_kpis(
     axum::extract::State(state): axum::extract::State<AppState>,
-    me: Option<axum::Extension<app::model::Me>>,
+    me: Option<axum::Extension<app::wire::Me>>,
 ) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
+    use axum::http::header;
     use axum::response::IntoResponse;
     let me = match staff_export(me) {
         Ok(m) => m,
@@ -115,14 +110,7 @@ async fn export_kpis(
             bytes,
         )
             .into_response(),
-        Err(e) => {
-            tracing::error!("kpi export: {e:#}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error, see the server log",
-            )
-                .into_response()
-        }
+        Err(e) => crate::error::internal("kpi export", e),
     }
 }
 
@@ -130,8 +118,8 @@ async fn export_kpis(
 /// caller's scope, as CSV for Excel (staff only).
 async fn export_customers(
     axum::extract::State(state): axum::extract::State<AppState>,
-    me: Option<axum::Extension<app::model::Me>>,
-    axum::extract::Query(query): axum::extract::Query<app::model::CustomerQuery>,
+    me: Option<axum::Extension<app::wire::Me>>,
+    axum::extract::Query(query): axum::extract::Query<app::wire::CustomerQuery>,
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
@@ -155,14 +143,7 @@ async fn export_customers(
             bytes,
         )
             .into_response(),
-        Err(e) => {
-            tracing::error!("export: {e:#}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error, see the server log",
-            )
-                .into_response()
-        }
+        Err(e) => crate::error::internal("export", e),
     }
 }
 
@@ -173,7 +154,7 @@ async fn export_customers(
 /// temporary file, refused past [`MAX_IMPORT_BYTES`] (413), and one file is checked at a time.
 async fn import(
     axum::extract::State(state): axum::extract::State<AppState>,
-    me: Option<axum::Extension<app::model::Me>>,
+    me: Option<axum::Extension<app::wire::Me>>,
     axum::extract::Path(kind): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<ImportQuery>,
     headers: axum::http::HeaderMap,
@@ -223,14 +204,7 @@ async fn import(
     };
     match crate::import::run(&state.store.pool, kind, bytes, q.dry_run, Some(me.id)).await {
         Ok(report) => axum::Json(report).into_response(),
-        Err(e) => {
-            tracing::error!("import: {e:#}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error, see the server log",
-            )
-                .into_response()
-        }
+        Err(e) => crate::error::internal("import", e),
     }
 }
 

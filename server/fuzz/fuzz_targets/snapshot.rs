@@ -3,7 +3,7 @@
 //! be usable by the engine and encode back to what decodes to the same.
 #![no_main]
 
-use app::model::Snapshot;
+use app::wire::Snapshot;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,8 +1,8 @@
 //! Which policy is published: asked on nearly every page, so the answer is remembered for a
 //! moment and the policy's body parsed once.
 
-use app::api::ssr::StoreError;
-use app::model::PolicyRef;
+use crate::error::AppError;
+use app::wire::PolicyRef;
 use kehu_engine::Policy;
 use sqlx::SqlitePool;
 
@@ -44,7 +44,7 @@ pub fn published_changed() {
 /// The published policy in force (highest version), with its body: remembered for
 /// [`POLICY_RECHECK`] while this process publishes nothing, else read (the body only when the
 /// policy is another than the one remembered).
-pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Policy)>, StoreError> {
+pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Policy)>, AppError> {
     let file = pool.connect_options().get_filename().to_path_buf();
     // Read before asking: a publish that ends while this asks is asked again next time.
     let publishes = PUBLISHES.load(std::sync::atomic::Ordering::SeqCst);
@@ -63,8 +63,7 @@ pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Poli
          WHERE status = 'published' ORDER BY version DESC LIMIT 1",
     )
     .fetch_optional(pool)
-    .await
-    .map_err(|e| StoreError(e.to_string()))?;
+    .await?;
     let Some((id, version, name, published_at, length)) = row else {
         PUBLISHED
             .lock()
@@ -85,10 +84,8 @@ pub async fn current_policy(pool: &SqlitePool) -> Result<Option<(PolicyRef, Poli
             let body: String = sqlx::query_scalar("SELECT body FROM policies WHERE id = ?")
                 .bind(id)
                 .fetch_one(pool)
-                .await
-                .map_err(|e| StoreError(e.to_string()))?;
-            let policy: Policy =
-                serde_json::from_str(&body).map_err(|e| StoreError(e.to_string()))?;
+                .await?;
+            let policy: Policy = serde_json::from_str(&body)?;
             std::sync::Arc::new((PolicyRef { id, version, name }, policy))
         }
     };

@@ -1,8 +1,8 @@
 //! Scopes in SQL: the condition that keeps a query about customers inside what the person
 //! asking may see (everyone, their routes' customers, their own record).
 
-use app::api::ssr::StoreError;
-use app::model::Scope;
+use crate::error::AppError;
+use app::wire::Scope;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 /// The condition on `customers c` that keeps a query inside the caller's scope: its SQL (with
@@ -24,15 +24,11 @@ pub(crate) async fn in_scope(
     pool: &SqlitePool,
     scope: Scope,
     customer: i64,
-) -> Result<bool, StoreError> {
+) -> Result<bool, AppError> {
     let mut qb = QueryBuilder::<Sqlite>::new("SELECT c.id FROM customers c WHERE c.id = ");
     qb.push_bind(customer);
     push_scope(&mut qb, scope);
-    let found: Option<i64> = qb
-        .build_query_scalar()
-        .fetch_optional(pool)
-        .await
-        .map_err(|e| StoreError(e.to_string()))?;
+    let found: Option<i64> = qb.build_query_scalar().fetch_optional(pool).await?;
     Ok(found.is_some())
 }
 

@@ -257,3 +257,22 @@ pub async fn tiers_of(pool: &SqlitePool, manager: i64) -> Vec<(i64, String)> {
     .await
     .unwrap()
 }
+
+/// Customer ids on cm01's routes and one that is not.
+pub async fn cm01_scope(pool: &sqlx::SqlitePool) -> (Vec<i64>, i64) {
+    let mine: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN users u ON u.id = r.manager_id WHERE u.username = 'cm01' ORDER BY c.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let other: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id
+         JOIN users u ON u.id = r.manager_id WHERE u.username <> 'cm01' LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (mine, other)
+}

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use app::api::ssr::Store;
-use app::model::{
+use app::wire::{
     COMPLAINT_PAGE_SIZE, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintRefusal, ComplaintResult, STEPS_BEFORE_CLOSING, Scope,
 };
@@ -54,7 +54,7 @@ async fn stored(pool: &SqlitePool, id: i64) -> (DateTime<Utc>, String, Option<St
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
-    server::calendar::stamp(t)
+    server::time::stamp(t)
 }
 
 async fn act(
@@ -499,7 +499,7 @@ async fn the_complaint_api_is_for_staff_in_scope() {
         ))
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let (status, list) = json::<app::model::ComplaintPage>(&cm, "/api/complaints", "").await;
+    let (status, list) = json::<app::wire::ComplaintPage>(&cm, "/api/complaints", "").await;
     assert_eq!(status, StatusCode::OK);
     let list = list.unwrap();
     assert_eq!((list.rows.len(), list.total), (1, 1));

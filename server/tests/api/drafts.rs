@@ -2,7 +2,7 @@
 //! policies locked, managers only.
 
 use crate::common::*;
-use app::model::{DraftResult, PolicyInfo};
+use app::wire::{DraftResult, PolicyInfo};
 use axum::http::StatusCode;
 
 fn policy_json(name: &str, band1: u32) -> String {

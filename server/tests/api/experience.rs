@@ -5,7 +5,7 @@
 
 use crate::common::*;
 use app::api::ssr::Store;
-use app::model::{CalendarProblem, NewVisit, Scope};
+use app::wire::{CalendarProblem, NewVisit, Scope};
 use kehu_engine::classify::classify_with_policy;
 use kehu_engine::{Cents, GapClass, Policy};
 use server::store::SqliteStore;
@@ -354,7 +354,7 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
         .to_utc();
     // Friday 16:00 + 2 working hours → Saturday 10:00 (the make-up day).
     assert_eq!(
-        server::calendar::stamp(cal.add_working_hours(friday_4pm, 2)),
+        server::time::stamp(cal.add_working_hours(friday_4pm, 2)),
         "2026-11-28T02:00:00Z"
     );
     // Back to usual: the Saturday is off again, the Monday a holiday → Tuesday 10:00.
@@ -365,7 +365,7 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
         .unwrap();
     let cal = server::calendar::load(&pool).await.unwrap();
     assert_eq!(
-        server::calendar::stamp(cal.add_working_hours(friday_4pm, 2)),
+        server::time::stamp(cal.add_working_hours(friday_4pm, 2)),
         "2026-12-01T02:00:00Z"
     );
     let audited: i64 =

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use app::api::ssr::Store;
-use app::model::{ComplaintAction, EditResult, NewVisit, Scope, field};
+use app::wire::{ComplaintAction, EditResult, NewVisit, Scope, field};
 use server::facts::LoadedPopulation;
 use server::store::SqliteStore;
 
@@ -54,7 +54,7 @@ async fn a_write_is_in_the_kept_facts_by_the_time_it_is_answered() {
     let today = (chrono::Utc::now() + chrono::Duration::hours(8))
         .format("%Y-%m-%d")
         .to_string();
-    let (status, logged) = json::<Result<app::model::VisitEntry, app::model::VisitProblem>>(
+    let (status, logged) = json::<Result<app::wire::VisitEntry, app::wire::VisitProblem>>(
         &cm,
         "/api/log_visit",
         &format!(
@@ -211,7 +211,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 
 /// The ids SQL gives for a list query (the oracle the kept list must agree with): `LIKE` over
 /// the four searched columns, equality for the rest, the published band.
-async fn sql_ids(pool: &sqlx::SqlitePool, scope: Scope, q: &app::model::CustomerQuery) -> Vec<i64> {
+async fn sql_ids(pool: &sqlx::SqlitePool, scope: Scope, q: &app::wire::CustomerQuery) -> Vec<i64> {
     let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "SELECT c.id FROM customers c LEFT JOIN assignments a ON a.customer_id = c.id
          AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
@@ -288,7 +288,7 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
         .unwrap();
     assert!(matches!(saved, EditResult::Saved { .. }), "{saved:?}");
     let q = |text: &str, format: &str, market: &str, route: Option<i64>, band: Option<u8>| {
-        app::model::CustomerQuery {
+        app::wire::CustomerQuery {
             q: text.into(),
             format: format.into(),
             market: market.into(),
@@ -330,7 +330,7 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
                 let p = store
                     .customers(
                         scope,
-                        &app::model::CustomerQuery {
+                        &app::wire::CustomerQuery {
                             page,
                             ..case.clone()
                         },
@@ -352,7 +352,7 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     let last = store
         .customers(
             Scope::All,
-            &app::model::CustomerQuery {
+            &app::wire::CustomerQuery {
                 page: 999,
                 ..cases[0].clone()
             },
@@ -367,7 +367,7 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     let last = store
         .customers(
             Scope::Routes { manager: cm },
-            &app::model::CustomerQuery {
+            &app::wire::CustomerQuery {
                 page: 999,
                 ..cases[0].clone()
             },
@@ -380,7 +380,7 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     let none = store
         .customers(
             Scope::All,
-            &app::model::CustomerQuery {
+            &app::wire::CustomerQuery {
                 page: 3,
                 ..cases[13].clone()
             },

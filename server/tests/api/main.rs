@@ -4,13 +4,17 @@
 
 mod common;
 
+mod access;
+mod archive;
 mod complaints;
 mod drafts;
 mod experience;
 mod hold;
+mod imports;
 mod kept;
+mod layers;
 mod plans;
 mod portal;
-mod router;
+mod publishing;
 mod visits;
 mod work;

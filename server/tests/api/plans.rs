@@ -29,7 +29,7 @@ async fn hot_queries_read_through_their_indexes() {
     );
 
     // The latest visits of everyone (a manager's visit log): 50 rows read newest first.
-    let p = plan(&pool, &server::visits::recent_sql(app::model::Scope::All)).await;
+    let p = plan(&pool, &server::visits::recent_sql(app::wire::Scope::All)).await;
     assert!(p.contains("SCAN v USING INDEX visits_day"), "{p}");
     assert!(
         !p.contains("TEMP B-TREE"),

@@ -63,7 +63,7 @@ async fn a_customer_sees_their_tiers_with_reasons_and_nothing_internal() {
             .await
             .unwrap();
 
-    let (status, tiers) = json::<app::model::MyTiers>(&me, "/api/my_tiers", "").await;
+    let (status, tiers) = json::<app::wire::MyTiers>(&me, "/api/my_tiers", "").await;
     assert_eq!(status, StatusCode::OK);
     let tiers = tiers.unwrap();
     let current = tiers.current.clone().unwrap();
@@ -183,7 +183,7 @@ async fn an_invite_opens_the_account_once_and_wrong_codes_do_not() {
     let (_dir, pool) = demo_db(100).await;
     let manager = app(pool.clone()).await;
     let (status, invite) =
-        json::<app::model::Invite>(&manager, "/api/create_invite", "customer=5").await;
+        json::<app::wire::Invite>(&manager, "/api/create_invite", "customer=5").await;
     assert_eq!(status, StatusCode::OK);
     let invite = invite.unwrap();
     assert_eq!(invite.code.len(), 14, "XXXX-XXXX-XXXX: {}", invite.code);
@@ -301,20 +301,20 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
     // The manager approves it in the review queue; the customer's profile shows it.
     let manager = app(pool.clone()).await;
     let (_, queue) =
-        json::<Vec<app::model::ChangeRequest>>(&manager, "/api/change_requests", "").await;
+        json::<Vec<app::wire::ChangeRequest>>(&manager, "/api/change_requests", "").await;
     let request = queue
         .unwrap()
         .into_iter()
         .find(|r| r.customer_id == 1)
         .unwrap();
-    let (status, _) = json::<app::model::ReviewResult>(
+    let (status, _) = json::<app::wire::ReviewResult>(
         &manager,
         "/api/review_request",
         &format!("id={}&approve=true&reason=", request.id),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, profile) = json::<app::model::MyProfile>(&me, "/api/my_profile", "").await;
+    let (_, profile) = json::<app::wire::MyProfile>(&me, "/api/my_profile", "").await;
     let profile = profile.unwrap();
     assert_eq!(
         profile
@@ -327,7 +327,7 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
     );
     assert_eq!(
         profile.requests[0].status,
-        app::model::RequestStatus::Approved
+        app::wire::RequestStatus::Approved
     );
 
     // Dispute → the managers' queue → answer → the customer reads it.
@@ -338,11 +338,11 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
         .await;
     assert_eq!(location(&resp), "/my?done=dispute#disputes");
     let (_, disputes) =
-        json::<Option<Vec<app::model::Dispute>>>(&manager, "/api/disputes", "").await;
+        json::<Option<Vec<app::wire::Dispute>>>(&manager, "/api/disputes", "").await;
     let dispute = disputes.flatten().unwrap().into_iter().next().unwrap();
     let officer = app_as(pool.clone(), "officer").await;
     let (status, none) =
-        json::<Option<Vec<app::model::Dispute>>>(&officer, "/api/disputes", "").await;
+        json::<Option<Vec<app::wire::Dispute>>>(&officer, "/api/disputes", "").await;
     assert_eq!(
         (status, none),
         (StatusCode::OK, Some(None)),
@@ -370,9 +370,9 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
     )
     .await;
     assert_eq!(again, Some(false), "a dispute is answered once");
-    let (_, tiers) = json::<app::model::MyTiers>(&me, "/api/my_tiers", "").await;
+    let (_, tiers) = json::<app::wire::MyTiers>(&me, "/api/my_tiers", "").await;
     let mine = &tiers.unwrap().disputes[0];
-    assert_eq!(mine.status, app::model::DisputeStatus::Upheld);
+    assert_eq!(mine.status, app::wire::DisputeStatus::Upheld);
     assert_eq!(
         mine.answer.as_deref(),
         Some("Your average is below the line")
@@ -425,7 +425,7 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
         ))
         .await;
     assert!(location(&resp).starts_with("/my/service?done=complaint"));
-    let (_, service) = json::<app::model::MyService>(&me, "/api/my_service", "").await;
+    let (_, service) = json::<app::wire::MyService>(&me, "/api/my_service", "").await;
     let service = service.unwrap();
     let c = &service.complaints[0];
     assert_eq!(c.subject, "Late delivery");

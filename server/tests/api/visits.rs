@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use app::api::ssr::Store;
-use app::model::{NewVisit, Scope, VisitProblem};
+use app::wire::{NewVisit, Scope, VisitProblem};
 use server::store::SqliteStore;
 use sqlx::SqlitePool;
 
@@ -177,8 +177,7 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
         "visit[customer]={mine}&visit[date]={today}&visit[purpose]=Promotion+briefing&visit[findings]=Competitor+poster&visit[duration_min]=15"
     );
     let (status, logged) =
-        json::<Result<app::model::VisitEntry, VisitProblem>>(&client, "/api/log_visit", &body)
-            .await;
+        json::<Result<app::wire::VisitEntry, VisitProblem>>(&client, "/api/log_visit", &body).await;
     assert_eq!(status, axum::http::StatusCode::OK);
     assert_eq!(logged.unwrap().unwrap().purpose, "Promotion briefing");
     let service = server::service::my_service(&pool, mine)
@@ -201,11 +200,11 @@ async fn the_plan_comes_in_pages_overdue_first() {
     let store = SqliteStore::new(pool.clone());
     let first = store.visit_plan(Scope::All, 1).await.unwrap();
     assert!(
-        first.listed > u64::from(app::model::PLAN_PAGE_SIZE),
+        first.listed > u64::from(app::wire::PLAN_PAGE_SIZE),
         "{} to visit: too few for a second page",
         first.listed
     );
-    assert_eq!(first.rows.len(), app::model::PLAN_PAGE_SIZE as usize);
+    assert_eq!(first.rows.len(), app::wire::PLAN_PAGE_SIZE as usize);
     let mut rows = first.rows.clone();
     for page in 2..=first.pages {
         let p = store.visit_plan(Scope::All, page).await.unwrap();

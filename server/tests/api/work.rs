@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use app::api::ssr::Store;
-use app::model::{ReportKind, ReportSave, ReportSaved, Role, Scope};
+use app::wire::{ReportKind, ReportSave, ReportSaved, Role, Scope};
 use axum::http::StatusCode;
 use server::store::SqliteStore;
 
@@ -63,7 +63,7 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
         }
     }
     let now = chrono::Utc::now();
-    let s = |d: i64| server::calendar::stamp(now + chrono::TimeDelta::hours(d));
+    let s = |d: i64| server::time::stamp(now + chrono::TimeDelta::hours(d));
     for (due, closed) in [(s(5), Some(s(-1))), (s(-5), Some(s(-1))), (s(-2), None)] {
         sqlx::query(
             "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, due_at, status, closed_at)

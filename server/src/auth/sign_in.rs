@@ -1,0 +1,297 @@
+//! Signing in and out, and changing a password.
+
+use super::*;
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// What a sign-in attempt came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Signed in: the user, the new session's cookie value, and a new known-device cookie value
+    /// when the browser had none.
+    Ok {
+        me: Me,
+        token: String,
+        device: Option<String>,
+    },
+    Invalid,
+    TooMany,
+}
+
+/// Checks a user name and password from `client` (whose request headers are `headers`),
+/// counting failures for throttling; starts a session.
+pub async fn check_login(
+    acc: &Accounts,
+    username: &str,
+    password: &str,
+    client: &str,
+    headers: &HeaderMap,
+) -> anyhow::Result<LoginOutcome> {
+    let name = bounded(username, MAX_USERNAME_CHARS);
+    let impossible = username.chars().count() > MAX_USERNAME_CHARS
+        || password.chars().count() > MAX_PASSWORD_CHARS * 4;
+    let row: Option<(i64, Option<String>, String)> = if impossible {
+        None
+    } else {
+        sqlx::query_as(
+            "SELECT id, password_hash, session_key FROM users WHERE username = ? AND disabled = 0",
+        )
+        .bind(name)
+        .fetch_optional(&acc.archive)
+        .await?
+    };
+    let device = known_device(&acc.sessions, headers, row.as_ref().map(|r| r.0)).await?;
+    if throttled(
+        &acc.sessions,
+        name,
+        client,
+        device.as_deref(),
+        Some(MAX_PER_NAME_FROM_NEW_DEVICES),
+    )
+    .await?
+    {
+        return Ok(LoginOutcome::TooMany);
+    }
+    // Unknown users cost the same time as wrong passwords, so names cannot be probed.
+    let user = row.and_then(|(id, phc, key)| Some((id, phc?, key)));
+    let phc = match &user {
+        Some((_, phc, _)) => phc.clone(),
+        None => DUMMY_HASH.clone(),
+    };
+    let matches = !impossible && verify_password_blocking(password.to_string(), phc).await;
+    let Some((user_id, _, key)) = user.filter(|_| matches) else {
+        record_failure(&acc.sessions, name, client, device.as_deref()).await?;
+        return Ok(LoginOutcome::Invalid);
+    };
+    clear_failures(&acc.sessions, name, client, device.as_deref()).await?;
+    let token = create_session(&acc.sessions, user_id, &key).await?;
+    let device = remember_device(&acc.sessions, headers, user_id).await?;
+    Ok(match user_for_token(acc, &token).await? {
+        Some(me) => LoginOutcome::Ok { me, token, device },
+        None => LoginOutcome::Invalid,
+    })
+}
+
+/// The hash of a random password nobody knows, checked against when the user name is unknown.
+pub(crate) static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    random_password()
+        .and_then(|p| hash_password(&p))
+        .unwrap_or_default()
+});
+
+/// Writes an audit line without making the request wait for the archive's write lock (an
+/// import may hold it for a while): signing in answers at once, the line follows.
+pub(crate) fn audit_later(pool: &SqlitePool, user_id: i64, action: &'static str) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let written = async {
+            let mut tx = crate::db::write(&pool).await?;
+            crate::db::audit::Line::new(user_id, action)
+                .detail("")
+                .record(&mut tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = written {
+            tracing::error!("audit {action}: {e}");
+        }
+    });
+}
+
+/// `POST /auth/login` (form: username, password, next): sets the session cookie and goes on to
+/// `next`, or back to the sign-in page with the reason.
+pub async fn login(
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let username = form.username.trim();
+    let next = safe_next(&form.next);
+    let back = |error: &str| {
+        see_other(&format!(
+            "/login?error={error}&username={}&next={}",
+            echo(username, MAX_USERNAME_CHARS),
+            encode(&next)
+        ))
+    };
+    if username.is_empty() || form.password.is_empty() {
+        return back("missing");
+    }
+    match check_login(&acc, username, &form.password, &client.key(), &headers).await {
+        Ok(LoginOutcome::Ok { me, token, device }) => {
+            let to = if me.must_change_password {
+                "/account".to_string()
+            } else if me.role == Role::Customer && next == "/" {
+                "/my".to_string()
+            } else {
+                next
+            };
+            audit_later(&acc.archive, me.id, "user.login");
+            let mut resp = see_other(&to);
+            let cookies = resp.headers_mut();
+            if let Ok(v) = session_cookie(token, client.https, false).parse() {
+                cookies.append(header::SET_COOKIE, v);
+            }
+            if let Some(d) = device
+                && let Ok(v) = device_cookie(d, client.https).parse()
+            {
+                cookies.append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Ok(LoginOutcome::Invalid) => back("invalid"),
+        Ok(LoginOutcome::TooMany) => back("too_many"),
+        Err(e) => {
+            tracing::error!("sign-in: {e:#}");
+            back("internal")
+        }
+    }
+}
+
+/// `POST /auth/logout`: ends this browser's session.
+pub async fn logout(
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = session_token(&headers) {
+        acc.seen.forget_token(&token);
+        let ended = async {
+            let mut tx = crate::db::write(&acc.sessions).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+                .bind(token_hash(&token))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = ended {
+            tracing::error!("sign-out: {e}");
+        }
+    }
+    let mut resp = see_other("/login?signed_out=1");
+    if let Ok(v) = session_cookie(String::new(), client.https, true).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordForm {
+    pub current: String,
+    pub new: String,
+    pub confirm: String,
+}
+
+/// Why a password change was refused (the account page's `error` parameter).
+pub fn password_problem(current_ok: bool, new: &str, confirm: &str) -> Option<&'static str> {
+    if !current_ok {
+        Some("wrong_current")
+    } else if new.chars().count() < MIN_PASSWORD_CHARS {
+        Some("too_short")
+    } else if new.chars().count() > MAX_PASSWORD_CHARS {
+        Some("too_long")
+    } else if new != confirm {
+        Some("mismatch")
+    } else {
+        None
+    }
+}
+
+/// A new random session key for `user_id`, ending every session of the old one; the new key.
+pub(crate) async fn new_session_key(
+    tx: &mut sqlx::SqliteConnection,
+    user_id: i64,
+) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "UPDATE users SET session_key = lower(hex(randomblob(16))) WHERE id = ? RETURNING session_key",
+    )
+    .bind(user_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// `POST /auth/password` (form: current, new, confirm): changes the signed-in user's password and
+/// ends their other sessions. Wrong current passwords are throttled like sign-ins.
+pub async fn change_password(
+    State(acc): State<Accounts>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let result = async {
+        let signed_out = || see_other("/login?next=%2Faccount");
+        let Some(token) = session_token(&headers) else {
+            return Ok(signed_out());
+        };
+        let Some(me) = user_for_token(&acc, &token).await? else {
+            return Ok(signed_out());
+        };
+        let name = format!("password:{}", me.id);
+        if throttled(
+            &acc.sessions,
+            &name,
+            &client.key(),
+            None,
+            Some(MAX_WRONG_CURRENT_PASSWORDS),
+        )
+        .await?
+        {
+            return Ok(see_other("/account?error=too_many"));
+        }
+        let phc: Option<String> =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+                .bind(me.id)
+                .fetch_one(&acc.archive)
+                .await?;
+        let current_ok = match phc {
+            Some(phc) if form.current.chars().count() <= MAX_PASSWORD_CHARS * 4 => {
+                verify_password_blocking(form.current.clone(), phc).await
+            }
+            _ => false,
+        };
+        if !current_ok {
+            record_failure(&acc.sessions, &name, &client.key(), None).await?;
+        }
+        if let Some(problem) = password_problem(current_ok, &form.new, &form.confirm) {
+            return Ok(see_other(&format!("/account?error={problem}")));
+        }
+        let hash = hash_password_blocking(form.new.clone()).await?;
+        let mut tx = crate::db::write(&acc.archive).await?;
+        sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
+            .bind(hash)
+            .bind(me.id)
+            .execute(&mut *tx)
+            .await?;
+        let key = new_session_key(&mut tx, me.id).await?;
+        crate::db::audit::Line::new(me.id, "user.password")
+            .record(&mut tx)
+            .await?;
+        tx.commit().await?;
+        // This browser stays signed in under the new key; every other session is over.
+        let here = token_hash(&token);
+        let mut tx = crate::db::write(&acc.sessions).await?;
+        sqlx::query("UPDATE sessions SET user_key = ? WHERE token_hash = ?")
+            .bind(&key)
+            .bind(&here)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        end_sessions(&acc.sessions, me.id, Some(&here)).await?;
+        acc.seen.forget_user(me.id);
+        anyhow::Ok(see_other("/account?changed=1"))
+    }
+    .await;
+    result.unwrap_or_else(|e| {
+        tracing::error!("password change: {e:#}");
+        see_other("/account?error=internal")
+    })
+}

@@ -1,0 +1,167 @@
+//! Checking rows: the problems found (listed by line and column), the header, each record.
+
+use super::*;
+
+/// Collects bad rows: all counted, the first [`MAX_LISTED_ERRORS`] kept.
+#[derive(Default)]
+pub(crate) struct Problems {
+    pub(crate) listed: Vec<RowError>,
+    pub(crate) count: u64,
+}
+
+impl Problems {
+    pub(crate) fn add(&mut self, line: u64, column: &str, reason: impl Into<String>) {
+        self.count += 1;
+        if self.listed.len() < MAX_LISTED_ERRORS {
+            self.listed.push(RowError {
+                line,
+                column: column.to_string(),
+                reason: reason.into(),
+            });
+        }
+    }
+}
+
+pub(crate) fn report(kind: Kind, rows: u64, p: Problems) -> ImportReport {
+    ImportReport {
+        kind: kind.key().to_string(),
+        rows,
+        inserted: 0,
+        updated: 0,
+        ignored_columns: Vec::new(),
+        errors: p.listed,
+        error_count: p.count,
+        committed: false,
+    }
+}
+
+/// What the checking thread keeps: every bad row, and the good ones on their way to the writer
+/// until the first bad row — from then on nothing more is written, as the file will not be
+/// imported, but the checking goes on to list every bad row.
+pub(crate) struct Check<T> {
+    pub(crate) problems: Problems,
+    pub(crate) writer: Option<mpsc::Sender<Vec<T>>>,
+    pub(crate) batch: Vec<T>,
+}
+
+impl<T> Check<T> {
+    pub(crate) fn new(writer: Option<mpsc::Sender<Vec<T>>>) -> Self {
+        Check {
+            problems: Problems::default(),
+            writer,
+            batch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn bad(&mut self, line: u64, column: &str, reason: impl Into<String>) {
+        self.problems.add(line, column, reason);
+        self.writer = None;
+        self.batch = Vec::new();
+    }
+
+    /// A good row for the writer (dropped after a bad row, and in a dry run).
+    pub(crate) fn keep(&mut self, row: T) {
+        let Some(writer) = &self.writer else { return };
+        self.batch.push(row);
+        if self.batch.len() == BATCH_ROWS {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+            if writer.blocking_send(full).is_err() {
+                // The writer has given up (a database error, already reported to the caller).
+                self.writer = None;
+            }
+        }
+    }
+
+    /// Hands over the last batch; the bad rows.
+    pub(crate) fn finish(mut self) -> Problems {
+        if let Some(writer) = self.writer.take()
+            && !self.batch.is_empty()
+        {
+            // A closed writer has failed and says so itself.
+            let _ = writer.blocking_send(std::mem::take(&mut self.batch));
+        }
+        self.problems
+    }
+}
+
+/// Reads the header's column names. A name that appears twice is refused (which of the two
+/// would count?), as is an empty file.
+pub(crate) fn header(reader: &mut csv::Reader<&[u8]>, p: &mut Problems) -> Option<Vec<String>> {
+    let names: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
+        Err(e) => {
+            p.add(1, "", format!("cannot read the header: {e}"));
+            return None;
+        }
+    };
+    let mut twice = false;
+    for (i, name) in names.iter().enumerate() {
+        if let Some(first) = names[..i].iter().position(|n| n == name)
+            && !name.is_empty()
+        {
+            p.add(
+                1,
+                name,
+                format!(
+                    "this column appears twice (columns {} and {}): keep one",
+                    first + 1,
+                    i + 1
+                ),
+            );
+            twice = true;
+        }
+    }
+    (!twice).then_some(names)
+}
+
+/// A cell's text as an error message quotes it: at most 40 characters, control characters (a
+/// terminal's escape sequences among them) shown as `�`.
+pub(crate) fn echo(cell: &str) -> String {
+    let mut out: String = cell
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if cell.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The line number of a record (the header is line 1).
+pub(crate) fn line_of(record: &csv::StringRecord, fallback: u64) -> u64 {
+    record.position().map_or(fallback, |pos| pos.line())
+}
+
+/// Reads the next record into `record`; `None` at the end. A row that is not CSV is counted
+/// and listed (`Some(false)`).
+pub(crate) fn next_record<T>(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut csv::StringRecord,
+    count: &mut u64,
+    check: &mut Check<T>,
+) -> Option<bool> {
+    let fallback = *count + 2;
+    *count += 1;
+    match reader.read_record(record) {
+        Ok(true) => Some(true),
+        Ok(false) => {
+            *count -= 1;
+            None
+        }
+        Err(e) => {
+            check.bad(fallback, "", format!("not a CSV row: {e}"));
+            if e.is_io_error() { None } else { Some(false) }
+        }
+    }
+}
+
+/// The "header but no rows" error of an otherwise clean file.
+pub(crate) fn no_rows(out: &mut ImportReport) {
+    out.error_count += 1;
+    out.errors.push(RowError {
+        line: 2,
+        column: String::new(),
+        reason: "the file has a header but no rows".into(),
+    });
+}

@@ -1,0 +1,318 @@
+//! The purchases file: customer, month, cartons, amount, and the logistics columns.
+
+use super::*;
+
+/// "2026-10" → 202610, if it is a real month.
+pub(crate) fn month_number(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let y = s[..4].parse::<u32>().ok()?;
+    let m = s[5..]
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    Some(y * 100 + m)
+}
+
+/// The earliest month a purchases file may hold.
+pub const FIRST_MONTH: &str = "2000-01";
+/// The most cartons one customer takes in one month (a row above it is a typing error).
+pub const MAX_CARTONS: u32 = 100_000;
+/// The largest amount of one customer's month, in yuan.
+pub const MAX_AMOUNT_YUAN: i64 = 100_000_000;
+/// The most deliveries of one customer in one month.
+pub const MAX_DELIVERIES: u32 = 1_000;
+
+/// A whole number of 0..=max as a spreadsheet writes it (`12`, `12.0`, `1.2E+3`).
+pub(crate) fn whole(cell: &str, max: u32) -> Option<u32> {
+    kehu_engine::Fixed::<0>::parse_spreadsheet(cell, kehu_engine::Rounding::Exact)
+        .ok()
+        .and_then(|n| u32::try_from(n.raw()).ok())
+        .filter(|n| *n <= max)
+}
+
+/// One checked row of a purchases file.
+pub(crate) struct Purchase {
+    pub(crate) customer: i64,
+    /// yyyymm.
+    pub(crate) month: u32,
+    pub(crate) cartons: u32,
+    pub(crate) amount_fen: i64,
+    /// Requested cartons, deliveries, late deliveries; `None` for an empty cell or no column.
+    pub(crate) logistics: [Option<u32>; 3],
+}
+
+/// Checks a purchases file against the customers' codes (`ids`), months up to `latest`
+/// (yyyymm, the current month), handing good rows to `writer`.
+pub(crate) fn check_purchases(
+    bytes: &[u8],
+    ids: &HashMap<String, i64>,
+    latest: u32,
+    writer: Option<mpsc::Sender<Vec<Purchase>>>,
+) -> ImportReport {
+    let text = match text_of(bytes) {
+        Ok(t) => t,
+        Err(p) => return report(Kind::Purchases, 0, p),
+    };
+    let mut c = Check::new(writer);
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let Some(names) = header(&mut reader, &mut c.problems) else {
+        return report(Kind::Purchases, 0, c.finish());
+    };
+    let at = |name: &str| names.iter().position(|n| n == name);
+    let wanted = ["customer_code", "month", "cartons", "amount_yuan"];
+    let mut idx = [0usize; 4];
+    for (k, name) in wanted.iter().enumerate() {
+        match at(name) {
+            Some(i) => idx[k] = i,
+            None => c.bad(1, name, "missing column"),
+        }
+    }
+    if c.problems.count > 0 {
+        return report(Kind::Purchases, 0, c.finish());
+    }
+    let optional = LOGISTICS.map(at);
+    let first_month = month_number(FIRST_MONTH).unwrap_or_default();
+    // (customer, month as yyyymm) → first line, for duplicates.
+    let mut seen: HashMap<(i64, u32), u64> = HashMap::default();
+    let mut count = 0u64;
+    let mut record = csv::StringRecord::new();
+    while let Some(is_csv) = next_record(&mut reader, &mut record, &mut count, &mut c) {
+        if !is_csv {
+            continue;
+        }
+        let line = line_of(&record, count + 1);
+        let cell = |i: usize| uncell(record.get(idx[i]).unwrap_or("").trim());
+        let code = cell(0);
+        let Some(&customer) = ids.get(code) else {
+            c.bad(
+                line,
+                "customer_code",
+                format!("no customer with the code \"{}\"", echo(code)),
+            );
+            continue;
+        };
+        let month = cell(1);
+        let Some(yyyymm) = month_number(month) else {
+            c.bad(line, "month", "must be a month like 2026-10");
+            continue;
+        };
+        if yyyymm < first_month {
+            c.bad(
+                line,
+                "month",
+                format!("{month} is before {FIRST_MONTH}, the earliest month kehu keeps"),
+            );
+            continue;
+        }
+        if yyyymm > latest {
+            c.bad(
+                line,
+                "month",
+                format!(
+                    "{month} has not begun yet (this is {})",
+                    std::str::from_utf8(&month_text(latest)).unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        let Some(cartons) = whole(cell(2), MAX_CARTONS) else {
+            c.bad(
+                line,
+                "cartons",
+                format!(
+                    "must be a whole number from 0 to {MAX_CARTONS}, not \"{}\"",
+                    echo(cell(2))
+                ),
+            );
+            continue;
+        };
+        // Money is kept in fen, to the nearest fen (halves up).
+        let amount_fen = match Cents::parse_spreadsheet(cell(3), kehu_engine::Rounding::HalfUp) {
+            Ok(a) if (0..=MAX_AMOUNT_YUAN * 100).contains(&a.raw()) => a.raw(),
+            _ => {
+                c.bad(
+                    line,
+                    "amount_yuan",
+                    format!(
+                        "must be an amount from 0 to {MAX_AMOUNT_YUAN} yuan, not \"{}\"",
+                        echo(cell(3))
+                    ),
+                );
+                continue;
+            }
+        };
+        let mut logistics = [None; 3];
+        let mut bad = false;
+        for (k, col) in optional.iter().enumerate() {
+            let Some(i) = col else { continue };
+            let v = record.get(*i).unwrap_or("").trim();
+            if v.is_empty() {
+                continue;
+            }
+            let max = if k == 0 { MAX_CARTONS } else { MAX_DELIVERIES };
+            match whole(v, max) {
+                Some(n) => logistics[k] = Some(n),
+                None => {
+                    c.bad(
+                        line,
+                        LOGISTICS[k],
+                        format!("must be a whole number from 0 to {max}"),
+                    );
+                    bad = true;
+                }
+            }
+        }
+        if bad {
+            continue;
+        }
+        match (logistics[1], logistics[2]) {
+            (None, Some(_)) => {
+                c.bad(
+                    line,
+                    "deliveries",
+                    "give the deliveries when giving late deliveries",
+                );
+                continue;
+            }
+            (Some(d), Some(l)) if l > d => {
+                c.bad(
+                    line,
+                    "late_deliveries",
+                    format!("{l} late of {d} deliveries: cannot be more than the deliveries"),
+                );
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(first) = seen.insert((customer, yyyymm), line) {
+            c.bad(
+                line,
+                "month",
+                format!(
+                    "{} {month} appears again (first on line {first})",
+                    echo(code)
+                ),
+            );
+            continue;
+        }
+        c.keep(Purchase {
+            customer,
+            month: yyyymm,
+            cartons,
+            amount_fen,
+            logistics,
+        });
+    }
+    let mut out = report(Kind::Purchases, count, c.finish());
+    if count == 0 {
+        no_rows(&mut out);
+    }
+    if out.error_count == 0 {
+        out.inserted = count;
+    }
+    out
+}
+
+/// "YYYY-MM" of a yyyymm month.
+pub(crate) fn month_text(yyyymm: u32) -> [u8; 7] {
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (y, m) = (yyyymm / 100, yyyymm % 100);
+    [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+    ]
+}
+
+/// Stores a batch of checked purchases; a stored month is replaced, and logistics figures are
+/// kept where the row leaves them empty.
+pub(crate) async fn store_purchases(
+    conn: &mut SqliteConnection,
+    batch: Vec<Purchase>,
+) -> anyhow::Result<()> {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    let with_logistics = batch
+        .iter()
+        .any(|r| r.logistics.iter().any(Option::is_some));
+    with_rusqlite(conn, |db| {
+        let bind = |s: &mut rusqlite::Statement<'_>, at: usize, r: &Purchase| {
+            let month = month_text(r.month);
+            s.raw_bind_parameter(at, r.customer)?;
+            s.raw_bind_parameter(at + 1, ToSqlOutput::Borrowed(ValueRef::Text(&month)))?;
+            s.raw_bind_parameter(at + 2, r.cartons)?;
+            s.raw_bind_parameter(at + 3, r.amount_fen)
+        };
+        if with_logistics {
+            insert_rows(
+                db,
+                "INSERT INTO purchases (customer_id, month, cartons, amount_fen, requested_cartons,
+                 deliveries, late_deliveries)",
+                7,
+                "ON CONFLICT (customer_id, month) DO UPDATE
+                 SET cartons = excluded.cartons, amount_fen = excluded.amount_fen,
+                     requested_cartons = COALESCE(excluded.requested_cartons, requested_cartons),
+                     deliveries = COALESCE(excluded.deliveries, deliveries),
+                     late_deliveries = COALESCE(excluded.late_deliveries, late_deliveries)",
+                &batch,
+                |s, at, r| {
+                    bind(s, at, r)?;
+                    for (k, v) in r.logistics.iter().enumerate() {
+                        s.raw_bind_parameter(at + 4 + k, v)?;
+                    }
+                    Ok(())
+                },
+            )
+        } else {
+            insert_rows(
+                db,
+                "INSERT INTO purchases (customer_id, month, cartons, amount_fen)",
+                4,
+                "ON CONFLICT (customer_id, month) DO UPDATE
+                 SET cartons = excluded.cartons, amount_fen = excluded.amount_fen",
+                &batch,
+                bind,
+            )
+        }
+    })
+    .await
+}
+
+pub(crate) async fn purchases(
+    pool: &SqlitePool,
+    bytes: Bytes,
+    dry_run: bool,
+    user: Option<i64>,
+) -> anyhow::Result<ImportReport> {
+    // The writers' turn first (a dry run writes nothing and needs none): other writers of this
+    // process wait for the import without holding a connection.
+    let _turn = match dry_run {
+        true => None,
+        false => Some(crate::db::turn(pool).await),
+    };
+    let mut conn = import_connection(pool).await?;
+    #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
+    let mut tx = conn.begin_with(begin(dry_run)).await?;
+    let ids = customer_ids(&mut tx).await?;
+    let latest = crate::time::current_month();
+    let mut pipe = Pipeline::start(dry_run, move |writer| {
+        check_purchases(&bytes, &ids, latest, writer)
+    });
+    while let Some(batch) = pipe.next().await {
+        store_purchases(&mut tx, batch).await?;
+    }
+    let out = pipe.finish().await?;
+    if out.error_count > 0 || dry_run {
+        // Dropping the transaction rolls back whatever was stored.
+        return Ok(out);
+    }
+    crate::facts::purchases_changed(&mut tx).await?;
+    let detail = format!("{} monthly purchase rows", out.rows);
+    commit(tx, user, Kind::Purchases, detail, out).await
+}

@@ -1,0 +1,388 @@
+//! The SQLite implementation of the UI's storage port (`app::api::ssr::Store`): one forward a
+//! method, to the archive's queries (`list`, `customer`) and the modules of each area.
+
+use crate::db::policy::current_policy;
+use crate::db::scope::{push_scope, scope_clause};
+use crate::drafts;
+use crate::error::store_err;
+use crate::facts::shift_month;
+use crate::publish::class_code;
+use crate::service;
+use app::api::ssr::{Store, StoreError};
+use app::wire::{
+    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE, CalendarDay,
+    CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintPage,
+    ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow,
+    Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem,
+    FieldValue, FilterOptions, GapReport, Invite, Kpis, Maintenance, MyService, MyTiers, NewVisit,
+    PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
+    ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry,
+    VisitPlan, VisitProblem,
+};
+use kehu_engine::{Cases, Cents, Policy, Score, derive};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub pool: SqlitePool,
+    /// Every customer's facts, kept while the data is unchanged (snapshot, preview, publish).
+    pub facts: crate::facts::Cache,
+    /// Everyone classified under the published policy, while the facts are unchanged.
+    pub gaps: crate::gaps::Memo,
+}
+
+impl SqliteStore {
+    /// Brings the kept facts under the published policy up to date with this process's writes
+    /// (see `facts::Cache::refresh`).
+    pub async fn refresh_facts(&self) -> anyhow::Result<()> {
+        let policy = current_policy(&self.pool)
+            .await?
+            .map_or_else(Policy::default, |(_, p)| p);
+        self.facts.refresh(&self.pool, &policy).await
+    }
+
+    pub fn new(pool: SqlitePool) -> Self {
+        SqliteStore {
+            pool,
+            facts: Default::default(),
+            gaps: Default::default(),
+        }
+    }
+}
+
+mod customer;
+mod list;
+
+use list::*;
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError> {
+        Ok(drafts::list(&self.pool).await?)
+    }
+
+    async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError> {
+        Ok(drafts::load(&self.pool, id).await?)
+    }
+
+    async fn save_draft(
+        &self,
+        user: i64,
+        id: Option<i64>,
+        revision: i64,
+        policy: &Policy,
+    ) -> Result<DraftResult, StoreError> {
+        Ok(drafts::save(&self.pool, user, id, revision, policy).await?)
+    }
+
+    async fn rename_draft(
+        &self,
+        user: i64,
+        id: i64,
+        revision: i64,
+        name: &str,
+    ) -> Result<DraftResult, StoreError> {
+        Ok(drafts::rename(&self.pool, user, id, revision, name).await?)
+    }
+
+    async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError> {
+        Ok(drafts::delete(&self.pool, id, revision).await?)
+    }
+
+    async fn duplicate_policy(
+        &self,
+        user: i64,
+        id: i64,
+        name: &str,
+    ) -> Result<DraftResult, StoreError> {
+        Ok(drafts::duplicate(&self.pool, user, id, name).await?)
+    }
+
+    async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
+        Ok(service::my_tiers(&self.pool, &self.facts, customer).await?)
+    }
+
+    async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError> {
+        Ok(service::my_service(&self.pool, customer).await?)
+    }
+
+    async fn file_dispute(
+        &self,
+        user: i64,
+        customer: i64,
+        reason: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(service::file_dispute(&self.pool, user, customer, reason).await?)
+    }
+
+    async fn disputes(&self, scope: Scope) -> Result<Vec<Dispute>, StoreError> {
+        Ok(service::disputes(&self.pool, scope).await?)
+    }
+
+    async fn answer_dispute(
+        &self,
+        user: i64,
+        id: i64,
+        status: DisputeStatus,
+        answer: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(service::answer_dispute(&self.pool, user, id, status, answer).await?)
+    }
+
+    async fn rate_visit(
+        &self,
+        customer: i64,
+        visit: i64,
+        score: u8,
+        comment: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(service::rate_visit(&self.pool, customer, visit, score, comment).await?)
+    }
+
+    async fn file_complaint(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        subject: &str,
+        description: &str,
+        major: bool,
+        attitude: Option<&str>,
+    ) -> Result<Option<Complaint>, StoreError> {
+        let new = crate::complaints::NewComplaint {
+            customer,
+            subject,
+            description,
+            major,
+            attitude,
+        };
+        Ok(crate::complaints::file(&self.pool, scope, user, &new).await?)
+    }
+
+    async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError> {
+        Ok(crate::kpis::kpis(&self.pool, &self.facts, &self.gaps, scope).await?)
+    }
+
+    async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError> {
+        crate::calendar::days(&self.pool).await.map_err(store_err)
+    }
+
+    async fn set_calendar_day(
+        &self,
+        user: i64,
+        day: &str,
+        kind: &str,
+        note: &str,
+    ) -> Result<Result<(), CalendarProblem>, StoreError> {
+        crate::calendar::set_day(&self.pool, user, day, kind, note)
+            .await
+            .map_err(store_err)
+    }
+
+    async fn service_gaps(
+        &self,
+        scope: Scope,
+        tier: Option<kehu_engine::Tier>,
+        manager: Option<i64>,
+    ) -> Result<GapReport, StoreError> {
+        Ok(crate::gaps::report(&self.pool, &self.facts, &self.gaps, scope, tier, manager).await?)
+    }
+
+    async fn report_draft(
+        &self,
+        author: i64,
+        kind: ReportKind,
+        day: &str,
+    ) -> Result<Option<ReportDraft>, StoreError> {
+        let day = if day.trim().is_empty() {
+            crate::time::today()
+        } else {
+            match chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") {
+                Ok(d) => d,
+                Err(_) => return Ok(None),
+            }
+        };
+        let period = crate::reports::period_of(kind, day);
+        let Some(records) = crate::reports::records(&self.pool, author, kind, &period).await?
+        else {
+            return Ok(None);
+        };
+        let existing = crate::reports::find(&self.pool, author, kind, &period).await?;
+        Ok(Some(ReportDraft {
+            period,
+            records,
+            existing,
+        }))
+    }
+
+    async fn save_report(&self, author: i64, save: &ReportSave) -> Result<ReportSaved, StoreError> {
+        Ok(crate::reports::save(&self.pool, author, save).await?)
+    }
+
+    async fn reports(
+        &self,
+        user: i64,
+        role: Role,
+        unreviewed: bool,
+    ) -> Result<Vec<Report>, StoreError> {
+        Ok(crate::reports::list(&self.pool, user, role, unreviewed).await?)
+    }
+
+    async fn review_report(
+        &self,
+        reviewer: i64,
+        id: i64,
+        comment: &str,
+    ) -> Result<Option<ReportSaved>, StoreError> {
+        Ok(crate::reports::review(&self.pool, reviewer, id, comment).await?)
+    }
+
+    async fn log_visit(
+        &self,
+        scope: Scope,
+        user: i64,
+        visit: &NewVisit,
+    ) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError> {
+        Ok(crate::visits::log(&self.pool, scope, user, visit).await?)
+    }
+
+    async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError> {
+        Ok(crate::visits::recent(&self.pool, scope, None).await?)
+    }
+
+    async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError> {
+        Ok(crate::visits::plan(&self.pool, &self.facts, scope, page).await?)
+    }
+
+    async fn complaints(
+        &self,
+        scope: Scope,
+        filter: &ComplaintFilter,
+    ) -> Result<ComplaintPage, StoreError> {
+        Ok(crate::complaints::list(&self.pool, scope, filter, COMPLAINT_PAGE_SIZE).await?)
+    }
+
+    async fn complaint_action(
+        &self,
+        scope: Scope,
+        user: i64,
+        id: i64,
+        version: i64,
+        action: &ComplaintAction,
+    ) -> Result<Option<ComplaintResult>, StoreError> {
+        Ok(crate::complaints::act(&self.pool, scope, user, id, version, action).await?)
+    }
+
+    async fn create_invite(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+    ) -> Result<Option<Invite>, StoreError> {
+        Ok(service::create_invite(&self.pool, scope, user, customer).await?)
+    }
+
+    async fn customer_labels(
+        &self,
+        scope: Scope,
+        ids: &[i64],
+    ) -> Result<Vec<CustomerLabel>, StoreError> {
+        list::customer_labels(self, scope, ids).await
+    }
+
+    async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError> {
+        let loaded = self
+            .facts
+            .load(&self.pool, policy)
+            .await
+            .map_err(store_err)?;
+        let mut out = kehu_engine::Outcomes::default();
+        let s =
+            kehu_engine::classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
+        Ok(PolicyPreview {
+            customers: s.customers,
+            band_counts: s.band_counts,
+            tier_counts: s.tier_counts,
+            movers: s.movers,
+        })
+    }
+
+    async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError> {
+        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user))
+            .await
+            .map_err(store_err)?;
+        Ok((p.policy, p.movers))
+    }
+
+    async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError> {
+        list::dashboard(self, scope).await
+    }
+
+    async fn customers(&self, scope: Scope, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
+        list::customers(self, scope, q).await
+    }
+
+    async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
+        customer::customer(self, scope, id).await
+    }
+
+    async fn edit_field(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        field: &'static FieldDef,
+        value: &str,
+        version: i64,
+    ) -> Result<Option<EditResult>, StoreError> {
+        customer::edit_field(self, scope, user, customer, field, value, version).await
+    }
+
+    async fn file_request(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        field: &'static FieldDef,
+        value: &str,
+        reason: &str,
+    ) -> Result<Option<RequestResult>, StoreError> {
+        customer::file_request(self, scope, user, customer, field, value, reason).await
+    }
+
+    async fn change_requests(
+        &self,
+        scope: Scope,
+        customer: Option<i64>,
+        reviewer: Option<Role>,
+    ) -> Result<Vec<ChangeRequest>, StoreError> {
+        customer::change_requests(self, scope, customer, reviewer).await
+    }
+
+    async fn review_request(
+        &self,
+        user: i64,
+        role: Role,
+        request: i64,
+        approve: bool,
+        reason: &str,
+    ) -> Result<Option<ReviewResult>, StoreError> {
+        customer::review_request(self, user, role, request, approve, reason).await
+    }
+
+    async fn audit_log(&self, action: &str, page: u32) -> Result<AuditPage, StoreError> {
+        customer::audit_log(self, action, page).await
+    }
+
+    async fn customer_history(
+        &self,
+        scope: Scope,
+        customer: i64,
+    ) -> Result<Option<Vec<AuditEntry>>, StoreError> {
+        customer::customer_history(self, scope, customer).await
+    }
+
+    async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError> {
+        list::filter_options(self, scope).await
+    }
+}
