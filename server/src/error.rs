@@ -62,7 +62,7 @@ pub fn internal(what: &str, e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-/// For the storage port's own queries (`store.rs`), whose methods return the app's `StoreError`.
+/// For the storage port's own queries (`store/`), whose methods return the app's `StoreError`.
 pub fn store_err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
