@@ -3,7 +3,7 @@
 //! and their customers' satisfaction gap under the published policy (from `gaps`).
 //! A customer manager sees their own line; managers and admins see every customer manager.
 
-use crate::db::policy::current_policy;
+use crate::db::policy::published_or_default;
 use crate::error::AppError;
 use crate::time::stamp;
 use app::wire::{Kpis, ManagerKpi, Scope};
@@ -44,21 +44,9 @@ pub async fn kpis(
             .unwrap_or_else(Utc::now),
     );
     let now = stamp(crate::time::now());
-    let policy = current_policy(pool)
-        .await?
-        .map_or_else(kehu_engine::Policy::default, |(_, p)| p);
-    let per = |t: Option<kehu_engine::Tier>| {
-        t.map_or(0, |t| {
-            i64::from(
-                policy
-                    .service
-                    .visits_per_month
-                    .get(t.index())
-                    .copied()
-                    .unwrap_or(0),
-            )
-        })
-    };
+    let policy = published_or_default(pool).await?;
+    let per =
+        |t: Option<kehu_engine::Tier>| t.map_or(0, |t| i64::from(policy.service.visits_for(t)));
     let users: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, display_name FROM users
          WHERE role = 'customer_manager' AND (?1 IS NULL OR id = ?1) ORDER BY display_name, id",

@@ -1,7 +1,7 @@
 //! Customer managers' visits (domain §10): the visit log, and the month's visit plan from each
 //! customer's published tier and the policy's visits per month for that tier.
 
-use crate::db::policy::current_policy;
+use crate::db::policy::published_or_default;
 use crate::db::scope::{in_scope, push_scope};
 use crate::error::AppError;
 use app::wire::{
@@ -154,22 +154,10 @@ pub async fn plan(
 ) -> Result<VisitPlan, AppError> {
     let today = crate::time::today();
     let month_start = today.with_day(1).unwrap_or(today);
-    let policy = current_policy(pool)
-        .await?
-        .map_or_else(kehu_engine::Policy::default, |(_, p)| p);
+    let policy = published_or_default(pool).await?;
     let loaded = facts.load(pool, &policy).await?;
-    let per = |t: Option<kehu_engine::Tier>| {
-        t.map_or(0, |t| {
-            i64::from(
-                policy
-                    .service
-                    .visits_per_month
-                    .get(t.index())
-                    .copied()
-                    .unwrap_or(0),
-            )
-        })
-    };
+    let per =
+        |t: Option<kehu_engine::Tier>| t.map_or(0, |t| i64::from(policy.service.visits_for(t)));
     struct Planned {
         i: usize,
         required: i64,

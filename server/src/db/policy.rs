@@ -41,6 +41,13 @@ pub fn published_changed() {
     PUBLISHES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// The published policy's rules, or the default policy where none is published yet.
+pub async fn published_or_default(pool: &SqlitePool) -> Result<Policy, AppError> {
+    Ok(current_policy(pool)
+        .await?
+        .map_or_else(Policy::default, |(_, p)| p))
+}
+
 /// The published policy in force (highest version), with its body: remembered for
 /// [`POLICY_RECHECK`] while this process publishes nothing, else read (the body only when the
 /// policy is another than the one remembered).

@@ -38,9 +38,19 @@ impl<T: Send + 'static, R: Send + 'static> Pipeline<T, R> {
 /// every customer or route id the import writes comes from what it read in that transaction:
 /// the foreign keys hold by construction, and checking them again for every row was a quarter
 /// of the time SQLite took to store 1.2M purchases. The pool's connections keep their checks.
-pub(crate) async fn import_connection(pool: &SqlitePool) -> anyhow::Result<SqliteConnection> {
+///
+/// The writers' turn comes first (a dry run writes nothing and needs none): other writers of
+/// this process wait for the import without holding a connection.
+pub(crate) async fn import_connection(
+    pool: &SqlitePool,
+    dry_run: bool,
+) -> anyhow::Result<(Option<crate::db::Turn>, SqliteConnection)> {
+    let turn = match dry_run {
+        true => None,
+        false => Some(crate::db::turn(pool).await),
+    };
     let options = pool.connect_options().as_ref().clone().foreign_keys(false);
-    Ok(options.connect().await?)
+    Ok((turn, options.connect().await?))
 }
 
 /// Every customer's code and id.

@@ -252,13 +252,7 @@ pub(crate) async fn customers(
     dry_run: bool,
     user: Option<i64>,
 ) -> anyhow::Result<ImportReport> {
-    // The writers' turn first (a dry run writes nothing and needs none): other writers of this
-    // process wait for the import without holding a connection.
-    let _turn = match dry_run {
-        true => None,
-        false => Some(crate::db::turn(pool).await),
-    };
-    let mut conn = import_connection(pool).await?;
+    let (_turn, mut conn) = import_connection(pool, dry_run).await?;
     #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
     let mut tx = conn.begin_with(begin(dry_run)).await?;
     let existing = customer_ids(&mut tx).await?;

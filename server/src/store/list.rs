@@ -426,9 +426,7 @@ pub async fn customers(
     // Filtered, counted and paged in the kept facts (a pass over memory, about a millisecond
     // at 100,000 customers, where SQL read every customer for a band or a search); only the
     // page's rows are read from the archive.
-    let policy = current_policy(&s.pool)
-        .await?
-        .map_or_else(Policy::default, |(_, p)| p);
+    let policy = crate::db::policy::published_or_default(&s.pool).await?;
     let loaded = s.facts.load(&s.pool, &policy).await.map_err(store_err)?;
     let (total, ids) = list_page(&loaded, scope, q);
     let pages = ((total as u32).div_ceil(PAGE_SIZE)).max(1);

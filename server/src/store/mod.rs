@@ -35,9 +35,7 @@ impl SqliteStore {
     /// Brings the kept facts under the published policy up to date with this process's writes
     /// (see `facts::Cache::refresh`).
     pub async fn refresh_facts(&self) -> anyhow::Result<()> {
-        let policy = current_policy(&self.pool)
-            .await?
-            .map_or_else(Policy::default, |(_, p)| p);
+        let policy = crate::db::policy::published_or_default(&self.pool).await?;
         self.facts.refresh(&self.pool, &policy).await
     }
 

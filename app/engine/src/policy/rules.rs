@@ -242,6 +242,16 @@ pub struct ServiceRule {
     pub complaint_hours: ComplaintHours,
 }
 
+impl ServiceRule {
+    /// Visits a month a customer of `tier` is owed (0 where the policy lists none).
+    pub fn visits_for(&self, tier: Tier) -> u32 {
+        self.visits_per_month
+            .get(tier.index())
+            .copied()
+            .map_or(0, u32::from)
+    }
+}
+
 /// Deadlines per complaint severity, in working hours of the service calendar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
