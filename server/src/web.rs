@@ -307,8 +307,12 @@ async fn bad_arguments_are_400(
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
     };
-    if bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|") {
-        parts.status = StatusCode::BAD_REQUEST;
+    // The error says which it is (`app::wire::ApiError`); a call whose arguments did not parse
+    // never ran to set its status.
+    if let Ok(e) = serde_json::from_slice::<app::wire::ApiError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(e.status())
+    {
+        parts.status = status;
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -5,12 +5,12 @@ use super::*;
 
 /// Who is signed in (None when signed out).
 #[server(endpoint = "me")]
-pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
+pub async fn get_me() -> Result<Option<Me>, ApiError> {
     Ok(ssr::me())
 }
 
 #[server(endpoint = "dashboard")]
-pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
+pub async fn get_dashboard() -> Result<Dashboard, ApiError> {
     use crate::i18n::Locale;
     use leptos_i18n::{Locale as _, td_string};
     let me = ssr::staff()?;
@@ -35,7 +35,7 @@ pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
 }
 
 #[server(endpoint = "customers")]
-pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ServerFnError> {
+pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ApiError> {
     let me = ssr::staff()?;
     query.check().map_err(|problem| ssr::invalid(&problem))?;
     ssr::store()?
@@ -45,7 +45,7 @@ pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, Server
 }
 
 #[server(endpoint = "customer")]
-pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnError> {
+pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ApiError> {
     let me = ssr::staff()?;
     let detail = ssr::store()?
         .customer(me.scope(), id)
@@ -66,7 +66,7 @@ pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ServerFnErr
 }
 
 #[server(endpoint = "filter_options")]
-pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
+pub async fn get_filter_options() -> Result<FilterOptions, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .filter_options(me.scope())
@@ -76,7 +76,7 @@ pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
 
 /// Labels for up to 200 customers (the movers table asks for the rows it shows).
 #[server(endpoint = "customer_labels")]
-pub async fn customer_labels(ids: Vec<i64>) -> Result<Vec<CustomerLabel>, ServerFnError> {
+pub async fn customer_labels(ids: Vec<i64>) -> Result<Vec<CustomerLabel>, ApiError> {
     let me = ssr::staff()?;
     if ids.len() > 200 {
         return Err(ssr::invalid("ids: at most 200 customers at a time"));
@@ -95,7 +95,7 @@ pub async fn edit_customer_field(
     key: String,
     value: String,
     version: i64,
-) -> Result<EditResult, ServerFnError> {
+) -> Result<EditResult, ApiError> {
     let me = ssr::staff()?;
     use http::StatusCode;
     let Some(field) = crate::wire::field(&key) else {
@@ -123,7 +123,7 @@ pub async fn edit_customer_field(
 
 /// Who changed what on a customer, newest first.
 #[server(endpoint = "customer_history")]
-pub async fn customer_history(id: i64) -> Result<Vec<AuditEntry>, ServerFnError> {
+pub async fn customer_history(id: i64) -> Result<Vec<AuditEntry>, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .customer_history(me.scope(), id)
@@ -139,7 +139,7 @@ pub async fn request_change(
     key: String,
     value: String,
     reason: String,
-) -> Result<RequestResult, ServerFnError> {
+) -> Result<RequestResult, ApiError> {
     use http::StatusCode;
     let me = ssr::staff()?;
     let (field, value, reason) = match ssr::check_request(me.role, &key, &value, &reason) {
@@ -168,7 +168,7 @@ pub async fn request_change(
 /// The change requests of one customer (any staff in scope), or without `customer` the review
 /// queue of the caller (managers, admins, licence officers).
 #[server(endpoint = "change_requests")]
-pub async fn change_requests(customer: Option<i64>) -> Result<Vec<ChangeRequest>, ServerFnError> {
+pub async fn change_requests(customer: Option<i64>) -> Result<Vec<ChangeRequest>, ApiError> {
     let me = ssr::staff()?;
     let reviewer = match customer {
         Some(_) => None,
@@ -192,7 +192,7 @@ pub async fn review_request(
     id: i64,
     approve: bool,
     reason: String,
-) -> Result<ReviewResult, ServerFnError> {
+) -> Result<ReviewResult, ApiError> {
     let me = ssr::staff()?;
     if !me.role.reviews_requests() {
         return Err(ssr::refuse(
@@ -212,7 +212,7 @@ pub async fn review_request(
 
 /// The overall audit trail (managers and admins): who did what, when, through which request.
 #[server(endpoint = "audit_log")]
-pub async fn audit_log(action: String, page: u32) -> Result<AuditPage, ServerFnError> {
+pub async fn audit_log(action: String, page: u32) -> Result<AuditPage, ApiError> {
     let me = ssr::signed_in()?;
     if !me.role.can_use_lab() {
         return Err(ssr::refuse(

@@ -4,7 +4,7 @@ use super::*;
 
 /// Parses and validates a draft policy sent by the lab; every problem, with its field path.
 #[cfg(feature = "ssr")]
-fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ServerFnError> {
+fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ApiError> {
     kehu_engine::Policy::from_json(policy_json).map_err(|issues| {
         let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
         ssr::invalid(&format!("the policy is invalid: {}", text.join("; ")))
@@ -13,7 +13,7 @@ fn checked_policy(policy_json: &str) -> Result<kehu_engine::Policy, ServerFnErro
 
 /// What publishing `policy_json` would do, computed by the server over the stored data.
 #[server(endpoint = "preview_policy")]
-pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, ServerFnError> {
+pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, ApiError> {
     ssr::lab_user()?;
     let policy = checked_policy(&policy_json)?;
     ssr::store()?.preview(&policy).await.map_err(ssr::internal)
@@ -22,7 +22,7 @@ pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, Server
 /// Publishes a draft: the server validates it again, recomputes every customer with the same
 /// engine and stores the assignments under the new version in one transaction.
 #[server(endpoint = "publish_policy")]
-pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), ServerFnError> {
+pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), ApiError> {
     let me = ssr::lab_user()?;
     let policy = checked_policy(&policy_json)?;
     ssr::store()?
@@ -33,14 +33,14 @@ pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), Ser
 
 /// Drafts and published versions (managers and admins).
 #[server(endpoint = "policies")]
-pub async fn list_policies() -> Result<Vec<PolicyInfo>, ServerFnError> {
+pub async fn list_policies() -> Result<Vec<PolicyInfo>, ApiError> {
     ssr::lab_user()?;
     ssr::store()?.policies().await.map_err(ssr::internal)
 }
 
 /// One saved policy's JSON.
 #[server(endpoint = "policy")]
-pub async fn load_policy(id: i64) -> Result<(PolicyInfo, String), ServerFnError> {
+pub async fn load_policy(id: i64) -> Result<(PolicyInfo, String), ApiError> {
     ssr::lab_user()?;
     ssr::store()?
         .policy(id)
@@ -56,7 +56,7 @@ pub async fn save_draft(
     id: Option<i64>,
     revision: i64,
     policy_json: String,
-) -> Result<DraftResult, ServerFnError> {
+) -> Result<DraftResult, ApiError> {
     let me = ssr::lab_user()?;
     let policy = match kehu_engine::Policy::from_json(&policy_json) {
         Ok(p) => p,
@@ -72,11 +72,7 @@ pub async fn save_draft(
 }
 
 #[server(endpoint = "rename_draft")]
-pub async fn rename_draft(
-    id: i64,
-    revision: i64,
-    name: String,
-) -> Result<DraftResult, ServerFnError> {
+pub async fn rename_draft(id: i64, revision: i64, name: String) -> Result<DraftResult, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
         .rename_draft(me.id, id, revision, &name)
@@ -85,7 +81,7 @@ pub async fn rename_draft(
 }
 
 #[server(endpoint = "delete_draft")]
-pub async fn delete_draft(id: i64, revision: i64) -> Result<DraftResult, ServerFnError> {
+pub async fn delete_draft(id: i64, revision: i64) -> Result<DraftResult, ApiError> {
     ssr::lab_user()?;
     ssr::store()?
         .delete_draft(id, revision)
@@ -95,7 +91,7 @@ pub async fn delete_draft(id: i64, revision: i64) -> Result<DraftResult, ServerF
 
 /// A new draft named `name` with the settings of a saved policy (draft or published).
 #[server(endpoint = "duplicate_policy")]
-pub async fn duplicate_policy(id: i64, name: String) -> Result<DraftResult, ServerFnError> {
+pub async fn duplicate_policy(id: i64, name: String) -> Result<DraftResult, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
         .duplicate_policy(me.id, id, &name)

@@ -4,7 +4,7 @@ use super::*;
 
 /// My tiers and why, under the published policy (customers only).
 #[server(endpoint = "my_tiers")]
-pub async fn get_my_tiers() -> Result<MyTiers, ServerFnError> {
+pub async fn get_my_tiers() -> Result<MyTiers, ApiError> {
     let (_, id) = ssr::customer()?;
     ssr::store()?
         .my_tiers(id)
@@ -15,7 +15,7 @@ pub async fn get_my_tiers() -> Result<MyTiers, ServerFnError> {
 
 /// My record as a customer may see it, what I may request, and my requests.
 #[server(endpoint = "my_profile")]
-pub async fn get_my_profile() -> Result<MyProfile, ServerFnError> {
+pub async fn get_my_profile() -> Result<MyProfile, ApiError> {
     let (me, id) = ssr::customer()?;
     let store = ssr::store()?;
     let detail = store
@@ -43,7 +43,7 @@ pub async fn get_my_profile() -> Result<MyProfile, ServerFnError> {
 
 /// My customer manager, visits and complaints.
 #[server(endpoint = "my_service")]
-pub async fn get_my_service() -> Result<MyService, ServerFnError> {
+pub async fn get_my_service() -> Result<MyService, ApiError> {
     let (_, id) = ssr::customer()?;
     ssr::store()?
         .my_service(id)
@@ -57,7 +57,7 @@ pub async fn get_my_service() -> Result<MyService, ServerFnError> {
 /// Customers' disputes of their classification, for managers and admins who answer them;
 /// `None` for other staff (the review page then shows no dispute section).
 #[server(endpoint = "disputes")]
-pub async fn list_disputes() -> Result<Option<Vec<Dispute>>, ServerFnError> {
+pub async fn list_disputes() -> Result<Option<Vec<Dispute>>, ApiError> {
     let me = ssr::staff()?;
     if !me.role.can_use_lab() {
         return Ok(None);
@@ -72,11 +72,7 @@ pub async fn list_disputes() -> Result<Option<Vec<Dispute>>, ServerFnError> {
 /// Answers a dispute: the classification stands (upheld) or the data was corrected; the answer
 /// is what the customer reads.
 #[server(endpoint = "answer_dispute")]
-pub async fn answer_dispute(
-    id: i64,
-    status: String,
-    answer: String,
-) -> Result<bool, ServerFnError> {
+pub async fn answer_dispute(id: i64, status: String, answer: String) -> Result<bool, ApiError> {
     use http::StatusCode;
     let me = ssr::lab_user()?;
     use crate::wire::DisputeStatus;
@@ -100,7 +96,7 @@ pub async fn answer_dispute(
 /// A printable one-time invite for a customer to set their portal password (managers, admins,
 /// and customer managers for their own customers).
 #[server(endpoint = "create_invite")]
-pub async fn create_invite(customer: i64) -> Result<Invite, ServerFnError> {
+pub async fn create_invite(customer: i64) -> Result<Invite, ApiError> {
     use http::StatusCode;
     let me = ssr::staff()?;
     if !matches!(

@@ -3,11 +3,11 @@
 //! the generic internal error.
 
 use crate::wire::{
-    AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint, ComplaintAction,
-    ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage,
-    CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FieldDef,
-    FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit, PolicyInfo,
-    PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave, ReportSaved,
+    ApiError, AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint,
+    ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
+    CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
+    EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
+    PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave, ReportSaved,
     RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitPlan, VisitProblem,
 };
 use kehu_engine::Policy;
@@ -245,10 +245,11 @@ pub trait Store: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct StoreHandle(pub Arc<dyn Store>);
 
-pub fn store() -> Result<Arc<dyn Store>, ServerFnError> {
-    use_context::<StoreHandle>()
-        .map(|h| h.0)
-        .ok_or_else(|| ServerFnError::new("storage is not configured"))
+pub fn store() -> Result<Arc<dyn Store>, ApiError> {
+    use_context::<StoreHandle>().map(|h| h.0).ok_or_else(|| {
+        leptos::logging::error!("storage is not configured");
+        fail(ApiError::Internal)
+    })
 }
 
 /// The signed-in user of this request (the server's session middleware resolved it).
@@ -256,26 +257,40 @@ pub fn me() -> Option<Me> {
     use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
 }
 
-/// An error answer with its HTTP status (400, 401, 403, 404).
-pub fn refuse(status: http::StatusCode, message: &str) -> ServerFnError {
-    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+/// `e`, with the response's HTTP status set from it.
+pub fn fail(e: ApiError) -> ApiError {
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(e.status())
+    {
         resp.set_status(status);
     }
-    ServerFnError::new(message)
+    e
+}
+
+/// An error answer with its HTTP status (400, 401, 403, 404).
+pub fn refuse(status: http::StatusCode, message: &str) -> ApiError {
+    let message = message.to_string();
+    fail(match status {
+        http::StatusCode::UNAUTHORIZED => ApiError::SignedOut,
+        http::StatusCode::FORBIDDEN => ApiError::Forbidden(message),
+        http::StatusCode::NOT_FOUND => ApiError::NotFound(message),
+        http::StatusCode::UNPROCESSABLE_ENTITY => ApiError::Invalid(message),
+        _ => ApiError::BadRequest(message),
+    })
 }
 
 /// A request that does not check out: 422 with what is wrong, naming the field.
-pub fn invalid(problem: &str) -> ServerFnError {
-    refuse(http::StatusCode::UNPROCESSABLE_ENTITY, problem)
+pub fn invalid(problem: &str) -> ApiError {
+    fail(ApiError::Invalid(problem.to_string()))
 }
 
 /// The caller, or 401.
-pub fn signed_in() -> Result<Me, ServerFnError> {
-    me().ok_or_else(|| refuse(http::StatusCode::UNAUTHORIZED, "sign in first"))
+pub fn signed_in() -> Result<Me, ApiError> {
+    me().ok_or_else(|| fail(ApiError::SignedOut))
 }
 
 /// A staff member (not a customer), or 401/403.
-pub fn staff() -> Result<Me, ServerFnError> {
+pub fn staff() -> Result<Me, ApiError> {
     let me = signed_in()?;
     if me.role.is_staff() {
         Ok(me)
@@ -285,7 +300,7 @@ pub fn staff() -> Result<Me, ServerFnError> {
 }
 
 /// A lab user (manager or admin), or 401/403.
-pub fn lab_user() -> Result<Me, ServerFnError> {
+pub fn lab_user() -> Result<Me, ApiError> {
     let me = signed_in()?;
     if me.role.can_use_lab() {
         Ok(me)
@@ -330,7 +345,7 @@ pub fn check_request(
 }
 
 /// A signed-in customer and their customer id, or 401/403.
-pub fn customer() -> Result<(Me, i64), ServerFnError> {
+pub fn customer() -> Result<(Me, i64), ApiError> {
     let me = signed_in()?;
     match (me.role, me.customer_id) {
         (Role::Customer, Some(id)) => Ok((me, id)),
@@ -342,7 +357,7 @@ pub fn customer() -> Result<(Me, i64), ServerFnError> {
 }
 
 /// Logs the detail and gives the client a generic message.
-pub fn internal(e: StoreError) -> ServerFnError {
+pub fn internal(e: StoreError) -> ApiError {
     leptos::logging::error!("storage error: {e}");
-    ServerFnError::new("internal error, see the server log")
+    fail(ApiError::Internal)
 }

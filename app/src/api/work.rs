@@ -7,7 +7,7 @@ use super::*;
 #[server(endpoint = "complaints")]
 pub async fn list_complaints(
     #[server(default)] filter: ComplaintFilter,
-) -> Result<ComplaintPage, ServerFnError> {
+) -> Result<ComplaintPage, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .complaints(me.scope(), &filter)
@@ -24,7 +24,7 @@ pub async fn file_staff_complaint(
     description: String,
     major: bool,
     attitude: String,
-) -> Result<Complaint, ServerFnError> {
+) -> Result<Complaint, ApiError> {
     use crate::wire::{COMPLAINT_ATTITUDES, MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS};
     use http::StatusCode;
     let me = ssr::staff()?;
@@ -81,7 +81,7 @@ pub async fn act_on_complaint(
     id: i64,
     version: i64,
     action: ComplaintAction,
-) -> Result<ComplaintResult, ServerFnError> {
+) -> Result<ComplaintResult, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .complaint_action(me.scope(), me.id, id, version, &action)
@@ -93,7 +93,7 @@ pub async fn act_on_complaint(
 /// This month's visit plan for the customers in my scope (staff), the customers to visit in
 /// pages of [`crate::wire::PLAN_PAGE_SIZE`].
 #[server(endpoint = "visit_plan")]
-pub async fn get_visit_plan(#[server(default)] page: u32) -> Result<VisitPlan, ServerFnError> {
+pub async fn get_visit_plan(#[server(default)] page: u32) -> Result<VisitPlan, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .visit_plan(me.scope(), page)
@@ -103,7 +103,7 @@ pub async fn get_visit_plan(#[server(default)] page: u32) -> Result<VisitPlan, S
 
 /// The latest visits to customers in my scope (staff).
 #[server(endpoint = "recent_visits")]
-pub async fn recent_visits() -> Result<Vec<VisitEntry>, ServerFnError> {
+pub async fn recent_visits() -> Result<Vec<VisitEntry>, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .recent_visits(me.scope())
@@ -114,7 +114,7 @@ pub async fn recent_visits() -> Result<Vec<VisitEntry>, ServerFnError> {
 /// Logs a visit I made to a customer in my scope; the field at fault when it does not check
 /// out.
 #[server(endpoint = "log_visit")]
-pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProblem>, ServerFnError> {
+pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProblem>, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .log_visit(me.scope(), me.id, &visit)
@@ -125,7 +125,7 @@ pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProble
 
 /// The service calendar's exceptions to Monday–Friday (staff).
 #[server(endpoint = "calendar")]
-pub async fn get_calendar() -> Result<Vec<CalendarDay>, ServerFnError> {
+pub async fn get_calendar() -> Result<Vec<CalendarDay>, ApiError> {
     ssr::staff()?;
     ssr::store()?.calendar_days().await.map_err(ssr::internal)
 }
@@ -137,7 +137,7 @@ pub async fn set_calendar_day(
     day: String,
     kind: String,
     note: String,
-) -> Result<Result<(), CalendarProblem>, ServerFnError> {
+) -> Result<Result<(), CalendarProblem>, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
         .set_calendar_day(me.id, &day, &kind, &note)
@@ -148,10 +148,7 @@ pub async fn set_calendar_day(
 /// Under- and over-served customers under the published policy (staff, in their scope);
 /// `tier` empty for every tier; `manager` narrows to one customer manager's customers.
 #[server(endpoint = "service_gaps")]
-pub async fn get_service_gaps(
-    tier: String,
-    manager: Option<i64>,
-) -> Result<GapReport, ServerFnError> {
+pub async fn get_service_gaps(tier: String, manager: Option<i64>) -> Result<GapReport, ApiError> {
     let me = ssr::staff()?;
     let tier = match tier.trim() {
         "" => None,
@@ -175,7 +172,7 @@ pub async fn get_service_gaps(
 pub async fn get_kpis(
     #[server(default)] order: String,
     #[server(default)] page: u32,
-) -> Result<Kpis, ServerFnError> {
+) -> Result<Kpis, ApiError> {
     let me = ssr::staff()?;
     Ok(ssr::store()?
         .kpis(me.scope())
@@ -187,7 +184,7 @@ pub async fn get_kpis(
 /// The report of `kind` for the period containing `day` (`YYYY-MM-DD`, empty = today): its
 /// period, what my records show for it, and what I saved.
 #[server(endpoint = "report_draft", input = leptos::server_fn::codec::Json)]
-pub async fn get_report_draft(kind: ReportKind, day: String) -> Result<ReportDraft, ServerFnError> {
+pub async fn get_report_draft(kind: ReportKind, day: String) -> Result<ReportDraft, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .report_draft(me.id, kind, &day)
@@ -198,7 +195,7 @@ pub async fn get_report_draft(kind: ReportKind, day: String) -> Result<ReportDra
 
 /// Saves my report of a period (refused when it changed since, or was reviewed).
 #[server(endpoint = "save_report", input = leptos::server_fn::codec::Json)]
-pub async fn save_report(save: ReportSave) -> Result<ReportSaved, ServerFnError> {
+pub async fn save_report(save: ReportSave) -> Result<ReportSaved, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
         .save_report(me.id, &save)
@@ -208,7 +205,7 @@ pub async fn save_report(save: ReportSave) -> Result<ReportSaved, ServerFnError>
 
 /// Reports I may read: my own, or everyone's for managers and admins.
 #[server(endpoint = "reports")]
-pub async fn list_reports(unreviewed: bool) -> Result<ReportList, ServerFnError> {
+pub async fn list_reports(unreviewed: bool) -> Result<ReportList, ApiError> {
     let me = ssr::staff()?;
     let rows = ssr::store()?
         .reports(me.id, me.role, unreviewed)
@@ -222,7 +219,7 @@ pub async fn list_reports(unreviewed: bool) -> Result<ReportList, ServerFnError>
 
 /// A manager's review comment on a report (managers and admins).
 #[server(endpoint = "review_report")]
-pub async fn review_report(id: i64, comment: String) -> Result<ReportSaved, ServerFnError> {
+pub async fn review_report(id: i64, comment: String) -> Result<ReportSaved, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
         .review_report(me.id, id, &comment)

@@ -14,7 +14,7 @@ pub(crate) fn DraftsPanel(lab: Lab) -> impl IntoView {
         list_policies()
     });
     let message = RwSignal::new(None::<(bool, String)>);
-    let answer = move |r: Result<DraftResult, ServerFnError>, done: &'static str| {
+    let answer = move |r: Result<DraftResult, crate::wire::ApiError>, done: &'static str| {
         let l = i18n.get_locale_untracked();
         match r {
             Ok(DraftResult::Saved { id, revision }) => {
@@ -110,7 +110,7 @@ pub(crate) fn DraftsPanel(lab: Lab) -> impl IntoView {
                             let choices = items.clone();
                             view! {
                                 <ul class="policy-list" data-testid="policy-list">
-                                    {items.into_iter().map(|p| view! { <PolicyItem p open answer=Callback::new(move |(r, what): (Result<DraftResult, ServerFnError>, &'static str)| answer(r, what)) /> }).collect_view()}
+                                    {items.into_iter().map(|p| view! { <PolicyItem p open answer=Callback::new(move |(r, what): (Result<DraftResult, crate::wire::ApiError>, &'static str)| answer(r, what)) /> }).collect_view()}
                                 </ul>
                                 <ComparePanel lab choices />
                             }
@@ -129,7 +129,7 @@ pub(crate) fn DraftsPanel(lab: Lab) -> impl IntoView {
 pub(crate) fn PolicyItem(
     p: PolicyInfo,
     open: impl Fn(i64) + Copy + 'static,
-    answer: Callback<(Result<DraftResult, ServerFnError>, &'static str)>,
+    answer: Callback<(Result<DraftResult, crate::wire::ApiError>, &'static str)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let (id, revision, draft) = (p.id, p.revision, p.is_draft());

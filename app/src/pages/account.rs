@@ -17,13 +17,13 @@ use leptos_router::hooks::use_query_map;
 
 /// The signed-in user, loaded once per page load and shared through context.
 #[derive(Clone, Copy)]
-pub struct MeResource(pub Resource<Result<Option<Me>, ServerFnError>>);
+pub struct MeResource(pub Resource<Result<Option<Me>, crate::wire::ApiError>>);
 
 pub fn provide_me() {
     provide_context(MeResource(Resource::new(|| (), |_| get_me())));
 }
 
-pub(crate) fn me_resource() -> Resource<Result<Option<Me>, ServerFnError>> {
+pub(crate) fn me_resource() -> Resource<Result<Option<Me>, crate::wire::ApiError>> {
     expect_context::<MeResource>().0
 }
 

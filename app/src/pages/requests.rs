@@ -51,7 +51,7 @@ pub fn RequestQueue() -> impl IntoView {
 /// customer reads the answer in the portal.
 #[component]
 pub fn DisputeQueue(
-    list: Resource<Result<Option<Vec<Dispute>>, ServerFnError>>,
+    list: Resource<Result<Option<Vec<Dispute>>, crate::wire::ApiError>>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();

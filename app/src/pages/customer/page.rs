@@ -13,7 +13,7 @@ pub fn CustomerPage() -> impl IntoView {
         move || id.get(),
         |id| async move {
             let Some(id) = id else {
-                return Ok::<_, ServerFnError>(None);
+                return Ok::<_, crate::wire::ApiError>(None);
             };
             match get_customer(id).await? {
                 Some(d) => Ok(Some((

@@ -236,6 +236,10 @@ async fn refusals_answer_with_their_status_not_500_or_200() {
     assert!(body_text(resp).await.contains("band"));
     let resp = manager.send(post_form("/api/customer", "id=abc")).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(matches!(
+        serde_json::from_str(&body_text(resp).await),
+        Ok(app::wire::ApiError::Call(_))
+    ));
     let resp = manager
         .send(post_form(
             "/api/preview_policy",
