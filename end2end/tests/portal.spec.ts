@@ -147,6 +147,8 @@ test("a customer cannot open another customer's page or data", async ({ browser 
       await expect(shop).toHaveURL(/\/my$/);
     } else {
       expect(resp?.status(), path).toBe(403);
+      // The refusal leads back to the customer's own portal, not to a staff page.
+      await expect(shop.getByTestId('forbidden').getByRole('link')).toHaveAttribute('href', '/my');
     }
   }
   const api = await shop.evaluate(async () => {

@@ -43,11 +43,16 @@ pub fn Gate(page: &'static str, children: ChildrenFn) -> impl IntoView {
             {Suspend::new(async move {
                 match me.await {
                     Ok(Some(m)) if access.allows(m.role) => view! { {children.with_value(|c| c())} <HydratedMark /> }.into_any(),
-                    Ok(Some(_)) => view! {
+                    // Back to where this role starts: a customer's is their own portal.
+                    Ok(Some(m)) => view! {
                         <section class="panel empty" data-testid="forbidden">
                             <h1>"403"</h1>
                             <p>{t!(i18n, auth.forbidden)}</p>
-                            <A href="/">{t!(i18n, nav.dashboard)}</A>
+                            {if m.role.is_staff() {
+                                view! { <A href="/">{t!(i18n, nav.dashboard)}</A> }.into_any()
+                            } else {
+                                view! { <a href="/my">{t!(i18n, portal.nav_tiers)}</a> }.into_any()
+                            }}
                         </section>
                         <HydratedMark />
                     }
