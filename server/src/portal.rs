@@ -7,8 +7,8 @@ use crate::state::AppState;
 use crate::url::{echo, encode as enc, safe_next, see_other};
 use app::api::ssr::{RequestRefused, Store, check_request};
 use app::wire::{
-    MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, RequestResult,
-    Role, Scope,
+    MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, Once,
+    RequestResult, Role, Scope,
 };
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -167,9 +167,9 @@ pub async fn rate(
         return back("error=comment");
     }
     match state.store.rate_visit(id, visit, score, comment).await {
-        Ok(Some(true)) => back("done=rated"),
-        Ok(Some(false)) => back("error=rated"),
-        Ok(None) => (axum::http::StatusCode::NOT_FOUND, "no such visit").into_response(),
+        Ok(Once::Done) => back("done=rated"),
+        Ok(Once::AlreadyDone) => back("error=rated"),
+        Ok(Once::NotFound) => (axum::http::StatusCode::NOT_FOUND, "no such visit").into_response(),
         Err(e) => crate::error::internal("portal rating", e),
     }
 }

@@ -7,7 +7,9 @@ use crate::db::policy::current_policy;
 use crate::error::AppError;
 use crate::facts;
 use crate::publish::class_code;
-use app::wire::{Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Scope};
+use app::wire::{
+    Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Once, Scope,
+};
 use kehu_engine::classify::classify;
 use kehu_engine::policy::CustomerVisibility;
 use sha2::{Digest, Sha256};
@@ -293,7 +295,7 @@ pub async fn answer_dispute(
     id: i64,
     status: DisputeStatus,
     answer: &str,
-) -> Result<Option<bool>, AppError> {
+) -> Result<Once, AppError> {
     let mut tx = crate::db::write(pool).await?;
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT customer_id, status FROM disputes WHERE id = ?")
@@ -301,10 +303,10 @@ pub async fn answer_dispute(
             .fetch_optional(&mut *tx)
             .await?;
     let Some((customer, current)) = found else {
-        return Ok(None);
+        return Ok(Once::NotFound);
     };
     if current != "open" {
-        return Ok(Some(false));
+        return Ok(Once::AlreadyDone);
     }
     let changed = sqlx::query(
         "UPDATE disputes SET status = ?, answer = ?, answered_by = ?,
@@ -319,7 +321,7 @@ pub async fn answer_dispute(
     .await?
     .rows_affected();
     if changed == 0 {
-        return Ok(Some(false));
+        return Ok(Once::AlreadyDone);
     }
     crate::db::audit::Line::new(user, "dispute.answer")
         .customer(customer)
@@ -328,7 +330,7 @@ pub async fn answer_dispute(
         .record(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(Some(true))
+    Ok(Once::Done)
 }
 
 #[derive(sqlx::FromRow)]
@@ -398,7 +400,7 @@ pub async fn rate_visit(
     visit: i64,
     score: u8,
     comment: &str,
-) -> Result<Option<bool>, AppError> {
+) -> Result<Once, AppError> {
     let mine: Option<i64> =
         sqlx::query_scalar("SELECT id FROM visits WHERE id = ? AND customer_id = ?")
             .bind(visit)
@@ -406,7 +408,7 @@ pub async fn rate_visit(
             .fetch_optional(pool)
             .await?;
     if mine.is_none() {
-        return Ok(None);
+        return Ok(Once::NotFound);
     }
     let mut tx = crate::db::write(pool).await?;
     let added = sqlx::query(
@@ -420,7 +422,11 @@ pub async fn rate_visit(
     .await?
     .rows_affected();
     tx.commit().await?;
-    Ok(Some(added == 1))
+    Ok(if added == 1 {
+        Once::Done
+    } else {
+        Once::AlreadyDone
+    })
 }
 
 pub async fn create_invite(

@@ -6,7 +6,7 @@ use crate::db::scope::{in_scope, push_scope};
 use crate::error::AppError;
 use app::wire::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
-    VisitPlan, VisitProblem,
+    VisitLogged, VisitPlan, VisitProblem,
 };
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -37,19 +37,19 @@ pub fn check(v: &NewVisit, today: NaiveDate) -> Result<NaiveDate, VisitProblem> 
     Ok(date)
 }
 
-/// Logs a visit to a customer in scope by `user`; `None` when the customer is not in scope.
+/// Logs a visit to a customer in scope by `user`, or says the field at fault.
 pub async fn log(
     pool: &SqlitePool,
     scope: Scope,
     user: i64,
     v: &NewVisit,
-) -> Result<Option<Result<VisitEntry, VisitProblem>>, AppError> {
+) -> Result<VisitLogged, AppError> {
     let date = match check(v, crate::time::today()) {
         Ok(d) => d,
-        Err(p) => return Ok(Some(Err(p))),
+        Err(p) => return Ok(VisitLogged::Refused(p)),
     };
     if !in_scope(pool, scope, v.customer).await? {
-        return Ok(None);
+        return Ok(VisitLogged::NotFound);
     }
     let mut tx = crate::db::write(pool).await?;
     let id: i64 = sqlx::query_scalar(
@@ -73,7 +73,7 @@ pub async fn log(
         .await?;
     tx.commit().await?;
     let logged = recent(pool, scope, Some(id)).await?.into_iter().next();
-    Ok(logged.map(Ok))
+    Ok(logged.map_or(VisitLogged::NotFound, VisitLogged::Logged))
 }
 
 #[derive(sqlx::FromRow)]

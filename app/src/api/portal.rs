@@ -72,7 +72,11 @@ pub async fn list_disputes() -> Result<Option<Vec<Dispute>>, ApiError> {
 /// Answers a dispute: the classification stands (upheld) or the data was corrected; the answer
 /// is what the customer reads.
 #[server(endpoint = "answer_dispute")]
-pub async fn answer_dispute(id: i64, status: String, answer: String) -> Result<bool, ApiError> {
+pub async fn answer_dispute(
+    id: i64,
+    status: String,
+    answer: String,
+) -> Result<crate::wire::Once, ApiError> {
     use http::StatusCode;
     let me = ssr::lab_user()?;
     use crate::wire::DisputeStatus;
@@ -89,8 +93,13 @@ pub async fn answer_dispute(id: i64, status: String, answer: String) -> Result<b
     ssr::store()?
         .answer_dispute(me.id, id, status, answer)
         .await
-        .map_err(ssr::internal)?
-        .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such dispute"))
+        .map_err(ssr::internal)
+        .and_then(|once| match once {
+            crate::wire::Once::NotFound => {
+                Err(ssr::refuse(StatusCode::NOT_FOUND, "no such dispute"))
+            }
+            done => Ok(done),
+        })
 }
 
 /// A printable one-time invite for a customer to set their portal password (managers, admins,

@@ -7,8 +7,8 @@ use crate::wire::{
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
     CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
     EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
-    PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave, ReportSaved,
-    RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitPlan, VisitProblem,
+    Once, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
+    ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::Policy;
 use leptos::prelude::*;
@@ -108,22 +108,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<i64>, StoreError>;
     /// Disputes of customers in scope, open first.
     async fn disputes(&self, scope: Scope) -> Result<Vec<Dispute>, StoreError>;
-    /// Answers an open dispute; `Some(false)` if it was already answered.
+    /// Answers an open dispute, once.
     async fn answer_dispute(
         &self,
         user: i64,
         id: i64,
         status: DisputeStatus,
         answer: &str,
-    ) -> Result<Option<bool>, StoreError>;
-    /// Rates one of the customer's own visits, once; `Some(false)` if already rated.
+    ) -> Result<Once, StoreError>;
+    /// Rates one of the customer's own visits, once.
     async fn rate_visit(
         &self,
         customer: i64,
         visit: i64,
         score: u8,
         comment: &str,
-    ) -> Result<Option<bool>, StoreError>;
+    ) -> Result<Once, StoreError>;
     /// Files a complaint for a customer in scope with its deadlines from the published
     /// policy (`None` when not in scope).
     #[allow(clippy::too_many_arguments)]
@@ -152,14 +152,13 @@ pub trait Store: Send + Sync + 'static {
         version: i64,
         action: &ComplaintAction,
     ) -> Result<Option<ComplaintResult>, StoreError>;
-    /// Logs a visit to a customer in scope; `None` when not in scope, the field at fault
-    /// when the visit does not check out.
+    /// Logs a visit to a customer in scope, or says the field at fault.
     async fn log_visit(
         &self,
         scope: Scope,
         user: i64,
         visit: &NewVisit,
-    ) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError>;
+    ) -> Result<VisitLogged, StoreError>;
     /// The latest visits to customers in scope.
     async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError>;
     /// This month's visit plan for customers in scope, from their published tiers.

@@ -119,8 +119,14 @@ pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProble
     ssr::store()?
         .log_visit(me.scope(), me.id, &visit)
         .await
-        .map_err(ssr::internal)?
-        .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+        .map_err(ssr::internal)
+        .and_then(|logged| match logged {
+            crate::wire::VisitLogged::Logged(entry) => Ok(Ok(entry)),
+            crate::wire::VisitLogged::Refused(problem) => Ok(Err(problem)),
+            crate::wire::VisitLogged::NotFound => {
+                Err(ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
+            }
+        })
 }
 
 /// The service calendar's exceptions to Monday–Friday (staff).

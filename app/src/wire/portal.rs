@@ -156,3 +156,13 @@ pub struct Invite {
     pub code: String,
     pub expires_at: String,
 }
+
+/// What became of a write that is made once: an answer to a dispute, a rating of a visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Once {
+    Done,
+    /// It was made before (answered, rated): nothing changed.
+    AlreadyDone,
+    /// No such record, or not one of the caller's.
+    NotFound,
+}

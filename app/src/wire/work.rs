@@ -376,3 +376,13 @@ pub struct ReportDraft {
     pub records: ReportPeriod,
     pub existing: Option<Report>,
 }
+
+/// What became of a visit logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VisitLogged {
+    Logged(VisitEntry),
+    /// The field at fault.
+    Refused(VisitProblem),
+    /// The customer is not in the caller's scope.
+    NotFound,
+}

@@ -15,9 +15,9 @@ use app::wire::{
     ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow,
     Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem,
     FieldValue, FilterOptions, GapReport, Invite, Kpis, Maintenance, MyService, MyTiers, NewVisit,
-    PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
-    ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry,
-    VisitPlan, VisitProblem,
+    Once, PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind,
+    ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope,
+    VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -123,7 +123,7 @@ impl Store for SqliteStore {
         id: i64,
         status: DisputeStatus,
         answer: &str,
-    ) -> Result<Option<bool>, StoreError> {
+    ) -> Result<Once, StoreError> {
         Ok(service::answer_dispute(&self.pool, user, id, status, answer).await?)
     }
 
@@ -133,7 +133,7 @@ impl Store for SqliteStore {
         visit: i64,
         score: u8,
         comment: &str,
-    ) -> Result<Option<bool>, StoreError> {
+    ) -> Result<Once, StoreError> {
         Ok(service::rate_visit(&self.pool, customer, visit, score, comment).await?)
     }
 
@@ -240,7 +240,7 @@ impl Store for SqliteStore {
         scope: Scope,
         user: i64,
         visit: &NewVisit,
-    ) -> Result<Option<Result<VisitEntry, VisitProblem>>, StoreError> {
+    ) -> Result<VisitLogged, StoreError> {
         Ok(crate::visits::log(&self.pool, scope, user, visit).await?)
     }
 

@@ -276,3 +276,11 @@ pub async fn cm01_scope(pool: &sqlx::SqlitePool) -> (Vec<i64>, i64) {
     .unwrap();
     (mine, other)
 }
+
+/// The visit a log answered with, or the test fails with what it answered instead.
+pub fn logged(answer: app::wire::VisitLogged) -> app::wire::VisitEntry {
+    match answer {
+        app::wire::VisitLogged::Logged(entry) => entry,
+        other => panic!("the visit was not logged: {other:?}"),
+    }
+}

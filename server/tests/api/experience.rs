@@ -71,30 +71,30 @@ async fn the_experience_score_from_a_known_set_of_records() {
         ("2026-10-08", "more of the scarce brands next month"),
         ("2026-10-20", ""),
     ] {
-        let v = store
-            .log_visit(
-                scope,
-                cm,
-                &NewVisit {
-                    customer: x,
-                    date: day.into(),
-                    purpose: "routine".into(),
-                    findings: String::new(),
-                    duration_min: 20,
-                    promise: promise.into(),
-                },
-            )
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let v = logged(
+            store
+                .log_visit(
+                    scope,
+                    cm,
+                    &NewVisit {
+                        customer: x,
+                        date: day.into(),
+                        purpose: "routine".into(),
+                        findings: String::new(),
+                        duration_min: 20,
+                        promise: promise.into(),
+                    },
+                )
+                .await
+                .unwrap(),
+        );
         visits.push(v.id);
     }
     assert_eq!(visits.len(), 3);
     for (visit, score) in [(visits[0], 5), (visits[1], 3)] {
         assert_eq!(
             store.rate_visit(x, visit, score, "").await.unwrap(),
-            Some(true)
+            app::wire::Once::Done
         );
     }
 
@@ -202,23 +202,23 @@ async fn managers_see_their_customers_gap_and_it_follows_the_records() {
         let before = worst.experience_centi;
         let today = server::time::today().format("%Y-%m-%d").to_string();
         for _ in 0..6 {
-            store
-                .log_visit(
-                    scope,
-                    cm,
-                    &NewVisit {
-                        customer: worst.customer_id,
-                        date: today.clone(),
-                        purpose: "catch up".into(),
-                        findings: String::new(),
-                        duration_min: 15,
-                        promise: String::new(),
-                    },
-                )
-                .await
-                .unwrap()
-                .unwrap()
-                .unwrap();
+            logged(
+                store
+                    .log_visit(
+                        scope,
+                        cm,
+                        &NewVisit {
+                            customer: worst.customer_id,
+                            date: today.clone(),
+                            purpose: "catch up".into(),
+                            findings: String::new(),
+                            duration_min: 15,
+                            promise: String::new(),
+                        },
+                    )
+                    .await
+                    .unwrap(),
+            );
         }
         let after = store.service_gaps(scope, None, None).await.unwrap();
         let now = after

@@ -102,23 +102,23 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 
     // A visit with a promise: the customer's service records move, nobody else's.
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let visit = store
-        .log_visit(
-            scope,
-            cm,
-            &NewVisit {
-                customer: x,
-                date: today,
-                purpose: "routine".into(),
-                findings: String::new(),
-                duration_min: 20,
-                promise: "a display stand next week".into(),
-            },
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let visit = logged(
+        store
+            .log_visit(
+                scope,
+                cm,
+                &NewVisit {
+                    customer: x,
+                    date: today,
+                    purpose: "routine".into(),
+                    findings: String::new(),
+                    duration_min: 20,
+                    promise: "a display stand next week".into(),
+                },
+            )
+            .await
+            .unwrap(),
+    );
     let after_visit = kept_is_fresh(&store).await;
     assert_ne!(after_visit.generation, before.generation);
     assert_ne!(
@@ -129,7 +129,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
     // The customer rates it.
     assert_eq!(
         store.rate_visit(x, visit.id, 2, "").await.unwrap(),
-        Some(true)
+        app::wire::Once::Done
     );
     kept_is_fresh(&store).await;
 

@@ -353,7 +353,7 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
         dispute.disputed.as_ref().unwrap().tier.is_some(),
         "staff see every tier"
     );
-    let (status, answered) = json::<bool>(
+    let (status, answered) = json::<app::wire::Once>(
         &manager,
         "/api/answer_dispute",
         &format!(
@@ -362,14 +362,21 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
         ),
     )
     .await;
-    assert_eq!((status, answered), (StatusCode::OK, Some(true)));
-    let (_, again) = json::<bool>(
+    assert_eq!(
+        (status, answered),
+        (StatusCode::OK, Some(app::wire::Once::Done))
+    );
+    let (_, again) = json::<app::wire::Once>(
         &manager,
         "/api/answer_dispute",
         &format!("id={}&status=corrected&answer=twice", dispute.id),
     )
     .await;
-    assert_eq!(again, Some(false), "a dispute is answered once");
+    assert_eq!(
+        again,
+        Some(app::wire::Once::AlreadyDone),
+        "a dispute is answered once"
+    );
     let (_, tiers) = json::<app::wire::MyTiers>(&me, "/api/my_tiers", "").await;
     let mine = &tiers.unwrap().disputes[0];
     assert_eq!(mine.status, app::wire::DisputeStatus::Upheld);

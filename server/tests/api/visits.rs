@@ -61,12 +61,12 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
     let (general, _) = tiers.iter().find(|(_, t)| t == "general").unwrap();
     let today = server::time::today().format("%Y-%m-%d").to_string();
     for _ in 0..2 {
-        let logged = store
-            .log_visit(scope, cm, &visit(*general, &today))
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let logged = logged(
+            store
+                .log_visit(scope, cm, &visit(*general, &today))
+                .await
+                .unwrap(),
+        );
         assert_eq!(logged.customer_id, *general);
         assert_eq!(logged.findings, "Shelf half empty");
     }
@@ -155,16 +155,16 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
         .await
         .unwrap();
     for (v, want) in cases {
-        let got = store.log_visit(scope, cm, &v).await.unwrap().unwrap();
-        assert_eq!(got, Err(want), "{v:?}");
+        let got = store.log_visit(scope, cm, &v).await.unwrap();
+        assert_eq!(got, app::wire::VisitLogged::Refused(want), "{v:?}");
     }
     // Someone else's customer does not exist for cm01.
-    assert!(
+    assert_eq!(
         store
             .log_visit(scope, cm, &visit(other, &today))
             .await
-            .unwrap()
-            .is_none()
+            .unwrap(),
+        app::wire::VisitLogged::NotFound
     );
     let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
         .fetch_one(&pool)
