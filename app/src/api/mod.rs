@@ -1,5 +1,5 @@
 //! Server functions, by area: thin wrappers that validate, call the storage port and map errors.
-//! Storage itself lives in the `server` crate behind the [`ssr::Store`] trait, provided through
+//! Storage itself lives in the `server` crate behind the [`ssr::Store`] traits, provided through
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::wire::{

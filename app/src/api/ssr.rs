@@ -19,11 +19,23 @@ use std::sync::Arc;
 #[error("{0}")]
 pub struct StoreError(pub String);
 
-/// What the UI needs from storage. Implemented by the server's SQLite store. Every read
-/// takes the caller's [`Scope`] and applies it in its query: a customer out of scope does not
-/// exist for that caller.
+/// What the UI needs from storage, by area: one trait each, all four implemented by the server's
+/// SQLite store. Every read takes the caller's [`Scope`] and applies it in its query: a customer
+/// out of scope does not exist for that caller. Bring the traits into scope with
+/// `use app::api::ssr::ports::*`.
+pub trait Store: ArchivePort + PolicyPort + PortalPort + WorkPort {}
+
+impl<T: ArchivePort + PolicyPort + PortalPort + WorkPort> Store for T {}
+
+/// The storage port's traits, to call its methods.
+pub mod ports {
+    pub use super::{ArchivePort, PolicyPort, PortalPort, Store, WorkPort};
+}
+
+/// The archive: the dashboard, the customer list, a customer's page, edits, change requests
+/// and the audit trail.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait ArchivePort: Send + Sync + 'static {
     async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError>;
     async fn customers(
         &self,
@@ -85,12 +97,48 @@ pub trait Store: Send + Sync + 'static {
         scope: Scope,
         customer: i64,
     ) -> Result<Option<Vec<AuditEntry>>, StoreError>;
+}
+
+/// Policies: the server's preview of a draft, publishing, and the lab's saved drafts.
+#[async_trait::async_trait]
+pub trait PolicyPort: Send + Sync + 'static {
     /// The engine over all stored data under a (valid) draft policy (lab users only).
     async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError>;
     /// Publishes a (valid) policy as the next version, by `user`; returns it and how many
     /// moved (lab users only).
     async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError>;
+    /// Saved policies: drafts, then published versions (lab users only).
+    async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
+    /// One saved policy and its JSON.
+    async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError>;
+    /// Saves a draft: new (`id` None) or over `id` if still at `revision`.
+    async fn save_draft(
+        &self,
+        user: i64,
+        id: Option<i64>,
+        revision: i64,
+        policy: &Policy,
+    ) -> Result<DraftResult, StoreError>;
+    async fn rename_draft(
+        &self,
+        user: i64,
+        id: i64,
+        revision: i64,
+        name: &str,
+    ) -> Result<DraftResult, StoreError>;
+    async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError>;
+    /// A new draft named `name` with the settings of policy `id`.
+    async fn duplicate_policy(
+        &self,
+        user: i64,
+        id: i64,
+        name: &str,
+    ) -> Result<DraftResult, StoreError>;
+}
 
+/// The customers' self-service: my tiers and service, disputes, ratings, invites.
+#[async_trait::async_trait]
+pub trait PortalPort: Send + Sync + 'static {
     // Self-service and service records. The customer-facing reads take the customer id of
     // the signed-in customer and return only what a customer may see.
 
@@ -124,6 +172,19 @@ pub trait Store: Send + Sync + 'static {
         score: u8,
         comment: &str,
     ) -> Result<Once, StoreError>;
+    /// A new one-time invite for a customer in scope (earlier unused ones stop working).
+    async fn create_invite(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+    ) -> Result<Option<Invite>, StoreError>;
+}
+
+/// Service work: complaints, visits, performance, the service calendar, the satisfaction gap
+/// and written reports.
+#[async_trait::async_trait]
+pub trait WorkPort: Send + Sync + 'static {
     /// Files a complaint for a customer in scope with its deadlines from the published
     /// policy (`None` when not in scope).
     #[allow(clippy::too_many_arguments)]
@@ -204,40 +265,6 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         comment: &str,
     ) -> Result<Option<ReportSaved>, StoreError>;
-    /// Saved policies: drafts, then published versions (lab users only).
-    async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
-    /// One saved policy and its JSON.
-    async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError>;
-    /// Saves a draft: new (`id` None) or over `id` if still at `revision`.
-    async fn save_draft(
-        &self,
-        user: i64,
-        id: Option<i64>,
-        revision: i64,
-        policy: &Policy,
-    ) -> Result<DraftResult, StoreError>;
-    async fn rename_draft(
-        &self,
-        user: i64,
-        id: i64,
-        revision: i64,
-        name: &str,
-    ) -> Result<DraftResult, StoreError>;
-    async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError>;
-    /// A new draft named `name` with the settings of policy `id`.
-    async fn duplicate_policy(
-        &self,
-        user: i64,
-        id: i64,
-        name: &str,
-    ) -> Result<DraftResult, StoreError>;
-    /// A new one-time invite for a customer in scope (earlier unused ones stop working).
-    async fn create_invite(
-        &self,
-        scope: Scope,
-        user: i64,
-        customer: i64,
-    ) -> Result<Option<Invite>, StoreError>;
 }
 
 /// The store handle that server functions find in context.

@@ -1,5 +1,6 @@
-//! The SQLite implementation of the UI's storage port (`app::api::ssr::Store`): one forward a
-//! method, to the archive's queries (`list`, `customer`) and the modules of each area.
+//! The SQLite implementation of the UI's storage port (`app::api::ssr::Store`, one trait an
+//! area): one forward a method, to the archive's queries (`list`, `customer`) and the modules
+//! of each area.
 
 use crate::db::policy::current_policy;
 use crate::db::scope::{push_scope, scope_clause};
@@ -8,7 +9,8 @@ use crate::error::store_err;
 use crate::facts::shift_month;
 use crate::publish::class_code;
 use crate::service;
-use app::api::ssr::{Store, StoreError};
+use app::api::ssr::StoreError;
+use app::api::ssr::ports::*;
 use app::wire::{
     AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE, CalendarDay,
     CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintPage,
@@ -54,7 +56,114 @@ mod list;
 use list::*;
 
 #[async_trait::async_trait]
-impl Store for SqliteStore {
+impl ArchivePort for SqliteStore {
+    async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError> {
+        list::dashboard(self, scope).await
+    }
+
+    async fn customers(&self, scope: Scope, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
+        list::customers(self, scope, q).await
+    }
+
+    async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
+        customer::customer(self, scope, id).await
+    }
+
+    async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError> {
+        list::filter_options(self, scope).await
+    }
+
+    async fn customer_labels(
+        &self,
+        scope: Scope,
+        ids: &[i64],
+    ) -> Result<Vec<CustomerLabel>, StoreError> {
+        list::customer_labels(self, scope, ids).await
+    }
+
+    async fn edit_field(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        field: &'static FieldDef,
+        value: &str,
+        version: i64,
+    ) -> Result<Option<EditResult>, StoreError> {
+        customer::edit_field(self, scope, user, customer, field, value, version).await
+    }
+
+    async fn file_request(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+        field: &'static FieldDef,
+        value: &str,
+        reason: &str,
+    ) -> Result<Option<RequestResult>, StoreError> {
+        customer::file_request(self, scope, user, customer, field, value, reason).await
+    }
+
+    async fn change_requests(
+        &self,
+        scope: Scope,
+        customer: Option<i64>,
+        reviewer: Option<Role>,
+    ) -> Result<Vec<ChangeRequest>, StoreError> {
+        customer::change_requests(self, scope, customer, reviewer).await
+    }
+
+    async fn review_request(
+        &self,
+        user: i64,
+        role: Role,
+        request: i64,
+        approve: bool,
+        reason: &str,
+    ) -> Result<Option<ReviewResult>, StoreError> {
+        customer::review_request(self, user, role, request, approve, reason).await
+    }
+
+    async fn audit_log(&self, action: &str, page: u32) -> Result<AuditPage, StoreError> {
+        customer::audit_log(self, action, page).await
+    }
+
+    async fn customer_history(
+        &self,
+        scope: Scope,
+        customer: i64,
+    ) -> Result<Option<Vec<AuditEntry>>, StoreError> {
+        customer::customer_history(self, scope, customer).await
+    }
+}
+
+#[async_trait::async_trait]
+impl PolicyPort for SqliteStore {
+    async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError> {
+        let loaded = self
+            .facts
+            .load(&self.pool, policy)
+            .await
+            .map_err(store_err)?;
+        let mut out = kehu_engine::Outcomes::default();
+        let s =
+            kehu_engine::classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
+        Ok(PolicyPreview {
+            customers: s.customers,
+            band_counts: s.band_counts,
+            tier_counts: s.tier_counts,
+            movers: s.movers,
+        })
+    }
+
+    async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError> {
+        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user))
+            .await
+            .map_err(store_err)?;
+        Ok((p.policy, p.movers))
+    }
+
     async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError> {
         Ok(drafts::list(&self.pool).await?)
     }
@@ -95,7 +204,10 @@ impl Store for SqliteStore {
     ) -> Result<DraftResult, StoreError> {
         Ok(drafts::duplicate(&self.pool, user, id, name).await?)
     }
+}
 
+#[async_trait::async_trait]
+impl PortalPort for SqliteStore {
     async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
         Ok(service::my_tiers(&self.pool, &self.facts, customer).await?)
     }
@@ -137,6 +249,18 @@ impl Store for SqliteStore {
         Ok(service::rate_visit(&self.pool, customer, visit, score, comment).await?)
     }
 
+    async fn create_invite(
+        &self,
+        scope: Scope,
+        user: i64,
+        customer: i64,
+    ) -> Result<Option<Invite>, StoreError> {
+        Ok(service::create_invite(&self.pool, scope, user, customer).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl WorkPort for SqliteStore {
     async fn file_complaint(
         &self,
         scope: Scope,
@@ -155,6 +279,42 @@ impl Store for SqliteStore {
             attitude,
         };
         Ok(crate::complaints::file(&self.pool, scope, user, &new).await?)
+    }
+
+    async fn complaints(
+        &self,
+        scope: Scope,
+        filter: &ComplaintFilter,
+    ) -> Result<ComplaintPage, StoreError> {
+        Ok(crate::complaints::list(&self.pool, scope, filter, COMPLAINT_PAGE_SIZE).await?)
+    }
+
+    async fn complaint_action(
+        &self,
+        scope: Scope,
+        user: i64,
+        id: i64,
+        version: i64,
+        action: &ComplaintAction,
+    ) -> Result<Option<ComplaintResult>, StoreError> {
+        Ok(crate::complaints::act(&self.pool, scope, user, id, version, action).await?)
+    }
+
+    async fn log_visit(
+        &self,
+        scope: Scope,
+        user: i64,
+        visit: &NewVisit,
+    ) -> Result<VisitLogged, StoreError> {
+        Ok(crate::visits::log(&self.pool, scope, user, visit).await?)
+    }
+
+    async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError> {
+        Ok(crate::visits::recent(&self.pool, scope, None).await?)
+    }
+
+    async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError> {
+        Ok(crate::visits::plan(&self.pool, &self.facts, scope, page).await?)
     }
 
     async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError> {
@@ -233,154 +393,5 @@ impl Store for SqliteStore {
         comment: &str,
     ) -> Result<Option<ReportSaved>, StoreError> {
         Ok(crate::reports::review(&self.pool, reviewer, id, comment).await?)
-    }
-
-    async fn log_visit(
-        &self,
-        scope: Scope,
-        user: i64,
-        visit: &NewVisit,
-    ) -> Result<VisitLogged, StoreError> {
-        Ok(crate::visits::log(&self.pool, scope, user, visit).await?)
-    }
-
-    async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError> {
-        Ok(crate::visits::recent(&self.pool, scope, None).await?)
-    }
-
-    async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError> {
-        Ok(crate::visits::plan(&self.pool, &self.facts, scope, page).await?)
-    }
-
-    async fn complaints(
-        &self,
-        scope: Scope,
-        filter: &ComplaintFilter,
-    ) -> Result<ComplaintPage, StoreError> {
-        Ok(crate::complaints::list(&self.pool, scope, filter, COMPLAINT_PAGE_SIZE).await?)
-    }
-
-    async fn complaint_action(
-        &self,
-        scope: Scope,
-        user: i64,
-        id: i64,
-        version: i64,
-        action: &ComplaintAction,
-    ) -> Result<Option<ComplaintResult>, StoreError> {
-        Ok(crate::complaints::act(&self.pool, scope, user, id, version, action).await?)
-    }
-
-    async fn create_invite(
-        &self,
-        scope: Scope,
-        user: i64,
-        customer: i64,
-    ) -> Result<Option<Invite>, StoreError> {
-        Ok(service::create_invite(&self.pool, scope, user, customer).await?)
-    }
-
-    async fn customer_labels(
-        &self,
-        scope: Scope,
-        ids: &[i64],
-    ) -> Result<Vec<CustomerLabel>, StoreError> {
-        list::customer_labels(self, scope, ids).await
-    }
-
-    async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError> {
-        let loaded = self
-            .facts
-            .load(&self.pool, policy)
-            .await
-            .map_err(store_err)?;
-        let mut out = kehu_engine::Outcomes::default();
-        let s =
-            kehu_engine::classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
-        Ok(PolicyPreview {
-            customers: s.customers,
-            band_counts: s.band_counts,
-            tier_counts: s.tier_counts,
-            movers: s.movers,
-        })
-    }
-
-    async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError> {
-        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user))
-            .await
-            .map_err(store_err)?;
-        Ok((p.policy, p.movers))
-    }
-
-    async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError> {
-        list::dashboard(self, scope).await
-    }
-
-    async fn customers(&self, scope: Scope, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
-        list::customers(self, scope, q).await
-    }
-
-    async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
-        customer::customer(self, scope, id).await
-    }
-
-    async fn edit_field(
-        &self,
-        scope: Scope,
-        user: i64,
-        customer: i64,
-        field: &'static FieldDef,
-        value: &str,
-        version: i64,
-    ) -> Result<Option<EditResult>, StoreError> {
-        customer::edit_field(self, scope, user, customer, field, value, version).await
-    }
-
-    async fn file_request(
-        &self,
-        scope: Scope,
-        user: i64,
-        customer: i64,
-        field: &'static FieldDef,
-        value: &str,
-        reason: &str,
-    ) -> Result<Option<RequestResult>, StoreError> {
-        customer::file_request(self, scope, user, customer, field, value, reason).await
-    }
-
-    async fn change_requests(
-        &self,
-        scope: Scope,
-        customer: Option<i64>,
-        reviewer: Option<Role>,
-    ) -> Result<Vec<ChangeRequest>, StoreError> {
-        customer::change_requests(self, scope, customer, reviewer).await
-    }
-
-    async fn review_request(
-        &self,
-        user: i64,
-        role: Role,
-        request: i64,
-        approve: bool,
-        reason: &str,
-    ) -> Result<Option<ReviewResult>, StoreError> {
-        customer::review_request(self, user, role, request, approve, reason).await
-    }
-
-    async fn audit_log(&self, action: &str, page: u32) -> Result<AuditPage, StoreError> {
-        customer::audit_log(self, action, page).await
-    }
-
-    async fn customer_history(
-        &self,
-        scope: Scope,
-        customer: i64,
-    ) -> Result<Option<Vec<AuditEntry>>, StoreError> {
-        customer::customer_history(self, scope, customer).await
-    }
-
-    async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError> {
-        list::filter_options(self, scope).await
     }
 }

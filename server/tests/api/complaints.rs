@@ -3,7 +3,7 @@
 //! flags, stale changes refused, scope, and what a customer sees of their own.
 
 use crate::common::*;
-use app::api::ssr::Store;
+use app::api::ssr::ports::*;
 use app::wire::{
     COMPLAINT_PAGE_SIZE, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintRefusal, ComplaintResult, STEPS_BEFORE_CLOSING, Scope,

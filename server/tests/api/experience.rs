@@ -4,7 +4,7 @@
 //! calendar.
 
 use crate::common::*;
-use app::api::ssr::Store;
+use app::api::ssr::ports::*;
 use app::wire::{CalendarProblem, NewVisit, Scope};
 use kehu_engine::classify::classify_with_policy;
 use kehu_engine::{Cents, GapClass, Policy};

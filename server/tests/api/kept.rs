@@ -3,7 +3,7 @@
 //! everyone from scratch gives, and pages built on it (the service gaps) follow.
 
 use crate::common::*;
-use app::api::ssr::Store;
+use app::api::ssr::ports::*;
 use app::wire::{ComplaintAction, EditResult, NewVisit, Scope, field};
 use server::facts::LoadedPopulation;
 use server::store::SqliteStore;

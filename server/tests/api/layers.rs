@@ -38,7 +38,7 @@ const SERVER: &[(&str, bool, &[&str])] = &[
         ],
     ),
     ("storage port", false, &["store"]),
-    ("http", true, &["auth", "portal", "state", "web"]),
+    ("http", true, &["http", "auth", "portal", "state", "web"]),
 ];
 
 const APP: &[(&str, bool, &[&str])] = &[

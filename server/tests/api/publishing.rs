@@ -238,7 +238,7 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
 
 #[tokio::test]
 async fn preview_of_a_draft_equals_what_publishing_it_does() {
-    use app::api::ssr::Store;
+    use app::api::ssr::ports::*;
     let (_dir, pool) = demo_db(250).await;
     let store = SqliteStore::new(pool.clone());
     let mut policy = kehu_engine::Policy::default();
@@ -273,7 +273,7 @@ async fn preview_of_a_draft_equals_what_publishing_it_does() {
 
 #[tokio::test]
 async fn kept_facts_follow_every_change_of_the_data() {
-    use app::api::ssr::Store;
+    use app::api::ssr::ports::*;
     let (_dir, pool) = demo_db(200).await;
     let store = SqliteStore::new(pool.clone());
     let policy = kehu_engine::Policy::default();

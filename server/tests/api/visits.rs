@@ -2,7 +2,7 @@
 //! logging a visit with clear refusals, scope.
 
 use crate::common::*;
-use app::api::ssr::Store;
+use app::api::ssr::ports::*;
 use app::wire::{NewVisit, Scope, VisitProblem};
 use server::store::SqliteStore;
 use sqlx::SqlitePool;

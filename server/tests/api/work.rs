@@ -1,7 +1,7 @@
 //! Server tests of customer managers' performance figures and written reports (domain §10).
 
 use crate::common::*;
-use app::api::ssr::Store;
+use app::api::ssr::ports::*;
 use app::wire::{ReportKind, ReportSave, ReportSaved, Role, Scope};
 use axum::http::StatusCode;
 use server::store::SqliteStore;

@@ -4,7 +4,7 @@
 //! The helpers here are shared by the modules below.
 
 use crate::common::*;
-use app::api::ssr::Store;
+use app::api::ssr::ports::*;
 use app::wire::{
     DraftResult, EditResult, NewVisit, ReportKind, ReportSave, RequestResult, Role, Scope,
 };

@@ -3,9 +3,9 @@
 //!
 //! These pages are rendered on the server and load no wasm (see `app::script_free`): a shop
 //! owner's cheap phone on a slow line gets HTML and CSS only. Every action is a plain HTML form
-//! posted to the server (`server/src/portal.rs`), answered with a redirect back here carrying
-//! `done=…` or `error=…`; browser validation (`required`, `maxlength`) catches most mistakes
-//! before sending.
+//! posted to the server (`server/src/http/portal.rs`), answered with a redirect back here
+//! carrying `done=…` or `error=…`; browser validation (`required`, `maxlength`) catches most
+//! mistakes before sending.
 
 use super::super::customer::{display_value, status_label};
 use super::super::{LoadError, Loading};

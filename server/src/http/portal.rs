@@ -5,7 +5,8 @@
 
 use crate::state::AppState;
 use crate::url::{echo, encode as enc, safe_next, see_other};
-use app::api::ssr::{RequestRefused, Store, check_request};
+use app::api::ssr::ports::*;
+use app::api::ssr::{RequestRefused, check_request};
 use app::wire::{
     MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, Once,
     RequestResult, Role, Scope,
