@@ -5,7 +5,7 @@
 
 use crate::db::policy::current_policy;
 use crate::error::AppError;
-use crate::facts::{Cache, LoadedPopulation};
+use crate::facts::{KeptFacts, LoadedPopulation};
 use app::wire::{GapReport, GapRow, GapTierCount, Scope};
 use kehu_engine::batch::NO_MANAGER;
 use kehu_engine::{GapClass, Outcomes, Policy, Rules, Score, Tier, classify_all};
@@ -59,7 +59,7 @@ pub struct Memo(Arc<std::sync::Mutex<Option<Arc<Gaps>>>>);
 /// Classifies everyone under the published policy; `None` before the first publication.
 pub async fn compute(
     pool: &SqlitePool,
-    cache: &Cache,
+    cache: &KeptFacts,
     memo: &Memo,
 ) -> Result<Option<Arc<Gaps>>, AppError> {
     let Some((_, policy)) = current_policy(pool).await? else {
@@ -110,7 +110,7 @@ struct Named {
 /// The gap report for `scope`, optionally of one tier and one customer manager's customers.
 pub async fn report(
     pool: &SqlitePool,
-    cache: &Cache,
+    cache: &KeptFacts,
     memo: &Memo,
     scope: Scope,
     tier: Option<Tier>,

@@ -24,7 +24,7 @@ struct VisitCounts {
 /// Every customer manager in scope, by name.
 pub async fn kpis(
     pool: &SqlitePool,
-    facts: &crate::facts::Cache,
+    facts: &crate::facts::KeptFacts,
     gaps: &crate::gaps::Memo,
     scope: Scope,
 ) -> Result<Kpis, AppError> {

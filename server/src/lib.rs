@@ -2,7 +2,7 @@
 //!
 //! Layers, each naming only those below (checked by `tests/api/layers.rs`): foundations
 //! (`time`, `error`, `passwords`, `spreadsheet`, `url`, `client`) → `db` → `facts`, `calendar`
-//! → use cases (publish, drafts, snapshot, gaps, kpis, visits, complaints, reports, service,
+//! → use cases (publish, drafts, snapshot, gaps, kpis, visits, complaints, reports, self_service,
 //! import, demo, classify_cli) → `store` (the app's storage port) → `http` (router, middleware,
 //! accounts, the portal's forms, `AppState`).
 
@@ -22,7 +22,7 @@ pub mod kpis;
 pub mod passwords;
 pub mod publish;
 pub mod reports;
-pub mod service;
+pub mod self_service;
 pub mod snapshot;
 pub mod spreadsheet;
 pub mod store;
@@ -31,4 +31,4 @@ pub mod url;
 pub mod visits;
 
 // The http layer's modules, where the binary, the tests and the layers below's docs name them.
-pub use http::{auth, portal, state, web};
+pub use http::{auth, portal_forms, state, web};

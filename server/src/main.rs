@@ -440,7 +440,7 @@ async fn serve(
 /// Loads every customer's facts under the published policy once at start (so that the first
 /// page that classifies everyone finds them in memory), then each hour forgets the changes
 /// every kept population has read.
-fn keep_facts(pool: sqlx::SqlitePool, facts: server::facts::Cache) {
+fn keep_facts(pool: sqlx::SqlitePool, facts: server::facts::KeptFacts) {
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         let policy = match server::db::policy::current_policy(&pool).await {

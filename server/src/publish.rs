@@ -31,7 +31,7 @@ pub struct Published {
 /// The facts come from `facts`: from memory when nothing changed since the lab loaded them.
 pub async fn publish(
     pool: &SqlitePool,
-    facts: &facts::Cache,
+    facts: &facts::KeptFacts,
     policy: &Policy,
     user_id: Option<i64>,
 ) -> Result<Published, PublishError> {

@@ -21,7 +21,7 @@ pub struct Encoded {
 
 /// Builds the snapshot of the stored data under the published policy (the default policy when
 /// none is published yet).
-pub async fn build(pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Snapshot> {
+pub async fn build(pool: &SqlitePool, facts: &facts::KeptFacts) -> anyhow::Result<Snapshot> {
     let (policy_ref, policy, loaded) = published_facts(pool, facts).await?;
     build_from(pool, policy_ref, &policy, &loaded).await
 }
@@ -29,7 +29,7 @@ pub async fn build(pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Sn
 /// The published policy (the default one before the first publication) and the facts under it.
 async fn published_facts(
     pool: &SqlitePool,
-    facts: &facts::Cache,
+    facts: &facts::KeptFacts,
 ) -> anyhow::Result<(
     Option<app::wire::PolicyRef>,
     Policy,
@@ -137,13 +137,17 @@ pub fn encode(s: &Snapshot) -> Encoded {
 
 /// The last encoded snapshot and the generation of the kept facts it was built from.
 #[derive(Clone, Default)]
-pub struct Cache(std::sync::Arc<tokio::sync::Mutex<Option<(u64, Encoded)>>>);
+pub struct SnapshotCache(std::sync::Arc<tokio::sync::Mutex<Option<(u64, Encoded)>>>);
 
-impl Cache {
+impl SnapshotCache {
     /// The current snapshot: the cached one while the kept facts are those it was built from
     /// ([`facts::LoadedPopulation::generation`]), else rebuilt. One request builds at a time;
     /// the others wait for its result.
-    pub async fn get(&self, pool: &SqlitePool, facts: &facts::Cache) -> anyhow::Result<Encoded> {
+    pub async fn get(
+        &self,
+        pool: &SqlitePool,
+        facts: &facts::KeptFacts,
+    ) -> anyhow::Result<Encoded> {
         let mut slot = self.0.lock().await;
         let (policy_ref, policy, loaded) = published_facts(pool, facts).await?;
         if let Some((generation, enc)) = slot.as_ref()

@@ -148,7 +148,7 @@ pub async fn recent(
 /// more than the names of the customers it lists.
 pub async fn plan(
     pool: &SqlitePool,
-    facts: &crate::facts::Cache,
+    facts: &crate::facts::KeptFacts,
     scope: Scope,
     page: u32,
 ) -> Result<VisitPlan, AppError> {

@@ -1,4 +1,4 @@
-//! The kept facts (`Cache`): the population in memory, brought up to date customer by customer
+//! The kept facts (`KeptFacts`): the population in memory, brought up to date customer by customer
 //! after each write (`patch`) instead of loaded again.
 
 use super::*;
@@ -30,7 +30,7 @@ pub(crate) struct Kept {
 /// than [`RECHECK`] ago: a reader then costs no query at all, and what another process writes
 /// (`kehu import` beside the server) shows within that time.
 #[derive(Clone, Default)]
-pub struct Cache {
+pub struct KeptFacts {
     pub(crate) kept: std::sync::Arc<std::sync::Mutex<Vec<Kept>>>,
     /// One loader at a time; the others wait for its result.
     pub(crate) loading: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -42,7 +42,7 @@ pub struct Cache {
     pub(crate) patched: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
-/// The shortest time between two patches for requests that wrote (see [`Cache::refresh`]).
+/// The shortest time between two patches for requests that wrote (see [`KeptFacts::refresh`]).
 pub(crate) const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What the database answered, and when.
@@ -62,12 +62,12 @@ pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 /// How many (window, cartons per case) pairs are kept: the published policy's and a draft's.
 pub(crate) const KEPT_POLICIES: usize = 3;
 
-impl Cache {
+impl KeptFacts {
     /// A cache that reads through `pool`, connections of its own, whatever pool callers pass.
     pub fn reading_through(pool: SqlitePool) -> Self {
-        Cache {
+        KeptFacts {
             own: Some(pool),
-            ..Cache::default()
+            ..KeptFacts::default()
         }
     }
 
@@ -112,7 +112,7 @@ impl Cache {
     /// Every customer's facts under `policy`, as [`load`] reads them, from memory brought up to
     /// date with what changed since. One caller loads at a time. While one is bringing the
     /// kept facts up to date, or what changed was written by requests that take it in before
-    /// they are answered (see [`Cache::refresh`]), the others take the facts as they were a
+    /// they are answered (see [`KeptFacts::refresh`]), the others take the facts as they were a
     /// moment before instead of waiting or doing it again: nobody has been told of those
     /// writes yet. Waiting is only for a population loaded whole (a new policy, customers
     /// added, the first load) and for what the caller's own request wrote.

@@ -425,7 +425,7 @@ pub(crate) fn area_cents(r: &Row) -> i64 {
 /// tier.
 pub async fn load_one(
     pool: &SqlitePool,
-    cache: &Cache,
+    cache: &KeptFacts,
     policy: &Policy,
     id: i64,
     ranks: bool,

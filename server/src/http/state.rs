@@ -18,7 +18,7 @@ pub struct AppState {
     /// Proxies whose forwarded headers are believed.
     pub proxies: TrustedProxies,
     /// The lab's snapshot, rebuilt only when the data it depends on changes.
-    pub snapshot: crate::snapshot::Cache,
+    pub snapshot: crate::snapshot::SnapshotCache,
     /// Who recently checked sessions belong to (see [`crate::auth::SeenSessions`]).
     pub seen: crate::auth::SeenSessions,
 }
@@ -29,7 +29,7 @@ impl AppState {
         AppState {
             leptos_options,
             store: SqliteStore {
-                facts: crate::facts::Cache::reading_through(databases.facts.clone()),
+                facts: crate::facts::KeptFacts::reading_through(databases.facts.clone()),
                 ..SqliteStore::new(databases.archive.clone())
             },
             sessions: databases.sessions.clone(),

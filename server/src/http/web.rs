@@ -248,7 +248,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// After a request that wrote to the archive, and before it is answered, the kept facts take in
 /// what it wrote: every page asked for after the answer shows it, while the pages being read
 /// meanwhile go on with the facts of a moment before instead of each waiting for the update (see
-/// `facts::Cache::load`).
+/// `facts::KeptFacts::load`).
 async fn facts_after_writes(
     axum::extract::State(store): axum::extract::State<SqliteStore>,
     req: axum::extract::Request,
@@ -333,11 +333,11 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
         .route("/auth/invite", post(auth::redeem_invite))
-        .route("/my/request", post(crate::portal::request))
-        .route("/my/dispute", post(crate::portal::dispute))
-        .route("/my/rate", post(crate::portal::rate))
-        .route("/my/complaint", post(crate::portal::complaint))
-        .route("/lang", get(crate::portal::lang))
+        .route("/my/request", post(crate::portal_forms::request))
+        .route("/my/dispute", post(crate::portal_forms::dispute))
+        .route("/my/rate", post(crate::portal_forms::rate))
+        .route("/my/complaint", post(crate::portal_forms::complaint))
+        .route("/lang", get(crate::portal_forms::lang))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -8,7 +8,7 @@ use crate::drafts;
 use crate::error::store_err;
 use crate::facts::shift_month;
 use crate::publish::class_code;
-use crate::service;
+use crate::self_service;
 use app::api::ssr::StoreError;
 use app::api::ssr::ports::*;
 use app::wire::{
@@ -28,14 +28,14 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 pub struct SqliteStore {
     pub pool: SqlitePool,
     /// Every customer's facts, kept while the data is unchanged (snapshot, preview, publish).
-    pub facts: crate::facts::Cache,
+    pub facts: crate::facts::KeptFacts,
     /// Everyone classified under the published policy, while the facts are unchanged.
     pub gaps: crate::gaps::Memo,
 }
 
 impl SqliteStore {
     /// Brings the kept facts under the published policy up to date with this process's writes
-    /// (see `facts::Cache::refresh`).
+    /// (see `facts::KeptFacts::refresh`).
     pub async fn refresh_facts(&self) -> anyhow::Result<()> {
         let policy = crate::db::policy::published_or_default(&self.pool).await?;
         self.facts.refresh(&self.pool, &policy).await
@@ -209,11 +209,11 @@ impl PolicyPort for SqliteStore {
 #[async_trait::async_trait]
 impl PortalPort for SqliteStore {
     async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
-        Ok(service::my_tiers(&self.pool, &self.facts, customer).await?)
+        Ok(self_service::my_tiers(&self.pool, &self.facts, customer).await?)
     }
 
     async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError> {
-        Ok(service::my_service(&self.pool, customer).await?)
+        Ok(self_service::my_service(&self.pool, customer).await?)
     }
 
     async fn file_dispute(
@@ -222,11 +222,11 @@ impl PortalPort for SqliteStore {
         customer: i64,
         reason: &str,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(service::file_dispute(&self.pool, user, customer, reason).await?)
+        Ok(self_service::file_dispute(&self.pool, user, customer, reason).await?)
     }
 
     async fn disputes(&self, scope: Scope) -> Result<Vec<Dispute>, StoreError> {
-        Ok(service::disputes(&self.pool, scope).await?)
+        Ok(self_service::disputes(&self.pool, scope).await?)
     }
 
     async fn answer_dispute(
@@ -236,7 +236,7 @@ impl PortalPort for SqliteStore {
         status: DisputeStatus,
         answer: &str,
     ) -> Result<Once, StoreError> {
-        Ok(service::answer_dispute(&self.pool, user, id, status, answer).await?)
+        Ok(self_service::answer_dispute(&self.pool, user, id, status, answer).await?)
     }
 
     async fn rate_visit(
@@ -246,7 +246,7 @@ impl PortalPort for SqliteStore {
         score: u8,
         comment: &str,
     ) -> Result<Once, StoreError> {
-        Ok(service::rate_visit(&self.pool, customer, visit, score, comment).await?)
+        Ok(self_service::rate_visit(&self.pool, customer, visit, score, comment).await?)
     }
 
     async fn create_invite(
@@ -255,7 +255,7 @@ impl PortalPort for SqliteStore {
         user: i64,
         customer: i64,
     ) -> Result<Option<Invite>, StoreError> {
-        Ok(service::create_invite(&self.pool, scope, user, customer).await?)
+        Ok(self_service::create_invite(&self.pool, scope, user, customer).await?)
     }
 }
 

@@ -28,7 +28,7 @@ const SERVER: &[(&str, bool, &[&str])] = &[
             "visits",
             "complaints",
             "reports",
-            "service",
+            "self_service",
             "drafts",
             "publish",
             "snapshot",
@@ -38,7 +38,11 @@ const SERVER: &[(&str, bool, &[&str])] = &[
         ],
     ),
     ("storage port", false, &["store"]),
-    ("http", true, &["http", "auth", "portal", "state", "web"]),
+    (
+        "http",
+        true,
+        &["http", "auth", "portal_forms", "state", "web"],
+    ),
 ];
 
 const APP: &[(&str, bool, &[&str])] = &[

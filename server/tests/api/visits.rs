@@ -180,7 +180,7 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
         json::<Result<app::wire::VisitEntry, VisitProblem>>(&client, "/api/log_visit", &body).await;
     assert_eq!(status, axum::http::StatusCode::OK);
     assert_eq!(logged.unwrap().unwrap().purpose, "Promotion briefing");
-    let service = server::service::my_service(&pool, mine)
+    let service = server::self_service::my_service(&pool, mine)
         .await
         .unwrap()
         .unwrap();

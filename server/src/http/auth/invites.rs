@@ -46,7 +46,7 @@ pub async fn redeem_invite(
                AND i.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
         )
         .bind(&code)
-        .bind(crate::service::invite_hash(&form.code))
+        .bind(crate::self_service::invite_hash(&form.code))
         .fetch_optional(&acc.archive)
         .await?;
         let Some((invite, customer, shop_name)) = found else {

@@ -3,7 +3,7 @@
 //!
 //! These pages are rendered on the server and load no wasm (see `app::script_free`): a shop
 //! owner's cheap phone on a slow line gets HTML and CSS only. Every action is a plain HTML form
-//! posted to the server (`server/src/http/portal.rs`), answered with a redirect back here
+//! posted to the server (`server/src/http/portal_forms.rs`), answered with a redirect back here
 //! carrying `done=…` or `error=…`; browser validation (`required`, `maxlength`) catches most
 //! mistakes before sending.
 

@@ -95,7 +95,7 @@ const TIER_SELECT: &str = "SELECT p.version, p.published_at, a.band, a.grade, a.
 
 pub async fn my_tiers(
     pool: &SqlitePool,
-    facts: &facts::Cache,
+    facts: &facts::KeptFacts,
     customer: i64,
 ) -> Result<Option<MyTiers>, AppError> {
     let Some(shop_name): Option<String> =
