@@ -29,6 +29,3 @@ pub mod store;
 pub mod time;
 pub mod url;
 pub mod visits;
-
-// The http layer's modules, where the binary, the tests and the layers below's docs name them.
-pub use http::{auth, portal_forms, state, web};

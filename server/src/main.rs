@@ -1,7 +1,8 @@
 //! The `kehu` command line: serve the app (default), generate demo data, migrate, classify.
 
 use clap::{Parser, Subcommand};
-use server::{auth, classify_cli, db, demo, web};
+use server::http::{auth, web};
+use server::{classify_cli, db, demo};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -420,7 +421,7 @@ async fn serve(
         leptos_options.site_addr = a;
     }
     let bind = leptos_options.site_addr;
-    let mut state = server::state::AppState::new(leptos_options, &databases);
+    let mut state = server::http::state::AppState::new(leptos_options, &databases);
     state.proxies = proxies;
     keep_facts(pool.clone(), state.store.facts.clone());
     let app = web::router(state);

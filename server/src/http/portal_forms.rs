@@ -3,7 +3,7 @@
 //! form answered with a redirect back to its page — `?done=…` on success, `?error=…` naming
 //! what to fix otherwise (post/redirect/get: a reload never files twice).
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::url::{echo, encode as enc, safe_next, see_other};
 use app::api::ssr::ports::*;
 use app::api::ssr::{RequestRefused, check_request};

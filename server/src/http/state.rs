@@ -19,8 +19,8 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// The lab's snapshot, rebuilt only when the data it depends on changes.
     pub snapshot: crate::snapshot::SnapshotCache,
-    /// Who recently checked sessions belong to (see [`crate::auth::SeenSessions`]).
-    pub seen: crate::auth::SeenSessions,
+    /// Who recently checked sessions belong to (see [`crate::http::auth::SeenSessions`]).
+    pub seen: crate::http::auth::SeenSessions,
 }
 
 impl AppState {
@@ -59,9 +59,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-impl FromRef<AppState> for crate::auth::Accounts {
+impl FromRef<AppState> for crate::http::auth::Accounts {
     fn from_ref(s: &AppState) -> Self {
-        crate::auth::Accounts {
+        crate::http::auth::Accounts {
             archive: s.accounts.clone(),
             sessions: s.sessions.clone(),
             seen: s.seen.clone(),

@@ -1,8 +1,8 @@
 //! The HTTP side: Leptos pages and server functions, static files, health check, and what every
 //! response carries (security headers, body limits).
 
-use crate::auth;
-use crate::state::AppState;
+use crate::http::auth;
+use crate::http::state::AppState;
 use crate::store::SqliteStore;
 use app::api::ssr::StoreHandle;
 use app::app::{App, shell};
@@ -333,11 +333,11 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
         .route("/auth/invite", post(auth::redeem_invite))
-        .route("/my/request", post(crate::portal_forms::request))
-        .route("/my/dispute", post(crate::portal_forms::dispute))
-        .route("/my/rate", post(crate::portal_forms::rate))
-        .route("/my/complaint", post(crate::portal_forms::complaint))
-        .route("/lang", get(crate::portal_forms::lang))
+        .route("/my/request", post(crate::http::portal_forms::request))
+        .route("/my/dispute", post(crate::http::portal_forms::dispute))
+        .route("/my/rate", post(crate::http::portal_forms::rate))
+        .route("/my/complaint", post(crate::http::portal_forms::complaint))
+        .route("/lang", get(crate::http::portal_forms::lang))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

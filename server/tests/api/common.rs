@@ -5,8 +5,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
+use server::db;
 use server::demo::{DemoOptions, generate_into};
-use server::{db, web};
+use server::http::web;
 use sqlx::SqlitePool;
 pub use tower::ServiceExt;
 
@@ -65,7 +66,7 @@ pub fn options() -> LeptosOptions {
 }
 
 pub fn router(pool: SqlitePool) -> axum::Router {
-    web::router(server::state::AppState::new(
+    web::router(server::http::state::AppState::new(
         options(),
         &databases_of(&pool),
     ))
@@ -74,9 +75,9 @@ pub fn router(pool: SqlitePool) -> axum::Router {
 /// The router with a state changed by `change` (trusted proxies, say).
 pub fn router_with(
     pool: SqlitePool,
-    change: impl FnOnce(&mut server::state::AppState),
+    change: impl FnOnce(&mut server::http::state::AppState),
 ) -> axum::Router {
-    let mut state = server::state::AppState::new(options(), &databases_of(&pool));
+    let mut state = server::http::state::AppState::new(options(), &databases_of(&pool));
     change(&mut state);
     web::router(state)
 }

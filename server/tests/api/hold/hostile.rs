@@ -318,7 +318,7 @@ async fn an_upload_is_refused_before_its_body_is_read_unless_a_manager_sends_it(
                     futures_util::stream::repeat_with(|| {
                         Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b'x'; 1 << 20]))
                     }),
-                    server::web::MAX_IMPORT_BYTES / (1 << 20) + 2,
+                    server::http::web::MAX_IMPORT_BYTES / (1 << 20) + 2,
                 )))
                 .unwrap(),
         ),
@@ -326,7 +326,7 @@ async fn an_upload_is_refused_before_its_body_is_read_unless_a_manager_sends_it(
     .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // Every other route takes small bodies only.
-    let big = "x".repeat(server::web::MAX_BODY_BYTES + 1);
+    let big = "x".repeat(server::http::web::MAX_BODY_BYTES + 1);
     for uri in [
         "/auth/login",
         "/api/save_draft",
