@@ -89,9 +89,7 @@ impl WorkCalendar {
 
 /// The service calendar with the holidays and make-up working days kept in `calendar_days`.
 pub async fn load(pool: &sqlx::SqlitePool) -> Result<WorkCalendar, sqlx::Error> {
-    let days: Vec<(String, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
-        .fetch_all(pool)
-        .await?;
+    let days = crate::db::calendar::exceptions(pool).await?;
     let mut cal = WorkCalendar::default();
     for (day, kind) in days {
         let Ok(d) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
@@ -106,17 +104,7 @@ pub async fn load(pool: &sqlx::SqlitePool) -> Result<WorkCalendar, sqlx::Error> 
     Ok(cal)
 }
 
-/// The exceptions kept, by day.
-pub async fn days(pool: &sqlx::SqlitePool) -> Result<Vec<app::wire::CalendarDay>, sqlx::Error> {
-    let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day")
-            .fetch_all(pool)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(day, kind, note)| app::wire::CalendarDay { day, kind, note })
-        .collect())
-}
+pub use crate::db::calendar::days;
 
 /// Sets `day` (`YYYY-MM-DD`) to a holiday, a make-up working day, or back to the usual
 /// Monday–Friday rule (`kind` empty), by `user`; audited. Refused: a day that is not a date,
@@ -144,33 +132,7 @@ pub async fn set_day(
         return Ok(Err(P::Note));
     }
     let day = d.format("%Y-%m-%d").to_string();
-    let mut tx = crate::db::write(pool).await?;
-    if kind.is_empty() {
-        sqlx::query("DELETE FROM calendar_days WHERE day = ?")
-            .bind(&day)
-            .execute(&mut *tx)
-            .await?;
-    } else {
-        sqlx::query(
-            "INSERT INTO calendar_days (day, kind, note, set_by) VALUES (?, ?, ?, ?)
-             ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note,
-                 set_by = excluded.set_by, set_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        )
-        .bind(&day)
-        .bind(kind)
-        .bind(note.trim())
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
-    }
-    crate::db::audit::Line::new(user, "calendar.set")
-        .detail(format!(
-            "{day}: {}",
-            if kind.is_empty() { "usual" } else { kind }
-        ))
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
+    crate::db::calendar::set(pool, user, &day, kind, note.trim()).await?;
     Ok(Ok(()))
 }
 

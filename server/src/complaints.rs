@@ -4,8 +4,9 @@
 //! record version it was based on and is audited.
 
 use crate::calendar::WorkCalendar;
+use crate::db::complaints::{self as stored, Change, Filed, Filter, Row};
 use crate::db::policy::current_policy;
-use crate::db::scope::{in_scope, push_scope};
+use crate::db::scope::in_scope;
 use crate::error::AppError;
 use crate::time::stamp;
 use app::wire::{
@@ -14,40 +15,7 @@ use app::wire::{
     MAX_COMPLAINT_CHARS, STEPS_BEFORE_CLOSING, Scope,
 };
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    customer_id: i64,
-    code: String,
-    shop_name: String,
-    subject: String,
-    description: String,
-    severity: String,
-    status: String,
-    filed_at: String,
-    due_at: String,
-    closed_at: Option<String>,
-    attitude: Option<String>,
-    confirm_due_at: Option<String>,
-    confirmed_at: Option<String>,
-    substantiated: Option<bool>,
-    resolution: String,
-    handler: Option<String>,
-    version: i64,
-}
-
-const SELECT: &str = "SELECT k.id, k.customer_id, c.code, c.shop_name, k.subject, k.description,
-        k.severity, k.status, k.filed_at, k.due_at, k.closed_at, k.attitude, k.confirm_due_at,
-        k.confirmed_at, k.substantiated, k.resolution, u.display_name AS handler, k.version
-    FROM complaints k JOIN customers c ON c.id = k.customer_id
-    LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
-    WHERE 1 = 1";
-
-/// How many complaints [`SELECT`] finds (with the one join the scope filters by).
-const COUNT: &str =
-    "SELECT COUNT(*) FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE 1 = 1";
+use sqlx::SqlitePool;
 
 /// Past a deadline: still open after it, or done after it (timestamps share one format, so
 /// they compare as text).
@@ -65,36 +33,23 @@ pub async fn list(
     per_page: u32,
 ) -> Result<ComplaintPage, AppError> {
     let now = stamp(crate::time::now());
-    let matching = |select: &str| {
-        let mut qb = QueryBuilder::<Sqlite>::new(select);
-        push_scope(&mut qb, scope);
-        if matches!(filter.status.as_str(), "open" | "closed") {
-            qb.push(" AND k.status = ").push_bind(filter.status.clone());
-        }
-        if matches!(filter.severity.as_str(), "general" | "major") {
-            qb.push(" AND k.severity = ")
-                .push_bind(filter.severity.clone());
-        }
-        if filter.overdue_only {
-            qb.push(" AND (COALESCE(k.closed_at, ")
-                .push_bind(now.clone())
-                .push(") > k.due_at OR (k.confirm_due_at IS NOT NULL AND COALESCE(k.confirmed_at, ")
-                .push_bind(now.clone())
-                .push(") > k.confirm_due_at))");
-        }
-        qb
+    let wanted = Filter {
+        status: &filter.status,
+        severity: &filter.severity,
+        overdue_at: filter.overdue_only.then_some(now.as_str()),
     };
-    let total: i64 = matching(COUNT).build_query_scalar().fetch_one(pool).await?;
-    let total = total.max(0) as u64;
+    let total = stored::count(pool, scope, &wanted).await?.max(0) as u64;
     let per_page = per_page.max(1);
     let pages = total.div_ceil(u64::from(per_page)).max(1) as u32;
     let page = filter.page.clamp(1, pages);
-    let mut qb = matching(SELECT);
-    qb.push(" ORDER BY k.status <> 'open', CASE WHEN k.status = 'open' THEN k.due_at END, k.id DESC LIMIT ")
-        .push_bind(i64::from(per_page))
-        .push(" OFFSET ")
-        .push_bind(i64::from(page - 1) * i64::from(per_page));
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let rows = stored::page(
+        pool,
+        scope,
+        &wanted,
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    )
+    .await?;
     let rows = complete(pool, rows, matches!(scope, Scope::Customer(_)), &now).await?;
     Ok(ComplaintPage {
         rows,
@@ -104,27 +59,6 @@ pub async fn list(
     })
 }
 
-/// One complaint of a customer in scope.
-async fn one(
-    conn: &mut sqlx::SqliteConnection,
-    scope: Scope,
-    id: i64,
-) -> Result<Option<Row>, AppError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(SELECT);
-    push_scope(&mut qb, scope);
-    qb.push(" AND k.id = ").push_bind(id);
-    Ok(qb.build_query_as().fetch_optional(conn).await?)
-}
-
-#[derive(sqlx::FromRow)]
-struct StepRow {
-    complaint_id: i64,
-    step: String,
-    done_at: String,
-    note: String,
-    by: Option<String>,
-}
-
 /// The rows with their steps, in local time; `for_customer` leaves out the staff's fields.
 async fn complete(
     pool: &SqlitePool,
@@ -132,20 +66,8 @@ async fn complete(
     for_customer: bool,
     now: &str,
 ) -> Result<Vec<Complaint>, AppError> {
-    let mut steps: Vec<StepRow> = Vec::new();
-    if !rows.is_empty() {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT s.complaint_id, s.step, s.done_at, s.note, u.display_name AS by
-             FROM complaint_steps s LEFT JOIN users u ON u.id = s.done_by
-             WHERE s.complaint_id IN (",
-        );
-        let mut ids = qb.separated(", ");
-        for r in &rows {
-            ids.push_bind(r.id);
-        }
-        qb.push(")");
-        steps = qb.build_query_as().fetch_all(pool).await?;
-    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let steps = stored::steps(pool, &ids).await?;
     // Shown in the service desk's local time, the time its deadlines are counted in.
     let cal = WorkCalendar::default();
     Ok(rows
@@ -255,33 +177,29 @@ pub async fn file(
     let attitude = new.attitude.filter(|a| COMPLAINT_ATTITUDES.contains(a));
     let now = crate::time::now();
     let (due, confirm_due) = deadlines(pool, now, new.major).await?;
+    let severity = if new.major { "major" } else { "general" };
     let mut tx = crate::db::write(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO complaints (customer_id, filed_by, filed_at, subject, description, severity,
-                                 attitude, due_at, confirm_due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let id = stored::insert(
+        &mut tx,
+        &Filed {
+            customer: new.customer,
+            by: user,
+            at: &stamp(now),
+            subject: new.subject,
+            description: new.description,
+            severity,
+            attitude,
+            due_at: &due,
+            confirm_due_at: confirm_due.as_deref(),
+        },
     )
-    .bind(new.customer)
-    .bind(user)
-    .bind(stamp(now))
-    .bind(new.subject)
-    .bind(new.description)
-    .bind(if new.major { "major" } else { "general" })
-    .bind(attitude)
-    .bind(due)
-    .bind(confirm_due)
-    .fetch_one(&mut *tx)
     .await?;
     crate::db::audit::Line::new(user, "complaint.file")
         .customer(new.customer)
-        .detail(format!(
-            "complaint {id} ({}): {}",
-            if new.major { "major" } else { "general" },
-            new.subject
-        ))
+        .detail(format!("complaint {id} ({severity}): {}", new.subject))
         .record(&mut tx)
         .await?;
-    let row = one(&mut tx, scope, id).await?;
+    let row = stored::one(&mut tx, scope, id).await?;
     tx.commit().await?;
     // The complaint as the list shows it (not the whole list: 500 rows for a manager).
     match row {
@@ -306,7 +224,7 @@ pub async fn act(
     let now = crate::time::now();
     let now_s = stamp(now);
     let mut tx = crate::db::write(pool).await?;
-    let Some(row) = one(&mut tx, scope, id).await? else {
+    let Some(row) = stored::one(&mut tx, scope, id).await? else {
         return Ok(None);
     };
     let shown = |pool: &SqlitePool, row: Row| {
@@ -322,10 +240,11 @@ pub async fn act(
         drop(tx);
         return Ok(Some(ComplaintResult::Stale(shown(pool, row).await?)));
     }
+    let major: (String, String);
     let refuse = |r: ComplaintRefusal| Ok(Some(ComplaintResult::Refused(r)));
     let open = row.status == "open";
     let detail: String;
-    match action {
+    let change = match action {
         ComplaintAction::Attitude(a) => {
             if !open {
                 return refuse(ComplaintRefusal::Closed);
@@ -333,12 +252,8 @@ pub async fn act(
             if !COMPLAINT_ATTITUDES.contains(&a.as_str()) {
                 return refuse(ComplaintRefusal::BadValue);
             }
-            sqlx::query("UPDATE complaints SET attitude = ? WHERE id = ?")
-                .bind(a)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
             detail = format!("complaint {id}: attitude {a}");
+            Change::Attitude(a)
         }
         ComplaintAction::MakeMajor => {
             if !open {
@@ -351,16 +266,12 @@ pub async fn act(
                 .map_err(AppError::msg)?
                 .with_timezone(&Utc);
             let (due, confirm_due) = deadlines(pool, filed, true).await?;
-            sqlx::query(
-                "UPDATE complaints SET severity = 'major', due_at = ?, confirm_due_at = ? WHERE id = ?",
-            )
-            .bind(due)
-            .bind(confirm_due)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            ?;
             detail = format!("complaint {id}: made major");
+            major = (due, confirm_due.unwrap_or_default());
+            Change::Major {
+                due_at: &major.0,
+                confirm_due_at: &major.1,
+            }
         }
         ComplaintAction::Step { key, note } => {
             if !COMPLAINT_STEPS.contains(&key.as_str()) || note.chars().count() > MAX_COMMENT_CHARS
@@ -371,19 +282,11 @@ pub async fn act(
             if !open && key != "follow_up" {
                 return refuse(ComplaintRefusal::Closed);
             }
-            sqlx::query(
-                "INSERT INTO complaint_steps (complaint_id, step, done_by, done_at, note)
-                 VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (complaint_id, step) DO UPDATE SET note = excluded.note",
-            )
-            .bind(id)
-            .bind(key)
-            .bind(user)
-            .bind(&now_s)
-            .bind(note.trim())
-            .execute(&mut *tx)
-            .await?;
             detail = format!("complaint {id}: step {key}");
+            Change::Step {
+                key,
+                note: note.trim(),
+            }
         }
         ComplaintAction::Confirm {
             substantiated,
@@ -395,22 +298,15 @@ pub async fn act(
             if note.chars().count() > MAX_COMMENT_CHARS {
                 return refuse(ComplaintRefusal::BadValue);
             }
-            sqlx::query(
-                "UPDATE complaints SET confirmed_at = ?, confirmed_by = ?, substantiated = ?,
-                        confirm_note = ? WHERE id = ?",
-            )
-            .bind(&now_s)
-            .bind(user)
-            .bind(*substantiated)
-            .bind(note.trim())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
             detail = if *substantiated {
                 format!("complaint {id}: confirmed, substantiated — to the working group")
             } else {
                 format!("complaint {id}: confirmed, not substantiated")
             };
+            Change::Confirm {
+                substantiated: *substantiated,
+                note: note.trim(),
+            }
         }
         ComplaintAction::Close { resolution } => {
             if !open {
@@ -426,11 +322,7 @@ pub async fn act(
             if row.severity == "major" && row.confirmed_at.is_none() {
                 return refuse(ComplaintRefusal::NotConfirmed);
             }
-            let done: Vec<String> =
-                sqlx::query_scalar("SELECT step FROM complaint_steps WHERE complaint_id = ?")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let done = stored::done_steps(&mut tx, id).await?;
             let missing: Vec<String> = COMPLAINT_STEPS[..STEPS_BEFORE_CLOSING]
                 .iter()
                 .filter(|k| !done.iter().any(|d| d == *k))
@@ -439,29 +331,17 @@ pub async fn act(
             if !missing.is_empty() {
                 return refuse(ComplaintRefusal::StepsMissing(missing));
             }
-            sqlx::query(
-                "UPDATE complaints SET status = 'closed', closed_at = ?, closed_by = ?,
-                        resolution = ? WHERE id = ?",
-            )
-            .bind(&now_s)
-            .bind(user)
-            .bind(resolution)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
             detail = format!("complaint {id}: closed");
+            Change::Close { resolution }
         }
-    }
-    sqlx::query("UPDATE complaints SET version = version + 1 WHERE id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    };
+    stored::change(&mut tx, id, user, &now_s, change).await?;
     crate::db::audit::Line::new(user, "complaint.update")
         .customer(row.customer_id)
         .detail(detail)
         .record(&mut tx)
         .await?;
-    let updated = one(&mut tx, scope, id)
+    let updated = stored::one(&mut tx, scope, id)
         .await?
         .ok_or_else(|| AppError::msg("vanished"))?;
     tx.commit().await?;

@@ -99,14 +99,6 @@ fn classify_everyone(policy: Policy, loaded: Arc<LoadedPopulation>) -> Gaps {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Named {
-    id: i64,
-    code: String,
-    shop_name: String,
-    manager: Option<String>,
-}
-
 /// The gap report for `scope`, optionally of one tier and one customer manager's customers.
 pub async fn report(
     pool: &SqlitePool,
@@ -206,17 +198,8 @@ async fn name_rows(pool: &SqlitePool, rows: &mut [GapRow]) -> Result<(), AppErro
     if rows.is_empty() {
         return Ok(());
     }
-    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "SELECT c.id, c.code, c.shop_name, u.display_name AS manager FROM customers c
-         LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
-         WHERE c.id IN (",
-    );
-    let mut ids = qb.separated(", ");
-    for r in rows.iter() {
-        ids.push_bind(r.customer_id);
-    }
-    qb.push(")");
-    let named: Vec<Named> = qb.build_query_as().fetch_all(pool).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let named = crate::db::directory::customers(pool, &ids).await?;
     for r in rows.iter_mut() {
         if let Some(n) = named.iter().find(|n| n.id == r.customer_id) {
             r.code = n.code.clone();

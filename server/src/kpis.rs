@@ -47,13 +47,7 @@ pub async fn kpis(
     let policy = published_or_default(pool).await?;
     let per =
         |t: Option<kehu_engine::Tier>| t.map_or(0, |t| i64::from(policy.service.visits_for(t)));
-    let users: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, display_name FROM users
-         WHERE role = 'customer_manager' AND (?1 IS NULL OR id = ?1) ORDER BY display_name, id",
-    )
-    .bind(only)
-    .fetch_all(pool)
-    .await?;
+    let users = crate::db::directory::customer_managers(pool, only).await?;
     // From the kept facts: per customer manager (of the customer's route) the customers, three
     // months of their tier's visits per month, and the visits made (at most that many a
     // customer: extra visits to one shop do not make up for another); and the ratings of the
@@ -86,28 +80,12 @@ pub async fn kpis(
     if let Some(m) = only {
         // The ratings of every visit they made, to customers on their routes or not, through
         // `visits_manager` rather than everyone's visits.
-        let (n, sum): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), SUM(vr.score) FROM visits v JOIN visit_ratings vr ON vr.visit_id = v.id
-             WHERE v.manager_id = ? AND v.visited_on >= ?",
-        )
-        .bind(m)
-        .bind(&since_day)
-        .fetch_one(pool)
-        .await
-        ?;
-        ratings = [(m, (n, sum.unwrap_or(0)))].into_iter().collect();
+        let (n, sum) = crate::db::visits::ratings_of(pool, m, &since_day).await?;
+        ratings = [(m, (n, sum))].into_iter().collect();
     }
     // Complaints closed in the period or open past their deadline, counted for the customer
     // manager of the customer's route as the kept facts have it (no join over the archive).
-    let rows: Vec<(i64, bool, bool, bool)> = sqlx::query_as(
-        "SELECT customer_id, closed_at >= ?1, closed_at >= ?1 AND closed_at <= due_at,
-                status = 'open' AND due_at < ?2
-         FROM complaints WHERE closed_at >= ?1 OR (status = 'open' AND due_at < ?2)",
-    )
-    .bind(&since_stamp)
-    .bind(&now)
-    .fetch_all(pool)
-    .await?;
+    let rows = crate::db::complaints::closed_or_overdue(pool, &since_stamp, &now).await?;
     // Per customer manager: closed in the period, of those on time, open past the deadline.
     let mut complaints: rustc_hash::FxHashMap<i64, (i64, i64, i64)> = Default::default();
     for (customer, closed, on_time, overdue) in rows {

@@ -6,10 +6,12 @@
 //! import, demo, classify_cli) → `store` (the app's storage port) → `http` (router, middleware,
 //! accounts, the portal's forms, `AppState`).
 
+pub mod accounts;
 pub mod calendar;
-pub mod classify_cli;
+pub mod cli;
 pub mod client;
 pub mod complaints;
+pub mod config;
 pub mod db;
 pub mod demo;
 pub mod drafts;

@@ -1,22 +1,29 @@
 //! Publishing a policy: re-validate, recompute every customer with the engine, and store the
 //! assignments under the new version in one transaction, with an audit entry.
 
+use crate::db::policy::Assignment;
 use crate::facts;
 use app::wire::PolicyRef;
 use kehu_engine::{
     CharacteristicClass, GapClass, KeyAccountTier, Outcomes, Policy, Rules, Score, Tier,
     ValueClass, classify_all,
 };
-use sqlx::{QueryBuilder, SqlitePool};
+use sqlx::SqlitePool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("the policy is invalid: {0}")]
     Invalid(String),
     #[error(transparent)]
-    Storage(#[from] sqlx::Error),
+    Storage(#[from] crate::error::AppError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for PublishError {
+    fn from(e: sqlx::Error) -> Self {
+        PublishError::Storage(e.into())
+    }
 }
 
 /// What a publish did.
@@ -48,61 +55,43 @@ pub async fn publish(
     let engine_done = started.elapsed();
     let body = serde_json::to_string(policy).map_err(anyhow::Error::from)?;
 
-    let mut tx = crate::db::write(pool).await?;
-    let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM policies")
-        .fetch_one(&mut *tx)
-        .await?;
-    let policy_id: i64 = sqlx::query_scalar(
-        "INSERT INTO policies (name, status, version, body, created_by, published_at)
-         VALUES (?, 'published', ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING id",
-    )
-    .bind(&policy.name)
-    .bind(version)
-    .bind(&body)
-    .bind(user_id)
-    .fetch_one(&mut *tx)
-    .await?;
-
-    // 13 columns a row; 2,000 rows stay under SQLite's 32,766 bound parameters.
     let pop = &loaded.population;
     let columns = pop.columns();
     let rules = Rules::new(policy, None);
-    // Scores in hundredths of a point, as kept for the next "past experience".
     let centi = |s: Option<Score>| s.map(|s| (s.raw() + 5_000).div_euclid(10_000));
-    for chunk in (0..loaded.ids.len()).collect::<Vec<_>>().chunks(2_000) {
-        let mut qb = QueryBuilder::new(
-            "INSERT INTO assignments (policy_id, customer_id, monthly_volume_milli, band, grade, class_number,
-             value_score_micro, value_class, tier, key_account, expectation_centi, experience_centi, gap_class) ",
-        );
-        qb.push_values(chunk, |mut b, &i| {
+    let (policy_id, version) = crate::db::policy::publish(
+        pool,
+        &policy.name,
+        &body,
+        user_id,
+        loaded.ids.len(),
+        |i| {
             let (expectation, experience) = rules.service_scores(columns.facts(i).service.as_ref());
-            b.push_bind(policy_id)
-                .push_bind(loaded.ids[i])
-                .push_bind(i64::from(pop.volume[i]))
-                .push_bind(i64::from(out.band[i]))
-                .push_bind(i64::from(out.grade[i]))
-                .push_bind(i64::from(out.class[i]))
-                .push_bind(out.value_score[i])
-                .push_bind(ValueClass::ALL[usize::from(out.value_class[i])].key())
-                .push_bind(Tier::ALL[usize::from(out.tier[i])].key())
-                .push_bind(KeyAccountTier::ALL[usize::from(out.key_account[i])].key())
-                .push_bind(centi(expectation))
-                .push_bind(centi(experience))
-                .push_bind(GapClass::ALL[usize::from(out.gap_class[i])].key());
-        });
-        qb.build().execute(&mut *tx).await?;
-    }
-    crate::db::audit::Line::new(user_id, "policy.publish")
-        .detail(format!(
-            "published \"{}\" as version {version}: {} customers, {} moved",
-            policy.name,
-            loaded.ids.len(),
-            summary.movers
-        ))
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
-    crate::db::policy::published_changed();
+            Assignment {
+                customer_id: loaded.ids[i],
+                monthly_volume_milli: i64::from(pop.volume[i]),
+                band: i64::from(out.band[i]),
+                grade: i64::from(out.grade[i]),
+                class_number: i64::from(out.class[i]),
+                value_score_micro: out.value_score[i],
+                value_class: ValueClass::ALL[usize::from(out.value_class[i])].key(),
+                tier: Tier::ALL[usize::from(out.tier[i])].key(),
+                key_account: KeyAccountTier::ALL[usize::from(out.key_account[i])].key(),
+                expectation_centi: centi(expectation),
+                experience_centi: centi(experience),
+                gap_class: GapClass::ALL[usize::from(out.gap_class[i])].key(),
+            }
+        },
+        |version| {
+            format!(
+                "published \"{}\" as version {version}: {} customers, {} moved",
+                policy.name,
+                loaded.ids.len(),
+                summary.movers
+            )
+        },
+    )
+    .await?;
     tracing::info!(
         "published version {version}: {} customers; facts {:.2} s, engine {:.3} s, stored {:.2} s",
         loaded.ids.len(),

@@ -3,6 +3,7 @@
 //! (visits made, complaints handled), and a manager's review comment.
 
 use crate::calendar::WorkCalendar;
+use crate::db::reports::{self as stored, Row, Saving};
 use crate::error::AppError;
 use app::wire::{
     MAX_REPORT_CHARS, Report, ReportKind, ReportPeriod, ReportSave, ReportSaved, Role,
@@ -56,15 +57,6 @@ async fn record_counts(
         from.format("%Y-%m-%d").to_string(),
         to.format("%Y-%m-%d").to_string(),
     );
-    let (visits, customers, minutes): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(DISTINCT customer_id), COALESCE(SUM(duration_min), 0)
-         FROM visits WHERE manager_id = ? AND visited_on BETWEEN ? AND ?",
-    )
-    .bind(author)
-    .bind(&a)
-    .bind(&b)
-    .fetch_one(pool)
-    .await?;
     // Stored times are UTC: the local days' bounds, 8 hours earlier.
     let cal = WorkCalendar::default();
     let bound = |d: NaiveDate| {
@@ -74,22 +66,8 @@ async fn record_counts(
             .unwrap_or_default()
     };
     let (start, end) = (bound(from), bound(to + TimeDelta::days(1)));
-    let steps: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM complaint_steps WHERE done_by = ? AND done_at >= ? AND done_at < ?",
-    )
-    .bind(author)
-    .bind(&start)
-    .bind(&end)
-    .fetch_one(pool)
-    .await?;
-    let closed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM complaints WHERE closed_by = ? AND closed_at >= ? AND closed_at < ?",
-    )
-    .bind(author)
-    .bind(&start)
-    .bind(&end)
-    .fetch_one(pool)
-    .await?;
+    let (visits, customers, minutes, steps, closed) =
+        stored::record_counts(pool, author, (&a, &b), (&start, &end)).await?;
     Ok(ReportPeriod {
         from: a,
         to: b,
@@ -100,25 +78,6 @@ async fn record_counts(
         complaints_closed: closed as u64,
     })
 }
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    author_id: i64,
-    author: String,
-    kind: String,
-    period: String,
-    body: String,
-    updated_at: String,
-    review: Option<String>,
-    reviewer: Option<String>,
-    reviewed_at: Option<String>,
-    version: i64,
-}
-
-const SELECT: &str = "SELECT p.id, p.author_id, u.display_name AS author, p.kind, p.period,
-        p.body, p.updated_at, p.review, v.display_name AS reviewer, p.reviewed_at, p.version
-    FROM reports p JOIN users u ON u.id = p.author_id LEFT JOIN users v ON v.id = p.reviewed_by";
 
 async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, AppError> {
     let kind = ReportKind::from_key(&r.kind).unwrap_or(ReportKind::Daily);
@@ -140,6 +99,14 @@ async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, AppError> {
     })
 }
 
+/// Report `id` as the pages show it.
+async fn report(pool: &SqlitePool, id: i64) -> Result<Option<Report>, AppError> {
+    match stored::by_id(pool, id).await? {
+        Some(r) => Ok(Some(finish(pool, r).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Reports a user may read: their own (a customer manager), or everyone's (managers, admins),
 /// newest period first; `unreviewed` keeps those without a review.
 pub async fn list(
@@ -149,15 +116,7 @@ pub async fn list(
     unreviewed: bool,
 ) -> Result<Vec<Report>, AppError> {
     let everyone = matches!(role, Role::Manager | Role::Admin);
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE (?1 OR p.author_id = ?2) AND (NOT ?3 OR p.review IS NULL)
-         ORDER BY p.period DESC, p.id DESC LIMIT 100"
-    )))
-    .bind(everyone)
-    .bind(user)
-    .bind(unreviewed)
-    .fetch_all(pool)
-    .await?;
+    let rows = stored::list(pool, everyone, user, unreviewed).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(finish(pool, r).await?);
@@ -191,53 +150,14 @@ pub async fn save(pool: &SqlitePool, author: i64, s: &ReportSave) -> Result<Repo
     if body.is_empty() || body.chars().count() > MAX_REPORT_CHARS {
         return Ok(ReportSaved::BadBody);
     }
-    let mut tx = crate::db::write(pool).await?;
-    let existing: Option<(i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT id, version, review FROM reports WHERE author_id = ? AND kind = ? AND period = ?",
-    )
-    .bind(author)
-    .bind(s.kind.key())
-    .bind(&s.period)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let id = match existing {
-        Some((_, _, Some(_))) => return Ok(ReportSaved::Reviewed),
-        Some((id, version, None)) if version == s.version => {
-            sqlx::query(
-                "UPDATE reports SET body = ?, version = version + 1,
-                        updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-            )
-            .bind(body)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            id
-        }
-        Some((id, _, None)) => {
-            drop(tx);
-            let r: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
-                .bind(id)
-                .fetch_one(pool)
-                .await?;
-            return Ok(ReportSaved::Stale(finish(pool, r).await?));
-        }
-        None if s.version != 0 => return Ok(ReportSaved::BadPeriod),
-        None => sqlx::query_scalar(
-            "INSERT INTO reports (author_id, kind, period, body) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(author)
-        .bind(s.kind.key())
-        .bind(&s.period)
-        .bind(body)
-        .fetch_one(&mut *tx)
-        .await?,
-    };
-    tx.commit().await?;
-    let r: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
-    Ok(ReportSaved::Saved(finish(pool, r).await?))
+    let saving = stored::save(pool, author, s.kind.key(), &s.period, body, s.version).await?;
+    let missing = || AppError::msg("a report saved a moment ago is gone");
+    Ok(match saving {
+        Saving::Saved(id) => ReportSaved::Saved(report(pool, id).await?.ok_or_else(missing)?),
+        Saving::Stale(id) => ReportSaved::Stale(report(pool, id).await?.ok_or_else(missing)?),
+        Saving::Reviewed => ReportSaved::Reviewed,
+        Saving::Missing => ReportSaved::BadPeriod,
+    })
 }
 
 /// A manager's review comment on a report (once); `None` when there is no such report.
@@ -251,26 +171,11 @@ pub async fn review(
     if comment.is_empty() || comment.chars().count() > MAX_REPORT_CHARS {
         return Ok(Some(ReportSaved::BadBody));
     }
-    let mut tx = crate::db::write(pool).await?;
-    let done = sqlx::query(
-        "UPDATE reports SET review = ?, reviewed_by = ?,
-                reviewed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), version = version + 1
-         WHERE id = ? AND review IS NULL",
-    )
-    .bind(comment)
-    .bind(reviewer)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let report = finish(pool, row).await?;
-    Ok(Some(if done == 1 {
+    let done = stored::review(pool, reviewer, id, comment).await?;
+    let Some(report) = report(pool, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(if done {
         ReportSaved::Saved(report)
     } else {
         ReportSaved::Reviewed
@@ -284,14 +189,7 @@ pub async fn find(
     kind: ReportKind,
     period: &str,
 ) -> Result<Option<Report>, AppError> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE p.author_id = ? AND p.kind = ? AND p.period = ?"
-    )))
-    .bind(author)
-    .bind(kind.key())
-    .bind(period)
-    .fetch_optional(pool)
-    .await?;
+    let row = stored::find(pool, author, kind.key(), period).await?;
     match row {
         Some(r) => Ok(Some(finish(pool, r).await?)),
         None => Ok(None),

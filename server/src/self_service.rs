@@ -4,6 +4,7 @@
 //! nothing of other customers.
 
 use crate::db::policy::current_policy;
+use crate::db::self_service::{self as stored, TierRow};
 use crate::error::AppError;
 use crate::facts;
 use crate::publish::class_code;
@@ -49,18 +50,6 @@ fn new_invite_code() -> Result<String, AppError> {
         .join("-"))
 }
 
-#[derive(sqlx::FromRow)]
-struct TierRow {
-    version: i64,
-    published_at: Option<String>,
-    band: i64,
-    grade: i64,
-    class_number: i64,
-    value_class: String,
-    tier: String,
-    key_account: String,
-}
-
 /// A stored assignment with the tiers `show` lets through (everything for staff).
 fn tier_row(r: TierRow, show: &CustomerVisibility) -> MyTierRow {
     MyTierRow {
@@ -86,35 +75,18 @@ const ALL_VISIBLE: CustomerVisibility = CustomerVisibility {
     key_account: true,
 };
 
-/// Published versions first, then each one's assignment by primary key: `CROSS JOIN` keeps
-/// SQLite from scanning every assignment for one customer's (policies are few, assignments are
-/// customers × versions).
-const TIER_SELECT: &str = "SELECT p.version, p.published_at, a.band, a.grade, a.class_number,
-        a.value_class, a.tier, a.key_account
-    FROM policies p CROSS JOIN assignments a ON a.policy_id = p.id";
-
 pub async fn my_tiers(
     pool: &SqlitePool,
     facts: &facts::KeptFacts,
     customer: i64,
 ) -> Result<Option<MyTiers>, AppError> {
-    let Some(shop_name): Option<String> =
-        sqlx::query_scalar("SELECT shop_name FROM customers WHERE id = ?")
-            .bind(customer)
-            .fetch_optional(pool)
-            .await?
-    else {
+    let Some(shop_name) = stored::shop_name(pool, customer).await? else {
         return Ok(None);
     };
     let current = current_policy(pool).await?;
     let policy = current.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
     let show = policy.customer_visibility;
-    let rows: Vec<TierRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TIER_SELECT} WHERE a.customer_id = ? ORDER BY p.version DESC"
-    )))
-    .bind(customer)
-    .fetch_all(pool)
-    .await?;
+    let rows = stored::tiers(pool, customer).await?;
     let history: Vec<MyTierRow> = rows.into_iter().map(|r| tier_row(r, &show)).collect();
     let latest = current.as_ref().map(|(r, _)| r.version as u32);
     let current_row = history
@@ -148,14 +120,7 @@ pub async fn my_tiers(
         _ => false,
     };
 
-    let mut monthly: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT month, cartons FROM purchases WHERE customer_id = ? AND month <= ?
-         ORDER BY month DESC LIMIT 12",
-    )
-    .bind(customer)
-    .bind(crate::time::this_month())
-    .fetch_all(pool)
-    .await?;
+    let mut monthly = stored::monthly_cartons(pool, customer, &crate::time::this_month()).await?;
     monthly.reverse();
 
     let disputes = disputes_where(pool, Scope::Customer(customer), &show).await?;
@@ -177,45 +142,16 @@ pub async fn my_tiers(
     }))
 }
 
-#[derive(sqlx::FromRow)]
-struct DisputeRow {
-    id: i64,
-    customer_id: i64,
-    code: String,
-    shop_name: String,
-    policy_id: Option<i64>,
-    reason: String,
-    filed_at: String,
-    status: String,
-    answer: Option<String>,
-    answered_at: Option<String>,
-}
-
 async fn disputes_where(
     pool: &SqlitePool,
     scope: Scope,
     show: &CustomerVisibility,
 ) -> Result<Vec<Dispute>, AppError> {
-    let mut qb = sqlx::QueryBuilder::new(
-        "SELECT d.id, d.customer_id, c.code, c.shop_name, d.policy_id, d.reason, d.filed_at,
-                d.status, d.answer, d.answered_at
-         FROM disputes d JOIN customers c ON c.id = d.customer_id WHERE 1 = 1",
-    );
-    crate::db::scope::push_scope(&mut qb, scope);
-    qb.push(" ORDER BY d.status <> 'open', d.id DESC LIMIT 500");
-    let rows: Vec<DisputeRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows = stored::disputes(pool, scope).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let disputed: Option<TierRow> = match r.policy_id {
-            Some(p) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{TIER_SELECT} WHERE a.policy_id = ? AND a.customer_id = ?"
-                )))
-                .bind(p)
-                .bind(r.customer_id)
-                .fetch_optional(pool)
-                .await?
-            }
+        let disputed = match r.policy_id {
+            Some(p) => stored::tier(pool, p, r.customer_id).await?,
             None => None,
         };
         out.push(Dispute {
@@ -245,47 +181,26 @@ pub async fn file_dispute(
     customer: i64,
     reason: &str,
 ) -> Result<Option<i64>, AppError> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
-        .bind(customer)
-        .fetch_optional(pool)
-        .await?;
-    if exists.is_none() {
+    if stored::shop_name(pool, customer).await?.is_none() {
         return Ok(None);
     }
     let policy = current_policy(pool).await?.map(|(r, _)| r.id);
     let disputed = match policy {
         Some(p) => {
-            let row: Option<(i64, i64, i64)> = sqlx::query_as(
-                "SELECT band, grade, class_number FROM assignments WHERE policy_id = ? AND customer_id = ?",
-            )
-            .bind(p)
-            .bind(customer)
-            .fetch_optional(pool)
-            .await
-            ?;
-            row.map(|(b, g, c)| format!("band {b} grade {g} class {}", class_code(c)))
-                .unwrap_or_default()
+            let row = stored::tier(pool, p, customer).await?;
+            row.map(|t| {
+                format!(
+                    "band {} grade {} class {}",
+                    t.band,
+                    t.grade,
+                    class_code(t.class_number)
+                )
+            })
+            .unwrap_or_default()
         }
         None => String::new(),
     };
-    let mut tx = crate::db::write(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO disputes (customer_id, policy_id, disputed, reason, filed_by)
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(customer)
-    .bind(policy)
-    .bind(&disputed)
-    .bind(reason)
-    .bind(user)
-    .fetch_one(&mut *tx)
-    .await?;
-    crate::db::audit::Line::new(user, "dispute.file")
-        .customer(customer)
-        .detail(format!("dispute {id}: {disputed}"))
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
+    let id = stored::file_dispute(pool, user, customer, policy, &disputed, reason).await?;
     Ok(Some(id))
 }
 
@@ -296,76 +211,15 @@ pub async fn answer_dispute(
     status: DisputeStatus,
     answer: &str,
 ) -> Result<Once, AppError> {
-    let mut tx = crate::db::write(pool).await?;
-    let found: Option<(i64, String)> =
-        sqlx::query_as("SELECT customer_id, status FROM disputes WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((customer, current)) = found else {
-        return Ok(Once::NotFound);
-    };
-    if current != "open" {
-        return Ok(Once::AlreadyDone);
-    }
-    let changed = sqlx::query(
-        "UPDATE disputes SET status = ?, answer = ?, answered_by = ?,
-                answered_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-         WHERE id = ? AND status = 'open'",
-    )
-    .bind(status.key())
-    .bind(answer)
-    .bind(user)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Ok(Once::AlreadyDone);
-    }
-    crate::db::audit::Line::new(user, "dispute.answer")
-        .customer(customer)
-        .new_value(status.key())
-        .detail(format!("dispute {id}: {answer}"))
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Once::Done)
-}
-
-#[derive(sqlx::FromRow)]
-struct VisitRow {
-    id: i64,
-    visited_on: String,
-    purpose: String,
-    duration_min: i64,
-    manager: Option<String>,
-    score: Option<i64>,
-    comment: Option<String>,
+    Ok(stored::answer_dispute(pool, user, id, status.key(), answer).await?)
 }
 
 pub async fn my_service(pool: &SqlitePool, customer: i64) -> Result<Option<MyService>, AppError> {
-    let who: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT u.display_name, u.phone, r.name FROM customers c
-         LEFT JOIN routes r ON r.id = c.route_id LEFT JOIN users u ON u.id = r.manager_id
-         WHERE c.id = ?",
-    )
-    .bind(customer)
-    .fetch_optional(pool)
-    .await?;
+    let who = stored::served_by(pool, customer).await?;
     let Some((manager, phone, route)) = who else {
         return Ok(None);
     };
-    let visits: Vec<VisitRow> = sqlx::query_as(
-        "SELECT v.id, v.visited_on, v.purpose, v.duration_min, u.display_name AS manager,
-                vr.score, vr.comment
-         FROM visits v LEFT JOIN users u ON u.id = v.manager_id
-         LEFT JOIN visit_ratings vr ON vr.visit_id = v.id
-         WHERE v.customer_id = ? ORDER BY v.visited_on DESC, v.id DESC LIMIT 60",
-    )
-    .bind(customer)
-    .fetch_all(pool)
-    .await?;
+    let visits = stored::visits(pool, customer).await?;
     Ok(Some(MyService {
         manager,
         manager_phone: phone.unwrap_or_default(),
@@ -401,32 +255,7 @@ pub async fn rate_visit(
     score: u8,
     comment: &str,
 ) -> Result<Once, AppError> {
-    let mine: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM visits WHERE id = ? AND customer_id = ?")
-            .bind(visit)
-            .bind(customer)
-            .fetch_optional(pool)
-            .await?;
-    if mine.is_none() {
-        return Ok(Once::NotFound);
-    }
-    let mut tx = crate::db::write(pool).await?;
-    let added = sqlx::query(
-        "INSERT INTO visit_ratings (visit_id, score, comment) VALUES (?, ?, ?)
-         ON CONFLICT (visit_id) DO NOTHING",
-    )
-    .bind(visit)
-    .bind(i64::from(score))
-    .bind(comment)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    Ok(if added == 1 {
-        Once::Done
-    } else {
-        Once::AlreadyDone
-    })
+    Ok(stored::rate_visit(pool, customer, visit, i64::from(score), comment).await?)
 }
 
 pub async fn create_invite(
@@ -435,36 +264,13 @@ pub async fn create_invite(
     user: i64,
     customer: i64,
 ) -> Result<Option<Invite>, AppError> {
-    let mut qb =
-        sqlx::QueryBuilder::new("SELECT c.code, c.shop_name FROM customers c WHERE c.id = ");
-    qb.push_bind(customer);
-    crate::db::scope::push_scope(&mut qb, scope);
-    let found: Option<(String, String)> = qb.build_query_as().fetch_optional(pool).await?;
+    let found = stored::code_and_name(pool, scope, customer).await?;
     let Some((customer_code, shop_name)) = found else {
         return Ok(None);
     };
     let code = new_invite_code()?;
-    let mut tx = crate::db::write(pool).await?;
-    // Only the newest invite works: a reprint replaces a lost one.
-    sqlx::query("DELETE FROM invites WHERE customer_id = ? AND used_at IS NULL")
-        .bind(customer)
-        .execute(&mut *tx)
-        .await?;
-    let expires_at: String = sqlx::query_scalar(
-        "INSERT INTO invites (customer_id, code_hash, created_by, expires_at)
-         VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)) RETURNING expires_at",
-    )
-    .bind(customer)
-    .bind(invite_hash(&code))
-    .bind(user)
-    .bind(format!("+{INVITE_DAYS} days"))
-    .fetch_one(&mut *tx)
-    .await?;
-    crate::db::audit::Line::new(user, "user.invite")
-        .customer(customer)
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
+    let expires_at = crate::time::stamp_from_now(chrono::TimeDelta::days(INVITE_DAYS));
+    stored::replace_invite(pool, user, customer, &invite_hash(&code), &expires_at).await?;
     Ok(Some(Invite {
         customer_code,
         shop_name,

@@ -50,23 +50,17 @@ async fn build_from(
     policy: &Policy,
     loaded: &facts::LoadedPopulation,
 ) -> anyhow::Result<Snapshot> {
-    let routes: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, code || ' ' || name FROM routes ORDER BY code")
-            .fetch_all(pool)
-            .await?;
+    let routes = crate::db::directory::routes(pool).await?;
     let positions: std::collections::HashMap<i64, u16> = routes
         .iter()
         .enumerate()
-        .map(|(i, (id, _))| (*id, i.min(usize::from(Snapshot::NO_ROUTE) - 1) as u16))
+        .map(|(i, (id, _, _))| (*id, i.min(usize::from(Snapshot::NO_ROUTE) - 1) as u16))
         .collect();
     let route_index = |id: Option<i64>| {
         id.and_then(|id| positions.get(&id).copied())
             .unwrap_or(Snapshot::NO_ROUTE)
     };
-    let names: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, display_name FROM users WHERE role = 'customer_manager'")
-            .fetch_all(pool)
-            .await?;
+    let names = crate::db::directory::customer_managers(pool, None).await?;
     let managers = loaded
         .managers
         .iter()
@@ -88,18 +82,11 @@ async fn build_from(
         })
         .collect();
     // The customer manager of each route, as an index into `managers`.
-    let route_managers: std::collections::HashMap<i64, i64> =
-        sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, manager_id FROM routes")
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .filter_map(|(r, m)| Some((r, m?)))
-            .collect();
     let route_manager = routes
         .iter()
-        .map(|(id, _)| {
-            route_managers
-                .get(id)
+        .map(|(_, _, manager)| {
+            manager
+                .as_ref()
                 .and_then(|m| loaded.managers.binary_search(m).ok())
                 .map_or(kehu_engine::batch::NO_MANAGER, |i| i as u32)
         })
@@ -110,7 +97,7 @@ async fn build_from(
         latest_month: loaded.latest_month.clone(),
         id_deltas,
         route: loaded.routes.iter().map(|&r| route_index(r)).collect(),
-        routes: routes.into_iter().map(|(_, n)| n).collect(),
+        routes: routes.into_iter().map(|(_, n, _)| n).collect(),
         managers,
         route_manager,
         population: loaded.population.clone(),

@@ -2,14 +2,15 @@
 //! customer's published tier and the policy's visits per month for that tier.
 
 use crate::db::policy::published_or_default;
-use crate::db::scope::{in_scope, push_scope};
+use crate::db::scope::in_scope;
+use crate::db::visits::{self as stored, Logged};
 use crate::error::AppError;
 use app::wire::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
     VisitLogged, VisitPlan, VisitProblem,
 };
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::SqlitePool;
 
 /// The longest visit logged, in minutes.
 pub const MAX_VISIT_MINUTES: i64 = 600;
@@ -52,20 +53,17 @@ pub async fn log(
         return Ok(VisitLogged::NotFound);
     }
     let mut tx = crate::db::write(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO visits (customer_id, manager_id, visited_on, purpose, findings, duration_min, promise)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(v.customer)
-    .bind(user)
-    .bind(date.format("%Y-%m-%d").to_string())
-    .bind(v.purpose.trim())
-    .bind(v.findings.trim())
-    .bind(v.duration_min)
-    .bind(v.promise.trim())
-    .fetch_one(&mut *tx)
-    .await
-    ?;
+    let on = date.format("%Y-%m-%d").to_string();
+    let logged = Logged {
+        customer: v.customer,
+        manager: user,
+        on: &on,
+        purpose: v.purpose.trim(),
+        findings: v.findings.trim(),
+        duration_min: v.duration_min,
+        promise: v.promise.trim(),
+    };
+    let id = stored::insert(&mut tx, &logged).await?;
     crate::db::audit::Line::new(user, "visit.log")
         .customer(v.customer)
         .detail(format!("visit {id} on {date}: {}", v.purpose.trim()))
@@ -76,43 +74,7 @@ pub async fn log(
     Ok(logged.map_or(VisitLogged::NotFound, VisitLogged::Logged))
 }
 
-#[derive(sqlx::FromRow)]
-struct VisitRow {
-    id: i64,
-    customer_id: i64,
-    code: String,
-    shop_name: String,
-    visited_on: String,
-    purpose: String,
-    findings: String,
-    duration_min: i64,
-    promise: String,
-    manager: Option<String>,
-    score: Option<i64>,
-}
-
-/// The latest visits to customers in scope (or `only` that visit), newest first: 50 rows read
-/// along `visits_day` for everyone's.
-fn recent_query(scope: Scope, only: Option<i64>) -> QueryBuilder<Sqlite> {
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT v.id, v.customer_id, c.code, c.shop_name, v.visited_on, v.purpose, v.findings,
-                v.duration_min, v.promise, u.display_name AS manager, vr.score
-         FROM visits v JOIN customers c ON c.id = v.customer_id
-         LEFT JOIN users u ON u.id = v.manager_id
-         LEFT JOIN visit_ratings vr ON vr.visit_id = v.id WHERE 1 = 1",
-    );
-    push_scope(&mut qb, scope);
-    if let Some(id) = only {
-        qb.push(" AND v.id = ").push_bind(id);
-    }
-    qb.push(" ORDER BY v.visited_on DESC, v.id DESC LIMIT 50");
-    qb
-}
-
-/// The SQL of the latest visits for `scope` (for its query-plan test).
-pub fn recent_sql(scope: Scope) -> String {
-    recent_query(scope, None).sql().as_str().to_string()
-}
+pub use stored::recent_sql;
 
 /// The latest visits to customers in scope (or one visit), newest first.
 pub async fn recent(
@@ -120,8 +82,7 @@ pub async fn recent(
     scope: Scope,
     only: Option<i64>,
 ) -> Result<Vec<VisitEntry>, AppError> {
-    let mut qb = recent_query(scope, only);
-    let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows = stored::recent(pool, scope, only).await?;
     Ok(rows
         .into_iter()
         .map(|r| VisitEntry {
@@ -233,7 +194,12 @@ pub async fn plan(
     listed.sort_unstable_by(order);
     listed.drain(..(out.page as usize - 1) * per_page);
     let ids: Vec<i64> = listed.iter().map(|p| loaded.ids[p.i]).collect();
-    let names = names_of(pool, &ids).await?;
+    let names: rustc_hash::FxHashMap<i64, (String, String)> =
+        crate::db::directory::customers(pool, &ids)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, (n.code, n.shop_name)))
+            .collect();
     out.rows = listed
         .iter()
         .filter_map(|p| {
@@ -255,19 +221,4 @@ pub async fn plan(
         })
         .collect();
     Ok(out)
-}
-
-/// The code and shop name of each of `ids`.
-pub(crate) async fn names_of(
-    pool: &SqlitePool,
-    ids: &[i64],
-) -> Result<rustc_hash::FxHashMap<i64, (String, String)>, AppError> {
-    let json = serde_json::to_string(ids)?;
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, code, shop_name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
-    )
-    .bind(json)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|(id, c, n)| (id, (c, n))).collect())
 }

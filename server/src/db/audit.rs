@@ -61,8 +61,8 @@ impl<'a> Line<'a> {
     /// Writes the line through `tx`, the connection of the change's transaction.
     pub async fn record(self, tx: &mut SqliteConnection) -> sqlx::Result<()> {
         sqlx::query(
-            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (user_id, action, customer_id, field, old_value, new_value, detail, request_id, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(self.user)
         .bind(self.action.as_ref())
@@ -72,10 +72,86 @@ impl<'a> Line<'a> {
         .bind(self.new)
         .bind(self.detail.as_deref())
         .bind(self.request)
+        .bind(crate::time::now_stamp())
         .execute(tx)
         .await?;
         Ok(())
     }
+}
+
+/// How many lines of the trail have an action starting like `like` (`field.%`).
+pub async fn count(pool: &sqlx::SqlitePool, like: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action LIKE ?")
+        .bind(like)
+        .fetch_one(pool)
+        .await
+}
+
+/// A line of the trail as the audit page shows it: when, who, the action, the customer (id,
+/// code, name), field, old and new value, detail, change request.
+pub type Shown = (
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The lines with an action like `like`, newest first, `limit` of them after `offset`.
+pub async fn page(
+    pool: &sqlx::SqlitePool,
+    like: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Shown>> {
+    sqlx::query_as(
+        "SELECT a.at, u.display_name, a.action, a.customer_id, c.code, c.shop_name, a.field,
+                a.old_value, a.new_value, a.detail, a.request_id
+         FROM audit a LEFT JOIN users u ON u.id = a.user_id
+         LEFT JOIN customers c ON c.id = a.customer_id
+         WHERE a.action LIKE ? ORDER BY a.id DESC LIMIT ? OFFSET ?",
+    )
+    .bind(like)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+}
+
+/// A line of one customer's history: when, who, the action, field, old and new value (all
+/// `None` on the one row of a customer without lines).
+pub type OfCustomer = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Customer `customer`'s latest 200 lines in one query: nothing when the customer is not in
+/// scope, one row without a line when they have none.
+pub async fn of_customer(
+    pool: &sqlx::SqlitePool,
+    scope: app::wire::Scope,
+    customer: i64,
+) -> sqlx::Result<Vec<OfCustomer>> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT a.at, u.display_name, a.action, a.field, a.old_value, a.new_value
+         FROM customers c LEFT JOIN audit a ON a.customer_id = c.id
+         LEFT JOIN users u ON u.id = a.user_id
+         WHERE c.id = ",
+    );
+    qb.push_bind(customer);
+    super::scope::push_scope(&mut qb, scope);
+    qb.push(" ORDER BY a.id DESC LIMIT 200");
+    qb.build_query_as().fetch_all(pool).await
 }
 
 #[cfg(test)]

@@ -21,8 +21,20 @@
 //!   else has the database open (every opener holds a shared lock on `kehu.db.lock`).
 
 pub mod audit;
+pub mod calendar;
+pub mod complaints;
+pub mod customer_list;
+pub mod customers;
+pub mod directory;
+pub mod drafts;
+pub mod facts;
 pub mod policy;
+pub mod reports;
 pub mod scope;
+pub mod self_service;
+pub mod sessions;
+pub mod users;
+pub mod visits;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -345,6 +357,17 @@ pub async fn write(pool: &SqlitePool) -> sqlx::Result<Write> {
     #[allow(clippy::disallowed_methods)] // the one place that begins a writing transaction
     let tx = connection.begin_with("BEGIN IMMEDIATE").await?;
     Ok(Write { tx, _turn: turn })
+}
+
+/// Runs one statement as a writing transaction of its own, in turn; how many rows it changed.
+pub async fn write_one(
+    pool: &SqlitePool,
+    statement: sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments>,
+) -> sqlx::Result<u64> {
+    let mut tx = write(pool).await?;
+    let changed = statement.execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    Ok(changed)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,17 +20,13 @@ pub struct DemoOptions {
 }
 
 /// What `kehu demo` generates unless told otherwise, and what an empty database is given when
-/// the server starts on it.
-pub const DEFAULT_CUSTOMERS: usize = 2000;
-pub const DEFAULT_SEED: u64 = 20261123;
-pub const DEFAULT_END_MONTH: &str = "2026-10";
-
+/// the server starts on it (`config`).
 impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
-            customers: DEFAULT_CUSTOMERS,
-            seed: DEFAULT_SEED,
-            end_month: DEFAULT_END_MONTH.into(),
+            customers: crate::config::DEMO_CUSTOMERS,
+            seed: crate::config::DEMO_SEED,
+            end_month: crate::config::DEMO_END_MONTH.into(),
         }
     }
 }

@@ -271,19 +271,12 @@ pub(crate) async fn patch(
     now: &str,
 ) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
     let started = std::time::Instant::now();
-    let mut ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT customer_id FROM fact_changes WHERE seq > ?1 AND seq <= ?2
-         UNION
-         SELECT customer_id FROM complaints
-         WHERE status = 'open' AND due_at >= ?3 AND due_at < ?4 AND closed_at IS NULL
-         LIMIT ?5",
+    let mut ids = crate::db::facts::changed_customers(
+        pool,
+        (seq, newest),
+        (counted_at, now),
+        MOST_PATCHED as i64 + 1,
     )
-    .bind(seq)
-    .bind(newest)
-    .bind(counted_at)
-    .bind(now)
-    .bind(MOST_PATCHED as i64 + 1)
-    .fetch_all(pool)
     .await?;
     if ids.is_empty() {
         return Ok(Some(old.clone()));
@@ -294,14 +287,8 @@ pub(crate) async fn patch(
     ids.sort_unstable();
     let (cur_start, prev_start, year_start) = windows(&old.latest_month, policy);
     let json = serde_json::to_string(&ids)?;
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
-        .bind(&cur_start)
-        .bind(&prev_start)
-        .bind(&year_start)
-        .bind(&json)
-        .bind(crate::time::this_month())
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        crate::db::facts::rows(pool, (&cur_start, &prev_start, &year_start), Some(&json)).await?;
     if rows.len() != ids.len() {
         // A customer is gone (only the demo deletes them, and it reloads everyone anyway).
         return Ok(None);

@@ -2,6 +2,10 @@
 //! or one customer's (`load_one`), derived into the engine's `CustomerFacts`.
 
 use super::*;
+use crate::db::facts as stored;
+pub use stored::{
+    Row, changes_span, latest_month, purchases_changed, purge_changes, visit_log_kept,
+};
 
 /// The first day of the visits kept in memory: the first of the month four months before this
 /// one, so that 90 days back from any day of this month are inside.
@@ -22,20 +26,7 @@ pub(crate) async fn visits_of(
     Chunked<std::sync::Arc<[VisitMark]>>,
     Vec<Option<chrono::NaiveDate>>,
 )> {
-    let filter = match some {
-        Some(_) => "AND v.customer_id IN (SELECT value FROM json_each(?2))",
-        None => "",
-    };
-    let rows: Vec<(i64, String, Option<i64>, Option<i64>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT v.customer_id, v.visited_on, v.manager_id, r.score
-             FROM visits v LEFT JOIN visit_ratings r ON r.visit_id = v.id
-             WHERE v.visited_on >= ?1 {filter}"
-        )))
-        .bind(visits_since())
-        .bind(some)
-        .fetch_all(pool)
-        .await?;
+    let rows = stored::visits(pool, &visits_since(), some).await?;
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
     let mut visits = vec![Vec::new(); ids.len()];
     for (customer, on, manager, score) in rows {
@@ -54,16 +45,7 @@ pub(crate) async fn visits_of(
             v.into()
         })
         .collect();
-    let filter = match some {
-        Some(_) => "WHERE customer_id IN (SELECT value FROM json_each(?1))",
-        None => "",
-    };
-    let last: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT customer_id, MAX(visited_on) FROM visits {filter} GROUP BY customer_id"
-    )))
-    .bind(some)
-    .fetch_all(pool)
-    .await?;
+    let last = stored::last_visits(pool, some).await?;
     let mut last_visit = vec![None; ids.len()];
     for (customer, on) in last {
         if let Ok(i) = ids.binary_search(&customer) {
@@ -79,39 +61,6 @@ pub(crate) fn next_generation() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Marks a change of purchases, in the transaction of every writer of purchases (the import and
-/// the demo): bumps the counter the kept facts are keyed on and keeps the latest month, so
-/// that reading it never scans every purchase.
-pub async fn purchases_changed(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE data_version SET purchases = purchases + 1,
-                latest_month = (SELECT MAX(month) FROM purchases)",
-    )
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// The latest month with purchases up to this month (`None` without purchases). The kept
-/// month serves unless it lies in the future — a purchase dated ahead from before imports
-/// refused them — when the purchases up to this month are read instead.
-pub async fn latest_month(pool: &SqlitePool) -> sqlx::Result<Option<String>> {
-    let now = crate::time::this_month();
-    let kept: Option<String> = sqlx::query_scalar("SELECT latest_month FROM data_version")
-        .fetch_optional(pool)
-        .await?
-        .flatten();
-    match kept {
-        Some(m) if m > now => {
-            sqlx::query_scalar("SELECT MAX(month) FROM purchases WHERE month <= ?")
-                .bind(now)
-                .fetch_one(pool)
-                .await
-        }
-        kept => Ok(kept),
-    }
-}
-
 /// `YYYY-MM` shifted by `delta` months.
 pub fn shift_month(month: &str, delta: i32) -> Option<String> {
     let (y, m) = month.split_once('-')?;
@@ -121,39 +70,6 @@ pub fn shift_month(month: &str, delta: i32) -> Option<String> {
         idx.div_euclid(12),
         idx.rem_euclid(12) + 1
     ))
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct Row {
-    pub(crate) id: i64,
-    pub(crate) business_format: String,
-    pub(crate) market_type: String,
-    pub(crate) business_area_m2: f64,
-    pub(crate) integrity_level: String,
-    pub(crate) violations_12m: i64,
-    pub(crate) late_payments_12m: i64,
-    pub(crate) monitored: bool,
-    pub(crate) demonstration: bool,
-    pub(crate) cooperation: String,
-    pub(crate) route_id: Option<i64>,
-    pub(crate) manager_id: Option<i64>,
-    pub(crate) cur_cartons: i64,
-    pub(crate) cur_amount: i64,
-    pub(crate) prev_cartons: i64,
-    pub(crate) months_ordered: i64,
-    /// Supply and delivery over the window, where known (`None`: never recorded).
-    pub(crate) supplied: i64,
-    pub(crate) requested: Option<i64>,
-    pub(crate) deliveries: Option<i64>,
-    pub(crate) late_deliveries: Option<i64>,
-    pub(crate) prev_band: Option<i64>,
-    pub(crate) prev_tier: Option<String>,
-    pub(crate) prev_experience: Option<i64>,
-    pub(crate) prev_volume: Option<i64>,
-    pub(crate) shop_name: String,
-    pub(crate) code: String,
-    pub(crate) licence_no: String,
-    pub(crate) phone: String,
 }
 
 /// A customer's visits, ratings and complaints since the window began (the other service
@@ -189,23 +105,10 @@ pub(crate) async fn logged(
     some: Option<&str>,
 ) -> anyhow::Result<rustc_hash::FxHashMap<i64, Logged>> {
     let from = format!("{start}-01");
-    let filter = |col: &str, n: u8| match some {
-        Some(_) => format!("AND {col} IN (SELECT value FROM json_each(?{n}))"),
-        None => String::new(),
-    };
     let now = crate::time::stamp(crate::time::now());
     let mut out: rustc_hash::FxHashMap<i64, Logged> = Default::default();
     // Visits with their ratings, in one pass over the visits of each customer.
-    let visits: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT v.customer_id, COUNT(*), SUM(v.promise <> ''), COALESCE(SUM(r.score), 0), COUNT(r.score)
-         FROM visits v LEFT JOIN visit_ratings r ON r.visit_id = v.id
-         WHERE v.visited_on >= ?1 {} GROUP BY v.customer_id",
-        filter("v.customer_id", 2)
-    )))
-    .bind(&from)
-    .bind(some)
-    .fetch_all(pool)
-    .await?;
+    let visits = stored::visits_logged(pool, &from, some).await?;
     let count = |v: i64| v.clamp(0, i64::from(u32::MAX)) as u32;
     for (id, n, promises, rating_sum, ratings) in visits {
         let l = out.entry(id).or_default();
@@ -214,18 +117,7 @@ pub(crate) async fn logged(
         l.rating_sum = count(rating_sum);
         l.rating_count = count(ratings);
     }
-    let complaints: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT customer_id,
-                SUM(closed_at IS NOT NULL AND closed_at <= due_at),
-                SUM(closed_at IS NOT NULL OR due_at < ?2)
-         FROM complaints WHERE filed_at >= ?1 {} GROUP BY customer_id",
-        filter("customer_id", 3)
-    )))
-    .bind(&from)
-    .bind(&now)
-    .bind(some)
-    .fetch_all(pool)
-    .await?;
+    let complaints = stored::complaints_logged(pool, &from, &now, some).await?;
     for (id, on_time, total) in complaints {
         let l = out.entry(id).or_default();
         l.complaints_on_time = count(on_time);
@@ -241,11 +133,7 @@ pub(crate) async fn service_context(
     start: &str,
     some: Option<&str>,
 ) -> anyhow::Result<ServiceContext> {
-    let published: Option<String> = sqlx::query_scalar(
-        "SELECT body FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
+    let published = stored::published_body(pool).await?;
     let mut visits_per_month = [0u32; 3];
     if let Some(body) = published {
         let p: Policy = serde_json::from_str(&body)?;
@@ -269,30 +157,12 @@ pub(crate) async fn service_context(
     })
 }
 
-/// Whether anyone logged a visit since `start` (`YYYY-MM`, the window's first month).
-pub(crate) async fn visit_log_kept(pool: &SqlitePool, start: &str) -> sqlx::Result<bool> {
-    if start.is_empty() {
-        return Ok(false);
-    }
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM visits WHERE visited_on >= ?)")
-        .bind(format!("{start}-01"))
-        .fetch_one(pool)
-        .await
-}
-
 /// Loads every customer's facts under `policy`'s window, with the latest published assignment
 /// as the "previous" one for transitions.
 pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPopulation> {
     let latest = latest_month(pool).await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(false)))
-        .bind(&cur_start)
-        .bind(&prev_start)
-        .bind(&year_start)
-        .bind("[]") // ?4: some customers' ids, unused here
-        .bind(crate::time::this_month())
-        .fetch_all(pool)
-        .await?;
+    let rows = stored::rows(pool, (&cur_start, &prev_start, &year_start), None).await?;
     let service = service_context(pool, policy, &cur_start, None).await?;
     let mut loaded = build(rows, policy, &service, latest);
     let (visits, last) = visits_of(pool, &loaded.ids, None).await?;
@@ -311,50 +181,10 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
 ///
 /// With it, in the same look, the newest change in `fact_changes`.
 pub(crate) async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<(String, i64)> {
-    type Key = (
-        Option<i64>,
-        Option<String>,
-        i64,
-        i64,
-        i64,
-        Option<String>,
-        i64,
-    );
-    let row: Key = sqlx::query_as(
-        "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT customers FROM data_version),
-                (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
-                (SELECT purchases FROM data_version), (SELECT latest_month FROM data_version),
-                COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'fact_changes'), 0)",
-    )
-    .fetch_one(pool)
-    .await?;
+    let row = stored::key(pool).await?;
     let (policy, published, customers, routes, purchases, latest, newest) = row;
     let key = (policy, published, customers, routes, purchases, latest);
     Ok((format!("{key:?} {}", crate::time::this_month()), newest))
-}
-
-/// The newest change in `fact_changes` and the oldest one still kept (older ones are purged).
-pub(crate) async fn changes_span(pool: &SqlitePool) -> sqlx::Result<(i64, Option<i64>)> {
-    sqlx::query_as(
-        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'fact_changes'), 0),
-                (SELECT MIN(seq) FROM fact_changes)",
-    )
-    .fetch_one(pool)
-    .await
-}
-
-/// Forgets changes older than a day: every kept population has long read them (one that has
-/// not reloads everyone).
-pub async fn purge_changes(pool: &SqlitePool) -> sqlx::Result<()> {
-    let mut tx = crate::db::write(pool).await?;
-    sqlx::query(
-        "DELETE FROM fact_changes WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')",
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
 }
 
 /// The windows' first months for the latest purchase month: current, previous, last 12.
@@ -368,48 +198,6 @@ pub(crate) fn windows(latest: &Option<String>, policy: &Policy) -> (String, Stri
         ),
         None => (String::new(), String::new(), String::new()),
     }
-}
-
-/// Customers with their window aggregates and latest published assignment; `some` narrows both
-/// to the customers whose ids are in the JSON array `?4`.
-pub(crate) fn facts_query(some: bool) -> String {
-    let (agg_filter, row_filter) = if !some {
-        ("", "")
-    } else {
-        (
-            "AND customer_id IN (SELECT value FROM json_each(?4))",
-            "WHERE c.id IN (SELECT value FROM json_each(?4))",
-        )
-    };
-    format!(
-        "WITH agg AS (
-            SELECT customer_id,
-                   SUM(CASE WHEN month >= ?1 THEN cartons ELSE 0 END) AS cur_cartons,
-                   SUM(CASE WHEN month >= ?1 THEN amount_fen ELSE 0 END) AS cur_amount,
-                   SUM(CASE WHEN month >= ?2 AND month < ?1 THEN cartons ELSE 0 END) AS prev_cartons,
-                   SUM(CASE WHEN month >= ?3 AND cartons > 0 THEN 1 ELSE 0 END) AS months_ordered,
-                   SUM(CASE WHEN month >= ?1 AND requested_cartons IS NOT NULL THEN cartons ELSE 0 END) AS supplied,
-                   SUM(CASE WHEN month >= ?1 THEN requested_cartons END) AS requested,
-                   SUM(CASE WHEN month >= ?1 THEN deliveries END) AS deliveries,
-                   SUM(CASE WHEN month >= ?1 THEN late_deliveries END) AS late_deliveries
-            FROM purchases WHERE month >= MIN(?2, ?3) AND month <= ?5 {agg_filter} GROUP BY customer_id
-         ),
-         latest AS (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
-         SELECT c.id, c.business_format, c.market_type, c.business_area_m2, c.integrity_level,
-                c.violations_12m, c.late_payments_12m, c.monitored, c.demonstration, c.cooperation,
-                c.route_id, r.manager_id,
-                COALESCE(agg.cur_cartons, 0) AS cur_cartons, COALESCE(agg.cur_amount, 0) AS cur_amount,
-                COALESCE(agg.prev_cartons, 0) AS prev_cartons, COALESCE(agg.months_ordered, 0) AS months_ordered,
-                COALESCE(agg.supplied, 0) AS supplied, agg.requested, agg.deliveries, agg.late_deliveries,
-                a.band AS prev_band, a.tier AS prev_tier, a.experience_centi AS prev_experience,
-                a.monthly_volume_milli AS prev_volume, c.shop_name, c.code, c.licence_no, c.phone
-         FROM customers c
-         LEFT JOIN routes r ON r.id = c.route_id
-         LEFT JOIN agg ON agg.customer_id = c.id
-         LEFT JOIN assignments a ON a.customer_id = c.id AND a.policy_id = (SELECT id FROM latest)
-         {row_filter}
-         ORDER BY c.id"
-    )
 }
 
 /// Area in hundredths of a m², as the scale rule and the influence percentile compare it.
@@ -442,15 +230,8 @@ pub async fn load_one(
     let latest = latest_month(pool).await?;
     let (cur_start, prev_start, year_start) = windows(&latest, policy);
     let one = format!("[{id}]");
-    let Some(row): Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(facts_query(true)))
-        .bind(&cur_start)
-        .bind(&prev_start)
-        .bind(&year_start)
-        .bind(&one)
-        .bind(crate::time::this_month())
-        .fetch_optional(pool)
-        .await?
-    else {
+    let rows = stored::rows(pool, (&cur_start, &prev_start, &year_start), Some(&one)).await?;
+    let Some(row) = rows.into_iter().next() else {
         return Ok(None);
     };
     let service = service_context(pool, policy, &cur_start, Some(&one)).await?;

@@ -15,6 +15,18 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 
+/// The portal's forms (a customer's change request, dispute, rating and complaint) and the
+/// language switch.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/my/request", post(request))
+        .route("/my/dispute", post(dispute))
+        .route("/my/rate", post(rate))
+        .route("/my/complaint", post(complaint))
+        .route("/lang", get(lang))
+}
+
 /// Why a portal form was not for this caller.
 enum NotCustomer {
     SignedOut,

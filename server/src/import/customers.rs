@@ -226,9 +226,8 @@ pub(crate) async fn store_customers(
         if r.changes_nothing() {
             continue;
         }
-        let mut qb = QueryBuilder::new(
-            "UPDATE customers SET version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        );
+        let mut qb = QueryBuilder::new("UPDATE customers SET version = version + 1, updated_at = ");
+        qb.push_bind(crate::time::now_stamp());
         for (ci, f) in &fields {
             if let Some(v) = r.value(*ci) {
                 qb.push(", ")

@@ -3,49 +3,7 @@
 //! the store (`s`) for its pool and kept facts.
 
 use super::*;
-
-/// Appends the WHERE clause of a customer list query (shared by the count and the page).
-pub(crate) fn push_filters(qb: &mut QueryBuilder<Sqlite>, scope: Scope, q: &CustomerQuery) {
-    qb.push(" WHERE 1 = 1");
-    push_scope(qb, scope);
-    let text = q.q.trim();
-    if !text.is_empty() {
-        let like = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        qb.push(" AND (c.shop_name LIKE ")
-            .push_bind(like.clone())
-            .push(" ESCAPE '\\' OR c.code LIKE ")
-            .push_bind(like.clone())
-            .push(" ESCAPE '\\' OR c.licence_no LIKE ")
-            .push_bind(like.clone())
-            .push(" ESCAPE '\\' OR c.phone LIKE ")
-            .push_bind(like)
-            .push(" ESCAPE '\\')");
-    }
-    if !q.format.is_empty() {
-        qb.push(" AND c.business_format = ")
-            .push_bind(q.format.clone());
-    }
-    if !q.market.is_empty() {
-        qb.push(" AND c.market_type = ").push_bind(q.market.clone());
-    }
-    if let Some(r) = q.route {
-        qb.push(" AND c.route_id = ").push_bind(r);
-    }
-    if let Some(b) = q.band {
-        qb.push(" AND a.band = ").push_bind(i64::from(b));
-    }
-}
-
-pub(crate) const LIST_FROM: &str = " FROM customers c
-    LEFT JOIN routes r ON r.id = c.route_id
-    LEFT JOIN users u ON u.id = r.manager_id
-    LEFT JOIN assignments a ON a.customer_id = c.id
-        AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)";
+use crate::db::customer_list as stored;
 
 /// The customers of `q`'s page among those in `scope` matching its filters, in id order: how
 /// many match, and the ids of the page (the page clamped to the last one). The search matches
@@ -203,22 +161,6 @@ impl ByteMask {
     }
 }
 
-/// The SELECT list of every stored archive field (as text, named by its registry key), plus what
-/// the computed ones derive from. Reads `customers c`, `routes r`, `users u` (the route's manager).
-pub(crate) fn archive_columns() -> String {
-    let mut sql = String::from("c.id, c.version, c.violations_12m");
-    for f in FIELDS
-        .iter()
-        .filter(|f| f.maintenance != Maintenance::Computed && f.key != "route")
-    {
-        sql.push_str(&format!(", CAST(c.{0} AS TEXT) AS {0}", f.key));
-    }
-    sql.push_str(
-        ", COALESCE(r.name, '') AS route_name, COALESCE(u.display_name, '') AS manager_name",
-    );
-    sql
-}
-
 /// One archive field's value, as shown and exported, from a row of [`archive_columns`] and the
 /// customer's current (band, grade, class number).
 pub(crate) fn field_value(
@@ -250,13 +192,6 @@ impl SqliteStore {
     /// The filtered customer list in the caller's scope as CSV for Excel: UTF-8 with a byte-order
     /// mark, a header of field keys, every archive field, then the current classification.
     pub async fn export_csv(&self, scope: Scope, q: &CustomerQuery) -> anyhow::Result<Vec<u8>> {
-        let mut qb = QueryBuilder::new(format!(
-            "SELECT {}, a.band, a.grade, a.class_number, a.tier, a.value_class,
-                    a.monthly_volume_milli AS volume{LIST_FROM}",
-            archive_columns()
-        ));
-        push_filters(&mut qb, scope, q);
-        qb.push(" ORDER BY c.id");
         let mut out = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
         let extra = [
             "band",
@@ -266,9 +201,8 @@ impl SqliteStore {
             "monthly_volume_cases",
         ];
         out.write_record(FIELDS.iter().map(|f| f.key).chain(extra))?;
-        let mut rows = qb.build().fetch(&self.pool);
         let mut record = Vec::with_capacity(FIELDS.len() + extra.len());
-        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+        stored::export(&self.pool, scope, q, |row| {
             let band: Option<i64> = row.try_get("band")?;
             let grade: Option<i64> = row.try_get("grade")?;
             let class_number: Option<i64> = row.try_get("class_number")?;
@@ -278,7 +212,7 @@ impl SqliteStore {
                 .map(|((b, g), c)| (b, g, c));
             record.clear();
             for f in FIELDS {
-                record.push(field_value(f.key, &row, class)?);
+                record.push(field_value(f.key, row, class)?);
             }
             record.push(band.map(|b| b.to_string()).unwrap_or_default());
             record.push(grade.map(|g| g.to_string()).unwrap_or_default());
@@ -300,7 +234,9 @@ impl SqliteStore {
                     .iter()
                     .map(|c| crate::spreadsheet::cell(c).into_owned()),
             )?;
-        }
+            Ok(())
+        })
+        .await?;
         out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
@@ -313,18 +249,7 @@ pub async fn customer_labels(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT c.id, c.code, c.shop_name FROM customers c WHERE c.id IN (",
-    );
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(*id);
-    }
-    qb.push(")");
-    push_scope(&mut qb, scope);
-    let rows: Vec<(i64, String, String)> = qb
-        .build_query_as()
-        .fetch_all(&s.pool)
+    let rows = stored::labels(&s.pool, scope, ids)
         .await
         .map_err(store_err)?;
     Ok(ids
@@ -340,23 +265,9 @@ pub async fn customer_labels(
 
 pub async fn dashboard(s: &SqliteStore, scope: Scope) -> Result<Dashboard, StoreError> {
     let pool = &s.pool;
-    let (routes, managers): (i64, i64) = match scope {
-        Scope::All => sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM routes),
-                    (SELECT COUNT(*) FROM users WHERE role = 'customer_manager')",
-        )
-        .fetch_one(pool)
+    let (routes, managers) = stored::routes_and_managers(pool, scope)
         .await
-        .map_err(store_err)?,
-        Scope::Routes { manager } => {
-            sqlx::query_as("SELECT COUNT(*), 1 FROM routes WHERE manager_id = ?")
-                .bind(manager)
-                .fetch_one(pool)
-                .await
-                .map_err(store_err)?
-        }
-        Scope::Customer(_) | Scope::Nothing => (0, 0),
-    };
+        .map_err(store_err)?;
     let current = current_policy(pool).await?;
     let mut band_counts = vec![0u32; 8];
     let mut tier_counts = vec![0u32; 3];
@@ -431,15 +342,7 @@ pub async fn customers(
     let (total, ids) = list_page(&loaded, scope, q);
     let pages = ((total as u32).div_ceil(PAGE_SIZE)).max(1);
     let page = q.page.clamp(1, pages);
-    let mut list = QueryBuilder::new(format!(
-        "SELECT c.id, c.code, c.shop_name, c.business_format, c.market_type, c.district,
-                COALESCE(r.name, '') AS route, COALESCE(u.display_name, '') AS manager,
-                a.band, a.grade, a.tier, a.monthly_volume_milli{LIST_FROM}
-         WHERE c.id IN (SELECT value FROM json_each("
-    ));
-    list.push_bind(serde_json::to_string(&ids).map_err(store_err)?)
-        .push(")) ORDER BY c.id");
-    let rows = list.build().fetch_all(&s.pool).await.map_err(store_err)?;
+    let rows = stored::rows(&s.pool, &ids).await.map_err(store_err)?;
     let rows = rows
         .iter()
         .map(|r| -> Result<CustomerRow, sqlx::Error> {
@@ -471,18 +374,7 @@ pub async fn customers(
 }
 
 pub async fn filter_options(s: &SqliteStore, scope: Scope) -> Result<FilterOptions, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT id, name FROM routes r WHERE ");
-    match scope {
-        Scope::All => qb.push("1"),
-        Scope::Routes { manager } => qb.push("r.manager_id = ").push_bind(manager),
-        Scope::Customer(_) | Scope::Nothing => qb.push("0"),
-    };
-    qb.push(" ORDER BY code");
-    let routes: Vec<(i64, String)> = qb
-        .build_query_as()
-        .fetch_all(&s.pool)
-        .await
-        .map_err(store_err)?;
+    let routes = stored::routes(&s.pool, scope).await.map_err(store_err)?;
     Ok(FilterOptions {
         routes: routes
             .into_iter()

@@ -3,7 +3,6 @@
 //! of each area.
 
 use crate::db::policy::current_policy;
-use crate::db::scope::{push_scope, scope_clause};
 use crate::drafts;
 use crate::error::store_err;
 use crate::facts::shift_month;
@@ -16,13 +15,13 @@ use app::wire::{
     CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintPage,
     ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow,
     Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem,
-    FieldValue, FilterOptions, GapReport, Invite, Kpis, Maintenance, MyService, MyTiers, NewVisit,
-    Once, PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind,
-    ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope,
-    VisitEntry, VisitLogged, VisitPlan,
+    FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers, NewVisit, Once,
+    PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
+    ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry,
+    VisitLogged, VisitPlan,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Row, SqlitePool};
 
 #[derive(Clone)]
 pub struct SqliteStore {

@@ -307,12 +307,12 @@ async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
     let pool = open_db(&dir.path().join("kehu.db")).await;
     let sessions = sessions_of(&pool);
     // An empty installation gets an administrator with a one-time password, once.
-    let password = server::http::auth::ensure_admin(&pool, &sessions)
+    let password = server::accounts::ensure_admin(&pool, &sessions)
         .await
         .unwrap()
         .unwrap();
     assert!(
-        server::http::auth::ensure_admin(&pool, &sessions)
+        server::accounts::ensure_admin(&pool, &sessions)
             .await
             .unwrap()
             .is_none()

@@ -3,7 +3,8 @@
 //! module belongs to a layer, and the engine does no I/O. A new module fails here until it is
 //! given its place; an import against the flow fails with the file and line.
 //!
-//! server: foundations → db → facts → use cases → the storage port → http
+//! server: foundations → db → facts → use cases → the storage port → http → the command line; SQL only in `db/`
+//! and in the two bulk writers (`import/`, `demo/`), which load whole tables in one transaction
 //! app:    wire → shared pieces (labels, charts, components) → the server functions and their port
 //!         (api) → pages and the lab → the shell
 
@@ -15,7 +16,15 @@ const SERVER: &[(&str, bool, &[&str])] = &[
     (
         "foundations",
         false,
-        &["time", "error", "spreadsheet", "url", "client", "passwords"],
+        &[
+            "time",
+            "error",
+            "spreadsheet",
+            "url",
+            "client",
+            "passwords",
+            "config",
+        ],
     ),
     ("db", false, &["db"]),
     ("facts", false, &["facts", "calendar"]),
@@ -23,6 +32,7 @@ const SERVER: &[(&str, bool, &[&str])] = &[
         "use cases",
         true,
         &[
+            "accounts",
             "gaps",
             "kpis",
             "visits",
@@ -34,7 +44,6 @@ const SERVER: &[(&str, bool, &[&str])] = &[
             "snapshot",
             "import",
             "demo",
-            "classify_cli",
         ],
     ),
     ("storage port", false, &["store"]),
@@ -43,6 +52,7 @@ const SERVER: &[(&str, bool, &[&str])] = &[
         true,
         &["http", "auth", "portal_forms", "state", "web"],
     ),
+    ("command line", false, &["cli"]),
 ];
 
 const APP: &[(&str, bool, &[&str])] = &[
@@ -175,6 +185,45 @@ fn check(root: &Path, layers: &[(&str, bool, &[&str])]) -> Vec<String> {
     problems
 }
 
+/// The modules that may write SQL: the storage layer, and the bulk writers (an import's and the
+/// demo's rows, thousands to a statement, in the transaction that replaces them).
+const SQL_HOMES: &[&str] = &["db", "import", "demo"];
+
+/// What only code that talks SQL names.
+const SQL_MARKS: &[&str] = &[
+    "sqlx::query",
+    "query_as(",
+    "query_as::<",
+    "query_scalar(",
+    "query_scalar::<",
+    "QueryBuilder",
+    "raw_sql",
+    "AssertSqlSafe",
+];
+
+/// Every place outside [`SQL_HOMES`] that talks SQL, as `file:line: mark`.
+fn sql_outside_db(root: &Path) -> Vec<String> {
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut problems = Vec::new();
+    for file in files {
+        if module_of(&src, &file).is_some_and(|m| SQL_HOMES.contains(&m.as_str())) {
+            continue;
+        }
+        let shown = file.strip_prefix(root.parent().unwrap()).unwrap().display();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if let Some(mark) = SQL_MARKS.iter().find(|m| code.contains(*m)) {
+                problems.push(format!("{shown}:{}: SQL outside db/ ({mark})", i + 1));
+            }
+        }
+    }
+    problems
+}
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -185,6 +234,12 @@ fn workspace() -> PathBuf {
 #[test]
 fn the_server_names_only_the_layers_below() {
     let problems = check(&workspace().join("server"), SERVER);
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn only_the_storage_layer_and_the_bulk_writers_talk_sql() {
+    let problems = sql_outside_db(&workspace().join("server"));
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
 
@@ -233,7 +288,14 @@ fn the_layer_check_sees_an_import_against_the_flow_and_a_module_without_a_layer(
     let db =
         "use crate::time::now;\n// crate::web in a comment is fine\nuse crate::{error, web};\n";
     std::fs::write(root.join("src/db/mod.rs"), db).unwrap();
-    std::fs::write(root.join("src/web.rs"), "use crate::db;\n").unwrap();
+    let web =
+        "use crate::db;\nasync fn f(p: &sqlx::SqlitePool) { sqlx::query(\"DELETE FROM x\"); }\n";
+    std::fs::write(root.join("src/web.rs"), web).unwrap();
+    std::fs::write(
+        root.join("src/db/users.rs"),
+        "fn f() { sqlx::query_as(\"\"); }\n",
+    )
+    .unwrap();
     std::fs::write(root.join("src/stray.rs"), "").unwrap();
     assert_eq!(
         check(&root, SERVER),
@@ -241,5 +303,9 @@ fn the_layer_check_sees_an_import_against_the_flow_and_a_module_without_a_layer(
             "server/src/db/mod.rs:3: `db` (db) names `crate::web` (http)",
             "server/src/stray.rs: module `stray` belongs to no layer",
         ]
+    );
+    assert_eq!(
+        sql_outside_db(&root),
+        ["server/src/web.rs:2: SQL outside db/ (sqlx::query)"]
     );
 }

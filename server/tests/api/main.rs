@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod archive;
+mod clock;
 mod complaints;
 mod drafts;
 mod experience;

@@ -24,6 +24,7 @@
 //!   page, every other request (server functions, exports, the snapshot, imports) answers 403.
 
 use crate::client::Client;
+use crate::db;
 use crate::url::{echo, encode, safe_next, see_other};
 use app::wire::{Me, Role};
 use axum::extract::{Request, State};
@@ -31,6 +32,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
+use chrono::TimeDelta;
 use sqlx::SqlitePool;
 
 pub const COOKIE: &str = "kehu_session";
@@ -40,14 +42,14 @@ pub const DEVICE_COOKIE: &str = "kehu_device";
 pub const SESSION_DAYS: i64 = 14;
 /// How long a browser stays known after its last sign-in.
 const DEVICE_DAYS: i64 = 365;
+const DEVICE_KEPT: TimeDelta = TimeDelta::days(DEVICE_DAYS);
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longer passwords are refused (argon2 takes them, but nobody types a book).
 pub const MAX_PASSWORD_CHARS: usize = 256;
-/// User names are at most this long (longer ones cannot exist).
-pub const MAX_USERNAME_CHARS: usize = 64;
+pub use crate::accounts::MAX_USERNAME_CHARS;
 /// Customer codes (the invite form's first field) are at most this long.
 const MAX_CODE_CHARS: usize = 64;
-const FAILURE_WINDOW: &str = "-15 minutes";
+const FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
 const MAX_PER_NAME_AND_CLIENT: i64 = 5;
 const MAX_PER_CLIENT: i64 = 30;
 const MAX_PER_NAME_FROM_NEW_DEVICES: i64 = 50;
@@ -67,7 +69,17 @@ pub struct Accounts {
 
 pub use crate::passwords::*;
 
-mod cli;
+/// The accounts' forms: sign in and out, the account page's password change, a customer's
+/// invite.
+pub fn router() -> axum::Router<crate::http::state::AppState> {
+    use axum::routing::post;
+    axum::Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/password", post(change_password))
+        .route("/auth/invite", post(redeem_invite))
+}
+
 mod invites;
 mod middleware;
 mod sessions;
@@ -76,7 +88,6 @@ mod sign_in;
 mod tests;
 mod throttle;
 
-pub use cli::*;
 pub use invites::*;
 pub use middleware::*;
 pub use sessions::*;

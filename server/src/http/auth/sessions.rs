@@ -75,40 +75,20 @@ pub async fn create_session(
     user_key: &str,
 ) -> anyhow::Result<String> {
     let token = random_token()?;
-    let mut tx = crate::db::write(sessions).await?;
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, user_key, expires_at)
-         VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+    db::sessions::start(
+        sessions,
+        &token_hash(&token),
+        user_id,
+        user_key,
+        TimeDelta::days(SESSION_DAYS),
     )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(user_key)
-    .bind(format!("+{SESSION_DAYS} days"))
-    .execute(&mut *tx)
     .await?;
-    // Old sessions go away as new ones come.
-    sqlx::query("DELETE FROM sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
     Ok(token)
 }
 
 /// Ends every session of `user_id` but `keep` (a token's hash). Sessions of an older key are
 /// already dead; this only tidies them away.
-pub(crate) async fn end_sessions(
-    sessions: &SqlitePool,
-    user_id: i64,
-    keep: Option<&str>,
-) -> sqlx::Result<()> {
-    let mut tx = crate::db::write(sessions).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
-        .bind(user_id)
-        .bind(keep.unwrap_or(""))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
-}
+pub(crate) use db::sessions::end_all as end_sessions;
 
 /// The user behind a session token, if the session is live, of the user's current key, and the
 /// account enabled.
@@ -117,36 +97,10 @@ pub async fn user_for_token(acc: &Accounts, token: &str) -> Result<Option<Me>, s
 }
 
 pub(crate) async fn user_for_hash(acc: &Accounts, hash: &str) -> Result<Option<Me>, sqlx::Error> {
-    let session: Option<(i64, String)> = sqlx::query_as(
-        "SELECT user_id, user_key FROM sessions
-         WHERE token_hash = ? AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-    )
-    .bind(hash)
-    .fetch_optional(&acc.sessions)
-    .await?;
-    let Some((user_id, key)) = session else {
+    let Some((user_id, key)) = db::sessions::live(&acc.sessions, hash).await? else {
         return Ok(None);
     };
-    let row: Option<(i64, String, String, String, Option<i64>, bool)> = sqlx::query_as(
-        "SELECT id, username, display_name, role, customer_id, must_change_password
-         FROM users WHERE id = ? AND session_key = ? AND disabled = 0",
-    )
-    .bind(user_id)
-    .bind(key)
-    .fetch_optional(&acc.archive)
-    .await?;
-    Ok(
-        row.and_then(|(id, username, display_name, role, customer_id, must)| {
-            Some(Me {
-                id,
-                username,
-                display_name,
-                role: Role::from_key(&role)?,
-                customer_id,
-                must_change_password: must,
-            })
-        }),
-    )
+    db::users::with_key(&acc.archive, user_id, &key).await
 }
 
 /// The value of cookie `name` if it looks like one of our tokens (64 hex digits).

@@ -39,12 +39,7 @@ pub async fn check_login(
     let row: Option<(i64, Option<String>, String)> = if impossible {
         None
     } else {
-        sqlx::query_as(
-            "SELECT id, password_hash, session_key FROM users WHERE username = ? AND disabled = 0",
-        )
-        .bind(name)
-        .fetch_optional(&acc.archive)
-        .await?
+        db::users::credentials(&acc.archive, name).await?
     };
     let device = known_device(&acc.sessions, headers, row.as_ref().map(|r| r.0)).await?;
     if throttled(
@@ -164,16 +159,7 @@ pub async fn logout(
 ) -> Response {
     if let Some(token) = session_token(&headers) {
         acc.seen.forget_token(&token);
-        let ended = async {
-            let mut tx = crate::db::write(&acc.sessions).await?;
-            sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-                .bind(token_hash(&token))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = ended {
+        if let Err(e) = db::sessions::end(&acc.sessions, &token_hash(&token)).await {
             tracing::error!("sign-out: {e}");
         }
     }
@@ -206,19 +192,6 @@ pub fn password_problem(current_ok: bool, new: &str, confirm: &str) -> Option<&'
     }
 }
 
-/// A new random session key for `user_id`, ending every session of the old one; the new key.
-pub(crate) async fn new_session_key(
-    tx: &mut sqlx::SqliteConnection,
-    user_id: i64,
-) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        "UPDATE users SET session_key = lower(hex(randomblob(16))) WHERE id = ? RETURNING session_key",
-    )
-    .bind(user_id)
-    .fetch_one(tx)
-    .await
-}
-
 /// `POST /auth/password` (form: current, new, confirm): changes the signed-in user's password and
 /// ends their other sessions. Wrong current passwords are throttled like sign-ins.
 pub async fn change_password(
@@ -247,11 +220,7 @@ pub async fn change_password(
         {
             return Ok(see_other("/account?error=too_many"));
         }
-        let phc: Option<String> =
-            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-                .bind(me.id)
-                .fetch_one(&acc.archive)
-                .await?;
+        let phc = db::users::password_hash(&acc.archive, me.id).await?;
         let current_ok = match phc {
             Some(phc) if form.current.chars().count() <= MAX_PASSWORD_CHARS * 4 => {
                 verify_password_blocking(form.current.clone(), phc).await
@@ -265,26 +234,10 @@ pub async fn change_password(
             return Ok(see_other(&format!("/account?error={problem}")));
         }
         let hash = hash_password_blocking(form.new.clone()).await?;
-        let mut tx = crate::db::write(&acc.archive).await?;
-        sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
-            .bind(hash)
-            .bind(me.id)
-            .execute(&mut *tx)
-            .await?;
-        let key = new_session_key(&mut tx, me.id).await?;
-        crate::db::audit::Line::new(me.id, "user.password")
-            .record(&mut tx)
-            .await?;
-        tx.commit().await?;
+        let key = db::users::change_password(&acc.archive, me.id, &hash).await?;
         // This browser stays signed in under the new key; every other session is over.
         let here = token_hash(&token);
-        let mut tx = crate::db::write(&acc.sessions).await?;
-        sqlx::query("UPDATE sessions SET user_key = ? WHERE token_hash = ?")
-            .bind(&key)
-            .bind(&here)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        db::sessions::rekey(&acc.sessions, &here, &key).await?;
         end_sessions(&acc.sessions, me.id, Some(&here)).await?;
         acc.seen.forget_user(me.id);
         anyhow::Ok(see_other("/account?changed=1"))

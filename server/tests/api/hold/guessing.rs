@@ -213,7 +213,7 @@ async fn guessing_the_current_password_is_throttled_like_signing_in() {
 async fn a_one_time_password_opens_nothing_but_the_account_page() {
     let (_dir, pool) = demo_db(20).await;
     let sessions = sessions_of(&pool);
-    let password = server::http::auth::reset_password(&pool, &sessions, "manager")
+    let password = server::accounts::reset_password(&pool, &sessions, "manager")
         .await
         .unwrap();
     let mut m = Client::anonymous(pool.clone());

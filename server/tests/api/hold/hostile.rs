@@ -1,5 +1,6 @@
 //! Hostile input: markup in every free-text field, the security headers, uploads refused early.
 
+use chrono::Datelike;
 use super::*;
 
 #[tokio::test]
@@ -122,8 +123,15 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         )
         .await
         .unwrap();
+    // A holiday falls on a weekday (one on a weekend is refused: it would change nothing).
+    let weekday = (0..7)
+        .map(|k| server::time::today() + chrono::TimeDelta::days(k))
+        .find(|d| d.weekday().number_from_monday() <= 5)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
     store
-        .set_calendar_day(manager_id, &today, "holiday", &PAYLOAD[..40])
+        .set_calendar_day(manager_id, &weekday, "holiday", &PAYLOAD[..40])
         .await
         .unwrap()
         .unwrap();

@@ -1,6 +1,14 @@
-//! Accounts from the command line: adding users, resetting passwords, the first administrator.
+//! Accounts made and reset outside the web: adding users and resetting passwords from the
+//! command line, and the first administrator of a new installation. Each new password is a
+//! one-time password, changed at first sign-in.
 
-use super::*;
+use crate::db;
+use crate::passwords::{hash_password_blocking, random_password};
+use app::wire::Role;
+use sqlx::SqlitePool;
+
+/// User names are at most this long (longer ones cannot exist).
+pub const MAX_USERNAME_CHARS: usize = 64;
 
 /// Creates a user with a random one-time password (changed at first sign-in); returns it.
 pub async fn add_user(
@@ -30,25 +38,9 @@ pub async fn add_user(
     } else {
         display_name
     };
-    let mut tx = crate::db::write(pool).await?;
-    sqlx::query(
-        "INSERT INTO users (username, display_name, role, customer_id, password_hash, must_change_password)
-         VALUES (?, ?, ?, ?, ?, 1)",
-    )
-    .bind(username)
-    .bind(display)
-    .bind(role.key())
-    .bind(customer_id)
-    .bind(hash)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            anyhow::anyhow!("user name \"{username}\" is taken")
-        }
-        e => e.into(),
-    })?;
-    tx.commit().await?;
+    if !db::users::add(pool, username, display, role, customer_id, &hash).await? {
+        anyhow::bail!("user name \"{username}\" is taken");
+    }
     Ok(password)
 }
 
@@ -60,20 +52,10 @@ pub async fn reset_password(
 ) -> anyhow::Result<String> {
     let password = random_password()?;
     let hash = hash_password_blocking(password.clone()).await?;
-    let mut tx = crate::db::write(archive).await?;
-    let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE users SET password_hash = ?, must_change_password = 1 WHERE username = ? RETURNING id",
-    )
-    .bind(hash)
-    .bind(username)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = id else {
+    let Some(id) = db::users::reset_password(archive, username, &hash).await? else {
         anyhow::bail!("no user named \"{username}\"");
     };
-    new_session_key(&mut tx, id).await?;
-    tx.commit().await?;
-    end_sessions(sessions, id, None).await?;
+    db::sessions::end_all(sessions, id, None).await?;
     Ok(password)
 }
 
@@ -83,18 +65,11 @@ pub async fn ensure_admin(
     archive: &SqlitePool,
     sessions: &SqlitePool,
 ) -> anyhow::Result<Option<String>> {
-    let admins: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_hash IS NOT NULL",
-    )
-    .fetch_one(archive)
-    .await?;
+    let (admins, taken) = db::users::admins(archive).await?;
     if admins > 0 {
         return Ok(None);
     }
-    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'admin'")
-        .fetch_one(archive)
-        .await?;
-    if taken > 0 {
+    if taken {
         return reset_password(archive, sessions, "admin").await.map(Some);
     }
     add_user(archive, "admin", "管理员", Role::Admin, None)
