@@ -1,10 +1,11 @@
 //! kehu's server: axum routes, SQLite storage, demo data and the `kehu` command line.
 //!
 //! Layers, each naming only those below (checked by `tests/api/layers.rs`): foundations
-//! (`time`, `error`, `passwords`, `spreadsheet`, `url`, `client`) → `db` → `facts`, `calendar`
-//! → use cases (publish, drafts, snapshot, gaps, kpis, visits, complaints, reports, self_service,
-//! import, demo, classify_cli) → `store` (the app's storage port) → `http` (router, middleware,
-//! accounts, the portal's forms, `AppState`).
+//! (`config`, `time`, `error`, `passwords`, `spreadsheet`, `url`, `client`) → `db` (the only
+//! SQL, one module an area) → `facts`, `calendar` → use cases (publish, drafts, snapshot, gaps,
+//! kpis, visits, complaints, reports, self_service, accounts, and the bulk writers import and
+//! demo, which write their own SQL) → `store` (the app's storage port) → `http` (router,
+//! middleware, sign-in, the portal's forms, `AppState`) → `cli` (the `kehu` command).
 
 pub mod accounts;
 pub mod calendar;

@@ -70,8 +70,12 @@ pub struct Accounts {
 pub use crate::passwords::*;
 
 /// The accounts' forms: sign in and out, the account page's password change, a customer's
-/// invite.
-pub fn router() -> axum::Router<crate::http::state::AppState> {
+/// invite; on any state the accounts can be taken from.
+pub fn router<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Accounts: axum::extract::FromRef<S>,
+{
     use axum::routing::post;
     axum::Router::new()
         .route("/auth/login", post(login))
