@@ -9,6 +9,34 @@ pub(crate) fn with_both<R>(lab: Lab, f: impl FnOnce(&Loaded, &Timed) -> R) -> Op
     lab.result.with(|r| r.as_ref().map(|t| f(&l, t)))
 }
 
+/// Customers per label before and after the draft, side by side, `width` pixels wide.
+fn before_after_chart(
+    l: Locale,
+    labels: &[String],
+    (before, after): (&[u32], &[u32]),
+    x_desc: &str,
+    width: u32,
+) -> String {
+    grouped_bar_chart_svg(
+        labels,
+        &[
+            Series {
+                name: td_string!(l, lab.before),
+                values: before,
+                color: MUTED,
+            },
+            Series {
+                name: td_string!(l, lab.after),
+                values: after,
+                color: PRIMARY,
+            },
+        ],
+        x_desc,
+        td_string!(l, dashboard.count_axis),
+        (width, 260),
+    )
+}
+
 #[component]
 pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
@@ -19,24 +47,8 @@ pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
                 .iter()
                 .map(|x| tier_label(l, x.key()).to_string())
                 .collect();
-            grouped_bar_chart_svg(
-                &labels,
-                &[
-                    Series {
-                        name: td_string!(l, lab.before),
-                        values: &ld.before.tier_counts,
-                        color: MUTED,
-                    },
-                    Series {
-                        name: td_string!(l, lab.after),
-                        values: &t.run.summary.tier_counts,
-                        color: PRIMARY,
-                    },
-                ],
-                td_string!(l, lab.tier_axis),
-                td_string!(l, dashboard.count_axis),
-                (520, 260),
-            )
+            let counts = (&ld.before.tier_counts[..], &t.run.summary.tier_counts[..]);
+            before_after_chart(l, &labels, counts, td_string!(l, lab.tier_axis), 520)
         })
         .unwrap_or_default()
     };
@@ -44,24 +56,8 @@ pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
         let l = i18n.get_locale();
         with_both(lab, |ld, t| {
             let labels: Vec<String> = (1..=BANDS).map(|b| b.to_string()).collect();
-            grouped_bar_chart_svg(
-                &labels,
-                &[
-                    Series {
-                        name: td_string!(l, lab.before),
-                        values: &ld.before.band_counts,
-                        color: MUTED,
-                    },
-                    Series {
-                        name: td_string!(l, lab.after),
-                        values: &t.run.summary.band_counts,
-                        color: PRIMARY,
-                    },
-                ],
-                td_string!(l, dashboard.band_axis),
-                td_string!(l, dashboard.count_axis),
-                (560, 260),
-            )
+            let counts = (&ld.before.band_counts[..], &t.run.summary.band_counts[..]);
+            before_after_chart(l, &labels, counts, td_string!(l, dashboard.band_axis), 560)
         })
         .unwrap_or_default()
     };

@@ -48,24 +48,31 @@ impl<T> std::ops::Index<usize> for Chunked<T> {
     }
 }
 
+/// `values` cut into chunks of [`CHUNK`], each made into `C` by `make`, and how many there were.
+fn chunks_of<T, C>(
+    values: impl IntoIterator<Item = T>,
+    make: impl Fn(Vec<T>) -> C,
+) -> (Vec<std::sync::Arc<C>>, usize) {
+    let mut chunks = Vec::new();
+    let mut len = 0;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for v in values {
+        chunk.push(v);
+        len += 1;
+        if chunk.len() == CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+            chunks.push(std::sync::Arc::new(make(full)));
+        }
+    }
+    if !chunk.is_empty() {
+        chunks.push(std::sync::Arc::new(make(chunk)));
+    }
+    (chunks, len)
+}
+
 impl<T> FromIterator<T> for Chunked<T> {
     fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
-        let mut chunks = Vec::new();
-        let mut len = 0;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        for v in values {
-            chunk.push(v);
-            len += 1;
-            if chunk.len() == CHUNK {
-                chunks.push(std::sync::Arc::new(std::mem::replace(
-                    &mut chunk,
-                    Vec::with_capacity(CHUNK),
-                )));
-            }
-        }
-        if !chunk.is_empty() {
-            chunks.push(std::sync::Arc::new(chunk));
-        }
+        let (chunks, len) = chunks_of(values, |chunk| chunk);
         Chunked { chunks, len }
     }
 }
@@ -184,21 +191,7 @@ impl SearchChunk {
 
 impl FromIterator<String> for SearchColumn {
     fn from_iter<I: IntoIterator<Item = String>>(values: I) -> Self {
-        let mut chunks = Vec::new();
-        let mut len = 0;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        for v in values {
-            chunk.push(v);
-            len += 1;
-            if chunk.len() == CHUNK {
-                chunks.push(std::sync::Arc::new(SearchChunk::of(std::mem::take(
-                    &mut chunk,
-                ))));
-            }
-        }
-        if !chunk.is_empty() {
-            chunks.push(std::sync::Arc::new(SearchChunk::of(chunk)));
-        }
+        let (chunks, len) = chunks_of(values, SearchChunk::of);
         SearchColumn { chunks, len }
     }
 }

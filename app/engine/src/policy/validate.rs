@@ -81,18 +81,12 @@ impl Policy {
             }
         }
 
-        if v.len(
+        v.decreasing(
             "bands.lower_bounds",
-            self.bands.lower_bounds.len(),
+            &self.bands.lower_bounds,
             BANDS - 1,
-        ) {
-            v.decreasing(
-                "bands.lower_bounds",
-                &self.bands.lower_bounds,
-                Cases::ZERO,
-                Cases::from_int(100_000),
-            );
-        }
+            (Cases::ZERO, Cases::from_int(100_000)),
+        );
         if v.len("bands.shares", self.bands.shares.len(), BANDS) {
             for (i, s) in self.bands.shares.iter().enumerate() {
                 v.range(&format!("bands.shares[{i}]"), *s, w(0), w(10_000));
@@ -100,18 +94,12 @@ impl Policy {
             v.sums_to_one("bands.shares", self.bands.shares.iter().copied());
         }
 
-        if v.len(
+        v.decreasing(
             "grade.price_floors",
-            self.grade.price_floors.len(),
+            &self.grade.price_floors,
             PRICE_CLASSES - 1,
-        ) {
-            v.decreasing(
-                "grade.price_floors",
-                &self.grade.price_floors,
-                c(0),
-                c(100_000),
-            );
-        }
+            (c(0), c(100_000)),
+        );
         if v.len("grade.table", self.grade.table.len(), BANDS) {
             let mut shaped = true;
             for (b, row) in self.grade.table.iter().enumerate() {
@@ -156,18 +144,12 @@ impl Policy {
             c(100),
         );
 
-        if v.len(
+        v.decreasing(
             "key_account.min_monthly_amount_yuan",
-            self.key_account.min_monthly_amount_yuan.len(),
+            &self.key_account.min_monthly_amount_yuan,
             4,
-        ) {
-            v.decreasing(
-                "key_account.min_monthly_amount_yuan",
-                &self.key_account.min_monthly_amount_yuan,
-                c(0),
-                c(1_000_000_000),
-            );
-        }
+            (c(0), c(1_000_000_000)),
+        );
 
         let e = &self.expectation;
         for (name, weight) in EXPECTATION_DRIVERS
@@ -357,13 +339,17 @@ impl Validator {
         }
     }
 
+    /// `expected` values at `path`, each within `min..=max` and below the one before.
     pub(crate) fn decreasing<const D: u32>(
         &mut self,
         path: &str,
         values: &[crate::Fixed<D>],
-        min: crate::Fixed<D>,
-        max: crate::Fixed<D>,
+        expected: usize,
+        (min, max): (crate::Fixed<D>, crate::Fixed<D>),
     ) {
+        if !self.len(path, values.len(), expected) {
+            return;
+        }
         for (i, &x) in values.iter().enumerate() {
             let p = format!("{path}[{i}]");
             self.range(&p, x, min, max);
