@@ -48,7 +48,7 @@ pub async fn list_customers(query: CustomerQuery) -> Result<CustomerPage, ApiErr
 pub async fn get_customer(id: i64) -> Result<Option<CustomerDetail>, ApiError> {
     let me = ssr::staff()?;
     let detail = ssr::store()?
-        .customer(me.scope(), id)
+        .customer(me.scope(), crate::wire::CustomerId(id))
         .await
         .map_err(ssr::internal)?;
     Ok(detail.map(|mut d| {
@@ -115,7 +115,14 @@ pub async fn edit_customer_field(
         Err(problem) => return Ok(EditResult::Invalid(problem)),
     };
     ssr::store()?
-        .edit_field(me.scope(), me.id, id, field, &value, version)
+        .edit_field(
+            me.scope(),
+            me.id,
+            crate::wire::CustomerId(id),
+            field,
+            &value,
+            version,
+        )
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
@@ -126,7 +133,7 @@ pub async fn edit_customer_field(
 pub async fn customer_history(id: i64) -> Result<Vec<AuditEntry>, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
-        .customer_history(me.scope(), id)
+        .customer_history(me.scope(), crate::wire::CustomerId(id))
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such customer"))
@@ -159,7 +166,14 @@ pub async fn request_change(
         Err(ssr::RequestRefused::Answer(result)) => return Ok(result),
     };
     ssr::store()?
-        .file_request(me.scope(), me.id, id, field, &value, &reason)
+        .file_request(
+            me.scope(),
+            me.id,
+            crate::wire::CustomerId(id),
+            field,
+            &value,
+            &reason,
+        )
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
@@ -181,7 +195,7 @@ pub async fn change_requests(customer: Option<i64>) -> Result<Vec<ChangeRequest>
         }
     };
     ssr::store()?
-        .change_requests(me.scope(), customer, reviewer)
+        .change_requests(me.scope(), customer.map(crate::wire::CustomerId), reviewer)
         .await
         .map_err(ssr::internal)
 }

@@ -43,7 +43,7 @@ pub async fn list_policies() -> Result<Vec<PolicyInfo>, ApiError> {
 pub async fn load_policy(id: i64) -> Result<(PolicyInfo, String), ApiError> {
     ssr::lab_user()?;
     ssr::store()?
-        .policy(id)
+        .policy(crate::wire::PolicyId(id))
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(http::StatusCode::NOT_FOUND, "no such policy"))
@@ -66,7 +66,7 @@ pub async fn save_draft(
         }
     };
     ssr::store()?
-        .save_draft(me.id, id, revision, &policy)
+        .save_draft(me.id, id.map(crate::wire::PolicyId), revision, &policy)
         .await
         .map_err(ssr::internal)
 }
@@ -75,7 +75,7 @@ pub async fn save_draft(
 pub async fn rename_draft(id: i64, revision: i64, name: String) -> Result<DraftResult, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
-        .rename_draft(me.id, id, revision, &name)
+        .rename_draft(me.id, crate::wire::PolicyId(id), revision, &name)
         .await
         .map_err(ssr::internal)
 }
@@ -84,7 +84,7 @@ pub async fn rename_draft(id: i64, revision: i64, name: String) -> Result<DraftR
 pub async fn delete_draft(id: i64, revision: i64) -> Result<DraftResult, ApiError> {
     ssr::lab_user()?;
     ssr::store()?
-        .delete_draft(id, revision)
+        .delete_draft(crate::wire::PolicyId(id), revision)
         .await
         .map_err(ssr::internal)
 }
@@ -94,7 +94,7 @@ pub async fn delete_draft(id: i64, revision: i64) -> Result<DraftResult, ApiErro
 pub async fn duplicate_policy(id: i64, name: String) -> Result<DraftResult, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
-        .duplicate_policy(me.id, id, &name)
+        .duplicate_policy(me.id, crate::wire::PolicyId(id), &name)
         .await
         .map_err(ssr::internal)
 }

@@ -118,7 +118,7 @@ pub async fn create_invite(customer: i64) -> Result<Invite, ApiError> {
         ));
     }
     ssr::store()?
-        .create_invite(me.scope(), me.id, customer)
+        .create_invite(me.scope(), me.id, crate::wire::CustomerId(customer))
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))

@@ -4,11 +4,12 @@
 
 use crate::wire::{
     ApiError, AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint,
-    ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
+    ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerId,
     CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
     EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
-    Once, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
-    ReportSaved, RequestResult, ReviewResult, Role, Scope, VisitEntry, VisitLogged, VisitPlan,
+    Once, PolicyId, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind,
+    ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, UserId, VisitEntry,
+    VisitLogged, VisitPlan,
 };
 use kehu_engine::Policy;
 use leptos::prelude::*;
@@ -42,7 +43,11 @@ pub trait ArchivePort: Send + Sync + 'static {
         scope: Scope,
         query: &CustomerQuery,
     ) -> Result<CustomerPage, StoreError>;
-    async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError>;
+    async fn customer(
+        &self,
+        scope: Scope,
+        id: CustomerId,
+    ) -> Result<Option<CustomerDetail>, StoreError>;
     async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError>;
     /// Code and name of each id that exists in scope, in the order asked.
     async fn customer_labels(
@@ -55,8 +60,8 @@ pub trait ArchivePort: Send + Sync + 'static {
     async fn edit_field(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         field: &'static FieldDef,
         value: &str,
         version: i64,
@@ -65,8 +70,8 @@ pub trait ArchivePort: Send + Sync + 'static {
     async fn file_request(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         field: &'static FieldDef,
         value: &str,
         reason: &str,
@@ -76,14 +81,14 @@ pub trait ArchivePort: Send + Sync + 'static {
     async fn change_requests(
         &self,
         scope: Scope,
-        customer: Option<i64>,
+        customer: Option<CustomerId>,
         reviewer: Option<Role>,
     ) -> Result<Vec<ChangeRequest>, StoreError>;
     /// Approves (applies atomically) or rejects a request; `None` if there is no such request
     /// this role may decide.
     async fn review_request(
         &self,
-        user: i64,
+        user: UserId,
         role: Role,
         request: i64,
         approve: bool,
@@ -95,7 +100,7 @@ pub trait ArchivePort: Send + Sync + 'static {
     async fn customer_history(
         &self,
         scope: Scope,
-        customer: i64,
+        customer: CustomerId,
     ) -> Result<Option<Vec<AuditEntry>>, StoreError>;
 }
 
@@ -106,32 +111,32 @@ pub trait PolicyPort: Send + Sync + 'static {
     async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError>;
     /// Publishes a (valid) policy as the next version, by `user`; returns it and how many
     /// moved (lab users only).
-    async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError>;
+    async fn publish(&self, policy: &Policy, user: UserId) -> Result<(PolicyRef, u32), StoreError>;
     /// Saved policies: drafts, then published versions (lab users only).
     async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
     /// One saved policy and its JSON.
-    async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError>;
+    async fn policy(&self, id: PolicyId) -> Result<Option<(PolicyInfo, String)>, StoreError>;
     /// Saves a draft: new (`id` None) or over `id` if still at `revision`.
     async fn save_draft(
         &self,
-        user: i64,
-        id: Option<i64>,
+        user: UserId,
+        id: Option<PolicyId>,
         revision: i64,
         policy: &Policy,
     ) -> Result<DraftResult, StoreError>;
     async fn rename_draft(
         &self,
-        user: i64,
-        id: i64,
+        user: UserId,
+        id: PolicyId,
         revision: i64,
         name: &str,
     ) -> Result<DraftResult, StoreError>;
-    async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError>;
+    async fn delete_draft(&self, id: PolicyId, revision: i64) -> Result<DraftResult, StoreError>;
     /// A new draft named `name` with the settings of policy `id`.
     async fn duplicate_policy(
         &self,
-        user: i64,
-        id: i64,
+        user: UserId,
+        id: PolicyId,
         name: &str,
     ) -> Result<DraftResult, StoreError>;
 }
@@ -144,14 +149,14 @@ pub trait PortalPort: Send + Sync + 'static {
 
     /// A customer's published tiers (only those the policy shows customers), the engine's
     /// reasons for them and what would move them up, their history and disputes.
-    async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError>;
+    async fn my_tiers(&self, customer: CustomerId) -> Result<Option<MyTiers>, StoreError>;
     /// Who serves a customer, their visits (without internal findings) and complaints.
-    async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError>;
+    async fn my_service(&self, customer: CustomerId) -> Result<Option<MyService>, StoreError>;
     /// Files a dispute of the customer's current classification; its id.
     async fn file_dispute(
         &self,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         reason: &str,
     ) -> Result<Option<i64>, StoreError>;
     /// Disputes of customers in scope, open first.
@@ -159,7 +164,7 @@ pub trait PortalPort: Send + Sync + 'static {
     /// Answers an open dispute, once.
     async fn answer_dispute(
         &self,
-        user: i64,
+        user: UserId,
         id: i64,
         status: DisputeStatus,
         answer: &str,
@@ -167,7 +172,7 @@ pub trait PortalPort: Send + Sync + 'static {
     /// Rates one of the customer's own visits, once.
     async fn rate_visit(
         &self,
-        customer: i64,
+        customer: CustomerId,
         visit: i64,
         score: u8,
         comment: &str,
@@ -176,8 +181,8 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn create_invite(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
     ) -> Result<Option<Invite>, StoreError>;
 }
 
@@ -191,8 +196,8 @@ pub trait WorkPort: Send + Sync + 'static {
     async fn file_complaint(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         subject: &str,
         description: &str,
         major: bool,
@@ -208,7 +213,7 @@ pub trait WorkPort: Send + Sync + 'static {
     async fn complaint_action(
         &self,
         scope: Scope,
-        user: i64,
+        user: UserId,
         id: i64,
         version: i64,
         action: &ComplaintAction,
@@ -217,7 +222,7 @@ pub trait WorkPort: Send + Sync + 'static {
     async fn log_visit(
         &self,
         scope: Scope,
-        user: i64,
+        user: UserId,
         visit: &NewVisit,
     ) -> Result<VisitLogged, StoreError>;
     /// The latest visits to customers in scope.
@@ -231,7 +236,7 @@ pub trait WorkPort: Send + Sync + 'static {
     /// Sets a day of the service calendar (`kind` holiday, workday, or empty for usual).
     async fn set_calendar_day(
         &self,
-        user: i64,
+        user: UserId,
         day: &str,
         kind: &str,
         note: &str,
@@ -242,26 +247,30 @@ pub trait WorkPort: Send + Sync + 'static {
         &self,
         scope: Scope,
         tier: Option<kehu_engine::Tier>,
-        manager: Option<i64>,
+        manager: Option<UserId>,
     ) -> Result<GapReport, StoreError>;
     /// The report of `kind` for the period containing `day` (empty: today) by `author`;
     /// `None` when `day` is not a date.
     async fn report_draft(
         &self,
-        author: i64,
+        author: UserId,
         kind: ReportKind,
         day: &str,
     ) -> Result<Option<ReportDraft>, StoreError>;
-    async fn save_report(&self, author: i64, save: &ReportSave) -> Result<ReportSaved, StoreError>;
+    async fn save_report(
+        &self,
+        author: UserId,
+        save: &ReportSave,
+    ) -> Result<ReportSaved, StoreError>;
     async fn reports(
         &self,
-        user: i64,
+        user: UserId,
         role: Role,
         unreviewed: bool,
     ) -> Result<Vec<Report>, StoreError>;
     async fn review_report(
         &self,
-        reviewer: i64,
+        reviewer: UserId,
         id: i64,
         comment: &str,
     ) -> Result<Option<ReportSaved>, StoreError>;
@@ -371,7 +380,7 @@ pub fn check_request(
 }
 
 /// A signed-in customer and their customer id, or 401/403.
-pub fn customer() -> Result<(Me, i64), ApiError> {
+pub fn customer() -> Result<(Me, CustomerId), ApiError> {
     let me = signed_in()?;
     match (me.role, me.customer_id) {
         (Role::Customer, Some(id)) => Ok((me, id)),

@@ -62,7 +62,7 @@ pub async fn file_staff_complaint(
         .file_complaint(
             me.scope(),
             me.id,
-            customer.id,
+            crate::wire::CustomerId(customer.id),
             subject,
             description,
             major,
@@ -166,7 +166,7 @@ pub async fn get_service_gaps(tier: String, manager: Option<i64>) -> Result<GapR
         })?),
     };
     ssr::store()?
-        .service_gaps(me.scope(), tier, manager)
+        .service_gaps(me.scope(), tier, manager.map(crate::wire::UserId))
         .await
         .map_err(ssr::internal)
 }

@@ -70,12 +70,12 @@ impl Role {
 /// The signed-in user, as the server resolved it from the session cookie.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     /// For customers: their own customer record.
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<CustomerId>,
     /// Set for a first (one-time) password: the user must choose their own before anything else.
     pub must_change_password: bool,
 }
@@ -85,9 +85,9 @@ impl Me {
     pub fn scope(&self) -> Scope {
         match self.role {
             Role::Admin | Role::Manager | Role::LicenceOfficer => Scope::All,
-            Role::CustomerManager => Scope::Routes { manager: self.id },
+            Role::CustomerManager => Scope::Routes { manager: self.id.0 },
             Role::Customer => match self.customer_id {
-                Some(id) => Scope::Customer(id),
+                Some(id) => Scope::Customer(id.0),
                 None => Scope::Nothing,
             },
         }

@@ -4,7 +4,7 @@
 
 use super::audit::Line;
 use crate::time::now_stamp;
-use app::wire::{Me, Role};
+use app::wire::{CustomerId, Me, Role, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// An enabled user's id, password hash (none before their first password) and session key.
@@ -33,11 +33,11 @@ pub async fn with_key(pool: &SqlitePool, user_id: i64, key: &str) -> sqlx::Resul
     Ok(
         row.and_then(|(id, username, display_name, role, customer_id, must)| {
             Some(Me {
-                id,
+                id: UserId(id),
                 username,
                 display_name,
                 role: Role::from_key(&role)?,
-                customer_id,
+                customer_id: customer_id.map(CustomerId),
                 must_change_password: must,
             })
         }),

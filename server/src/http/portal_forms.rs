@@ -8,8 +8,8 @@ use crate::url::{echo, encode as enc, safe_next, see_other};
 use app::api::ssr::ports::*;
 use app::api::ssr::{RequestRefused, check_request};
 use app::wire::{
-    MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me, Once,
-    RequestResult, Role, Scope,
+    CustomerId, MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me,
+    Once, RequestResult, Role, Scope, UserId,
 };
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -47,7 +47,7 @@ impl IntoResponse for NotCustomer {
 }
 
 /// The signed-in customer's user id and customer id.
-fn customer(me: Option<Extension<Me>>) -> Result<(i64, i64), NotCustomer> {
+fn customer(me: Option<Extension<Me>>) -> Result<(UserId, CustomerId), NotCustomer> {
     match me {
         Some(Extension(Me {
             id,
@@ -105,7 +105,7 @@ pub async fn request(
         };
     match state
         .store
-        .file_request(Scope::Customer(id), user, id, field, &value, &reason)
+        .file_request(Scope::Customer(id.0), user, id, field, &value, &reason)
         .await
     {
         Ok(Some(RequestResult::Filed { .. })) => see_other("/my/profile?done=request#requests"),
@@ -214,7 +214,7 @@ pub async fn complaint(
     match state
         .store
         .file_complaint(
-            Scope::Customer(id),
+            Scope::Customer(id.0),
             user,
             id,
             subject,

@@ -202,7 +202,7 @@ async fn import(
                 .into_response();
         }
     };
-    match crate::import::run(&state.store.pool, kind, bytes, q.dry_run, Some(me.id)).await {
+    match crate::import::run(&state.store.pool, kind, bytes, q.dry_run, Some(me.id.0)).await {
         Ok(report) => axum::Json(report).into_response(),
         Err(e) => crate::error::internal("import", e),
     }

@@ -27,23 +27,20 @@ pub async fn customer(
     s: &SqliteStore,
     scope: Scope,
     id: i64,
-) -> Result<Option<CustomerDetail>, StoreError> {
+) -> Result<Option<CustomerDetail>, AppError> {
     let row = stored::row(
         &s.pool,
         scope,
         id,
         &crate::db::customer_list::archive_columns(),
     )
-    .await
-    .map_err(store_err)?;
+    .await?;
     let Some(row) = row else {
         return Ok(None);
     };
     let current = current_policy(&s.pool).await?;
     let assignment: Option<(i64, i64, i64, i64, String, String)> = match &current {
-        Some((p, _)) => stored::assignment(&s.pool, p.id, id)
-            .await
-            .map_err(store_err)?,
+        Some((p, _)) => stored::assignment(&s.pool, p.id, id).await?,
         None => None,
     };
     let class = assignment.as_ref().map(|a| (a.0, a.1, a.2));
@@ -55,21 +52,17 @@ pub async fn customer(
                 value: field_value(f.key, &row, class)?,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(store_err)?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let window = current
         .as_ref()
         .map_or(3, |(_, p)| p.assessment_window_months);
     let cpc = current.as_ref().map_or(50, |(_, p)| p.cartons_per_case);
-    let latest = crate::facts::latest_month(&s.pool)
-        .await
-        .map_err(store_err)?;
+    let latest = crate::facts::latest_month(&s.pool).await?;
     let from = latest
         .and_then(|m| shift_month(&m, -(i32::from(window.max(1)) - 1)))
         .unwrap_or_default();
-    let (cartons, amount) = stored::purchases(&s.pool, id, &from, &crate::time::this_month())
-        .await
-        .map_err(store_err)?;
+    let (cartons, amount) =
+        stored::purchases(&s.pool, id, &from, &crate::time::this_month()).await?;
     let shop_name = fields
         .iter()
         .find(|f| f.key == "shop_name")
@@ -84,7 +77,7 @@ pub async fn customer(
         id,
         code,
         shop_name,
-        version: row.try_get("version").map_err(store_err)?,
+        version: row.try_get("version")?,
         fields,
         assignment: match (assignment, current) {
             (Some((band, grade, class, score, value_class, tier)), Some((p, _))) => {
@@ -116,12 +109,9 @@ pub async fn edit_field(
     field: &'static FieldDef,
     value: &str,
     version: i64,
-) -> Result<Option<EditResult>, StoreError> {
-    let mut tx = crate::db::write(&s.pool).await.map_err(store_err)?;
-    let Some((current, old)) = stored::read_field(&mut tx, scope, customer, field)
-        .await
-        .map_err(store_err)?
-    else {
+) -> Result<Option<EditResult>, AppError> {
+    let mut tx = crate::db::write(&s.pool).await?;
+    let Some((current, old)) = stored::read_field(&mut tx, scope, customer, field).await? else {
         return Ok(None);
     };
     if current != version {
@@ -146,15 +136,14 @@ pub async fn edit_field(
                 field: field.key.to_string(),
             })));
         }
-        Err(e) => return Err(store_err(e)),
+        Err(e) => return Err(e.into()),
     };
     crate::db::audit::Line::new(user, "field.edit")
         .customer(customer)
         .field(field.key, old.as_deref(), value)
         .record(&mut tx)
-        .await
-        .map_err(store_err)?;
-    tx.commit().await.map_err(store_err)?;
+        .await?;
+    tx.commit().await?;
     Ok(Some(EditResult::Saved {
         version: new_version,
         value: value.to_string(),
@@ -169,12 +158,9 @@ pub async fn file_request(
     field: &'static FieldDef,
     value: &str,
     reason: &str,
-) -> Result<Option<RequestResult>, StoreError> {
-    let mut tx = crate::db::write(&s.pool).await.map_err(store_err)?;
-    let Some((_, old)) = stored::read_field(&mut tx, scope, customer, field)
-        .await
-        .map_err(store_err)?
-    else {
+) -> Result<Option<RequestResult>, AppError> {
+    let mut tx = crate::db::write(&s.pool).await?;
+    let Some((_, old)) = stored::read_field(&mut tx, scope, customer, field).await? else {
         return Ok(None);
     };
     let old = old.unwrap_or_default();
@@ -189,18 +175,15 @@ pub async fn file_request(
         reason,
         by: user,
     };
-    let id = stored::insert_request(&mut tx, &requested)
-        .await
-        .map_err(store_err)?;
+    let id = stored::insert_request(&mut tx, &requested).await?;
     crate::db::audit::Line::new(user, "request.file")
         .customer(customer)
         .field(field.key, Some(&old), value)
         .detail(reason)
         .request(id)
         .record(&mut tx)
-        .await
-        .map_err(store_err)?;
-    tx.commit().await.map_err(store_err)?;
+        .await?;
+    tx.commit().await?;
     Ok(Some(RequestResult::Filed { id }))
 }
 
@@ -209,10 +192,8 @@ pub async fn change_requests(
     scope: Scope,
     customer: Option<i64>,
     reviewer: Option<Role>,
-) -> Result<Vec<ChangeRequest>, StoreError> {
-    let rows = stored::requests(&s.pool, scope, customer)
-        .await
-        .map_err(store_err)?;
+) -> Result<Vec<ChangeRequest>, AppError> {
+    let rows = stored::requests(&s.pool, scope, customer).await?;
     Ok(rows
         .into_iter()
         .map(request_from_row)
@@ -230,9 +211,9 @@ pub async fn review_request(
     request: i64,
     approve: bool,
     reason: &str,
-) -> Result<Option<ReviewResult>, StoreError> {
-    let mut tx = crate::db::write(&s.pool).await.map_err(store_err)?;
-    let row = stored::request(&mut tx, request).await.map_err(store_err)?;
+) -> Result<Option<ReviewResult>, AppError> {
+    let mut tx = crate::db::write(&s.pool).await?;
+    let row = stored::request(&mut tx, request).await?;
     let Some((customer, key, old, new, status)) = row else {
         return Ok(None);
     };
@@ -247,9 +228,8 @@ pub async fn review_request(
     }
     let mut result = ReviewResult::Rejected;
     if approve {
-        let Some((version, current)) = stored::read_field(&mut tx, Scope::All, customer, field)
-            .await
-            .map_err(store_err)?
+        let Some((version, current)) =
+            stored::read_field(&mut tx, Scope::All, customer, field).await?
         else {
             return Ok(None);
         };
@@ -263,16 +243,14 @@ pub async fn review_request(
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                 return Ok(Some(ReviewResult::Changed { current }));
             }
-            Err(e) => return Err(store_err(e)),
+            Err(e) => return Err(e.into()),
         };
         result = ReviewResult::Approved {
             version: new_version,
         };
     }
     let status = if approve { "approved" } else { "rejected" };
-    let decided = stored::decide_request(&mut tx, request, status, user, reason.trim())
-        .await
-        .map_err(store_err)?;
+    let decided = stored::decide_request(&mut tx, request, status, user, reason.trim()).await?;
     if !decided {
         return Ok(Some(ReviewResult::AlreadyDecided));
     }
@@ -289,17 +267,14 @@ pub async fn review_request(
     .detail(reason.trim())
     .request(request)
     .record(&mut tx)
-    .await
-    .map_err(store_err)?;
-    tx.commit().await.map_err(store_err)?;
+    .await?;
+    tx.commit().await?;
     Ok(Some(result))
 }
 
-pub async fn audit_log(s: &SqliteStore, action: &str, page: u32) -> Result<AuditPage, StoreError> {
+pub async fn audit_log(s: &SqliteStore, action: &str, page: u32) -> Result<AuditPage, AppError> {
     let like = format!("{action}%");
-    let total = crate::db::audit::count(&s.pool, &like)
-        .await
-        .map_err(store_err)?;
+    let total = crate::db::audit::count(&s.pool, &like).await?;
     let pages = (total as u32).div_ceil(AUDIT_PAGE_SIZE).max(1);
     let page = page.clamp(1, pages);
     let rows = crate::db::audit::page(
@@ -308,8 +283,7 @@ pub async fn audit_log(s: &SqliteStore, action: &str, page: u32) -> Result<Audit
         i64::from(AUDIT_PAGE_SIZE),
         i64::from((page - 1) * AUDIT_PAGE_SIZE),
     )
-    .await
-    .map_err(store_err)?;
+    .await?;
     Ok(AuditPage {
         rows: rows
             .into_iter()
@@ -339,10 +313,8 @@ pub async fn customer_history(
     s: &SqliteStore,
     scope: Scope,
     customer: i64,
-) -> Result<Option<Vec<AuditEntry>>, StoreError> {
-    let rows = crate::db::audit::of_customer(&s.pool, scope, customer)
-        .await
-        .map_err(store_err)?;
+) -> Result<Option<Vec<AuditEntry>>, AppError> {
+    let rows = crate::db::audit::of_customer(&s.pool, scope, customer).await?;
     if rows.is_empty() {
         return Ok(None);
     }

@@ -245,13 +245,11 @@ pub async fn customer_labels(
     s: &SqliteStore,
     scope: Scope,
     ids: &[i64],
-) -> Result<Vec<CustomerLabel>, StoreError> {
+) -> Result<Vec<CustomerLabel>, AppError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = stored::labels(&s.pool, scope, ids)
-        .await
-        .map_err(store_err)?;
+    let rows = stored::labels(&s.pool, scope, ids).await?;
     Ok(ids
         .iter()
         .filter_map(|id| rows.iter().find(|r| r.0 == *id))
@@ -263,11 +261,9 @@ pub async fn customer_labels(
         .collect())
 }
 
-pub async fn dashboard(s: &SqliteStore, scope: Scope) -> Result<Dashboard, StoreError> {
+pub async fn dashboard(s: &SqliteStore, scope: Scope) -> Result<Dashboard, AppError> {
     let pool = &s.pool;
-    let (routes, managers) = stored::routes_and_managers(pool, scope)
-        .await
-        .map_err(store_err)?;
+    let (routes, managers) = stored::routes_and_managers(pool, scope).await?;
     let current = current_policy(pool).await?;
     let mut band_counts = vec![0u32; 8];
     let mut tier_counts = vec![0u32; 3];
@@ -281,8 +277,7 @@ pub async fn dashboard(s: &SqliteStore, scope: Scope) -> Result<Dashboard, Store
             pool,
             current.as_ref().map_or(&Policy::default(), |(_, p)| p),
         )
-        .await
-        .map_err(store_err)?;
+        .await?;
     let customers = (0..loaded.ids.len())
         .filter(|&i| loaded.in_scope(i, scope))
         .count();
@@ -333,16 +328,16 @@ pub async fn customers(
     s: &SqliteStore,
     scope: Scope,
     q: &CustomerQuery,
-) -> Result<CustomerPage, StoreError> {
+) -> Result<CustomerPage, AppError> {
     // Filtered, counted and paged in the kept facts (a pass over memory, about a millisecond
     // at 100,000 customers, where SQL read every customer for a band or a search); only the
     // page's rows are read from the archive.
     let policy = crate::db::policy::published_or_default(&s.pool).await?;
-    let loaded = s.facts.load(&s.pool, &policy).await.map_err(store_err)?;
+    let loaded = s.facts.load(&s.pool, &policy).await?;
     let (total, ids) = list_page(&loaded, scope, q);
     let pages = ((total as u32).div_ceil(PAGE_SIZE)).max(1);
     let page = q.page.clamp(1, pages);
-    let rows = stored::rows(&s.pool, &ids).await.map_err(store_err)?;
+    let rows = stored::rows(&s.pool, &ids).await?;
     let rows = rows
         .iter()
         .map(|r| -> Result<CustomerRow, sqlx::Error> {
@@ -363,8 +358,7 @@ pub async fn customers(
                     .map(|v| Cases::from_raw(v).to_string()),
             })
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(store_err)?;
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(CustomerPage {
         rows,
         total,
@@ -373,8 +367,8 @@ pub async fn customers(
     })
 }
 
-pub async fn filter_options(s: &SqliteStore, scope: Scope) -> Result<FilterOptions, StoreError> {
-    let routes = stored::routes(&s.pool, scope).await.map_err(store_err)?;
+pub async fn filter_options(s: &SqliteStore, scope: Scope) -> Result<FilterOptions, AppError> {
+    let routes = stored::routes(&s.pool, scope).await?;
     Ok(FilterOptions {
         routes: routes
             .into_iter()

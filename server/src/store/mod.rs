@@ -4,7 +4,7 @@
 
 use crate::db::policy::current_policy;
 use crate::drafts;
-use crate::error::store_err;
+use crate::error::{AppError, store_err};
 use crate::facts::shift_month;
 use crate::publish::class_code;
 use crate::self_service;
@@ -13,12 +13,12 @@ use app::api::ssr::ports::*;
 use app::wire::{
     AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE, CalendarDay,
     CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintPage,
-    ComplaintResult, CustomerDetail, CustomerLabel, CustomerPage, CustomerQuery, CustomerRow,
-    Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef, FieldProblem,
-    FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers, NewVisit, Once,
-    PAGE_SIZE, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind, ReportSave,
-    ReportSaved, RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope, VisitEntry,
-    VisitLogged, VisitPlan,
+    ComplaintResult, CustomerDetail, CustomerId, CustomerLabel, CustomerPage, CustomerQuery,
+    CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef,
+    FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers, NewVisit,
+    Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft,
+    ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role,
+    RouteOption, Scope, UserId, VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{Row, SqlitePool};
@@ -57,19 +57,23 @@ use list::*;
 #[async_trait::async_trait]
 impl ArchivePort for SqliteStore {
     async fn dashboard(&self, scope: Scope) -> Result<Dashboard, StoreError> {
-        list::dashboard(self, scope).await
+        Ok(list::dashboard(self, scope).await?)
     }
 
     async fn customers(&self, scope: Scope, q: &CustomerQuery) -> Result<CustomerPage, StoreError> {
-        list::customers(self, scope, q).await
+        Ok(list::customers(self, scope, q).await?)
     }
 
-    async fn customer(&self, scope: Scope, id: i64) -> Result<Option<CustomerDetail>, StoreError> {
-        customer::customer(self, scope, id).await
+    async fn customer(
+        &self,
+        scope: Scope,
+        id: CustomerId,
+    ) -> Result<Option<CustomerDetail>, StoreError> {
+        Ok(customer::customer(self, scope, id.0).await?)
     }
 
     async fn filter_options(&self, scope: Scope) -> Result<FilterOptions, StoreError> {
-        list::filter_options(self, scope).await
+        Ok(list::filter_options(self, scope).await?)
     }
 
     async fn customer_labels(
@@ -77,63 +81,63 @@ impl ArchivePort for SqliteStore {
         scope: Scope,
         ids: &[i64],
     ) -> Result<Vec<CustomerLabel>, StoreError> {
-        list::customer_labels(self, scope, ids).await
+        Ok(list::customer_labels(self, scope, ids).await?)
     }
 
     async fn edit_field(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         field: &'static FieldDef,
         value: &str,
         version: i64,
     ) -> Result<Option<EditResult>, StoreError> {
-        customer::edit_field(self, scope, user, customer, field, value, version).await
+        Ok(customer::edit_field(self, scope, user.0, customer.0, field, value, version).await?)
     }
 
     async fn file_request(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         field: &'static FieldDef,
         value: &str,
         reason: &str,
     ) -> Result<Option<RequestResult>, StoreError> {
-        customer::file_request(self, scope, user, customer, field, value, reason).await
+        Ok(customer::file_request(self, scope, user.0, customer.0, field, value, reason).await?)
     }
 
     async fn change_requests(
         &self,
         scope: Scope,
-        customer: Option<i64>,
+        customer: Option<CustomerId>,
         reviewer: Option<Role>,
     ) -> Result<Vec<ChangeRequest>, StoreError> {
-        customer::change_requests(self, scope, customer, reviewer).await
+        Ok(customer::change_requests(self, scope, customer.map(|v| v.0), reviewer).await?)
     }
 
     async fn review_request(
         &self,
-        user: i64,
+        user: UserId,
         role: Role,
         request: i64,
         approve: bool,
         reason: &str,
     ) -> Result<Option<ReviewResult>, StoreError> {
-        customer::review_request(self, user, role, request, approve, reason).await
+        Ok(customer::review_request(self, user.0, role, request, approve, reason).await?)
     }
 
     async fn audit_log(&self, action: &str, page: u32) -> Result<AuditPage, StoreError> {
-        customer::audit_log(self, action, page).await
+        Ok(customer::audit_log(self, action, page).await?)
     }
 
     async fn customer_history(
         &self,
         scope: Scope,
-        customer: i64,
+        customer: CustomerId,
     ) -> Result<Option<Vec<AuditEntry>>, StoreError> {
-        customer::customer_history(self, scope, customer).await
+        Ok(customer::customer_history(self, scope, customer.0).await?)
     }
 }
 
@@ -156,8 +160,8 @@ impl PolicyPort for SqliteStore {
         })
     }
 
-    async fn publish(&self, policy: &Policy, user: i64) -> Result<(PolicyRef, u32), StoreError> {
-        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user))
+    async fn publish(&self, policy: &Policy, user: UserId) -> Result<(PolicyRef, u32), StoreError> {
+        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user.0))
             .await
             .map_err(store_err)?;
         Ok((p.policy, p.movers))
@@ -167,61 +171,61 @@ impl PolicyPort for SqliteStore {
         Ok(drafts::list(&self.pool).await?)
     }
 
-    async fn policy(&self, id: i64) -> Result<Option<(PolicyInfo, String)>, StoreError> {
-        Ok(drafts::load(&self.pool, id).await?)
+    async fn policy(&self, id: PolicyId) -> Result<Option<(PolicyInfo, String)>, StoreError> {
+        Ok(drafts::load(&self.pool, id.0).await?)
     }
 
     async fn save_draft(
         &self,
-        user: i64,
-        id: Option<i64>,
+        user: UserId,
+        id: Option<PolicyId>,
         revision: i64,
         policy: &Policy,
     ) -> Result<DraftResult, StoreError> {
-        Ok(drafts::save(&self.pool, user, id, revision, policy).await?)
+        Ok(drafts::save(&self.pool, user.0, id.map(|v| v.0), revision, policy).await?)
     }
 
     async fn rename_draft(
         &self,
-        user: i64,
-        id: i64,
+        user: UserId,
+        id: PolicyId,
         revision: i64,
         name: &str,
     ) -> Result<DraftResult, StoreError> {
-        Ok(drafts::rename(&self.pool, user, id, revision, name).await?)
+        Ok(drafts::rename(&self.pool, user.0, id.0, revision, name).await?)
     }
 
-    async fn delete_draft(&self, id: i64, revision: i64) -> Result<DraftResult, StoreError> {
-        Ok(drafts::delete(&self.pool, id, revision).await?)
+    async fn delete_draft(&self, id: PolicyId, revision: i64) -> Result<DraftResult, StoreError> {
+        Ok(drafts::delete(&self.pool, id.0, revision).await?)
     }
 
     async fn duplicate_policy(
         &self,
-        user: i64,
-        id: i64,
+        user: UserId,
+        id: PolicyId,
         name: &str,
     ) -> Result<DraftResult, StoreError> {
-        Ok(drafts::duplicate(&self.pool, user, id, name).await?)
+        Ok(drafts::duplicate(&self.pool, user.0, id.0, name).await?)
     }
 }
 
 #[async_trait::async_trait]
 impl PortalPort for SqliteStore {
-    async fn my_tiers(&self, customer: i64) -> Result<Option<MyTiers>, StoreError> {
-        Ok(self_service::my_tiers(&self.pool, &self.facts, customer).await?)
+    async fn my_tiers(&self, customer: CustomerId) -> Result<Option<MyTiers>, StoreError> {
+        Ok(self_service::my_tiers(&self.pool, &self.facts, customer.0).await?)
     }
 
-    async fn my_service(&self, customer: i64) -> Result<Option<MyService>, StoreError> {
-        Ok(self_service::my_service(&self.pool, customer).await?)
+    async fn my_service(&self, customer: CustomerId) -> Result<Option<MyService>, StoreError> {
+        Ok(self_service::my_service(&self.pool, customer.0).await?)
     }
 
     async fn file_dispute(
         &self,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         reason: &str,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(self_service::file_dispute(&self.pool, user, customer, reason).await?)
+        Ok(self_service::file_dispute(&self.pool, user.0, customer.0, reason).await?)
     }
 
     async fn disputes(&self, scope: Scope) -> Result<Vec<Dispute>, StoreError> {
@@ -230,31 +234,31 @@ impl PortalPort for SqliteStore {
 
     async fn answer_dispute(
         &self,
-        user: i64,
+        user: UserId,
         id: i64,
         status: DisputeStatus,
         answer: &str,
     ) -> Result<Once, StoreError> {
-        Ok(self_service::answer_dispute(&self.pool, user, id, status, answer).await?)
+        Ok(self_service::answer_dispute(&self.pool, user.0, id, status, answer).await?)
     }
 
     async fn rate_visit(
         &self,
-        customer: i64,
+        customer: CustomerId,
         visit: i64,
         score: u8,
         comment: &str,
     ) -> Result<Once, StoreError> {
-        Ok(self_service::rate_visit(&self.pool, customer, visit, score, comment).await?)
+        Ok(self_service::rate_visit(&self.pool, customer.0, visit, score, comment).await?)
     }
 
     async fn create_invite(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
     ) -> Result<Option<Invite>, StoreError> {
-        Ok(self_service::create_invite(&self.pool, scope, user, customer).await?)
+        Ok(self_service::create_invite(&self.pool, scope, user.0, customer.0).await?)
     }
 }
 
@@ -263,21 +267,21 @@ impl WorkPort for SqliteStore {
     async fn file_complaint(
         &self,
         scope: Scope,
-        user: i64,
-        customer: i64,
+        user: UserId,
+        customer: CustomerId,
         subject: &str,
         description: &str,
         major: bool,
         attitude: Option<&str>,
     ) -> Result<Option<Complaint>, StoreError> {
         let new = crate::complaints::NewComplaint {
-            customer,
+            customer: customer.0,
             subject,
             description,
             major,
             attitude,
         };
-        Ok(crate::complaints::file(&self.pool, scope, user, &new).await?)
+        Ok(crate::complaints::file(&self.pool, scope, user.0, &new).await?)
     }
 
     async fn complaints(
@@ -291,21 +295,21 @@ impl WorkPort for SqliteStore {
     async fn complaint_action(
         &self,
         scope: Scope,
-        user: i64,
+        user: UserId,
         id: i64,
         version: i64,
         action: &ComplaintAction,
     ) -> Result<Option<ComplaintResult>, StoreError> {
-        Ok(crate::complaints::act(&self.pool, scope, user, id, version, action).await?)
+        Ok(crate::complaints::act(&self.pool, scope, user.0, id, version, action).await?)
     }
 
     async fn log_visit(
         &self,
         scope: Scope,
-        user: i64,
+        user: UserId,
         visit: &NewVisit,
     ) -> Result<VisitLogged, StoreError> {
-        Ok(crate::visits::log(&self.pool, scope, user, visit).await?)
+        Ok(crate::visits::log(&self.pool, scope, user.0, visit).await?)
     }
 
     async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError> {
@@ -326,12 +330,12 @@ impl WorkPort for SqliteStore {
 
     async fn set_calendar_day(
         &self,
-        user: i64,
+        user: UserId,
         day: &str,
         kind: &str,
         note: &str,
     ) -> Result<Result<(), CalendarProblem>, StoreError> {
-        crate::calendar::set_day(&self.pool, user, day, kind, note)
+        crate::calendar::set_day(&self.pool, user.0, day, kind, note)
             .await
             .map_err(store_err)
     }
@@ -340,14 +344,22 @@ impl WorkPort for SqliteStore {
         &self,
         scope: Scope,
         tier: Option<kehu_engine::Tier>,
-        manager: Option<i64>,
+        manager: Option<UserId>,
     ) -> Result<GapReport, StoreError> {
-        Ok(crate::gaps::report(&self.pool, &self.facts, &self.gaps, scope, tier, manager).await?)
+        Ok(crate::gaps::report(
+            &self.pool,
+            &self.facts,
+            &self.gaps,
+            scope,
+            tier,
+            manager.map(|v| v.0),
+        )
+        .await?)
     }
 
     async fn report_draft(
         &self,
-        author: i64,
+        author: UserId,
         kind: ReportKind,
         day: &str,
     ) -> Result<Option<ReportDraft>, StoreError> {
@@ -360,11 +372,11 @@ impl WorkPort for SqliteStore {
             }
         };
         let period = crate::reports::period_of(kind, day);
-        let Some(records) = crate::reports::records(&self.pool, author, kind, &period).await?
+        let Some(records) = crate::reports::records(&self.pool, author.0, kind, &period).await?
         else {
             return Ok(None);
         };
-        let existing = crate::reports::find(&self.pool, author, kind, &period).await?;
+        let existing = crate::reports::find(&self.pool, author.0, kind, &period).await?;
         Ok(Some(ReportDraft {
             period,
             records,
@@ -372,25 +384,29 @@ impl WorkPort for SqliteStore {
         }))
     }
 
-    async fn save_report(&self, author: i64, save: &ReportSave) -> Result<ReportSaved, StoreError> {
-        Ok(crate::reports::save(&self.pool, author, save).await?)
+    async fn save_report(
+        &self,
+        author: UserId,
+        save: &ReportSave,
+    ) -> Result<ReportSaved, StoreError> {
+        Ok(crate::reports::save(&self.pool, author.0, save).await?)
     }
 
     async fn reports(
         &self,
-        user: i64,
+        user: UserId,
         role: Role,
         unreviewed: bool,
     ) -> Result<Vec<Report>, StoreError> {
-        Ok(crate::reports::list(&self.pool, user, role, unreviewed).await?)
+        Ok(crate::reports::list(&self.pool, user.0, role, unreviewed).await?)
     }
 
     async fn review_report(
         &self,
-        reviewer: i64,
+        reviewer: UserId,
         id: i64,
         comment: &str,
     ) -> Result<Option<ReportSaved>, StoreError> {
-        Ok(crate::reports::review(&self.pool, reviewer, id, comment).await?)
+        Ok(crate::reports::review(&self.pool, reviewer.0, id, comment).await?)
     }
 }

@@ -11,11 +11,11 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
     let (_dir, pool) = demo_db(300).await;
     let (mine, other) = cm01_scope(&pool).await;
     assert!(!mine.is_empty() && !mine.contains(&other));
-    let own_customer: i64 =
-        sqlx::query_scalar("SELECT customer_id FROM users WHERE role = 'customer'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let own_customer = number(
+        &pool,
+        "SELECT customer_id FROM users WHERE role = 'customer'",
+    )
+    .await;
     let anonymous = Client::anonymous(pool.clone());
     let mut clients = vec![("signed out", anonymous)];
     for user in ["admin", "manager", "officer", "cm01"] {
@@ -99,15 +99,7 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
         }
     }
     // Signed-out browsers are sent to sign in, and come back afterwards.
-    let resp = clients[0]
-        .1
-        .send(
-            Request::get("/customers?band=2")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = clients[0].1.send(html_page("/customers?band=2")).await;
     assert_eq!(location(&resp), "/login?next=%2Fcustomers%3Fband%3D2");
 
     // The lab's snapshot: 401 signed out, 403 for roles without the lab.
@@ -192,10 +184,7 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
             .await;
         assert_eq!(resp.status(), want, "{} publishing", clients[i].0);
     }
-    let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM policies")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let versions = number(&pool, "SELECT COUNT(*) FROM policies").await;
     assert_eq!(versions, 1, "nothing was published");
     let resp = clients[2]
         .1
@@ -209,10 +198,7 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let manager: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'manager'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let manager = number(&pool, "SELECT id FROM users WHERE username = 'manager'").await;
     assert_eq!(by, Some(manager), "the new version names who published it");
 }
 
@@ -238,10 +224,7 @@ async fn cross_site_posts_are_refused() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(manager.send(req).await.status(), StatusCode::SEE_OTHER);
-    let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM policies")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let versions = number(&pool, "SELECT COUNT(*) FROM policies").await;
     assert_eq!(versions, 1);
 }
 
@@ -321,14 +304,7 @@ async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
     let mut a = Client::anonymous(pool.clone());
     let resp = a.sign_in("admin", &password).await;
     assert_eq!(location(&resp), "/account", "first stop: choose a password");
-    let resp = a
-        .send(
-            Request::get("/customers")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = a.send(html_page("/customers")).await;
     assert_eq!(location(&resp), "/account", "nothing else before that");
     // A second browser on the same server, whose session the server has just seen.
     let mut b = Client::on(a.router.clone());
@@ -372,10 +348,10 @@ async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
         "/login?error=invalid&username=admin&next=%2F"
     );
     assert_eq!(location(&c.sign_in("admin", "a-new-secret").await), "/");
-    let audit: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'user.password'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audit = number(
+        &pool,
+        "SELECT COUNT(*) FROM audit WHERE action = 'user.password'",
+    )
+    .await;
     assert_eq!(audit, 1);
 }

@@ -30,10 +30,7 @@ async fn dashboard_renders_band_counts_in_the_requested_language() {
 #[tokio::test]
 async fn customer_list_filters_by_band_on_the_server() {
     let (_dir, pool) = demo_db(300).await;
-    let expected: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE band = 6")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let expected = number(&pool, "SELECT COUNT(*) FROM assignments WHERE band = 6").await;
     assert!(expected > 0);
     let app = app(pool).await;
     let (status, html) = get(&app, "/customers?band=6", "en").await;
@@ -150,10 +147,7 @@ async fn csv_export_holds_the_filtered_list_in_scope_and_opens_in_excel() {
     assert_eq!(&rows[0][name_at], first, "Chinese names survive");
 
     // The list's filters apply.
-    let band3: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE band = 3")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let band3 = number(&pool, "SELECT COUNT(*) FROM assignments WHERE band = 3").await;
     let (_, _, body) = export(manager, "/export/customers.csv?band=3").await;
     let band_at = header_row.iter().position(|h| h == "band").unwrap();
     let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&body[3..])

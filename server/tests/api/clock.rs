@@ -8,13 +8,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::TimeDelta;
 
-fn page(uri: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(header::ACCEPT, "text/html")
-        .body(Body::empty())
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_sign_in_lasts_a_fortnight_and_no_longer() {
     let (_dir, pool) = demo_db(50).await;
@@ -25,14 +18,14 @@ async fn a_sign_in_lasts_a_fortnight_and_no_longer() {
         ..c.clone()
     };
     server::time::shift(TimeDelta::days(13));
-    let resp = browser(&signed_in).send(page("/customers")).await;
+    let resp = browser(&signed_in).send(html_page("/customers")).await;
     assert_eq!(
         resp.status(),
         StatusCode::OK,
         "13 days later: still signed in"
     );
     server::time::shift(TimeDelta::days(2));
-    let resp = browser(&signed_in).send(page("/customers")).await;
+    let resp = browser(&signed_in).send(html_page("/customers")).await;
     assert_eq!(
         location(&resp),
         "/login?next=%2Fcustomers",

@@ -189,6 +189,14 @@ pub fn text(html: &str) -> String {
     html.replace("<!>", "")
 }
 
+/// A browser's request for a page (HTML).
+pub fn html_page(uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap()
+}
+
 /// A page load: the browser asks for HTML in a language.
 pub async fn get(app: &Client, uri: &str, lang: &str) -> (StatusCode, String) {
     let req = Request::get(uri)
@@ -232,6 +240,25 @@ pub async fn json<T: serde::de::DeserializeOwned>(
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).ok())
+}
+
+/// An import as the command line runs it (`None`: no user), checked whole, written all or
+/// nothing.
+pub async fn import(
+    pool: &SqlitePool,
+    kind: server::import::Kind,
+    bytes: &[u8],
+    dry_run: bool,
+) -> app::wire::ImportReport {
+    let bytes = axum::body::Bytes::copy_from_slice(bytes);
+    server::import::run(pool, kind, bytes, dry_run, None)
+        .await
+        .unwrap()
+}
+
+/// The one number a query without parameters gives (`SELECT COUNT(*) FROM …`, a pragma).
+pub async fn number(pool: &SqlitePool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 /// A user's id by username.

@@ -36,6 +36,32 @@ async fn cm01(pool: &SqlitePool) -> (Scope, i64, i64) {
     (Scope::Routes { manager }, mine, other)
 }
 
+/// A demo database of `customers` with its store, and customer manager cm01: their scope, one
+/// of their customers (`mine`) and one of another route's (`other`).
+struct Desk {
+    _dir: tempfile::TempDir,
+    pool: SqlitePool,
+    store: SqliteStore,
+    scope: Scope,
+    mine: i64,
+    other: i64,
+    cm: i64,
+}
+
+async fn desk(customers: usize) -> Desk {
+    let (_dir, pool) = demo_db(customers).await;
+    let (scope, mine, other) = cm01(&pool).await;
+    Desk {
+        _dir,
+        store: SqliteStore::new(pool.clone()),
+        cm: user_id(&pool, "cm01").await,
+        pool,
+        scope,
+        mine,
+        other,
+    }
+}
+
 /// The stored timestamps of a complaint: filed, due, confirm due.
 async fn stored(pool: &SqlitePool, id: i64) -> (DateTime<Utc>, String, Option<String>) {
     let (filed, due, confirm): (String, String, Option<String>) =
@@ -65,7 +91,31 @@ async fn act(
     action: ComplaintAction,
 ) -> ComplaintResult {
     store
-        .complaint_action(scope, by, c.id, c.version, &action)
+        .complaint_action(scope, app::wire::UserId(by), c.id, c.version, &action)
+        .await
+        .unwrap()
+        .expect("in scope")
+}
+
+/// A complaint filed by `by` for `customer` in scope, with no description or attitude.
+async fn file(
+    store: &SqliteStore,
+    scope: Scope,
+    by: i64,
+    customer: i64,
+    subject: &str,
+    major: bool,
+) -> Complaint {
+    store
+        .file_complaint(
+            scope,
+            app::wire::UserId(by),
+            app::wire::CustomerId(customer),
+            subject,
+            "",
+            major,
+            None,
+        )
         .await
         .unwrap()
         .expect("in scope")
@@ -87,15 +137,20 @@ fn step(key: &str) -> ComplaintAction {
 
 #[tokio::test]
 async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
-    let (_dir, pool) = demo_db(120).await;
-    let store = SqliteStore::new(pool.clone());
-    let (scope, mine, _) = cm01(&pool).await;
-    let cm = user_id(&pool, "cm01").await;
+    let Desk {
+        _dir,
+        pool,
+        store,
+        scope,
+        mine,
+        cm,
+        ..
+    } = desk(120).await;
     let c = store
         .file_complaint(
             scope,
-            cm,
-            mine,
+            app::wire::UserId(cm),
+            app::wire::CustomerId(mine),
             "Short delivery",
             "Two cartons missing",
             false,
@@ -200,15 +255,16 @@ async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
 
 #[tokio::test]
 async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() {
-    let (_dir, pool) = demo_db(120).await;
-    let store = SqliteStore::new(pool.clone());
-    let (scope, mine, _) = cm01(&pool).await;
-    let cm = user_id(&pool, "cm01").await;
-    let c = store
-        .file_complaint(scope, cm, mine, "Rude driver", "", false, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let Desk {
+        _dir,
+        pool,
+        store,
+        scope,
+        mine,
+        cm,
+        ..
+    } = desk(120).await;
+    let c = file(&store, scope, cm, mine, "Rude driver", false).await;
     let c = done(act(&store, scope, cm, &c, ComplaintAction::MakeMajor).await);
     assert_eq!(c.severity, "major");
     // Deadlines now the major ones, from the time it was filed: confirm in 2, close in 16.
@@ -270,20 +326,17 @@ async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() 
 
 #[tokio::test]
 async fn overdue_complaints_are_flagged_and_filtered() {
-    let (_dir, pool) = demo_db(120).await;
-    let store = SqliteStore::new(pool.clone());
-    let (scope, mine, _) = cm01(&pool).await;
-    let cm = user_id(&pool, "cm01").await;
-    let late = store
-        .file_complaint(scope, cm, mine, "Late", "", true, None)
-        .await
-        .unwrap()
-        .unwrap();
-    let fresh = store
-        .file_complaint(scope, cm, mine, "Fresh", "", false, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let Desk {
+        _dir,
+        pool,
+        store,
+        scope,
+        mine,
+        cm,
+        ..
+    } = desk(120).await;
+    let late = file(&store, scope, cm, mine, "Late", true).await;
+    let fresh = file(&store, scope, cm, mine, "Fresh", false).await;
     assert!(!late.overdue && !late.confirm_overdue);
     // Filed three weeks ago: both its deadlines have passed.
     let filed = Utc::now() - chrono::TimeDelta::days(21);
@@ -321,15 +374,17 @@ async fn overdue_complaints_are_flagged_and_filtered() {
 
 #[tokio::test]
 async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
-    let (_dir, pool) = demo_db(120).await;
-    let store = SqliteStore::new(pool.clone());
-    let (scope, mine, other) = cm01(&pool).await;
-    let cm = user_id(&pool, "cm01").await;
-    let c = store
-        .file_complaint(scope, cm, mine, "Price", "", false, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let Desk {
+        _dir,
+        pool,
+        store,
+        scope,
+        mine,
+        other,
+        cm,
+        ..
+    } = desk(120).await;
+    let c = file(&store, scope, cm, mine, "Price", false).await;
     let newer = done(act(&store, scope, cm, &c, step("listen")).await);
     // Based on the version before that step: refused, and the current one comes back.
     match act(
@@ -358,20 +413,42 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
     // A customer of another customer manager: cm01 can neither file for them nor act.
     assert!(
         store
-            .file_complaint(scope, cm, other, "x", "", false, None)
+            .file_complaint(
+                scope,
+                app::wire::UserId(cm),
+                app::wire::CustomerId(other),
+                "x",
+                "",
+                false,
+                None
+            )
             .await
             .unwrap()
             .is_none()
     );
     let manager = user_id(&pool, "manager").await;
     let theirs = store
-        .file_complaint(Scope::All, manager, other, "Theirs", "", false, None)
+        .file_complaint(
+            Scope::All,
+            app::wire::UserId(manager),
+            app::wire::CustomerId(other),
+            "Theirs",
+            "",
+            false,
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
     assert!(
         store
-            .complaint_action(scope, cm, theirs.id, theirs.version, &step("listen"))
+            .complaint_action(
+                scope,
+                app::wire::UserId(cm),
+                theirs.id,
+                theirs.version,
+                &step("listen")
+            )
             .await
             .unwrap()
             .is_none()
@@ -386,21 +463,21 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
 
 #[tokio::test]
 async fn a_long_list_of_complaints_comes_in_pages_with_its_count() {
-    let (_dir, pool) = demo_db(60).await;
-    let store = SqliteStore::new(pool.clone());
-    let (scope, mine, _) = cm01(&pool).await;
-    let cm = user_id(&pool, "cm01").await;
+    let Desk {
+        _dir,
+        store,
+        scope,
+        mine,
+        cm,
+        ..
+    } = desk(60).await;
     let before = store
         .complaints(scope, &ComplaintFilter::default())
         .await
         .unwrap()
         .total;
     for n in 0..45 {
-        store
-            .file_complaint(scope, cm, mine, &format!("Complaint {n}"), "", false, None)
-            .await
-            .unwrap()
-            .unwrap();
+        file(&store, scope, cm, mine, &format!("Complaint {n}"), false).await;
     }
     let total = before + 45;
     let pages = total.div_ceil(u64::from(COMPLAINT_PAGE_SIZE)) as u32;

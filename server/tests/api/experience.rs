@@ -75,7 +75,7 @@ async fn the_experience_score_from_a_known_set_of_records() {
             store
                 .log_visit(
                     scope,
-                    cm,
+                    app::wire::UserId(cm),
                     &NewVisit {
                         customer: x,
                         date: day.into(),
@@ -93,7 +93,10 @@ async fn the_experience_score_from_a_known_set_of_records() {
     assert_eq!(visits.len(), 3);
     for (visit, score) in [(visits[0], 5), (visits[1], 3)] {
         assert_eq!(
-            store.rate_visit(x, visit, score, "").await.unwrap(),
+            store
+                .rate_visit(app::wire::CustomerId(x), visit, score, "")
+                .await
+                .unwrap(),
             app::wire::Once::Done
         );
     }
@@ -206,7 +209,7 @@ async fn managers_see_their_customers_gap_and_it_follows_the_records() {
                 store
                     .log_visit(
                         scope,
-                        cm,
+                        app::wire::UserId(cm),
                         &NewVisit {
                             customer: worst.customer_id,
                             date: today.clone(),
@@ -247,15 +250,13 @@ async fn the_purchases_import_takes_the_logistics_columns() {
          {code},2026-09,10,1500,x,4,1\n\
          {code},2026-08,10,1500,10,,1\n"
     );
-    let r = server::import::run(
+    let r = import(
         &pool,
         server::import::Kind::Purchases,
-        bad.to_string(),
+        bad.as_bytes(),
         false,
-        None,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(!r.committed);
     let errs: Vec<(u64, &str)> = r
         .errors
@@ -281,15 +282,13 @@ async fn the_purchases_import_takes_the_logistics_columns() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let r = server::import::run(
+    let r = import(
         &pool,
         server::import::Kind::Purchases,
-        good.to_string(),
+        good.as_bytes(),
         false,
-        None,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(r.committed, "{:?}", r.errors);
     let row: (i64, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
         "SELECT cartons, requested_cartons, deliveries, late_deliveries FROM purchases
@@ -323,7 +322,7 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
     ] {
         assert_eq!(
             store
-                .set_calendar_day(manager, day, kind, "")
+                .set_calendar_day(app::wire::UserId(manager), day, kind, "")
                 .await
                 .unwrap(),
             Err(want)
@@ -332,12 +331,17 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
     assert!(store.calendar_days().await.unwrap().is_empty());
     // Monday 30 Nov a holiday, Saturday 28 Nov worked instead.
     store
-        .set_calendar_day(manager, "2026-11-30", "holiday", "test holiday")
+        .set_calendar_day(
+            app::wire::UserId(manager),
+            "2026-11-30",
+            "holiday",
+            "test holiday",
+        )
         .await
         .unwrap()
         .unwrap();
     store
-        .set_calendar_day(manager, "2026-11-28", "workday", "")
+        .set_calendar_day(app::wire::UserId(manager), "2026-11-28", "workday", "")
         .await
         .unwrap()
         .unwrap();
@@ -359,7 +363,7 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
     );
     // Back to usual: the Saturday is off again, the Monday a holiday → Tuesday 10:00.
     store
-        .set_calendar_day(manager, "2026-11-28", "", "")
+        .set_calendar_day(app::wire::UserId(manager), "2026-11-28", "", "")
         .await
         .unwrap()
         .unwrap();
@@ -368,10 +372,10 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
         server::time::stamp(cal.add_working_hours(friday_4pm, 2)),
         "2026-12-01T02:00:00Z"
     );
-    let audited: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'calendar.set'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audited = number(
+        &pool,
+        "SELECT COUNT(*) FROM audit WHERE action = 'calendar.set'",
+    )
+    .await;
     assert_eq!(audited, 3);
 }

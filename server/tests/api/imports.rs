@@ -6,18 +6,6 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use sqlx::SqlitePool;
 
-async fn import(
-    pool: &SqlitePool,
-    kind: server::import::Kind,
-    bytes: &[u8],
-    dry_run: bool,
-) -> app::wire::ImportReport {
-    let bytes = axum::body::Bytes::copy_from_slice(bytes);
-    server::import::run(pool, kind, bytes, dry_run, None)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn customer_import_checks_every_row_and_writes_all_or_nothing() {
     use server::import::Kind;
@@ -233,10 +221,11 @@ async fn the_import_endpoint_is_for_managers_and_reports_like_the_command_line()
         !report.unwrap().committed,
         "a file with a bad row is not imported"
     );
-    let nov: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases WHERE month = '2026-11'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let nov = number(
+        &pool,
+        "SELECT COUNT(*) FROM purchases WHERE month = '2026-11'",
+    )
+    .await;
     assert_eq!(nov, 0);
 }
 
@@ -244,10 +233,7 @@ async fn the_import_endpoint_is_for_managers_and_reports_like_the_command_line()
 async fn a_very_large_csv_is_checked_whole_and_its_errors_counted_not_all_listed() {
     use server::import::{Kind, MAX_LISTED_ERRORS};
     let (_dir, pool) = demo_db(250).await;
-    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let before = number(&pool, "SELECT COUNT(*) FROM purchases").await;
     // 60,000 rows: 250 customers × 240 months of history (from 2000) are fine, then 5,000 bad ones.
     let mut file = String::from("customer_code,month,cartons,amount_yuan\n");
     for k in 0..60_000u32 {
@@ -277,19 +263,13 @@ async fn a_very_large_csv_is_checked_whole_and_its_errors_counted_not_all_listed
         (60_002, "cartons")
     );
     assert!(!r.committed);
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let after = number(&pool, "SELECT COUNT(*) FROM purchases").await;
     assert_eq!(after, before, "nothing of the 60,000 good rows was written");
     // Without the bad tail the same file goes in whole.
     let good = &file[..file.find("DEMO000001,2026-01,lots").unwrap()];
     let r = import(&pool, Kind::Purchases, good.as_bytes(), false).await;
     assert!(r.committed, "{:?}", r.errors.first());
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let after = number(&pool, "SELECT COUNT(*) FROM purchases").await;
     assert_eq!(after, before + 60_000);
 }
 
@@ -340,10 +320,7 @@ async fn a_customers_file_of_many_batches_goes_in_whole_or_not_at_all() {
     assert!(r.committed, "{:?}", r.errors.first());
     assert_eq!((r.rows, r.inserted, r.updated), (17_001, 17_000, 1));
     assert_eq!(count().await, 17_020);
-    let route2: i64 = sqlx::query_scalar("SELECT id FROM routes WHERE code = 'R002'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let route2 = number(&pool, "SELECT id FROM routes WHERE code = 'R002'").await;
     let last: (String, String, f64, Option<i64>, String, i64, String) = sqlx::query_as(
         "SELECT shop_name, market_type, business_area_m2, route_id, phone, demonstration,
                 integrity_level FROM customers WHERE code = 'N016999'",
@@ -382,9 +359,6 @@ async fn a_customers_file_of_many_batches_goes_in_whole_or_not_at_all() {
         .await
         .unwrap();
     assert!(broken.is_empty(), "{broken:?}");
-    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let enforced = number(&pool, "PRAGMA foreign_keys").await;
     assert_eq!(enforced, 1, "the pool's connections keep their checks");
 }

@@ -34,6 +34,28 @@ async fn kept_is_fresh(store: &SqliteStore) -> std::sync::Arc<LoadedPopulation> 
     kept
 }
 
+/// `by`'s edit of one field of customer `x`, at the record's current version.
+async fn edit(
+    store: &SqliteStore,
+    by: i64,
+    x: i64,
+    field: &'static app::wire::FieldDef,
+    value: &str,
+) -> EditResult {
+    store
+        .edit_field(
+            Scope::All,
+            app::wire::UserId(by),
+            app::wire::CustomerId(x),
+            field,
+            value,
+            version_of(store, x).await,
+        )
+        .await
+        .unwrap()
+        .expect("in scope")
+}
+
 /// A request that wrote is answered once the kept facts have taken its write in: the pages
 /// asked for after the answer show it, though no reader brought the facts up to date.
 #[tokio::test]
@@ -106,7 +128,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
         store
             .log_visit(
                 scope,
-                cm,
+                app::wire::UserId(cm),
                 &NewVisit {
                     customer: x,
                     date: today,
@@ -128,14 +150,25 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 
     // The customer rates it.
     assert_eq!(
-        store.rate_visit(x, visit.id, 2, "").await.unwrap(),
+        store
+            .rate_visit(app::wire::CustomerId(x), visit.id, 2, "")
+            .await
+            .unwrap(),
         app::wire::Once::Done
     );
     kept_is_fresh(&store).await;
 
     // A complaint filed, then closed.
     let complaint = store
-        .file_complaint(scope, cm, x, "short supply", "", false, None)
+        .file_complaint(
+            scope,
+            app::wire::UserId(cm),
+            app::wire::CustomerId(x),
+            "short supply",
+            "",
+            false,
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -143,7 +176,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
     store
         .complaint_action(
             scope,
-            cm,
+            app::wire::UserId(cm),
             complaint.id,
             complaint.version,
             &ComplaintAction::Close {
@@ -172,18 +205,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 
     // An edit of the area moves the customer's influence rank, and so everyone else's.
     let area = field("business_area_m2").unwrap();
-    let edited = store
-        .edit_field(
-            Scope::All,
-            admin,
-            x,
-            area,
-            "900",
-            version_of(&store, x).await,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let edited = edit(&store, admin, x, area, "900").await;
     assert!(matches!(edited, EditResult::Saved { .. }), "{edited:?}");
     let after_edit = kept_is_fresh(&store).await;
     assert_ne!(
@@ -193,18 +215,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 
     // An edit of the phone changes no fact: the population stays equal (if a new generation).
     let phone = field("phone").unwrap();
-    store
-        .edit_field(
-            Scope::All,
-            admin,
-            x,
-            phone,
-            "13900000000",
-            version_of(&store, x).await,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    edit(&store, admin, x, phone, "13900000000").await;
     let after_phone = kept_is_fresh(&store).await;
     assert_eq!(after_phone.population, after_edit.population);
 }
@@ -265,6 +276,17 @@ async fn sql_ids(pool: &sqlx::SqlitePool, scope: Scope, q: &app::wire::CustomerQ
     qb.build_query_scalar().fetch_all(pool).await.unwrap()
 }
 
+/// Page `page` of the list `q` in `scope`.
+async fn page_of(
+    store: &SqliteStore,
+    scope: Scope,
+    q: &app::wire::CustomerQuery,
+    page: u32,
+) -> app::wire::CustomerPage {
+    let q = app::wire::CustomerQuery { page, ..q.clone() };
+    store.customers(scope, &q).await.unwrap()
+}
+
 #[tokio::test]
 async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     let (_dir, pool) = demo_db(600).await;
@@ -274,18 +296,7 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     // A shop whose name a search must find after an edit, with LIKE's wildcards in it.
     let x: i64 = 17;
     let name = field("shop_name").unwrap();
-    let saved = store
-        .edit_field(
-            Scope::All,
-            admin,
-            x,
-            name,
-            "Wang's 50%_Shop 王记",
-            version_of(&store, x).await,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let saved = edit(&store, admin, x, name, "Wang's 50%_Shop 王记").await;
     assert!(matches!(saved, EditResult::Saved { .. }), "{saved:?}");
     let q = |text: &str, format: &str, market: &str, route: Option<i64>, band: Option<u8>| {
         app::wire::CustomerQuery {
@@ -349,44 +360,17 @@ async fn the_kept_list_filters_counts_and_pages_as_sql_would() {
     }
     // A page past the last shows the last.
     let all = sql_ids(&pool, Scope::All, &cases[0]).await;
-    let last = store
-        .customers(
-            Scope::All,
-            &app::wire::CustomerQuery {
-                page: 999,
-                ..cases[0].clone()
-            },
-        )
-        .await
-        .unwrap();
+    let last = page_of(&store, Scope::All, &cases[0], 999).await;
     assert_eq!(last.page, last.pages);
     assert_eq!(last.rows.last().map(|r| r.id), all.last().copied());
     // The same past the last page of a filtered list, and of one that matches nothing.
     let theirs = sql_ids(&pool, Scope::Routes { manager: cm }, &cases[0]).await;
     assert!(theirs.len() > 25, "more than a page: {}", theirs.len());
-    let last = store
-        .customers(
-            Scope::Routes { manager: cm },
-            &app::wire::CustomerQuery {
-                page: 999,
-                ..cases[0].clone()
-            },
-        )
-        .await
-        .unwrap();
+    let last = page_of(&store, Scope::Routes { manager: cm }, &cases[0], 999).await;
     assert_eq!(last.page, last.pages);
     let tail = &theirs[(theirs.len() - 1) / 25 * 25..];
     assert_eq!(last.rows.iter().map(|r| r.id).collect::<Vec<_>>(), tail);
-    let none = store
-        .customers(
-            Scope::All,
-            &app::wire::CustomerQuery {
-                page: 3,
-                ..cases[13].clone()
-            },
-        )
-        .await
-        .unwrap();
+    let none = page_of(&store, Scope::All, &cases[13], 3).await;
     assert!(none.rows.is_empty() && none.total == 0 && none.pages == 1);
     // The edited shop is found by its new name.
     let found = store.customers(Scope::All, &cases[1]).await.unwrap();

@@ -19,10 +19,7 @@ async fn plan(pool: &SqlitePool, sql: &str) -> String {
 #[tokio::test]
 async fn hot_queries_read_through_their_indexes() {
     let (_dir, pool) = demo_db(2000).await;
-    let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let visits = number(&pool, "SELECT COUNT(*) FROM visits").await;
     assert!(
         visits > 10_000,
         "enough visits that a scan would show: {visits}"

@@ -150,11 +150,11 @@ async fn customers_reach_only_their_own_portal_and_staff_not_the_portal() {
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
     }
     // Another customer's visit cannot be rated.
-    let other_visit: i64 =
-        sqlx::query_scalar("SELECT id FROM visits WHERE customer_id <> 1 LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let other_visit = number(
+        &pool,
+        "SELECT id FROM visits WHERE customer_id <> 1 LIMIT 1",
+    )
+    .await;
     let ratings = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM visit_ratings")
             .fetch_one(&pool)
@@ -285,10 +285,7 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
         .send(form("/my/request", "field=phone&value=13900001111&reason="))
         .await;
     assert!(location(&resp).starts_with("/my/profile?error=reason"));
-    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_requests")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let filed = number(&pool, "SELECT COUNT(*) FROM change_requests").await;
     assert_eq!(filed, 0);
 
     let resp = me

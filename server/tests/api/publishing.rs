@@ -38,10 +38,7 @@ async fn republishing_keeps_history_and_counts_movers() {
         ..Default::default()
     };
     policy.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
-    let band1_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE band = 1")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let band1_before = number(&pool, "SELECT COUNT(*) FROM assignments WHERE band = 1").await;
     let band1_20_25: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM assignments WHERE band = 1 AND monthly_volume_milli <= 25000",
     )
@@ -59,16 +56,13 @@ async fn republishing_keeps_history_and_counts_movers() {
             .await
             .unwrap();
     assert_eq!(band1_after, band1_before - band1_20_25);
-    let versions: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT policy_id) FROM assignments")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let versions = number(&pool, "SELECT COUNT(DISTINCT policy_id) FROM assignments").await;
     assert_eq!(versions, 2, "the first version's assignments are kept");
-    let audit: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'policy.publish'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audit = number(
+        &pool,
+        "SELECT COUNT(*) FROM audit WHERE action = 'policy.publish'",
+    )
+    .await;
     assert_eq!(audit, 2);
     // An invalid policy is refused and changes nothing.
     policy.value.weights.growth = kehu_engine::Weight::ZERO;
@@ -79,10 +73,7 @@ async fn republishing_keeps_history_and_counts_movers() {
         err.to_string().contains("value.weights: must add up to 1"),
         "{err}"
     );
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM policies")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let n = number(&pool, "SELECT COUNT(*) FROM policies").await;
     assert_eq!(n, 2);
 }
 
@@ -105,10 +96,7 @@ async fn demo_data_is_deterministic_and_fast_to_regenerate() {
     )
     .await
     .unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
-        .fetch_one(&a)
-        .await
-        .unwrap();
+    let n = number(&a, "SELECT COUNT(*) FROM customers").await;
     assert_eq!(n, 30);
 }
 
@@ -212,15 +200,13 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
             csv.push_str(&format!("{code},{month},5000,900000\n"));
         }
     }
-    let report = server::import::run(
+    let report = import(
         &pool,
         server::import::Kind::Purchases,
-        csv.to_string(),
+        csv.as_bytes(),
         false,
-        None,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(report.committed, "{report:?}");
     let resp = app
         .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
@@ -246,7 +232,7 @@ async fn preview_of_a_draft_equals_what_publishing_it_does() {
     let preview = store.preview(&policy).await.unwrap();
     assert_eq!(preview.customers, 250);
     assert!(preview.movers > 0, "raising band 1's bound moves someone");
-    let (published, movers) = store.publish(&policy, 1).await.unwrap();
+    let (published, movers) = store.publish(&policy, app::wire::UserId(1)).await.unwrap();
     assert_eq!(published.version, 2);
     assert_eq!(movers, preview.movers);
     let band1: i64 =
@@ -308,7 +294,14 @@ async fn kept_facts_follow_every_change_of_the_data() {
         .find(|f| f.key == "integrity_level")
         .unwrap();
     let edited = store
-        .edit_field(app::wire::Scope::All, 1, id, field, "D", version)
+        .edit_field(
+            app::wire::Scope::All,
+            app::wire::UserId(1),
+            app::wire::CustomerId(id),
+            field,
+            "D",
+            version,
+        )
         .await
         .unwrap();
     assert!(edited.is_some());
@@ -321,15 +314,13 @@ async fn kept_facts_follow_every_change_of_the_data() {
 
     // A purchases import.
     let csv = "customer_code,month,cartons,amount_yuan\nDEMO000005,2026-10,4000,700000\n";
-    let report = server::import::run(
+    let report = import(
         &pool,
         server::import::Kind::Purchases,
-        csv.to_string(),
+        csv.as_bytes(),
         false,
-        None,
     )
-    .await
-    .unwrap();
+    .await;
     assert!(report.committed, "{report:?}");
     let after_import = store.facts.load(&pool, &policy).await.unwrap();
     assert!(
@@ -354,7 +345,7 @@ async fn kept_facts_follow_every_change_of_the_data() {
     // A publish: previous bands and tiers are now the new policy's.
     let mut wider = policy.clone();
     wider.bands.lower_bounds[0] = kehu_engine::Cases::from_int(25);
-    store.publish(&wider, 1).await.unwrap();
+    store.publish(&wider, app::wire::UserId(1)).await.unwrap();
     let after_publish = store.facts.load(&pool, &policy).await.unwrap();
     assert!(after_publish.population == fresh(policy.clone()).await);
     assert!(after_publish.population.prev_band != after_route.population.prev_band);

@@ -8,10 +8,7 @@ use server::store::SqliteStore;
 use sqlx::SqlitePool;
 
 async fn cm01(pool: &SqlitePool) -> (i64, Scope) {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'cm01'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let id = number(pool, "SELECT id FROM users WHERE username = 'cm01'").await;
     (id, Scope::Routes { manager: id })
 }
 
@@ -63,7 +60,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
     for _ in 0..2 {
         let logged = logged(
             store
-                .log_visit(scope, cm, &visit(*general, &today))
+                .log_visit(scope, app::wire::UserId(cm), &visit(*general, &today))
                 .await
                 .unwrap(),
         );
@@ -79,7 +76,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
     // A policy asking more of general customers makes them due again.
     let mut policy = kehu_engine::Policy::default();
     policy.service.visits_per_month = vec![4, 3, 2];
-    store.publish(&policy, 1).await.unwrap();
+    store.publish(&policy, app::wire::UserId(1)).await.unwrap();
     let stricter = store.visit_plan(scope, 1).await.unwrap();
     let mut rows = stricter.rows.clone();
     for page in 2..=stricter.pages {
@@ -150,26 +147,23 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
             VisitProblem::Promise,
         ),
     ];
-    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let before = number(&pool, "SELECT COUNT(*) FROM visits").await;
     for (v, want) in cases {
-        let got = store.log_visit(scope, cm, &v).await.unwrap();
+        let got = store
+            .log_visit(scope, app::wire::UserId(cm), &v)
+            .await
+            .unwrap();
         assert_eq!(got, app::wire::VisitLogged::Refused(want), "{v:?}");
     }
     // Someone else's customer does not exist for cm01.
     assert_eq!(
         store
-            .log_visit(scope, cm, &visit(other, &today))
+            .log_visit(scope, app::wire::UserId(cm), &visit(other, &today))
             .await
             .unwrap(),
         app::wire::VisitLogged::NotFound
     );
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let after = number(&pool, "SELECT COUNT(*) FROM visits").await;
     assert_eq!(after, before, "nothing stored");
     // The customer's portal shows the visit without the findings.
     let client = app_as(pool.clone(), "cm01").await;

@@ -18,10 +18,11 @@ async fn kpis_count_visits_against_the_standard_complaints_on_time_and_ratings()
             .unwrap();
     }
     let k = store.kpis(Scope::All).await.unwrap();
-    let cms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'customer_manager'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let cms = number(
+        &pool,
+        "SELECT COUNT(*) FROM users WHERE role = 'customer_manager'",
+    )
+    .await;
     assert_eq!(k.rows.len() as i64, cms);
     let mine = k.rows.iter().find(|r| r.manager_id == cm).unwrap().clone();
     // Three months of each customer's tier standard (core 4, general and problem 2 a month).
@@ -155,7 +156,7 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
         chrono::NaiveDate::from_ymd_opt(2026, 2, 28)
     );
     let draft = store
-        .report_draft(cm, ReportKind::Daily, "")
+        .report_draft(app::wire::UserId(cm), ReportKind::Daily, "")
         .await
         .unwrap()
         .unwrap();
@@ -168,14 +169,17 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
         version,
     };
     let ReportSaved::Saved(first) = store
-        .save_report(cm, &save("Visited R001", 0))
+        .save_report(app::wire::UserId(cm), &save("Visited R001", 0))
         .await
         .unwrap()
     else {
         panic!()
     };
     let ReportSaved::Saved(second) = store
-        .save_report(cm, &save("Visited R001; two shops closed", first.version))
+        .save_report(
+            app::wire::UserId(cm),
+            &save("Visited R001; two shops closed", first.version),
+        )
         .await
         .unwrap()
     else {
@@ -183,7 +187,7 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
     };
     // Based on the first version again: refused, the saved text comes back.
     match store
-        .save_report(cm, &save("older text", first.version))
+        .save_report(app::wire::UserId(cm), &save("older text", first.version))
         .await
         .unwrap()
     {
@@ -192,7 +196,7 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
     }
     assert_eq!(
         store
-            .save_report(cm, &save("  ", second.version))
+            .save_report(app::wire::UserId(cm), &save("  ", second.version))
             .await
             .unwrap(),
         ReportSaved::BadBody
@@ -204,22 +208,32 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
         ..save("x", 0)
     };
     assert_eq!(
-        store.save_report(cm, &tomorrow).await.unwrap(),
+        store
+            .save_report(app::wire::UserId(cm), &tomorrow)
+            .await
+            .unwrap(),
         ReportSaved::BadPeriod
     );
     // A customer manager reads their own; a manager reads all and reviews once.
     let other = user_id(&pool, "cm02").await;
     assert!(
         store
-            .reports(other, Role::CustomerManager, false)
+            .reports(app::wire::UserId(other), Role::CustomerManager, false)
             .await
             .unwrap()
             .is_empty()
     );
-    let all = store.reports(manager, Role::Manager, true).await.unwrap();
+    let all = store
+        .reports(app::wire::UserId(manager), Role::Manager, true)
+        .await
+        .unwrap();
     assert_eq!(all.len(), 1);
     let ReportSaved::Saved(reviewed) = store
-        .review_report(manager, all[0].id, "Follow up on the closed shops")
+        .review_report(
+            app::wire::UserId(manager),
+            all[0].id,
+            "Follow up on the closed shops",
+        )
         .await
         .unwrap()
         .unwrap()
@@ -232,21 +246,21 @@ async fn reports_are_written_per_period_never_overwritten_and_reviewed_once() {
     );
     assert_eq!(
         store
-            .review_report(manager, all[0].id, "again")
+            .review_report(app::wire::UserId(manager), all[0].id, "again")
             .await
             .unwrap(),
         Some(ReportSaved::Reviewed)
     );
     assert_eq!(
         store
-            .save_report(cm, &save("changed", reviewed.version))
+            .save_report(app::wire::UserId(cm), &save("changed", reviewed.version))
             .await
             .unwrap(),
         ReportSaved::Reviewed
     );
     assert!(
         store
-            .reports(manager, Role::Manager, true)
+            .reports(app::wire::UserId(manager), Role::Manager, true)
             .await
             .unwrap()
             .is_empty()

@@ -46,7 +46,7 @@ impl SeenSessions {
 
     /// Forgets every session of `user_id` (their key, password or role changed).
     pub(crate) fn forget_user(&self, user_id: i64) {
-        self.lock().retain(|_, (me, _)| me.id != user_id);
+        self.lock().retain(|_, (me, _)| me.id.0 != user_id);
     }
 
     /// Forgets one session (signed out).

@@ -129,7 +129,7 @@ pub async fn login(
             } else {
                 next
             };
-            audit_later(&acc.archive, me.id, "user.login");
+            audit_later(&acc.archive, me.id.0, "user.login");
             let mut resp = see_other(&to);
             let cookies = resp.headers_mut();
             if let Ok(v) = session_cookie(token, client.https, false).parse() {
@@ -220,7 +220,7 @@ pub async fn change_password(
         {
             return Ok(see_other("/account?error=too_many"));
         }
-        let phc = db::users::password_hash(&acc.archive, me.id).await?;
+        let phc = db::users::password_hash(&acc.archive, me.id.0).await?;
         let current_ok = match phc {
             Some(phc) if form.current.chars().count() <= MAX_PASSWORD_CHARS * 4 => {
                 verify_password_blocking(form.current.clone(), phc).await
@@ -234,12 +234,12 @@ pub async fn change_password(
             return Ok(see_other(&format!("/account?error={problem}")));
         }
         let hash = hash_password_blocking(form.new.clone()).await?;
-        let key = db::users::change_password(&acc.archive, me.id, &hash).await?;
+        let key = db::users::change_password(&acc.archive, me.id.0, &hash).await?;
         // This browser stays signed in under the new key; every other session is over.
         let here = token_hash(&token);
         db::sessions::rekey(&acc.sessions, &here, &key).await?;
-        end_sessions(&acc.sessions, me.id, Some(&here)).await?;
-        acc.seen.forget_user(me.id);
+        end_sessions(&acc.sessions, me.id.0, Some(&here)).await?;
+        acc.seen.forget_user(me.id.0);
         anyhow::Ok(see_other("/account?changed=1"))
     }
     .await;

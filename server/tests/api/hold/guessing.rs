@@ -16,10 +16,7 @@ async fn failed_sign_ins_are_bounded_and_purged() {
         "the name comes back bounded: {} bytes",
         location(&resp).len()
     );
-    let kept: i64 = sqlx::query_scalar("SELECT MAX(length(name)) FROM login_failures")
-        .fetch_one(&sessions)
-        .await
-        .unwrap();
+    let kept = number(&sessions, "SELECT MAX(length(name)) FROM login_failures").await;
     assert_eq!(kept, 64, "at most 64 characters of a name are kept");
     exec(
         &sessions,
@@ -156,7 +153,11 @@ async fn wrong_invite_codes_from_elsewhere_do_not_block_the_customer() {
             .await
             .unwrap();
     let invite = store
-        .create_invite(Scope::All, manager_id, customer)
+        .create_invite(
+            Scope::All,
+            app::wire::UserId(manager_id),
+            app::wire::CustomerId(customer),
+        )
         .await
         .unwrap()
         .unwrap();

@@ -1,7 +1,7 @@
 //! Hostile input: markup in every free-text field, the security headers, uploads refused early.
 
-use chrono::Datelike;
 use super::*;
+use chrono::Datelike;
 
 #[tokio::test]
 async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() {
@@ -47,14 +47,22 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
     // The other records people type into.
     let scope = Scope::All;
     let complaint = store
-        .file_complaint(scope, manager_id, target, PAYLOAD, PAYLOAD, false, None)
+        .file_complaint(
+            scope,
+            app::wire::UserId(manager_id),
+            app::wire::CustomerId(target),
+            PAYLOAD,
+            PAYLOAD,
+            false,
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
     store
         .complaint_action(
             scope,
-            manager_id,
+            app::wire::UserId(manager_id),
             complaint.id,
             complaint.version,
             &app::wire::ComplaintAction::Step {
@@ -72,7 +80,7 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         store
             .log_visit(
                 scope,
-                manager_id,
+                app::wire::UserId(manager_id),
                 &NewVisit {
                     customer: target,
                     date: today.clone(),
@@ -87,11 +95,15 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
     );
     let customer_user = user_id(&pool, &code).await;
     store
-        .rate_visit(target, visit.id, 4, PAYLOAD)
+        .rate_visit(app::wire::CustomerId(target), visit.id, 4, PAYLOAD)
         .await
         .unwrap();
     let dispute = store
-        .file_dispute(customer_user, target, PAYLOAD)
+        .file_dispute(
+            app::wire::UserId(customer_user),
+            app::wire::CustomerId(target),
+            PAYLOAD,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -100,8 +112,8 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
     if let Some(RequestResult::Filed { id }) = store
         .file_request(
             Scope::All,
-            customer_user,
-            target,
+            app::wire::UserId(customer_user),
+            app::wire::CustomerId(target),
             field,
             "13800000000",
             PAYLOAD,
@@ -113,7 +125,7 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
     }
     store
         .save_report(
-            manager_id,
+            app::wire::UserId(manager_id),
             &ReportSave {
                 kind: ReportKind::Daily,
                 period: today.clone(),
@@ -131,7 +143,12 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         .format("%Y-%m-%d")
         .to_string();
     store
-        .set_calendar_day(manager_id, &weekday, "holiday", &PAYLOAD[..40])
+        .set_calendar_day(
+            app::wire::UserId(manager_id),
+            &weekday,
+            "holiday",
+            &PAYLOAD[..40],
+        )
         .await
         .unwrap()
         .unwrap();
@@ -140,7 +157,10 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         ..Default::default()
     };
     assert!(matches!(
-        store.save_draft(manager_id, None, 0, &draft).await.unwrap(),
+        store
+            .save_draft(app::wire::UserId(manager_id), None, 0, &draft)
+            .await
+            .unwrap(),
         DraftResult::Saved { .. }
     ));
     exec(
@@ -208,14 +228,7 @@ async fn every_response_carries_the_security_headers_and_pages_a_nonce_policy() 
         "/nonexistent",
         "/pkg/none.js",
     ] {
-        let resp = manager
-            .send(
-                Request::get(uri)
-                    .header(header::ACCEPT, "text/html")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let resp = manager.send(html_page(uri)).await;
         let h = resp.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{uri}");
         assert_eq!(h["x-frame-options"], "DENY", "{uri}");
@@ -228,14 +241,7 @@ async fn every_response_carries_the_security_headers_and_pages_a_nonce_policy() 
         );
     }
     // A hydrated page: its inline scripts carry the nonce the policy names, and only those.
-    let resp = manager
-        .send(
-            Request::get("/customers")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = manager.send(html_page("/customers")).await;
     let csp = resp.headers()["content-security-policy"]
         .to_str()
         .unwrap()
