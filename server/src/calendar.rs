@@ -141,33 +141,45 @@ mod tests {
     use super::*;
     use crate::time::stamp;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    /// `hours` working hours after `from` (stored form), as stored.
+    fn after(cal: &WorkCalendar, from: &str, hours: u32) -> String {
+        let from = DateTime::parse_from_rfc3339(from)
+            .unwrap()
+            .with_timezone(&Utc);
+        stamp(cal.add_working_hours(from, hours))
     }
 
     #[test]
     fn hours_count_only_office_hours_of_working_days() {
         let cal = WorkCalendar::default();
-        // Monday 10:00 Beijing (02:00Z) + 3 h = 13:00 the same day.
-        assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-23T02:00:00Z"), 3)),
-            "2026-11-23T05:00:00Z"
-        );
-        // Monday 15:00 + 4 h: 2 h on Monday, 2 h on Tuesday → Tuesday 11:00 (03:00Z).
-        assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-23T07:00:00Z"), 4)),
-            "2026-11-24T03:00:00Z"
-        );
-        // Filed Monday 20:00 (after hours): counting starts Tuesday 09:00.
-        assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-23T12:00:00Z"), 1)),
-            "2026-11-24T02:00:00Z"
-        );
-        // An 8-hour day ending exactly at closing time stays on that day.
-        assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-23T01:00:00Z"), 8)),
-            "2026-11-23T09:00:00Z"
-        );
+        for (from, hours, due, why) in [
+            (
+                "2026-11-23T02:00:00Z",
+                3,
+                "2026-11-23T05:00:00Z",
+                "Monday 10:00 + 3 h = 13:00",
+            ),
+            (
+                "2026-11-23T07:00:00Z",
+                4,
+                "2026-11-24T03:00:00Z",
+                "Monday 15:00 + 4 h: 2 h Monday, 2 h Tuesday → Tuesday 11:00",
+            ),
+            (
+                "2026-11-23T12:00:00Z",
+                1,
+                "2026-11-24T02:00:00Z",
+                "filed Monday 20:00: counting starts Tuesday 09:00",
+            ),
+            (
+                "2026-11-23T01:00:00Z",
+                8,
+                "2026-11-23T09:00:00Z",
+                "an 8-hour day ending at closing time stays on that day",
+            ),
+        ] {
+            assert_eq!(after(&cal, from, hours), due, "{why}");
+        }
     }
 
     #[test]
@@ -181,29 +193,29 @@ mod tests {
     #[test]
     fn weekends_and_holidays_are_skipped_and_make_up_days_count() {
         let mut cal = WorkCalendar::default();
-        // Friday 16:00 + 2 h → Monday 10:00.
+        let friday_four_pm = "2026-11-27T08:00:00Z";
         assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-27T08:00:00Z"), 2)),
-            "2026-11-30T02:00:00Z"
+            after(&cal, friday_four_pm, 2),
+            "2026-11-30T02:00:00Z",
+            "Monday 10:00"
         );
-        // With Monday a holiday → Tuesday 10:00.
-        cal.holidays
-            .insert(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        cal.holidays.insert(day(30));
         assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-27T08:00:00Z"), 2)),
-            "2026-12-01T02:00:00Z"
+            after(&cal, friday_four_pm, 2),
+            "2026-12-01T02:00:00Z",
+            "Monday a holiday: Tuesday 10:00"
         );
-        // With Saturday a make-up working day → Saturday 10:00.
-        cal.workdays
-            .insert(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+        cal.workdays.insert(day(28));
         assert_eq!(
-            stamp(cal.add_working_hours(at("2026-11-27T08:00:00Z"), 2)),
-            "2026-11-28T02:00:00Z"
+            after(&cal, friday_four_pm, 2),
+            "2026-11-28T02:00:00Z",
+            "Saturday a make-up working day: Saturday 10:00"
         );
-        // 24 working hours from Friday 09:00 = three working days → Tuesday 17:00 (09:00Z).
         assert_eq!(
-            stamp(cal.add_working_hours(at("2026-12-04T01:00:00Z"), 24)),
-            "2026-12-08T09:00:00Z"
+            after(&cal, "2026-12-04T01:00:00Z", 24),
+            "2026-12-08T09:00:00Z",
+            "24 working hours from Friday 09:00: three working days, Tuesday 17:00"
         );
     }
 }

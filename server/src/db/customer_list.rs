@@ -89,6 +89,15 @@ pub async fn export(
     Ok(())
 }
 
+/// The ids of every customer in scope matching `q`'s filters, in id order, as SQL answers it
+/// (the list itself filters in the kept facts; its tests hold the two against each other).
+pub async fn ids(pool: &SqlitePool, scope: Scope, q: &CustomerQuery) -> sqlx::Result<Vec<i64>> {
+    let mut qb = QueryBuilder::new(format!("SELECT c.id{LIST_FROM}"));
+    push_filters(&mut qb, scope, q);
+    qb.push(" ORDER BY c.id");
+    qb.build_query_scalar().fetch_all(pool).await
+}
+
 /// The code and shop name of the customers `ids` in scope.
 pub async fn labels(
     pool: &SqlitePool,

@@ -112,9 +112,7 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
         S::FORBIDDEN,
     ];
     for ((who, client), want) in clients.iter().zip(snapshot) {
-        let resp = client
-            .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
-            .await;
+        let resp = fetch(client, "/api/snapshot").await;
         assert_eq!(resp.status(), want, "{who} fetching the snapshot");
     }
 
@@ -212,17 +210,16 @@ async fn cross_site_posts_are_refused() {
         .insert("sec-fetch-site", "cross-site".parse().unwrap());
     assert_eq!(manager.send(req).await.status(), StatusCode::FORBIDDEN);
     // Older browsers: the Origin header must name this host.
-    let req = Request::post("/auth/logout")
-        .header(header::HOST, "kehu.example")
-        .header(header::ORIGIN, "https://evil.example")
-        .body(Body::empty())
-        .unwrap();
+    let sign_out_from = |origin: &str| {
+        Request::post("/auth/logout")
+            .header(header::HOST, "kehu.example")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let req = sign_out_from("https://evil.example");
     assert_eq!(manager.send(req).await.status(), StatusCode::FORBIDDEN);
-    let req = Request::post("/auth/logout")
-        .header(header::HOST, "kehu.example")
-        .header(header::ORIGIN, "https://kehu.example")
-        .body(Body::empty())
-        .unwrap();
+    let req = sign_out_from("https://kehu.example");
     assert_eq!(manager.send(req).await.status(), StatusCode::SEE_OTHER);
     let versions = number(&pool, "SELECT COUNT(*) FROM policies").await;
     assert_eq!(versions, 1);

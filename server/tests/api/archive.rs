@@ -2,8 +2,7 @@
 //! export, field edits and their audit, change requests, the audit trail.
 
 use crate::common::*;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use http_body_util::BodyExt;
 
 #[tokio::test]
@@ -110,9 +109,7 @@ async fn csv_export_holds_the_filtered_list_in_scope_and_opens_in_excel() {
     let (_dir, pool) = demo_db(300).await;
     let (mine, _) = cm01_scope(&pool).await;
     let export = |client: Client, uri: &'static str| async move {
-        let resp = client
-            .send(Request::get(uri).body(Body::empty()).unwrap())
-            .await;
+        let resp = fetch(&client, uri).await;
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.into_body().collect().await.unwrap().to_bytes();

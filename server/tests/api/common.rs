@@ -189,6 +189,12 @@ pub fn text(html: &str) -> String {
     html.replace("<!>", "")
 }
 
+/// A plain GET of `uri` (a download, an API read), with the browser's cookies.
+pub async fn fetch(app: &Client, uri: &str) -> axum::response::Response {
+    app.send(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+}
+
 /// A browser's request for a page (HTML).
 pub fn html_page(uri: &str) -> Request<Body> {
     Request::get(uri)
@@ -256,6 +262,12 @@ pub async fn import(
         .unwrap()
 }
 
+/// Monthly purchases imported from `csv`, which must go in.
+pub async fn purchases_imported(pool: &SqlitePool, csv: &str) {
+    let report = import(pool, server::import::Kind::Purchases, csv.as_bytes(), false).await;
+    assert!(report.committed, "{report:?}");
+}
+
 /// The one number a query without parameters gives (`SELECT COUNT(*) FROM …`, a pragma).
 pub async fn number(pool: &SqlitePool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
@@ -303,6 +315,18 @@ pub async fn cm01_scope(pool: &sqlx::SqlitePool) -> (Vec<i64>, i64) {
     .await
     .unwrap();
     (mine, other)
+}
+
+/// A visit logged by `by` in `scope`, as the log answered with it.
+pub async fn visit_by(
+    store: &server::store::SqliteStore,
+    scope: app::wire::Scope,
+    by: i64,
+    visit: app::wire::NewVisit,
+) -> app::wire::VisitEntry {
+    use app::api::ssr::ports::*;
+    let answer = store.log_visit(scope, app::wire::UserId(by), &visit).await;
+    logged(answer.unwrap())
 }
 
 /// The visit a log answered with, or the test fails with what it answered instead.

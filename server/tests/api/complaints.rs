@@ -36,30 +36,31 @@ async fn cm01(pool: &SqlitePool) -> (Scope, i64, i64) {
     (Scope::Routes { manager }, mine, other)
 }
 
-/// A demo database of `customers` with its store, and customer manager cm01: their scope, one
-/// of their customers (`mine`) and one of another route's (`other`).
-struct Desk {
-    _dir: tempfile::TempDir,
-    pool: SqlitePool,
-    store: SqliteStore,
-    scope: Scope,
-    mine: i64,
-    other: i64,
-    cm: i64,
-}
+/// A demo database of `customers` (its folder, pool and store), and customer manager cm01:
+/// their scope, one of their customers, one of another route's, and cm01's user id.
+type Desk = (
+    tempfile::TempDir,
+    SqlitePool,
+    SqliteStore,
+    Scope,
+    i64,
+    i64,
+    i64,
+);
 
 async fn desk(customers: usize) -> Desk {
-    let (_dir, pool) = demo_db(customers).await;
+    let (dir, pool) = demo_db(customers).await;
     let (scope, mine, other) = cm01(&pool).await;
-    Desk {
-        _dir,
-        store: SqliteStore::new(pool.clone()),
-        cm: user_id(&pool, "cm01").await,
-        pool,
+    let cm = user_id(&pool, "cm01").await;
+    (
+        dir,
+        pool.clone(),
+        SqliteStore::new(pool),
         scope,
         mine,
         other,
-    }
+        cm,
+    )
 }
 
 /// The stored timestamps of a complaint: filed, due, confirm due.
@@ -137,15 +138,7 @@ fn step(key: &str) -> ComplaintAction {
 
 #[tokio::test]
 async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
-    let Desk {
-        _dir,
-        pool,
-        store,
-        scope,
-        mine,
-        cm,
-        ..
-    } = desk(120).await;
+    let (_dir, pool, store, scope, mine, _, cm) = desk(120).await;
     let c = store
         .file_complaint(
             scope,
@@ -255,15 +248,7 @@ async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
 
 #[tokio::test]
 async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() {
-    let Desk {
-        _dir,
-        pool,
-        store,
-        scope,
-        mine,
-        cm,
-        ..
-    } = desk(120).await;
+    let (_dir, pool, store, scope, mine, _, cm) = desk(120).await;
     let c = file(&store, scope, cm, mine, "Rude driver", false).await;
     let c = done(act(&store, scope, cm, &c, ComplaintAction::MakeMajor).await);
     assert_eq!(c.severity, "major");
@@ -326,15 +311,7 @@ async fn a_major_complaint_is_confirmed_in_time_and_goes_to_the_working_group() 
 
 #[tokio::test]
 async fn overdue_complaints_are_flagged_and_filtered() {
-    let Desk {
-        _dir,
-        pool,
-        store,
-        scope,
-        mine,
-        cm,
-        ..
-    } = desk(120).await;
+    let (_dir, pool, store, scope, mine, _, cm) = desk(120).await;
     let late = file(&store, scope, cm, mine, "Late", true).await;
     let fresh = file(&store, scope, cm, mine, "Fresh", false).await;
     assert!(!late.overdue && !late.confirm_overdue);
@@ -374,16 +351,7 @@ async fn overdue_complaints_are_flagged_and_filtered() {
 
 #[tokio::test]
 async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
-    let Desk {
-        _dir,
-        pool,
-        store,
-        scope,
-        mine,
-        other,
-        cm,
-        ..
-    } = desk(120).await;
+    let (_dir, pool, store, scope, mine, other, cm) = desk(120).await;
     let c = file(&store, scope, cm, mine, "Price", false).await;
     let newer = done(act(&store, scope, cm, &c, step("listen")).await);
     // Based on the version before that step: refused, and the current one comes back.
@@ -427,19 +395,7 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
             .is_none()
     );
     let manager = user_id(&pool, "manager").await;
-    let theirs = store
-        .file_complaint(
-            Scope::All,
-            app::wire::UserId(manager),
-            app::wire::CustomerId(other),
-            "Theirs",
-            "",
-            false,
-            None,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let theirs = file(&store, Scope::All, manager, other, "Theirs", false).await;
     assert!(
         store
             .complaint_action(
@@ -463,14 +419,7 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
 
 #[tokio::test]
 async fn a_long_list_of_complaints_comes_in_pages_with_its_count() {
-    let Desk {
-        _dir,
-        store,
-        scope,
-        mine,
-        cm,
-        ..
-    } = desk(60).await;
+    let (_dir, _, store, scope, mine, _, cm) = desk(60).await;
     let before = store
         .complaints(scope, &ComplaintFilter::default())
         .await

@@ -71,23 +71,20 @@ async fn the_experience_score_from_a_known_set_of_records() {
         ("2026-10-08", "more of the scarce brands next month"),
         ("2026-10-20", ""),
     ] {
-        let v = logged(
-            store
-                .log_visit(
-                    scope,
-                    app::wire::UserId(cm),
-                    &NewVisit {
-                        customer: x,
-                        date: day.into(),
-                        purpose: "routine".into(),
-                        findings: String::new(),
-                        duration_min: 20,
-                        promise: promise.into(),
-                    },
-                )
-                .await
-                .unwrap(),
-        );
+        let v = visit_by(
+            &store,
+            scope,
+            cm,
+            NewVisit {
+                customer: x,
+                date: day.into(),
+                purpose: "routine".into(),
+                findings: String::new(),
+                duration_min: 20,
+                promise: promise.into(),
+            },
+        )
+        .await;
         visits.push(v.id);
     }
     assert_eq!(visits.len(), 3);
@@ -205,23 +202,20 @@ async fn managers_see_their_customers_gap_and_it_follows_the_records() {
         let before = worst.experience_centi;
         let today = server::time::today().format("%Y-%m-%d").to_string();
         for _ in 0..6 {
-            logged(
-                store
-                    .log_visit(
-                        scope,
-                        app::wire::UserId(cm),
-                        &NewVisit {
-                            customer: worst.customer_id,
-                            date: today.clone(),
-                            purpose: "catch up".into(),
-                            findings: String::new(),
-                            duration_min: 15,
-                            promise: String::new(),
-                        },
-                    )
-                    .await
-                    .unwrap(),
-            );
+            visit_by(
+                &store,
+                scope,
+                cm,
+                NewVisit {
+                    customer: worst.customer_id,
+                    date: today.clone(),
+                    purpose: "catch up".into(),
+                    findings: String::new(),
+                    duration_min: 15,
+                    promise: String::new(),
+                },
+            )
+            .await;
         }
         let after = store.service_gaps(scope, None, None).await.unwrap();
         let now = after

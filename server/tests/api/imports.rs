@@ -6,16 +6,20 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use sqlx::SqlitePool;
 
+/// Where an import's listed errors are: line and column.
+fn lines_and_columns(r: &app::wire::ImportReport) -> Vec<(u64, &str)> {
+    r.errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect()
+}
+
 #[tokio::test]
 async fn customer_import_checks_every_row_and_writes_all_or_nothing() {
     use server::import::Kind;
     let (_dir, pool) = demo_db(20).await;
-    let count = |pool: SqlitePool| async move {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-    };
+    let count =
+        |pool: SqlitePool| async move { number(&pool, "SELECT COUNT(*) FROM customers").await };
     // Bad rows: each named by line and column; nothing is written.
     let bad = "code,shop_name,business_format,market_type,business_area_m2,route,band\n\
                NEW001,新店,grocery,urban,12,R001,9\n\
@@ -24,11 +28,7 @@ async fn customer_import_checks_every_row_and_writes_all_or_nothing() {
                NEW001,重复,grocery,rural,1,,\n";
     let r = import(&pool, Kind::Customers, bad.as_bytes(), false).await;
     assert!(!r.committed);
-    let listed: Vec<(u64, &str)> = r
-        .errors
-        .iter()
-        .map(|e| (e.line, e.column.as_str()))
-        .collect();
+    let listed = lines_and_columns(&r);
     assert_eq!(
         listed,
         vec![
@@ -93,13 +93,7 @@ async fn customer_import_checks_every_row_and_writes_all_or_nothing() {
 
     // What the export writes, the import takes back.
     let manager = app(pool.clone()).await;
-    let resp = manager
-        .send(
-            Request::get("/export/customers.csv")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = fetch(&manager, "/export/customers.csv").await;
     let exported = resp.into_body().collect().await.unwrap().to_bytes();
     let again = import(&pool, Kind::Customers, &exported, true).await;
     assert_eq!(
@@ -132,12 +126,7 @@ async fn customer_import_checks_every_row_and_writes_all_or_nothing() {
 async fn purchase_import_replaces_months_and_refuses_bad_rows() {
     use server::import::Kind;
     let (_dir, pool) = demo_db(10).await;
-    let rows = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM purchases")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-    };
+    let rows = || number(&pool, "SELECT COUNT(*) FROM purchases");
     let before = rows().await;
     let bad = "\u{feff}customer_code,month,cartons,amount_yuan\n\
                DEMO000001,2026-11,40,8000.50\n\
@@ -147,11 +136,7 @@ async fn purchase_import_replaces_months_and_refuses_bad_rows() {
                DEMO000004,2026-11,1,12元\n\
                DEMO000001,2026-11,2,2\n";
     let r = import(&pool, Kind::Purchases, bad.as_bytes(), false).await;
-    let listed: Vec<(u64, &str)> = r
-        .errors
-        .iter()
-        .map(|e| (e.line, e.column.as_str()))
-        .collect();
+    let listed = lines_and_columns(&r);
     assert_eq!(
         listed,
         vec![
@@ -277,12 +262,7 @@ async fn a_very_large_csv_is_checked_whole_and_its_errors_counted_not_all_listed
 async fn a_customers_file_of_many_batches_goes_in_whole_or_not_at_all() {
     use server::import::Kind;
     let (_dir, pool) = demo_db(20).await;
-    let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-    };
+    let count = || number(&pool, "SELECT COUNT(*) FROM customers");
     // 17,000 new shops, more than two of the batches the writer stores while the rest is
     // checked, and a known one updated in the middle.
     let mut file = String::from(

@@ -124,23 +124,20 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 
     // A visit with a promise: the customer's service records move, nobody else's.
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let visit = logged(
-        store
-            .log_visit(
-                scope,
-                app::wire::UserId(cm),
-                &NewVisit {
-                    customer: x,
-                    date: today,
-                    purpose: "routine".into(),
-                    findings: String::new(),
-                    duration_min: 20,
-                    promise: "a display stand next week".into(),
-                },
-            )
-            .await
-            .unwrap(),
-    );
+    let visit = visit_by(
+        &store,
+        scope,
+        cm,
+        NewVisit {
+            customer: x,
+            date: today,
+            purpose: "routine".into(),
+            findings: String::new(),
+            duration_min: 20,
+            promise: "a display stand next week".into(),
+        },
+    )
+    .await;
     let after_visit = kept_is_fresh(&store).await;
     assert_ne!(after_visit.generation, before.generation);
     assert_ne!(
@@ -223,57 +220,9 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
 /// The ids SQL gives for a list query (the oracle the kept list must agree with): `LIKE` over
 /// the four searched columns, equality for the rest, the published band.
 async fn sql_ids(pool: &sqlx::SqlitePool, scope: Scope, q: &app::wire::CustomerQuery) -> Vec<i64> {
-    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "SELECT c.id FROM customers c LEFT JOIN assignments a ON a.customer_id = c.id
-         AND a.policy_id = (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1)
-         WHERE 1 = 1",
-    );
-    match scope {
-        Scope::All => {}
-        Scope::Routes { manager } => {
-            qb.push(" AND c.route_id IN (SELECT id FROM routes WHERE manager_id = ")
-                .push_bind(manager)
-                .push(")");
-        }
-        _ => unreachable!(),
-    }
-    let text = q.q.trim();
-    if !text.is_empty() {
-        let like = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        qb.push(" AND (");
-        for (n, col) in ["shop_name", "code", "licence_no", "phone"]
-            .iter()
-            .enumerate()
-        {
-            if n > 0 {
-                qb.push(" OR ");
-            }
-            qb.push(format!("c.{col} LIKE "))
-                .push_bind(like.clone())
-                .push(" ESCAPE '\\'");
-        }
-        qb.push(")");
-    }
-    if !q.format.is_empty() {
-        qb.push(" AND c.business_format = ")
-            .push_bind(q.format.clone());
-    }
-    if !q.market.is_empty() {
-        qb.push(" AND c.market_type = ").push_bind(q.market.clone());
-    }
-    if let Some(r) = q.route {
-        qb.push(" AND c.route_id = ").push_bind(r);
-    }
-    if let Some(b) = q.band {
-        qb.push(" AND a.band = ").push_bind(i64::from(b));
-    }
-    qb.push(" ORDER BY c.id");
-    qb.build_query_scalar().fetch_all(pool).await.unwrap()
+    server::db::customer_list::ids(pool, scope, q)
+        .await
+        .unwrap()
 }
 
 /// Page `page` of the list `q` in `scope`.

@@ -144,9 +144,7 @@ async fn customers_reach_only_their_own_portal_and_staff_not_the_portal() {
         );
     }
     for uri in ["/api/snapshot", "/export/customers.csv"] {
-        let resp = me
-            .send(Request::get(uri).body(Body::empty()).unwrap())
-            .await;
+        let resp = fetch(&me, uri).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
     }
     // Another customer's visit cannot be rated.

@@ -8,6 +8,15 @@ use http_body_util::BodyExt;
 use server::demo::{DemoOptions, generate_into};
 use server::store::SqliteStore;
 
+/// The lab's snapshot, for a browser that holds the one tagged `etag`.
+async fn snapshot_since(app: &Client, etag: &str) -> axum::response::Response {
+    let req = Request::get("/api/snapshot")
+        .header(header::IF_NONE_MATCH, etag)
+        .body(Body::empty())
+        .unwrap();
+    app.send(req).await
+}
+
 #[tokio::test]
 async fn stored_assignments_equal_the_engine_on_the_same_facts() {
     let (_dir, pool) = demo_db(400).await;
@@ -104,9 +113,7 @@ async fn demo_data_is_deterministic_and_fast_to_regenerate() {
 async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     let (_dir, pool) = demo_db(300).await;
     let app = app(pool.clone()).await;
-    let resp = app
-        .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
-        .await;
+    let resp = fetch(&app, "/api/snapshot").await;
     assert_eq!(resp.status(), StatusCode::OK);
     let etag = resp.headers()[header::ETAG].to_str().unwrap().to_owned();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
@@ -166,14 +173,7 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     );
 
     // Unchanged data: 304 without a body.
-    let again = app
-        .send(
-            Request::get("/api/snapshot")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let again = snapshot_since(&app, &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     // A publish changes the data (previous bands), so the tag changes.
@@ -182,14 +182,7 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
     server::publish::publish(&pool, &Default::default(), &policy, None)
         .await
         .unwrap();
-    let after = app
-        .send(
-            Request::get("/api/snapshot")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let after = snapshot_since(&app, &etag).await;
     assert_eq!(after.status(), StatusCode::OK);
     assert_ne!(after.headers()[header::ETAG].to_str().unwrap(), etag);
     // Also when some previous tiers differ from what today's facts give: an import of much
@@ -200,17 +193,8 @@ async fn snapshot_is_compact_column_wise_and_revalidates_with_its_etag() {
             csv.push_str(&format!("{code},{month},5000,900000\n"));
         }
     }
-    let report = import(
-        &pool,
-        server::import::Kind::Purchases,
-        csv.as_bytes(),
-        false,
-    )
-    .await;
-    assert!(report.committed, "{report:?}");
-    let resp = app
-        .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
-        .await;
+    purchases_imported(&pool, &csv).await;
+    let resp = fetch(&app, "/api/snapshot").await;
     let changed = resp.into_body().collect().await.unwrap().to_bytes();
     let changed = app::wire::Snapshot::from_bytes(&changed).unwrap();
     let loaded = server::facts::load(&pool, &policy).await.unwrap();
@@ -314,14 +298,7 @@ async fn kept_facts_follow_every_change_of_the_data() {
 
     // A purchases import.
     let csv = "customer_code,month,cartons,amount_yuan\nDEMO000005,2026-10,4000,700000\n";
-    let report = import(
-        &pool,
-        server::import::Kind::Purchases,
-        csv.as_bytes(),
-        false,
-    )
-    .await;
-    assert!(report.committed, "{report:?}");
+    purchases_imported(&pool, csv).await;
     let after_import = store.facts.load(&pool, &policy).await.unwrap();
     assert!(
         after_import.population != after_edit.population,

@@ -111,10 +111,7 @@ impl Policy {
         }
 
         let vr = &self.value;
-        for (name, weight) in INDICATORS.iter().zip(vr.weights.as_array()) {
-            v.range(&format!("value.weights.{name}"), weight, w(0), w(10_000));
-        }
-        v.sums_to_one("value.weights", vr.weights.as_array().into_iter());
+        v.weights("value.weights", &INDICATORS, &vr.weights.as_array());
         let cuts = [vr.cuts.value, vr.cuts.secondary, vr.cuts.potential];
         for (name, cut) in ["value", "secondary", "potential"].iter().zip(cuts) {
             v.range(&format!("value.cuts.{name}"), cut, c(0), c(100));
@@ -152,35 +149,15 @@ impl Policy {
         );
 
         let e = &self.expectation;
-        for (name, weight) in EXPECTATION_DRIVERS
-            .iter()
-            .zip(e.expectation_weights.as_array())
-        {
-            v.range(
-                &format!("expectation.expectation_weights.{name}"),
-                weight,
-                w(0),
-                w(10_000),
-            );
-        }
-        v.sums_to_one(
+        v.weights(
             "expectation.expectation_weights",
-            e.expectation_weights.as_array().into_iter(),
+            &EXPECTATION_DRIVERS,
+            &e.expectation_weights.as_array(),
         );
-        for (name, weight) in EXPERIENCE_MEASURES
-            .iter()
-            .zip(e.experience_weights.as_array())
-        {
-            v.range(
-                &format!("expectation.experience_weights.{name}"),
-                weight,
-                w(0),
-                w(10_000),
-            );
-        }
-        v.sums_to_one(
+        v.weights(
             "expectation.experience_weights",
-            e.experience_weights.as_array().into_iter(),
+            &EXPERIENCE_MEASURES,
+            &e.experience_weights.as_array(),
         );
         v.range(
             "expectation.under_served_below",
@@ -308,6 +285,11 @@ impl Validator {
     }
 
     pub(crate) fn int_range(&mut self, path: &str, value: i64, min: i64, max: i64) {
+        self.within(path, value, min, max);
+    }
+
+    /// `value` at `path` within `min..=max`, or the problem said with the three.
+    fn within<T: PartialOrd + std::fmt::Display>(&mut self, path: &str, value: T, min: T, max: T) {
         if value < min || value > max {
             self.push(
                 path,
@@ -327,16 +309,7 @@ impl Validator {
         min: crate::Fixed<D>,
         max: crate::Fixed<D>,
     ) {
-        if value < min || value > max {
-            self.push(
-                path,
-                Problem::OutOfRange {
-                    value: value.to_string(),
-                    min: min.to_string(),
-                    max: max.to_string(),
-                },
-            );
-        }
+        self.within(path, value, min, max);
     }
 
     /// `expected` values at `path`, each within `min..=max` and below the one before.
@@ -363,6 +336,14 @@ impl Validator {
                 );
             }
         }
+    }
+
+    /// The weights at `path`, one a name of `names`: each within 0..=1, together 1.
+    pub(crate) fn weights(&mut self, path: &str, names: &[&str], weights: &[Weight]) {
+        for (name, &weight) in names.iter().zip(weights) {
+            self.range(&format!("{path}.{name}"), weight, w(0), w(10_000));
+        }
+        self.sums_to_one(path, weights.iter().copied());
     }
 
     pub(crate) fn sums_to_one(&mut self, path: &str, weights: impl Iterator<Item = Weight>) {

@@ -26,13 +26,7 @@ async fn exports_never_hand_excel_a_formula_and_import_back_unchanged() {
     )
     .await;
 
-    let resp = manager
-        .send(
-            Request::get("/export/customers.csv")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = fetch(&manager, "/export/customers.csv").await;
     let text = body_text(resp).await;
     let mut rows =
         csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
@@ -56,13 +50,7 @@ async fn exports_never_hand_excel_a_formula_and_import_back_unchanged() {
         }
     }
     assert!(seen);
-    let resp = manager
-        .send(
-            Request::get("/export/kpis.csv")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = fetch(&manager, "/export/kpis.csv").await;
     let kpis = body_text(resp).await;
     assert!(kpis.contains("'@SUM(1+1)"), "{kpis}");
     assert!(!kpis.contains(",@SUM"));
@@ -178,9 +166,7 @@ async fn absurd_purchases_are_refused_by_line_and_column_and_nobody_is_poisoned(
         let resp = manager.send(post_form(uri, &body)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{uri}");
     }
-    let resp = manager
-        .send(Request::get("/api/snapshot").body(Body::empty()).unwrap())
-        .await;
+    let resp = fetch(&manager, "/api/snapshot").await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
@@ -247,13 +233,7 @@ async fn refusals_answer_with_their_status_not_500_or_200() {
         ))
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let resp = manager
-        .send(
-            Request::get(format!("/export/customers.csv?q={long}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let resp = fetch(&manager, &format!("/export/customers.csv?q={long}")).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // A policy name of a thousand characters is refused with its field.
     let named = kehu_engine::Policy {
@@ -313,9 +293,7 @@ async fn refusals_answer_with_their_status_not_500_or_200() {
         StatusCode::NOT_FOUND
     );
     let anonymous = Client::anonymous(pool.clone());
-    let resp = anonymous
-        .send(Request::get("/customers").body(Body::empty()).unwrap())
-        .await;
+    let resp = fetch(&anonymous, "/customers").await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         get(&anonymous, "/customers", "zh").await.0,

@@ -228,7 +228,7 @@ async fn a_one_time_password_opens_nothing_but_the_account_page() {
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
     }
     for uri in ["/export/customers.csv", "/export/kpis.csv", "/api/snapshot"] {
-        let resp = m.send(Request::get(uri).body(Body::empty()).unwrap()).await;
+        let resp = fetch(&m, uri).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
     }
     let resp = m
@@ -288,13 +288,7 @@ async fn only_same_site_paths_are_followed_and_no_redirect_breaks() {
         "to=zh&next=%0a",
         "to=en&next=%2F%2Fevil.example",
     ] {
-        let resp = c
-            .send(
-                Request::get(format!("/lang?{query}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let resp = fetch(&c, &format!("/lang?{query}")).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{query}");
         assert_eq!(location(&resp), "/", "{query}");
     }

@@ -76,23 +76,20 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         .date_naive()
         .format("%Y-%m-%d")
         .to_string();
-    let visit = logged(
-        store
-            .log_visit(
-                scope,
-                app::wire::UserId(manager_id),
-                &NewVisit {
-                    customer: target,
-                    date: today.clone(),
-                    purpose: PAYLOAD.into(),
-                    findings: PAYLOAD.into(),
-                    duration_min: 20,
-                    promise: PAYLOAD.into(),
-                },
-            )
-            .await
-            .unwrap(),
-    );
+    let visit = visit_by(
+        &store,
+        scope,
+        manager_id,
+        NewVisit {
+            customer: target,
+            date: today.clone(),
+            purpose: PAYLOAD.into(),
+            findings: PAYLOAD.into(),
+            duration_min: 20,
+            promise: PAYLOAD.into(),
+        },
+    )
+    .await;
     let customer_user = user_id(&pool, &code).await;
     store
         .rate_visit(app::wire::CustomerId(target), visit.id, 4, PAYLOAD)
