@@ -53,14 +53,19 @@ pub(crate) async fn import_connection(
     Ok((turn, options.connect().await?))
 }
 
-/// Every customer's code and id.
-pub(crate) async fn customer_ids(
+/// Begins the import's transaction on its own connection (a dry run's is rolled back at the
+/// end) and reads every customer's code and id, which each row is checked against.
+pub(crate) async fn begin(
     conn: &mut SqliteConnection,
-) -> sqlx::Result<HashMap<String, i64>> {
+    dry_run: bool,
+) -> anyhow::Result<(sqlx::Transaction<'_, sqlx::Sqlite>, HashMap<String, i64>)> {
+    let statement = if dry_run { "BEGIN" } else { "BEGIN IMMEDIATE" };
+    #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
+    let mut tx = conn.begin_with(statement).await?;
     let rows = sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM customers")
-        .fetch_all(conn)
+        .fetch_all(&mut *tx)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok((tx, rows.into_iter().collect()))
 }
 
 /// Records a clean import in the audit trail and commits it.
@@ -80,11 +85,6 @@ pub(crate) async fn commit(
         committed: true,
         ..out
     })
-}
-
-/// The statement that begins an import's transaction.
-pub(crate) fn begin(dry_run: bool) -> &'static str {
-    if dry_run { "BEGIN" } else { "BEGIN IMMEDIATE" }
 }
 
 /// Runs `write` through rusqlite on `conn` itself, inside the import's transaction: bulk rows are

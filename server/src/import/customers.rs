@@ -252,9 +252,7 @@ pub(crate) async fn customers(
     user: Option<i64>,
 ) -> anyhow::Result<ImportReport> {
     let (_turn, mut conn) = import_connection(pool, dry_run).await?;
-    #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
-    let mut tx = conn.begin_with(begin(dry_run)).await?;
-    let existing = customer_ids(&mut tx).await?;
+    let (mut tx, existing) = begin(&mut conn, dry_run).await?;
     let mut routes: HashMap<String, i64> = HashMap::default();
     for (id, code, name) in
         sqlx::query_as::<_, (i64, String, String)>("SELECT id, code, name FROM routes")

@@ -291,9 +291,7 @@ pub(crate) async fn purchases(
     user: Option<i64>,
 ) -> anyhow::Result<ImportReport> {
     let (_turn, mut conn) = import_connection(pool, dry_run).await?;
-    #[allow(clippy::disallowed_methods)] // in this writer's turn, on the import's own connection
-    let mut tx = conn.begin_with(begin(dry_run)).await?;
-    let ids = customer_ids(&mut tx).await?;
+    let (mut tx, ids) = begin(&mut conn, dry_run).await?;
     let latest = crate::time::current_month();
     let mut pipe = Pipeline::start(dry_run, move |writer| {
         check_purchases(&bytes, &ids, latest, writer)
