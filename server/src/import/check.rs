@@ -84,6 +84,28 @@ impl<T> Check<T> {
     }
 }
 
+/// Opens an import file of `kind` as every kind starts: its text (UTF-8 with or without BOM, or
+/// GB18030) and its header; then `rows` reads on with the reader, the check (good rows to
+/// `writer`) and the header's names. A file that cannot be read, or whose header is unusable,
+/// is reported as that alone.
+pub(crate) fn read_file<T>(
+    bytes: &[u8],
+    kind: Kind,
+    writer: Option<mpsc::Sender<Vec<T>>>,
+    rows: impl FnOnce(&mut csv::Reader<&[u8]>, Check<T>, Vec<String>) -> ImportReport,
+) -> ImportReport {
+    let text = match text_of(bytes) {
+        Ok(t) => t,
+        Err(p) => return report(kind, 0, p),
+    };
+    let mut c = Check::new(writer);
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let Some(names) = header(&mut reader, &mut c.problems) else {
+        return report(kind, 0, c.finish());
+    };
+    rows(&mut reader, c, names)
+}
+
 /// Reads the header's column names. A name that appears twice is refused (which of the two
 /// would count?), as is an empty file.
 pub(crate) fn header(reader: &mut csv::Reader<&[u8]>, p: &mut Problems) -> Option<Vec<String>> {

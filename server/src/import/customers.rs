@@ -40,145 +40,136 @@ pub(crate) fn check_customers(
     layout: &OnceLock<Layout>,
     writer: Option<mpsc::Sender<Vec<CustomerRow>>>,
 ) -> ImportReport {
-    let text = match text_of(bytes) {
-        Ok(t) => t,
-        Err(p) => return report(Kind::Customers, 0, p),
-    };
-    let mut c = Check::new(writer);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let Some(names) = header(&mut reader, &mut c.problems) else {
-        return report(Kind::Customers, 0, c.finish());
-    };
-    let mut columns: Layout = Vec::new();
-    let mut ignored = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        match app::wire::field(name) {
-            Some(f) if f.key == "route" => columns.push((i, None)),
-            Some(f) if f.maintenance != Maintenance::Computed => columns.push((i, Some(f))),
-            _ => ignored.push(name.clone()),
+    read_file(bytes, Kind::Customers, writer, |reader, mut c, names| {
+        let mut columns: Layout = Vec::new();
+        let mut ignored = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            match app::wire::field(name) {
+                Some(f) if f.key == "route" => columns.push((i, None)),
+                Some(f) if f.maintenance != Maintenance::Computed => columns.push((i, Some(f))),
+                _ => ignored.push(name.clone()),
+            }
         }
-    }
-    let Some(code_at) = names.iter().position(|n| n == "code") else {
-        c.bad(
-            1,
-            "code",
-            "missing column: every row needs the customer code",
-        );
-        return report(Kind::Customers, 0, c.finish());
-    };
-    if c.problems.count > 0 {
-        return report(Kind::Customers, 0, c.finish());
-    }
-    let missing_for_new: Vec<&str> = REQUIRED_FOR_NEW
-        .into_iter()
-        .filter(|needed| {
-            !columns
-                .iter()
-                .any(|c| c.1.is_some_and(|f| f.key == *needed))
-        })
-        .collect();
-    let layout = layout.get_or_init(|| columns);
-
-    let (mut inserted, mut updated) = (0, 0);
-    let mut seen: HashMap<String, u64> = HashMap::default();
-    let mut count = 0u64;
-    let mut record = csv::StringRecord::new();
-    while let Some(is_csv) = next_record(&mut reader, &mut record, &mut count, &mut c) {
-        if !is_csv {
-            continue;
-        }
-        let line = line_of(&record, count + 1);
-        let code = uncell(record.get(code_at).unwrap_or("").trim()).to_string();
-        if code.is_empty() {
-            c.bad(line, "code", "must not be empty");
-            continue;
-        }
-        if code.chars().count() > app::wire::MAX_TEXT_CHARS as usize {
+        let Some(code_at) = names.iter().position(|n| n == "code") else {
             c.bad(
-                line,
+                1,
                 "code",
-                format!("at most {} characters", app::wire::MAX_TEXT_CHARS),
+                "missing column: every row needs the customer code",
             );
-            continue;
-        }
-        if let Some(first) = seen.insert(code.clone(), line) {
-            c.bad(
-                line,
-                "code",
-                format!("{} appears again (first on line {first})", echo(&code)),
-            );
-            continue;
-        }
-        let is_new = !existing.contains_key(&code);
-        let mut row = CustomerRow {
-            code,
-            is_new,
-            text: String::with_capacity(record.as_slice().len()),
-            cells: vec![None; layout.len()],
-            route: None,
+            return report(Kind::Customers, 0, c.finish());
         };
-        for (ci, (i, field)) in layout.iter().enumerate() {
-            let raw = uncell(record.get(*i).unwrap_or("").trim());
-            let Some(f) = field else {
+        if c.problems.count > 0 {
+            return report(Kind::Customers, 0, c.finish());
+        }
+        let missing_for_new: Vec<&str> = REQUIRED_FOR_NEW
+            .into_iter()
+            .filter(|needed| {
+                !columns
+                    .iter()
+                    .any(|c| c.1.is_some_and(|f| f.key == *needed))
+            })
+            .collect();
+        let layout = layout.get_or_init(|| columns);
+
+        let (mut inserted, mut updated) = (0, 0);
+        let mut seen: HashMap<String, u64> = HashMap::default();
+        let mut count = 0u64;
+        let mut record = csv::StringRecord::new();
+        while let Some(is_csv) = next_record(reader, &mut record, &mut count, &mut c) {
+            if !is_csv {
+                continue;
+            }
+            let line = line_of(&record, count + 1);
+            let code = uncell(record.get(code_at).unwrap_or("").trim()).to_string();
+            if code.is_empty() {
+                c.bad(line, "code", "must not be empty");
+                continue;
+            }
+            if code.chars().count() > app::wire::MAX_TEXT_CHARS as usize {
+                c.bad(
+                    line,
+                    "code",
+                    format!("at most {} characters", app::wire::MAX_TEXT_CHARS),
+                );
+                continue;
+            }
+            if let Some(first) = seen.insert(code.clone(), line) {
+                c.bad(
+                    line,
+                    "code",
+                    format!("{} appears again (first on line {first})", echo(&code)),
+                );
+                continue;
+            }
+            let is_new = !existing.contains_key(&code);
+            let mut row = CustomerRow {
+                code,
+                is_new,
+                text: String::with_capacity(record.as_slice().len()),
+                cells: vec![None; layout.len()],
+                route: None,
+            };
+            for (ci, (i, field)) in layout.iter().enumerate() {
+                let raw = uncell(record.get(*i).unwrap_or("").trim());
+                let Some(f) = field else {
+                    if raw.is_empty() {
+                        continue;
+                    }
+                    match routes.get(raw) {
+                        Some(id) => row.route = Some(Some(*id)),
+                        None => c.bad(
+                            line,
+                            "route",
+                            format!("no route with the code or name \"{}\"", echo(raw)),
+                        ),
+                    }
+                    continue;
+                };
                 if raw.is_empty() {
+                    if is_new && REQUIRED_FOR_NEW.contains(&f.key) {
+                        c.bad(line, f.key, "required for a new customer");
+                    }
                     continue;
                 }
-                match routes.get(raw) {
-                    Some(id) => row.route = Some(Some(*id)),
-                    None => c.bad(
+                if f.key == "code" {
+                    continue;
+                }
+                match f.parse(raw) {
+                    Ok(v) => {
+                        let from = row.text.len() as u32;
+                        row.text.push_str(&v);
+                        row.cells[ci] = Some((from, row.text.len() as u32));
+                    }
+                    Err(problem) => c.bad(
                         line,
-                        "route",
-                        format!("no route with the code or name \"{}\"", echo(raw)),
+                        f.key,
+                        problem
+                            .to_string()
+                            .trim_start_matches(&format!("{}: ", f.key))
+                            .to_string(),
                     ),
                 }
-                continue;
-            };
-            if raw.is_empty() {
-                if is_new && REQUIRED_FOR_NEW.contains(&f.key) {
-                    c.bad(line, f.key, "required for a new customer");
+            }
+            if is_new {
+                for needed in &missing_for_new {
+                    c.bad(line, needed, "required for a new customer (add the column)");
                 }
-                continue;
+                inserted += 1;
+            } else {
+                updated += 1;
             }
-            if f.key == "code" {
-                continue;
-            }
-            match f.parse(raw) {
-                Ok(v) => {
-                    let from = row.text.len() as u32;
-                    row.text.push_str(&v);
-                    row.cells[ci] = Some((from, row.text.len() as u32));
-                }
-                Err(problem) => c.bad(
-                    line,
-                    f.key,
-                    problem
-                        .to_string()
-                        .trim_start_matches(&format!("{}: ", f.key))
-                        .to_string(),
-                ),
-            }
+            c.keep(row);
         }
-        if is_new {
-            for needed in &missing_for_new {
-                c.bad(line, needed, "required for a new customer (add the column)");
-            }
-            inserted += 1;
-        } else {
-            updated += 1;
+        let mut out = report(Kind::Customers, count, c.finish());
+        out.ignored_columns = ignored;
+        if count == 0 {
+            no_rows(&mut out);
         }
-        c.keep(row);
-    }
-    let mut out = report(Kind::Customers, count, c.finish());
-    out.ignored_columns = ignored;
-    if count == 0 {
-        no_rows(&mut out);
-    }
-    if out.error_count == 0 {
-        (out.inserted, out.updated) = (inserted, updated);
-    }
-    out
+        if out.error_count == 0 {
+            (out.inserted, out.updated) = (inserted, updated);
+        }
+        out
+    })
 }
 
 /// Stores a batch of checked customers: new ones inserted (a schema default for each empty

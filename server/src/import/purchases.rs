@@ -52,168 +52,162 @@ pub(crate) fn check_purchases(
     latest: u32,
     writer: Option<mpsc::Sender<Vec<Purchase>>>,
 ) -> ImportReport {
-    let text = match text_of(bytes) {
-        Ok(t) => t,
-        Err(p) => return report(Kind::Purchases, 0, p),
-    };
-    let mut c = Check::new(writer);
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let Some(names) = header(&mut reader, &mut c.problems) else {
-        return report(Kind::Purchases, 0, c.finish());
-    };
-    let at = |name: &str| names.iter().position(|n| n == name);
-    let wanted = ["customer_code", "month", "cartons", "amount_yuan"];
-    let mut idx = [0usize; 4];
-    for (k, name) in wanted.iter().enumerate() {
-        match at(name) {
-            Some(i) => idx[k] = i,
-            None => c.bad(1, name, "missing column"),
+    read_file(bytes, Kind::Purchases, writer, |reader, mut c, names| {
+        let at = |name: &str| names.iter().position(|n| n == name);
+        let wanted = ["customer_code", "month", "cartons", "amount_yuan"];
+        let mut idx = [0usize; 4];
+        for (k, name) in wanted.iter().enumerate() {
+            match at(name) {
+                Some(i) => idx[k] = i,
+                None => c.bad(1, name, "missing column"),
+            }
         }
-    }
-    if c.problems.count > 0 {
-        return report(Kind::Purchases, 0, c.finish());
-    }
-    let optional = LOGISTICS.map(at);
-    let first_month = month_number(FIRST_MONTH).unwrap_or_default();
-    // (customer, month as yyyymm) → first line, for duplicates.
-    let mut seen: HashMap<(i64, u32), u64> = HashMap::default();
-    let mut count = 0u64;
-    let mut record = csv::StringRecord::new();
-    while let Some(is_csv) = next_record(&mut reader, &mut record, &mut count, &mut c) {
-        if !is_csv {
-            continue;
+        if c.problems.count > 0 {
+            return report(Kind::Purchases, 0, c.finish());
         }
-        let line = line_of(&record, count + 1);
-        let cell = |i: usize| uncell(record.get(idx[i]).unwrap_or("").trim());
-        let code = cell(0);
-        let Some(&customer) = ids.get(code) else {
-            c.bad(
-                line,
-                "customer_code",
-                format!("no customer with the code \"{}\"", echo(code)),
-            );
-            continue;
-        };
-        let month = cell(1);
-        let Some(yyyymm) = month_number(month) else {
-            c.bad(line, "month", "must be a month like 2026-10");
-            continue;
-        };
-        if yyyymm < first_month {
-            c.bad(
-                line,
-                "month",
-                format!("{month} is before {FIRST_MONTH}, the earliest month kehu keeps"),
-            );
-            continue;
-        }
-        if yyyymm > latest {
-            c.bad(
-                line,
-                "month",
-                format!(
-                    "{month} has not begun yet (this is {})",
-                    std::str::from_utf8(&month_text(latest)).unwrap_or_default()
-                ),
-            );
-            continue;
-        }
-        let Some(cartons) = whole(cell(2), MAX_CARTONS) else {
-            c.bad(
-                line,
-                "cartons",
-                format!(
-                    "must be a whole number from 0 to {MAX_CARTONS}, not \"{}\"",
-                    echo(cell(2))
-                ),
-            );
-            continue;
-        };
-        // Money is kept in fen, to the nearest fen (halves up).
-        let amount_fen = match Cents::parse_spreadsheet(cell(3), kehu_engine::Rounding::HalfUp) {
-            Ok(a) if (0..=MAX_AMOUNT_YUAN * 100).contains(&a.raw()) => a.raw(),
-            _ => {
+        let optional = LOGISTICS.map(at);
+        let first_month = month_number(FIRST_MONTH).unwrap_or_default();
+        // (customer, month as yyyymm) → first line, for duplicates.
+        let mut seen: HashMap<(i64, u32), u64> = HashMap::default();
+        let mut count = 0u64;
+        let mut record = csv::StringRecord::new();
+        while let Some(is_csv) = next_record(reader, &mut record, &mut count, &mut c) {
+            if !is_csv {
+                continue;
+            }
+            let line = line_of(&record, count + 1);
+            let cell = |i: usize| uncell(record.get(idx[i]).unwrap_or("").trim());
+            let code = cell(0);
+            let Some(&customer) = ids.get(code) else {
                 c.bad(
                     line,
-                    "amount_yuan",
+                    "customer_code",
+                    format!("no customer with the code \"{}\"", echo(code)),
+                );
+                continue;
+            };
+            let month = cell(1);
+            let Some(yyyymm) = month_number(month) else {
+                c.bad(line, "month", "must be a month like 2026-10");
+                continue;
+            };
+            if yyyymm < first_month {
+                c.bad(
+                    line,
+                    "month",
+                    format!("{month} is before {FIRST_MONTH}, the earliest month kehu keeps"),
+                );
+                continue;
+            }
+            if yyyymm > latest {
+                c.bad(
+                    line,
+                    "month",
                     format!(
-                        "must be an amount from 0 to {MAX_AMOUNT_YUAN} yuan, not \"{}\"",
-                        echo(cell(3))
+                        "{month} has not begun yet (this is {})",
+                        std::str::from_utf8(&month_text(latest)).unwrap_or_default()
                     ),
                 );
                 continue;
             }
-        };
-        let mut logistics = [None; 3];
-        let mut bad = false;
-        for (k, col) in optional.iter().enumerate() {
-            let Some(i) = col else { continue };
-            let v = record.get(*i).unwrap_or("").trim();
-            if v.is_empty() {
+            let Some(cartons) = whole(cell(2), MAX_CARTONS) else {
+                c.bad(
+                    line,
+                    "cartons",
+                    format!(
+                        "must be a whole number from 0 to {MAX_CARTONS}, not \"{}\"",
+                        echo(cell(2))
+                    ),
+                );
                 continue;
-            }
-            let max = if k == 0 { MAX_CARTONS } else { MAX_DELIVERIES };
-            match whole(v, max) {
-                Some(n) => logistics[k] = Some(n),
-                None => {
+            };
+            // Money is kept in fen, to the nearest fen (halves up).
+            let amount_fen = match Cents::parse_spreadsheet(cell(3), kehu_engine::Rounding::HalfUp)
+            {
+                Ok(a) if (0..=MAX_AMOUNT_YUAN * 100).contains(&a.raw()) => a.raw(),
+                _ => {
                     c.bad(
                         line,
-                        LOGISTICS[k],
-                        format!("must be a whole number from 0 to {max}"),
+                        "amount_yuan",
+                        format!(
+                            "must be an amount from 0 to {MAX_AMOUNT_YUAN} yuan, not \"{}\"",
+                            echo(cell(3))
+                        ),
                     );
-                    bad = true;
+                    continue;
+                }
+            };
+            let mut logistics = [None; 3];
+            let mut bad = false;
+            for (k, col) in optional.iter().enumerate() {
+                let Some(i) = col else { continue };
+                let v = record.get(*i).unwrap_or("").trim();
+                if v.is_empty() {
+                    continue;
+                }
+                let max = if k == 0 { MAX_CARTONS } else { MAX_DELIVERIES };
+                match whole(v, max) {
+                    Some(n) => logistics[k] = Some(n),
+                    None => {
+                        c.bad(
+                            line,
+                            LOGISTICS[k],
+                            format!("must be a whole number from 0 to {max}"),
+                        );
+                        bad = true;
+                    }
                 }
             }
-        }
-        if bad {
-            continue;
-        }
-        match (logistics[1], logistics[2]) {
-            (None, Some(_)) => {
+            if bad {
+                continue;
+            }
+            match (logistics[1], logistics[2]) {
+                (None, Some(_)) => {
+                    c.bad(
+                        line,
+                        "deliveries",
+                        "give the deliveries when giving late deliveries",
+                    );
+                    continue;
+                }
+                (Some(d), Some(l)) if l > d => {
+                    c.bad(
+                        line,
+                        "late_deliveries",
+                        format!("{l} late of {d} deliveries: cannot be more than the deliveries"),
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(first) = seen.insert((customer, yyyymm), line) {
                 c.bad(
                     line,
-                    "deliveries",
-                    "give the deliveries when giving late deliveries",
+                    "month",
+                    format!(
+                        "{} {month} appears again (first on line {first})",
+                        echo(code)
+                    ),
                 );
                 continue;
             }
-            (Some(d), Some(l)) if l > d => {
-                c.bad(
-                    line,
-                    "late_deliveries",
-                    format!("{l} late of {d} deliveries: cannot be more than the deliveries"),
-                );
-                continue;
-            }
-            _ => {}
+            c.keep(Purchase {
+                customer,
+                month: yyyymm,
+                cartons,
+                amount_fen,
+                logistics,
+            });
         }
-        if let Some(first) = seen.insert((customer, yyyymm), line) {
-            c.bad(
-                line,
-                "month",
-                format!(
-                    "{} {month} appears again (first on line {first})",
-                    echo(code)
-                ),
-            );
-            continue;
+        let mut out = report(Kind::Purchases, count, c.finish());
+        if count == 0 {
+            no_rows(&mut out);
         }
-        c.keep(Purchase {
-            customer,
-            month: yyyymm,
-            cartons,
-            amount_fen,
-            logistics,
-        });
-    }
-    let mut out = report(Kind::Purchases, count, c.finish());
-    if count == 0 {
-        no_rows(&mut out);
-    }
-    if out.error_count == 0 {
-        out.inserted = count;
-    }
-    out
+        if out.error_count == 0 {
+            out.inserted = count;
+        }
+        out
+    })
 }
 
 /// "YYYY-MM" of a yyyymm month.
