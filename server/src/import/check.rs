@@ -155,6 +155,29 @@ pub(crate) fn line_of(record: &csv::StringRecord, fallback: u64) -> u64 {
     record.position().map_or(fallback, |pos| pos.line())
 }
 
+/// The rows after the header, read one at a time into `record`; `count` of them so far.
+#[derive(Default)]
+pub(crate) struct Rows {
+    pub(crate) record: csv::StringRecord,
+    pub(crate) count: u64,
+}
+
+impl Rows {
+    /// Reads the next CSV row into `record`: its line, `None` at the end. A row that is not CSV
+    /// is counted, listed in `check` and skipped.
+    pub(crate) fn next<T>(
+        &mut self,
+        reader: &mut csv::Reader<&[u8]>,
+        check: &mut Check<T>,
+    ) -> Option<u64> {
+        loop {
+            if next_record(reader, &mut self.record, &mut self.count, check)? {
+                return Some(line_of(&self.record, self.count + 1));
+            }
+        }
+    }
+}
+
 /// Reads the next record into `record`; `None` at the end. A row that is not CSV is counted
 /// and listed (`Some(false)`).
 pub(crate) fn next_record<T>(

@@ -73,13 +73,9 @@ pub(crate) fn check_customers(
 
         let (mut inserted, mut updated) = (0, 0);
         let mut seen: HashMap<String, u64> = HashMap::default();
-        let mut count = 0u64;
-        let mut record = csv::StringRecord::new();
-        while let Some(is_csv) = next_record(reader, &mut record, &mut count, &mut c) {
-            if !is_csv {
-                continue;
-            }
-            let line = line_of(&record, count + 1);
+        let mut rows = Rows::default();
+        while let Some(line) = rows.next(reader, &mut c) {
+            let record = &rows.record;
             let code = uncell(record.get(code_at).unwrap_or("").trim()).to_string();
             if code.is_empty() {
                 c.bad(line, "code", "must not be empty");
@@ -160,9 +156,9 @@ pub(crate) fn check_customers(
             }
             c.keep(row);
         }
-        let mut out = report(Kind::Customers, count, c.finish());
+        let mut out = report(Kind::Customers, rows.count, c.finish());
         out.ignored_columns = ignored;
-        if count == 0 {
+        if rows.count == 0 {
             no_rows(&mut out);
         }
         if out.error_count == 0 {

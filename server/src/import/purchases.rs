@@ -69,13 +69,9 @@ pub(crate) fn check_purchases(
         let first_month = month_number(FIRST_MONTH).unwrap_or_default();
         // (customer, month as yyyymm) → first line, for duplicates.
         let mut seen: HashMap<(i64, u32), u64> = HashMap::default();
-        let mut count = 0u64;
-        let mut record = csv::StringRecord::new();
-        while let Some(is_csv) = next_record(reader, &mut record, &mut count, &mut c) {
-            if !is_csv {
-                continue;
-            }
-            let line = line_of(&record, count + 1);
+        let mut rows = Rows::default();
+        while let Some(line) = rows.next(reader, &mut c) {
+            let record = &rows.record;
             let cell = |i: usize| uncell(record.get(idx[i]).unwrap_or("").trim());
             let code = cell(0);
             let Some(&customer) = ids.get(code) else {
@@ -199,12 +195,12 @@ pub(crate) fn check_purchases(
                 logistics,
             });
         }
-        let mut out = report(Kind::Purchases, count, c.finish());
-        if count == 0 {
+        let mut out = report(Kind::Purchases, rows.count, c.finish());
+        if rows.count == 0 {
             no_rows(&mut out);
         }
         if out.error_count == 0 {
-            out.inserted = count;
+            out.inserted = rows.count;
         }
         out
     })
