@@ -1,7 +1,7 @@
-//! Storage of the self-service portal and the service records it shows: a customer's tiers and
-//! why, visits and ratings, disputes, complaints and invites. The customer-facing reads return
-//! only what a customer may see: the tiers the published policy shows customers, no findings,
-//! nothing of other customers.
+//! The self-service portal and the service records it shows: a customer's tiers and why, visits
+//! and ratings, disputes, complaints and invites (their rows: `db::self_service`). The
+//! customer-facing reads return only what a customer may see: the tiers the published policy
+//! shows customers, no findings, nothing of other customers.
 
 use crate::db::policy::current_policy;
 use crate::db::self_service::{self as stored, TierRow};

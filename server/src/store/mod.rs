@@ -1,6 +1,6 @@
 //! The SQLite implementation of the UI's storage port (`app::api::ssr::Store`, one trait an
-//! area): one forward a method, to the archive's queries (`list`, `customer`) and the modules
-//! of each area.
+//! area): one forward a method, to the archive's list and customer page (`list`, `customer`)
+//! and the use cases of each area; the typed ids of the port become the rows' numbers here.
 
 use crate::db::policy::current_policy;
 use crate::drafts;
