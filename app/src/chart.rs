@@ -24,12 +24,16 @@ pub fn bar_chart_svg(
     y_desc: &str,
     size: (u32, u32),
 ) -> String {
-    let series = [Series {
-        name: "",
-        values,
-        color: PRIMARY,
-    }];
-    grouped_bar_chart_svg(labels, &series, x_desc, y_desc, size)
+    bar_chart_with_marks_svg(labels, values, &[], x_desc, y_desc, size)
+}
+
+/// What `draw` draws, as an SVG document; "" on a drawing error (the page then shows its table).
+fn svg_of(
+    draw: impl for<'s> FnOnce(&'s mut String) -> Result<(), Box<dyn std::error::Error + 's>>,
+) -> String {
+    let mut svg = String::new();
+    let drawn = draw(&mut svg).is_ok();
+    if drawn { svg } else { String::new() }
 }
 
 /// A horizontal reference line across a bar chart (e.g. where the next band starts).
@@ -56,21 +60,13 @@ pub fn bar_chart_with_marks_svg(
         values,
         color: PRIMARY,
     }];
-    let mut svg = String::new();
-    let drawn = draw_bars(&mut svg, labels, &series, marks, x_desc, y_desc, size)
-        .map_err(|e| e.to_string())
-        .is_ok();
-    if drawn { svg } else { String::new() }
+    svg_of(|svg| draw_bars(svg, labels, &series, marks, x_desc, y_desc, size))
 }
 
 /// A customer's band at each publication (oldest first), as a line with points; band 1 at the
 /// top. "" on a drawing error.
 pub fn band_history_svg(labels: &[String], bands: &[u8], y_desc: &str, size: (u32, u32)) -> String {
-    let mut svg = String::new();
-    let drawn = draw_band_history(&mut svg, labels, bands, y_desc, size)
-        .map_err(|e| e.to_string())
-        .is_ok();
-    if drawn { svg } else { String::new() }
+    svg_of(|svg| draw_band_history(svg, labels, bands, y_desc, size))
 }
 
 fn draw_band_history<'a>(
@@ -100,13 +96,7 @@ fn draw_band_history<'a>(
         .axis_desc_style(("sans-serif", 13))
         .label_style(("sans-serif", 12))
         .draw()?;
-    let label_style = ("sans-serif", 12)
-        .into_font()
-        .into_text_style(&root)
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    chart.draw_series(labels.iter().enumerate().map(|(i, l)| {
-        EmptyElement::at((i as f64 + 0.5, 0.5)) + Text::new(l.clone(), (0, 6), label_style.clone())
-    }))?;
+    slot_labels(&mut chart, &root, labels, 0.5)?;
     let points: Vec<(f64, f64)> = bands
         .iter()
         .enumerate()
@@ -121,6 +111,32 @@ fn draw_band_history<'a>(
     Ok(())
 }
 
+/// Each label centred under its slot (`0.5`, `1.5`, … along x), at `bottom` on the y axis.
+fn slot_labels<'a, Y>(
+    chart: &mut ChartContext<
+        'a,
+        SVGBackend<'a>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, Y>,
+    >,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+    labels: &[String],
+    bottom: Y::ValueType,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>>
+where
+    Y: Ranged,
+    Y::ValueType: Clone,
+{
+    let style = ("sans-serif", 12)
+        .into_font()
+        .into_text_style(root)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    chart.draw_series(labels.iter().enumerate().map(|(i, l)| {
+        EmptyElement::at((i as f64 + 0.5, bottom.clone()))
+            + Text::new(l.clone(), (0, 6), style.clone())
+    }))?;
+    Ok(())
+}
+
 /// Bars side by side per label, one per series (e.g. before / after), with a legend when the
 /// series are named.
 pub fn grouped_bar_chart_svg(
@@ -130,11 +146,7 @@ pub fn grouped_bar_chart_svg(
     y_desc: &str,
     size: (u32, u32),
 ) -> String {
-    let mut svg = String::new();
-    let drawn = draw_bars(&mut svg, labels, series, &[], x_desc, y_desc, size)
-        .map_err(|e| e.to_string())
-        .is_ok();
-    if drawn { svg } else { String::new() }
+    svg_of(|svg| draw_bars(svg, labels, series, &[], x_desc, y_desc, size))
 }
 
 fn draw_bars<'a>(
@@ -175,13 +187,7 @@ fn draw_bars<'a>(
         .axis_desc_style(("sans-serif", 13))
         .label_style(("sans-serif", 12))
         .draw()?;
-    let label_style = ("sans-serif", 12)
-        .into_font()
-        .into_text_style(&root)
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    chart.draw_series(labels.iter().enumerate().map(|(i, l)| {
-        EmptyElement::at((i as f64 + 0.5, 0)) + Text::new(l.clone(), (0, 6), label_style.clone())
-    }))?;
+    slot_labels(&mut chart, &root, labels, 0)?;
     let k = series.len().max(1) as f64;
     let width = 0.8 / k;
     let value_style = ("sans-serif", 11)
