@@ -14,6 +14,10 @@ use sqlx::SqlitePool;
 pub enum PublishError {
     #[error("the policy is invalid: {0}")]
     Invalid(String),
+    /// The settings are those of the version in force and nobody would move: publishing would
+    /// store an identical version.
+    #[error("nothing to publish: the settings are those of version {0} and nobody moves")]
+    Unchanged(i64),
     #[error(transparent)]
     Storage(#[from] crate::error::AppError),
     #[error(transparent)]
@@ -53,6 +57,11 @@ pub async fn publish(
     let mut out = Outcomes::default();
     let summary = classify_all(policy, &loaded.population, loaded.managers.len(), &mut out);
     let engine_done = started.elapsed();
+    if summary.movers == 0
+        && let Some(version) = same_as_published(pool, policy).await?
+    {
+        return Err(PublishError::Unchanged(version));
+    }
     let body = serde_json::to_string(policy).map_err(anyhow::Error::from)?;
 
     let pop = &loaded.population;
@@ -108,6 +117,17 @@ pub async fn publish(
         customers: loaded.ids.len(),
         movers: summary.movers,
     })
+}
+
+/// The published version in force if `policy` repeats its settings (the name aside).
+pub async fn same_as_published(
+    pool: &SqlitePool,
+    policy: &Policy,
+) -> Result<Option<i64>, crate::error::AppError> {
+    Ok(crate::db::policy::current_policy(pool)
+        .await?
+        .filter(|(_, p)| p.same_settings(policy))
+        .map(|(r, _)| r.version))
 }
 
 /// The characteristic class code for a stored class number ("GRO-U-L").

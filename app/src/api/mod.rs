@@ -7,7 +7,7 @@ use crate::wire::{
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
     CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DraftResult, EditResult,
     FilterOptions, GapReport, Invite, Kpis, Me, MyProfile, MyService, MyTiers, NewVisit,
-    PolicyInfo, PolicyPreview, PolicyRef, ReportDraft, ReportKind, ReportList, ReportSave,
+    PolicyInfo, PolicyPreview, Publication, ReportDraft, ReportKind, ReportList, ReportSave,
     ReportSaved, RequestResult, ReviewResult, VisitEntry, VisitPlan, VisitProblem,
 };
 use leptos::prelude::*;

@@ -22,7 +22,7 @@ pub async fn preview_policy(policy_json: String) -> Result<PolicyPreview, ApiErr
 /// Publishes a draft: the server validates it again, recomputes every customer with the same
 /// engine and stores the assignments under the new version in one transaction.
 #[server(endpoint = "publish_policy")]
-pub async fn publish_policy(policy_json: String) -> Result<(PolicyRef, u32), ApiError> {
+pub async fn publish_policy(policy_json: String) -> Result<Publication, ApiError> {
     let me = ssr::lab_user()?;
     let policy = checked_policy(&policy_json)?;
     ssr::store()?

@@ -7,7 +7,7 @@ use crate::wire::{
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerId,
     CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
     EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
-    Once, PolicyId, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft, ReportKind,
+    Once, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft, ReportKind,
     ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, UserId, VisitEntry,
     VisitLogged, VisitPlan,
 };
@@ -111,7 +111,7 @@ pub trait PolicyPort: Send + Sync + 'static {
     async fn preview(&self, policy: &Policy) -> Result<PolicyPreview, StoreError>;
     /// Publishes a (valid) policy as the next version, by `user`; returns it and how many
     /// moved (lab users only).
-    async fn publish(&self, policy: &Policy, user: UserId) -> Result<(PolicyRef, u32), StoreError>;
+    async fn publish(&self, policy: &Policy, user: UserId) -> Result<Publication, StoreError>;
     /// Saved policies: drafts, then published versions (lab users only).
     async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError>;
     /// One saved policy and its JSON.

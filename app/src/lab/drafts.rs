@@ -8,7 +8,7 @@ use super::*;
 #[component]
 pub(crate) fn DraftsPanel(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
-    let refresh = RwSignal::new(0u32);
+    let refresh = lab.policy_list;
     let list = LocalResource::new(move || {
         refresh.track();
         list_policies()
@@ -328,7 +328,7 @@ pub(crate) fn ComparePanel(lab: Lab, choices: Vec<PolicyInfo>) -> impl IntoView 
                                     <thead><tr><th scope="col">{td_string!(l, lab.compare_setting)}</th><th scope="col">"A"</th><th scope="col">"B"</th></tr></thead>
                                     <tbody>
                                         {c.fields.iter().map(|f| view! {
-                                            <tr data-path=f.path.clone()><td>{path_label(l, &f.path)}</td><td class="num">{f.a.clone()}</td><td class="num">{f.b.clone()}</td></tr>
+                                            <tr data-path=f.path.clone()><td>{path_label(l, &f.path)}</td><td class="num">{value_label(l, &f.path, &f.a)}</td><td class="num">{value_label(l, &f.path, &f.b)}</td></tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>

@@ -48,60 +48,19 @@ pub(crate) fn Editor(lab: Lab) -> impl IntoView {
         })
         .collect_view();
     let weights = |group: &'static str| {
-        let names: Vec<&'static str> = match group {
-            "value.weights" => vec!["contribution", "support", "credit", "growth", "influence"],
-            "expectation.expectation_weights" => EXPECTATION_DRIVERS.to_vec(),
-            _ => EXPERIENCE_MEASURES.to_vec(),
-        };
-        names
-            .into_iter()
+        group_names(group)
+            .iter()
+            .copied()
             .enumerate()
             .map(|(k, name)| {
-                let lens: Lens<crate::engine::Weight> = match group {
-                    "value.weights" => Lens {
-                        get: Arc::new(move |p: &Policy| p.value.weights.as_array()[k]),
-                        set: Arc::new(move |p: &mut Policy| {
-                            let w = &mut p.value.weights;
-                            match k {
-                                0 => &mut w.contribution,
-                                1 => &mut w.support,
-                                2 => &mut w.credit,
-                                3 => &mut w.growth,
-                                _ => &mut w.influence,
-                            }
-                        }),
-                    },
-                    "expectation.expectation_weights" => Lens {
-                        get: Arc::new(move |p: &Policy| {
-                            p.expectation.expectation_weights.as_array()[k]
-                        }),
-                        set: Arc::new(move |p: &mut Policy| {
-                            let w = &mut p.expectation.expectation_weights;
-                            match k {
-                                0 => &mut w.word_of_mouth,
-                                1 => &mut w.promotion,
-                                2 => &mut w.value_background,
-                                3 => &mut w.environment_lifecycle,
-                                4 => &mut w.past_experience,
-                                _ => &mut w.experience_elsewhere,
-                            }
-                        }),
-                    },
-                    _ => Lens {
-                        get: Arc::new(move |p: &Policy| {
-                            p.expectation.experience_weights.as_array()[k]
-                        }),
-                        set: Arc::new(move |p: &mut Policy| {
-                            let w = &mut p.expectation.experience_weights;
-                            match k {
-                                0 => &mut w.visits,
-                                1 => &mut w.complaint_handling,
-                                2 => &mut w.supply_fulfilment,
-                                3 => &mut w.delivery_punctuality,
-                                _ => &mut w.ratings,
-                            }
-                        }),
-                    },
+                let lens: Lens<crate::engine::Weight> = Lens {
+                    get: Arc::new(move |p: &Policy| weights_of(p, group)[k]),
+                    set: Arc::new(move |p: &mut Policy| {
+                        weights_mut(p, group)
+                            .into_iter()
+                            .nth(k)
+                            .expect("a weight of the group")
+                    }),
                 };
                 view! {
                     <Num
@@ -115,30 +74,32 @@ pub(crate) fn Editor(lab: Lab) -> impl IntoView {
             })
             .collect_view()
     };
-    let sum_of = move |group: &'static str| {
-        move || {
-            lab.draft.with(|p| {
-                let w: Vec<crate::engine::Weight> = match group {
-                    "value.weights" => p.value.weights.as_array().to_vec(),
-                    "expectation.expectation_weights" => {
-                        p.expectation.expectation_weights.as_array().to_vec()
-                    }
-                    _ => p.expectation.experience_weights.as_array().to_vec(),
-                };
-                logic::weight_sum(&w)
-            })
-        }
-    };
     let weight_sum = move |group: &'static str| {
-        let sum = sum_of(group);
+        let sum = move || lab.draft.with(|p| logic::weight_sum(&weights_of(p, group)));
         let ok = move || sum().raw() == 10_000;
+        // The weight of this group edited last stays; the others share the rest.
+        let rescale = move |_| {
+            let keep = lab.last_edited.with_untracked(|e| {
+                e.as_deref()
+                    .and_then(|path| path.strip_prefix(group)?.strip_prefix('.'))
+                    .and_then(|name| group_names(group).iter().position(|n| *n == name))
+            });
+            lab.draft.update(|p| {
+                let next = logic::rescale(&weights_of(p, group), keep);
+                for (w, v) in weights_mut(p, group).into_iter().zip(next) {
+                    *w = v;
+                }
+            });
+        };
         view! {
             <p class="sum" class:bad=move || !ok() data-testid=format!("sum-{group}")>
                 {t!(i18n, lab.sum)} " " <strong>{move || sum().to_string()}</strong>
-                {move || (!ok()).then(|| view! { " · " {t!(i18n, lab.sum_must_be_one)} })}
-                <span class=format!("issue-anchor")>
-                    {move || lab.issues.with(|v| v.iter().find(|i| i.path == group).map(|i| problem_text(i18n.get_locale(), &i.problem)))}
-                </span>
+                <Show when=move || !ok()>
+                    " · " {t!(i18n, lab.sum_must_be_one)} " "
+                    <button type="button" class="link" data-testid=format!("rescale-{group}") on:click=rescale>
+                        {t!(i18n, lab.rescale)}
+                    </button>
+                </Show>
             </p>
         }
     };
@@ -314,7 +275,7 @@ pub(crate) fn Editor(lab: Lab) -> impl IntoView {
                 </label>
                 <div class="lab-fields">
                     {(0..4).map(|i| view! {
-                        <Num lab path=format!("key_account.min_monthly_amount_yuan[{i}]") label=sig(move |l| td_string!(l, lab.f.ka_floor, tier = ["特级 Special", "A", "B", "C"][i]).to_string()) lens=lens!(key_account.min_monthly_amount_yuan[i]) unit=sig(|l| td_string!(l, lab.unit_yuan_month).to_string()) />
+                        <Num lab path=format!("key_account.min_monthly_amount_yuan[{i}]") label=sig(move |l| path_label(l, &format!("key_account.min_monthly_amount_yuan[{i}]"))) lens=lens!(key_account.min_monthly_amount_yuan[i]) unit=sig(|l| td_string!(l, lab.unit_yuan_month).to_string()) />
                     }).collect_view()}
                 </div>
             </details>
@@ -404,5 +365,60 @@ pub(crate) fn weight_label(l: Locale, name: &str) -> &'static str {
         "delivery_punctuality" => td_string!(l, lab.w.delivery_punctuality),
         "ratings" => td_string!(l, lab.w.ratings),
         _ => "",
+    }
+}
+
+/// The names of a group of weights, in the policy's order.
+fn group_names(group: &str) -> &'static [&'static str] {
+    match group {
+        "value.weights" => &["contribution", "support", "credit", "growth", "influence"],
+        "expectation.expectation_weights" => &EXPECTATION_DRIVERS,
+        _ => &EXPERIENCE_MEASURES,
+    }
+}
+
+/// A group of weights' values.
+fn weights_of(p: &Policy, group: &str) -> Vec<crate::engine::Weight> {
+    match group {
+        "value.weights" => p.value.weights.as_array().to_vec(),
+        "expectation.expectation_weights" => p.expectation.expectation_weights.as_array().to_vec(),
+        _ => p.expectation.experience_weights.as_array().to_vec(),
+    }
+}
+
+/// A group of weights, to change.
+fn weights_mut<'a>(p: &'a mut Policy, group: &str) -> Vec<&'a mut crate::engine::Weight> {
+    match group {
+        "value.weights" => {
+            let w = &mut p.value.weights;
+            vec![
+                &mut w.contribution,
+                &mut w.support,
+                &mut w.credit,
+                &mut w.growth,
+                &mut w.influence,
+            ]
+        }
+        "expectation.expectation_weights" => {
+            let w = &mut p.expectation.expectation_weights;
+            vec![
+                &mut w.word_of_mouth,
+                &mut w.promotion,
+                &mut w.value_background,
+                &mut w.environment_lifecycle,
+                &mut w.past_experience,
+                &mut w.experience_elsewhere,
+            ]
+        }
+        _ => {
+            let w = &mut p.expectation.experience_weights;
+            vec![
+                &mut w.visits,
+                &mut w.complaint_handling,
+                &mut w.supply_fulfilment,
+                &mut w.delivery_punctuality,
+                &mut w.ratings,
+            ]
+        }
     }
 }

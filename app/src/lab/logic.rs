@@ -117,6 +117,102 @@ pub fn weight_sum(weights: &[crate::engine::Weight]) -> crate::engine::Weight {
         .fold(crate::engine::Weight::ZERO, |a, &b| a + b)
 }
 
+/// The weights rescaled to add up to exactly 1: the one at `keep` (the weight just edited)
+/// stays as it is (at most 1) and the others share what is left in their present proportions
+/// (evenly when they are all 0); without `keep`, all of them are scaled. Rounded to the
+/// weights' four decimals by largest remainder, so the sum is 1 to the last digit.
+pub fn rescale(
+    weights: &[crate::engine::Weight],
+    keep: Option<usize>,
+) -> Vec<crate::engine::Weight> {
+    use crate::engine::Weight;
+    const ONE: i64 = 10_000;
+    let keep = keep.filter(|&k| k < weights.len());
+    let kept = keep.map_or(0, |k| weights[k].raw().clamp(0, ONE));
+    let others: Vec<usize> = (0..weights.len()).filter(|&i| Some(i) != keep).collect();
+    let left = ONE - kept;
+    let raw = |i: usize| weights[i].raw().max(0);
+    let total: i64 = others.iter().map(|&i| raw(i)).sum();
+    let mut out: Vec<i64> = weights.iter().map(|w| w.raw()).collect();
+    if let Some(k) = keep {
+        out[k] = kept;
+    }
+    if others.is_empty() {
+        return out.into_iter().map(Weight::from_raw).collect();
+    }
+    // Exact shares as (floor, remainder) of left × part / total.
+    let (parts, whole): (Vec<i64>, i64) = if total == 0 {
+        (vec![1; others.len()], others.len() as i64)
+    } else {
+        (others.iter().map(|&i| raw(i)).collect(), total)
+    };
+    let mut shares: Vec<(usize, i64, i64)> = others
+        .iter()
+        .zip(&parts)
+        .map(|(&i, &p)| {
+            let x = i128::from(left) * i128::from(p);
+            let w = i128::from(whole);
+            (i, (x / w) as i64, (x % w) as i64)
+        })
+        .collect();
+    let mut short = left - shares.iter().map(|s| s.1).sum::<i64>();
+    shares.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    for s in &mut shares {
+        if short == 0 {
+            break;
+        }
+        if s.2 > 0 || total == 0 {
+            s.1 += 1;
+            short -= 1;
+        }
+    }
+    for (i, v, _) in shares {
+        out[i] = v;
+    }
+    out.into_iter().map(Weight::from_raw).collect()
+}
+
+/// The satisfaction-gap histogram as the chart shows it: only the bins from the first to the
+/// last that hold anyone, each labelled by where it starts — every k-th label only, so that at
+/// most `labels` fit under the bars without overlapping.
+pub fn gap_chart(histogram: &[u32], labels: usize) -> (Vec<String>, Vec<u32>) {
+    let first = histogram.iter().position(|&n| n > 0);
+    let last = histogram.iter().rposition(|&n| n > 0);
+    let (Some(first), Some(last)) = (first, last) else {
+        return (Vec::new(), Vec::new());
+    };
+    let n = last - first + 1;
+    let every = n.div_ceil(labels.max(1));
+    let shown = (first..=last)
+        .map(|i| {
+            let at = i as i64 * crate::engine::batch::GAP_BIN - 100;
+            if (i - first).is_multiple_of(every) {
+                at.to_string()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    (shown, histogram[first..=last].to_vec())
+}
+
+/// How dark a heat-map cell is (0 to 1): customers who stay (the diagonal) are not shaded, and
+/// the movers' cells are shaded against the largest of them, so the biggest move is darkest.
+pub fn heat_shade(matrix: &[Vec<u32>], from: usize, to: usize) -> f64 {
+    let moved = |f: usize, t: usize| f > 0 && f != t + 1;
+    if !moved(from, to) {
+        return 0.0;
+    }
+    let max = (0..matrix.len())
+        .flat_map(|f| (0..matrix[f].len()).map(move |t| (f, t)))
+        .filter(|&(f, t)| moved(f, t))
+        .map(|(f, t)| matrix[f][t])
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    (f64::from(matrix[from][to]) / f64::from(max)).sqrt()
+}
+
 /// The volume-band bounds as `(lower, upper]` of band `b` (1-based), for the reason text.
 pub fn band_range(summary: &Summary, b: u8) -> (Option<Cases>, Option<Cases>) {
     let i = usize::from(b);
@@ -138,7 +234,7 @@ pub struct FieldDiff {
     pub b: String,
 }
 
-fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+pub(crate) fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m {
@@ -247,6 +343,70 @@ mod tests {
         assert_eq!((c.a.band[1], c.b.band[1]), (1, 2));
         assert_eq!(c.band, 1);
     }
+    #[test]
+    fn the_gap_chart_shows_only_the_bins_that_hold_anyone_with_labels_that_fit() {
+        let mut h = [0u32; crate::engine::batch::GAP_BINS];
+        // Gaps from -10 up to +4: bins 18 (-10..-5), 19 and 20.
+        h[18] = 3;
+        h[20] = 7;
+        let (labels, values) = gap_chart(&h, 10);
+        assert_eq!(values, vec![3, 0, 7]);
+        assert_eq!(labels, vec!["-10", "-5", "0"]);
+        // Everything from -100 to +95: 40 bins, at most 10 labels (every 4th).
+        let h = [1u32; crate::engine::batch::GAP_BINS];
+        let (labels, values) = gap_chart(&h, 10);
+        assert_eq!(values.len(), 40);
+        let shown: Vec<&str> = labels
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "-100", "-80", "-60", "-40", "-20", "0", "20", "40", "60", "80"
+            ]
+        );
+        assert_eq!(gap_chart(&[0; 40], 10), (Vec::new(), Vec::new()));
+    }
+
+    #[test]
+    fn the_heat_map_shades_the_movers_not_those_who_stay() {
+        let mut m = vec![vec![0u32; BANDS]; BANDS + 1];
+        m[1][0] = 900; // band 1 stays: not shaded however many
+        m[1][1] = 40; // band 1 → 2: the largest move, darkest
+        m[2][2] = 10; // band 2 → 3
+        m[0][3] = 500; // not yet assigned: not a move
+        assert_eq!(heat_shade(&m, 1, 0), 0.0);
+        assert_eq!(heat_shade(&m, 0, 3), 0.0);
+        assert_eq!(heat_shade(&m, 1, 1), 1.0);
+        assert_eq!(heat_shade(&m, 2, 2), 0.5);
+    }
+
+    #[test]
+    fn rescaling_keeps_the_edited_weight_and_sums_to_one() {
+        use crate::engine::Weight;
+        let w = |xs: &[i64]| xs.iter().map(|&x| Weight::from_raw(x)).collect::<Vec<_>>();
+        let sum = |xs: &[Weight]| xs.iter().map(|x| x.raw()).sum::<i64>();
+        // Contribution raised from 0.3 to 0.35: the others (0.7) share 0.65 in proportion.
+        let r = rescale(&w(&[3_500, 2_000, 2_000, 1_500, 1_500]), Some(0));
+        assert_eq!(r, w(&[3_500, 1_857, 1_857, 1_393, 1_393]));
+        assert_eq!(sum(&r), 10_000);
+        // Thirds cannot be exact: the remainder goes to the largest fractions, the sum is 1.
+        let r = rescale(&w(&[1, 1, 1]), None);
+        assert_eq!(sum(&r), 10_000);
+        assert_eq!(r, w(&[3_334, 3_333, 3_333]));
+        // The others all 0: they share what is left evenly.
+        let r = rescale(&w(&[6_000, 0, 0, 0, 0]), Some(0));
+        assert_eq!(r, w(&[6_000, 1_000, 1_000, 1_000, 1_000]));
+        // The edited one above 1 is cut to 1 and the others go to 0.
+        let r = rescale(&w(&[12_000, 2_000, 3_000]), Some(0));
+        assert_eq!(r, w(&[10_000, 0, 0]));
+        // Already 1: unchanged.
+        let r = rescale(&w(&[2_000, 2_000, 6_000]), Some(1));
+        assert_eq!(r, w(&[2_000, 2_000, 6_000]));
+    }
+
     use crate::engine::batch::Population;
     use crate::engine::{BusinessFormat, Cents, CustomerFacts, Indicators, MarketType};
 

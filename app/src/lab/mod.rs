@@ -19,7 +19,7 @@ use crate::engine::policy::{BandMode, EXPECTATION_DRIVERS, EXPERIENCE_MEASURES};
 use crate::engine::{BANDS, BusinessFormat, Fixed, MarketType, Policy, PolicyIssue, Problem, Tier};
 use crate::i18n::*;
 use crate::labels::{band_label, format_label, market_label, tier_label};
-use crate::wire::{CustomerLabel, DraftResult, PolicyInfo, Snapshot};
+use crate::wire::{CustomerLabel, DraftResult, PolicyInfo, Publication, Snapshot};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;

@@ -110,6 +110,7 @@ pub(crate) fn Num(
                 });
             }
             if let Some(p) = next {
+                lab.last_edited.set(Some(p2.clone()));
                 lab.draft.set(p);
             }
         }
@@ -259,61 +260,193 @@ pub(crate) fn problem_text(l: Locale, p: &Problem) -> String {
     }
 }
 
-/// The field a policy path names, for the problem list.
+/// The setting a policy path names, in words (the problem list, Compare): every leaf of a
+/// policy and every group a problem names (`value.weights`); an unknown path is shown as is.
 pub(crate) fn path_label(l: Locale, path: &str) -> String {
-    let idx = |s: &str| -> Option<usize> {
-        let a = s.find('[')?;
-        s[a + 1..].split(']').next()?.parse().ok()
-    };
-    let n = idx(path).map_or(0, |i| i + 1);
-    let head = path.split('[').next().unwrap_or(path);
-    let text = match head {
-        "name" => td_string!(l, lab.draft_name).to_string(),
-        "bands.lower_bounds" => td_string!(l, lab.f.band_bound, n = n).to_string(),
-        "bands.shares" => td_string!(l, lab.f.band_share, n = n).to_string(),
-        "grade.price_floors" => td_string!(l, lab.f.price_floor, n = n).to_string(),
-        "grade.table" => td_string!(l, lab.grade_table).to_string(),
-        "value.weights" => td_string!(l, lab.value_weights).to_string(),
-        "value.cuts.value" | "value.cuts.secondary" | "value.cuts.potential" => {
-            td_string!(l, lab.value_cuts).to_string()
-        }
-        "value.red_flags.credit_below" => td_string!(l, lab.f.credit_below).to_string(),
-        "key_account.min_monthly_amount_yuan" => td_string!(l, lab.key_accounts).to_string(),
-        "expectation.expectation_weights" => td_string!(l, lab.expectation_weights).to_string(),
-        "expectation.experience_weights" => td_string!(l, lab.experience_weights).to_string(),
-        "expectation.under_served_below" => td_string!(l, lab.f.under_served).to_string(),
-        "expectation.over_served_above" => td_string!(l, lab.f.over_served).to_string(),
-        "service.visits_per_month" => td_string!(l, lab.f.visits, n = n).to_string(),
-        "service.quota_cases_per_band" => td_string!(l, lab.f.quota, n = n).to_string(),
-        "service.manager_capacity_visits_per_month" => td_string!(l, lab.f.capacity).to_string(),
-        "service.complaint_hours.general" => td_string!(l, lab.f.complaint_general).to_string(),
-        "service.complaint_hours.major_confirm" => {
-            td_string!(l, lab.f.complaint_major_confirm).to_string()
-        }
-        "service.complaint_hours.major" => td_string!(l, lab.f.complaint_major).to_string(),
-        _ => return path.to_string(),
-    };
-    match head {
-        "value.weights"
-        | "expectation.expectation_weights"
-        | "expectation.experience_weights"
-        | "value.cuts.value"
-        | "value.cuts.secondary"
-        | "value.cuts.potential" => {
-            let last = path.rsplit('.').next().unwrap_or("");
-            if path.contains('.') && path != head {
-                format!("{text} · {last}")
-            } else if head.starts_with("value.cuts") {
-                format!("{text} · {}", head.rsplit('.').next().unwrap_or(""))
-            } else {
-                text
+    // "grade.table[2][3]" → head "grade.table", indices [2, 3].
+    let head: String = path.split('[').next().unwrap_or(path).to_string();
+    let idx: Vec<usize> = path
+        .split('[')
+        .skip(1)
+        .filter_map(|s| s.split(']').next()?.parse().ok())
+        .collect();
+    let n = idx.first().map_or(0, |i| i + 1);
+    // "scale.per_format[1].large_min_area_m2" → the part after the indices.
+    let tail = path
+        .rsplit(']')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('.');
+    let (group, last) = head.rsplit_once('.').unwrap_or(("", head.as_str()));
+    let text = match (head.as_str(), group) {
+        ("name", _) => td_string!(l, lab.draft_name).to_string(),
+        ("format", _) => td_string!(l, lab.f.format).to_string(),
+        ("assessment_window_months", _) => td_string!(l, lab.f.window).to_string(),
+        ("cartons_per_case", _) => td_string!(l, lab.f.cartons_per_case).to_string(),
+        ("scale.per_format", _) => {
+            let format = BusinessFormat::ALL
+                .get(n.saturating_sub(1))
+                .map_or("", |f| format_label(l, f.key()));
+            match tail {
+                "large_min_area_m2" => {
+                    td_string!(l, lab.f.scale_large, format = format).to_string()
+                }
+                _ => td_string!(l, lab.f.scale_medium, format = format).to_string(),
             }
         }
-        _ => text,
+        ("bands.mode", _) => td_string!(l, lab.band_mode).to_string(),
+        ("bands.lower_bounds", _) => td_string!(l, lab.f.band_bound, n = n).to_string(),
+        ("bands.shares", _) => td_string!(l, lab.f.band_share, n = n).to_string(),
+        ("grade.price_floors", _) => td_string!(l, lab.f.price_floor, n = n).to_string(),
+        ("grade.table", _) if idx.len() == 2 => {
+            td_string!(l, lab.f.grade_cell, band = idx[0] + 1, pc = idx[1] + 1).to_string()
+        }
+        ("grade.table", _) => td_string!(l, lab.grade_table).to_string(),
+        ("value.weights", _) => td_string!(l, lab.value_weights).to_string(),
+        ("expectation.expectation_weights", _) => {
+            td_string!(l, lab.expectation_weights).to_string()
+        }
+        ("expectation.experience_weights", _) => td_string!(l, lab.experience_weights).to_string(),
+        (_, "value.weights") => format!(
+            "{} · {}",
+            td_string!(l, lab.value_weights),
+            weight_label(l, last)
+        ),
+        (_, "expectation.expectation_weights") => format!(
+            "{} · {}",
+            td_string!(l, lab.expectation_weights),
+            weight_label(l, last)
+        ),
+        (_, "expectation.experience_weights") => format!(
+            "{} · {}",
+            td_string!(l, lab.experience_weights),
+            weight_label(l, last)
+        ),
+        ("value.cuts", _) => td_string!(l, lab.value_cuts).to_string(),
+        ("value.cuts.value", _) => td_string!(l, lab.f.cut_value).to_string(),
+        ("value.cuts.secondary", _) => td_string!(l, lab.f.cut_secondary).to_string(),
+        ("value.cuts.potential", _) => td_string!(l, lab.f.cut_potential).to_string(),
+        (_, "value.tiers") => format!(
+            "{} · {}",
+            td_string!(l, lab.tier_mapping),
+            crate::labels::value_class_label(l, last)
+        ),
+        ("value.red_flags.violations_12m_at_least", _) => {
+            td_string!(l, lab.f.violations).to_string()
+        }
+        ("value.red_flags.monitored", _) => td_string!(l, lab.f.monitored).to_string(),
+        ("value.red_flags.credit_below", _) => td_string!(l, lab.f.credit_below).to_string(),
+        ("key_account.enabled", _) => td_string!(l, lab.f.ka_enabled).to_string(),
+        ("key_account.min_monthly_amount_yuan", _) if idx.is_empty() => {
+            td_string!(l, lab.key_accounts).to_string()
+        }
+        ("key_account.min_monthly_amount_yuan", _) => {
+            let tier = match n {
+                1 => td_string!(l, portal.ka_special),
+                2 => td_string!(l, portal.ka_a),
+                3 => td_string!(l, portal.ka_b),
+                _ => td_string!(l, portal.ka_c),
+            };
+            td_string!(l, lab.f.ka_floor, tier = tier).to_string()
+        }
+        ("expectation.under_served_below", _) => td_string!(l, lab.f.under_served).to_string(),
+        ("expectation.over_served_above", _) => td_string!(l, lab.f.over_served).to_string(),
+        ("service.visits_per_month", _) => {
+            let tier = Tier::ALL
+                .get(n.saturating_sub(1))
+                .map_or("", |t| tier_label(l, t.key()));
+            format!("{} · {tier}", td_string!(l, lab.f.visits, n = n))
+        }
+        ("service.quota_cases_per_band", _) => td_string!(l, lab.f.quota, n = n).to_string(),
+        ("service.manager_capacity_visits_per_month", _) => {
+            td_string!(l, lab.f.capacity).to_string()
+        }
+        ("service.complaint_hours.general", _) => {
+            td_string!(l, lab.f.complaint_general).to_string()
+        }
+        ("service.complaint_hours.major_confirm", _) => {
+            td_string!(l, lab.f.complaint_major_confirm).to_string()
+        }
+        ("service.complaint_hours.major", _) => td_string!(l, lab.f.complaint_major).to_string(),
+        (_, "customer_visibility") => {
+            let what = match last {
+                "band" => td_string!(l, portal.band),
+                "grade" => td_string!(l, portal.grade),
+                "characteristic_class" => td_string!(l, portal.class),
+                "value" => td_string!(l, portal.value),
+                "tier" => td_string!(l, portal.tier),
+                _ => td_string!(l, portal.key_account),
+            };
+            format!("{} · {what}", td_string!(l, lab.visibility))
+        }
+        _ => return path.to_string(),
+    };
+    text
+}
+
+/// A setting's value in words where it is not a number (Compare): yes/no, a tier, a band mode.
+pub(crate) fn value_label(l: Locale, path: &str, value: &str) -> String {
+    match value {
+        "true" => td_string!(l, common.yes).to_string(),
+        "false" => td_string!(l, common.no).to_string(),
+        "thresholds" if path == "bands.mode" => td_string!(l, lab.mode_thresholds).to_string(),
+        "shares" if path == "bands.mode" => td_string!(l, lab.mode_shares).to_string(),
+        v if path.starts_with("value.tiers.") => match Tier::from_key(v) {
+            Some(t) => tier_label(l, t.key()).to_string(),
+            None => v.to_string(),
+        },
+        v => v.to_string(),
     }
 }
 
 pub(crate) fn sig(f: impl Fn(Locale) -> String + Send + Sync + 'static) -> Signal<String> {
     let i18n = use_i18n();
     Signal::derive(move || f(i18n.get_locale()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compare and the problem list name every setting in words, in both languages: no raw
+    /// key (`value.weights.contribution`) reaches the page.
+    #[test]
+    fn every_setting_of_a_policy_is_named_in_words() {
+        let mut leaves = Vec::new();
+        let policy = serde_json::to_value(Policy::default()).unwrap();
+        logic::flatten("", &policy, &mut leaves);
+        assert!(leaves.len() > 80, "{}", leaves.len());
+        let groups = [
+            "value.weights",
+            "expectation.expectation_weights",
+            "expectation.experience_weights",
+            "grade.table",
+        ];
+        for l in Locale::get_all() {
+            let paths = leaves.iter().map(|(p, _)| p.as_str()).chain(groups);
+            for path in paths {
+                let label = path_label(*l, path);
+                assert!(
+                    !label.contains(['.', '_', '[']) && !label.is_empty(),
+                    "{l:?}: {path} is shown as {label:?}"
+                );
+            }
+            for (path, value) in &leaves {
+                let shown = value_label(*l, path, value);
+                let raw = ["true", "false", "thresholds", "shares"];
+                assert!(
+                    !raw.contains(&shown.as_str()) && Tier::ALL.iter().all(|t| t.key() != shown),
+                    "{l:?}: {path} = {value} is shown as {shown:?}"
+                );
+            }
+        }
+        assert_eq!(
+            path_label(Locale::zh, "value.weights.contribution"),
+            "价值指标权重 · 贡献度"
+        );
+        assert_eq!(
+            path_label(Locale::en, "value.weights.contribution"),
+            "Value indicator weights · Contribution"
+        );
+    }
 }

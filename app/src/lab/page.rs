@@ -87,7 +87,15 @@ pub(crate) struct Lab {
     /// Paths of fields whose text does not parse (the draft keeps their last good value).
     pub(crate) bad: RwSignal<BTreeSet<String>>,
     pub(crate) issues: Memo<Vec<PolicyIssue>>,
+    /// The last valid draft's results: while the draft has a problem they stay, marked stale.
     pub(crate) result: Memo<Option<Timed>>,
+    /// The draft has a problem (a rule broken or a field that is not a number): the results
+    /// shown are those of the last valid draft.
+    pub(crate) stale: Memo<bool>,
+    /// The path of the field edited last (a rescale keeps that weight).
+    pub(crate) last_edited: RwSignal<Option<String>>,
+    /// Bumped when the saved policies change (a save, a publish): the list is read again.
+    pub(crate) policy_list: RwSignal<u32>,
     /// The saved draft being edited (id, revision), if any.
     pub(crate) saved: RwSignal<Option<(i64, i64)>>,
 }
@@ -122,12 +130,15 @@ pub fn LabPage() -> impl IntoView {
     let issues = Memo::new(move |_| draft.with(Policy::validate));
     let outcomes = StoredValue::new(Outcomes::default());
     let generation = StoredValue::new(0u64);
-    let result = Memo::new(move |_| {
+    let bad = RwSignal::new(BTreeSet::new());
+    // Names do not change outcomes; an empty name is only a publish problem.
+    let valid = Memo::new(move |_| issues.with(|v| v.iter().all(|i| i.path == "name")));
+    let stale = Memo::new(move |_| !valid.get() || bad.with(|b: &BTreeSet<String>| !b.is_empty()));
+    let result = Memo::new(move |prev: Option<&Option<Timed>>| {
         let l = loaded.get()?;
-        // Names do not change outcomes; an empty name is only a publish problem.
-        let valid = issues.with(|v| v.iter().all(|i| i.path == "name"));
-        if !valid {
-            return None;
+        if !valid.get() {
+            // Keep the last valid draft's results (shown as stale) rather than a blank page.
+            return prev.cloned().flatten();
         }
         let start = now_ms();
         let run = draft.with(|p| outcomes.try_update_value(|o| logic::run(p, &l.snap, o)))?;
@@ -145,9 +156,12 @@ pub fn LabPage() -> impl IntoView {
     let lab = Lab {
         loaded,
         draft,
-        bad: RwSignal::new(BTreeSet::new()),
+        bad,
         issues,
         result,
+        stale,
+        last_edited: RwSignal::new(None),
+        policy_list: RwSignal::new(0),
         saved: RwSignal::new(None),
     };
     view! {
@@ -182,7 +196,7 @@ pub(crate) fn LabBody(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
                 <DraftsPanel lab />
                 <Editor lab />
             </div>
-            <div class="lab-results">
+            <div class="lab-results" class:stale=move || lab.stale.get() data-testid="lab-results" data-stale=move || lab.stale.get().to_string()>
                 <CountsPanel lab />
                 <HeatMap lab />
                 <MoversPanel lab />
@@ -207,30 +221,24 @@ pub(crate) fn StatusBar(lab: Lab) -> impl IntoView {
     };
     view! {
         <section class="panel status" aria-live="polite">
-            {move || match stats() {
-                Some((n, ms, movers, generation)) => {
-                    let ms2 = ms.clone();
-                    view! {
-                        <p data-testid="recompute-stats" data-ms=ms2 data-customers=n data-run=generation>
-                            {t!(i18n, lab.recomputed, n = move || n, ms = move || ms.clone())}
-                        </p>
-                        <p class="movers-count">
-                            <strong data-testid="movers-count" data-movers=movers>{movers}</strong>
-                            " "
-                            {t!(i18n, lab.movers_label)}
-                        </p>
-                    }
-                        .into_any()
+            <Show when=move || lab.stale.get()>
+                <p class="error" role="alert" data-testid="lab-invalid">
+                    {t!(i18n, lab.invalid, n = move || lab.issues.with(|v| v.iter().filter(|i| i.path != "name").count()) + lab.bad.with(BTreeSet::len))}
+                </p>
+            </Show>
+            {move || stats().map(|(n, ms, movers, generation)| {
+                let ms2 = ms.clone();
+                view! {
+                    <p data-testid="recompute-stats" data-ms=ms2 data-customers=n data-run=generation data-stale=move || lab.stale.get().to_string()>
+                        {t!(i18n, lab.recomputed, n = move || n, ms = move || ms.clone())}
+                    </p>
+                    <p class="movers-count">
+                        <strong data-testid="movers-count" data-movers=movers>{movers}</strong>
+                        " "
+                        {t!(i18n, lab.movers_label)}
+                    </p>
                 }
-                None => {
-                    view! {
-                        <p class="error" role="alert" data-testid="lab-invalid">
-                            {t!(i18n, lab.invalid, n = move || lab.issues.with(|v| v.iter().filter(|i| i.path != "name").count()) + lab.bad.with(BTreeSet::len))}
-                        </p>
-                    }
-                        .into_any()
-                }
-            }}
+            })}
             <IssueList lab />
         </section>
     }
@@ -256,14 +264,26 @@ pub(crate) fn IssueList(lab: Lab) -> impl IntoView {
     }
 }
 
-/// Publish: check with the server, confirm naming how many customers move, then publish.
+/// Publish: check with the server, confirm naming how many customers move, then publish. A
+/// draft that repeats the published settings and moves nobody has nothing to publish.
 #[component]
 pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
+    // The version in force when the draft repeats its settings and nobody moves.
+    let unchanged = Memo::new(move |_| {
+        let l = lab.loaded.get()?;
+        let moves = lab
+            .result
+            .with(|r| r.as_ref().map_or(0, |t| t.run.movers.len()));
+        let same = lab.draft.with(|d| d.same_settings(&l.published));
+        (same && moves == 0 && !lab.stale.get())
+            .then(|| l.snap.policy.as_ref().map_or(0, |p| p.version))
+    });
     let blocked = move || {
         lab.bad.with(|b| !b.is_empty())
             || lab.issues.with(|v| !v.is_empty())
             || lab.draft.with(|p| p.name.trim().is_empty())
+            || unchanged.with(Option::is_some)
     };
     let preview = Action::new(|json: &String| preview_policy(json.clone()));
     let publish = Action::new(|json: &String| publish_policy(json.clone()));
@@ -279,9 +299,27 @@ pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
             lab.bad.set(BTreeSet::new());
         }
     };
+    let publish_button = NodeRef::<leptos::html::Button>::new();
+    let confirm_button = NodeRef::<leptos::html::Button>::new();
+    // Closing the confirmation gives the focus back to the button that opened it.
+    let close = move || {
+        preview.value().set(None);
+        if let Some(b) = publish_button.get_untracked() {
+            let _ = b.focus();
+        }
+    };
+    // The confirmation takes the focus when it opens (Enter publishes, Escape closes).
     Effect::new(move |_| {
-        if let Some(Ok(_)) = publish.value().get() {
+        if let Some(b) = confirm_button.get() {
+            let _ = b.focus();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(Publication::Published { .. })) = publish.value().get() {
             preview.value().set(None);
+            // A saved draft that was published is locked: the editor holds a new draft now.
+            lab.saved.set(None);
+            lab.policy_list.update(|n| *n += 1);
             reload.update(|n| *n += 1);
         }
     });
@@ -306,6 +344,7 @@ pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
                     type="button"
                     class="primary"
                     data-testid="publish"
+                    node_ref=publish_button
                     disabled=move || blocked() || preview.pending().get() || publish.pending().get()
                     on:click=move |_| {
                         publish.value().set(None);
@@ -315,27 +354,50 @@ pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
                     {t!(i18n, lab.publish)}
                 </button>
             </div>
-            <Show when=move || lab.draft.with(|p| p.name.trim().is_empty())>
-                <p class="muted small">{t!(i18n, lab.name_needed)}</p>
-            </Show>
+            {move || match unchanged.get() {
+                Some(v) => view! { <p class="muted small" data-testid="draft-unchanged">{t!(i18n, lab.unchanged, version = move || v)}</p> }.into_any(),
+                None => view! {
+                    <Show when=move || lab.draft.with(|p| p.name.trim().is_empty())>
+                        <p class="muted small">{t!(i18n, lab.name_needed)}</p>
+                    </Show>
+                }.into_any(),
+            }}
             {move || preview.value().get().map(|r| match r {
+                Ok(p) if p.same_as.is_some() && p.movers == 0 => {
+                    let v = p.same_as.unwrap_or_default();
+                    view! { <p class="muted" role="status" data-testid="publish-unchanged">{t!(i18n, lab.unchanged, version = move || v)}</p> }.into_any()
+                }
                 Ok(p) => {
                     let movers = p.movers;
                     let customers = p.customers;
                     let browser = lab.result.with(|r| r.as_ref().map(|t| t.run.movers.len() as u32));
                     let agree = browser == Some(movers);
                     view! {
-                        <div class="confirm" role="alertdialog" data-testid="publish-confirm" data-movers=movers>
-                            <p>{t!(i18n, lab.confirm, movers = move || movers, customers = move || customers)}</p>
+                        <div
+                            class="confirm"
+                            role="alertdialog"
+                            aria-modal="false"
+                            aria-labelledby="publish-confirm-text"
+                            data-testid="publish-confirm"
+                            data-movers=movers
+                            on:keydown=move |ev| {
+                                if ev.key() == "Escape" {
+                                    ev.prevent_default();
+                                    close();
+                                }
+                            }
+                        >
+                            <p id="publish-confirm-text">{t!(i18n, lab.confirm, movers = move || movers, customers = move || customers)}</p>
                             <Show when=move || !agree>
                                 <p class="error small">{t!(i18n, lab.data_changed)}</p>
                             </Show>
                             <div class="actions">
-                                <button type="button" on:click=move |_| preview.value().set(None)>{t!(i18n, lab.cancel)}</button>
+                                <button type="button" data-testid="publish-cancel" on:click=move |_| close()>{t!(i18n, lab.cancel)}</button>
                                 <button
                                     type="button"
                                     class="primary"
                                     data-testid="publish-confirm-button"
+                                    node_ref=confirm_button
                                     disabled=move || publish.pending().get()
                                     on:click=move |_| { publish.dispatch(json()); }
                                 >
@@ -349,8 +411,8 @@ pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
                 Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
             })}
             {move || publish.value().get().map(|r| match r {
-                Ok((p, movers)) => {
-                    let v = p.version;
+                Ok(Publication::Published { policy, movers }) => {
+                    let v = policy.version;
                     view! {
                         <p class="ok" role="status" data-testid="published">
                             {t!(i18n, lab.published, version = move || v, movers = move || movers)}
@@ -358,6 +420,9 @@ pub(crate) fn PublishPanel(lab: Lab, reload: RwSignal<u32>) -> impl IntoView {
                     }
                         .into_any()
                 }
+                Ok(Publication::Unchanged { version }) => view! {
+                    <p class="muted" role="status" data-testid="publish-unchanged">{t!(i18n, lab.unchanged, version = move || version)}</p>
+                }.into_any(),
                 Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
             })}
         </section>

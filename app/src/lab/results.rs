@@ -136,7 +136,9 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
                         <tbody>
                             {move || {
                                 let m = matrix();
-                                let max = m.iter().flatten().copied().max().unwrap_or(0).max(1);
+                                let shade: Vec<Vec<f64>> = (0..m.len())
+                                    .map(|f| (0..m[f].len()).map(|t| logic::heat_shade(&m, f, t)).collect())
+                                    .collect();
                                 m.into_iter()
                                     .enumerate()
                                     .filter(|(from, row)| *from > 0 || row.iter().any(|&n| n > 0))
@@ -147,8 +149,8 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
                                                     {move || if from == 0 { t_string!(i18n, lab.new_customer).to_string() } else { band_label(i18n.get_locale(), from as u8) }}
                                                 </th>
                                                 {row.into_iter().enumerate().map(|(to, n)| {
-                                                    let a = (f64::from(n) / f64::from(max)).sqrt();
-                                                    let style = if n == 0 { String::new() } else { format!("background: rgba(15, 92, 77, {a:.2}); color: {}", if a > 0.55 { "#fff" } else { "inherit" }) };
+                                                    let a = shade[from][to];
+                                                    let style = if n == 0 || a == 0.0 { String::new() } else { format!("background: rgba(15, 92, 77, {:.2}); color: {}", 0.12 + 0.88 * a, if a > 0.5 { "#fff" } else { "inherit" }) };
                                                     view! {
                                                         <td class="num" class:diag=from == to + 1 style=style data-from=from data-to=to + 1>{n}</td>
                                                     }
@@ -318,7 +320,7 @@ pub(crate) fn MoversPanel(lab: Lab) -> impl IntoView {
                             {t!(i18n, common.previous)}
                         </button>
                         <span>{move || { let p = page.get() + 1; let n = pages(); t_string!(i18n, common.page_of, page = p, pages = n).to_string() }}</span>
-                        <button type="button" data-testid="movers-next" disabled={move || page.get() + 1 >= pages()} on:click=move |_| page.update(|p| *p += 1)>
+                        <button type="button" data-testid="movers-next" disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>
                             {t!(i18n, common.next)}
                         </button>
                     </nav>
@@ -504,12 +506,10 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
             if h.iter().all(|&n| n == 0) {
                 return None;
             }
-            let labels: Vec<String> = (0..h.len())
-                .map(|i| (i as i64 * crate::engine::batch::GAP_BIN - 100).to_string())
-                .collect();
+            let (labels, values) = logic::gap_chart(h, 10);
             Some(bar_chart_svg(
                 &labels,
-                h,
+                &values,
                 td_string!(l, lab.gap_axis),
                 td_string!(l, dashboard.count_axis),
                 (640, 260),

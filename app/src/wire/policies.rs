@@ -10,6 +10,17 @@ pub struct PolicyPreview {
     pub band_counts: Vec<u32>,
     pub tier_counts: Vec<u32>,
     pub movers: u32,
+    /// The published version whose settings the draft repeats (its name aside), if it does:
+    /// publishing it would change nobody's classification unless the data changed.
+    pub same_as: Option<i64>,
+}
+
+/// What a publish did: published as the next version (how many moved), or refused because the
+/// settings are those of the version in force and nobody would move.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Publication {
+    Published { policy: PolicyRef, movers: u32 },
+    Unchanged { version: i64 },
 }
 
 /// A published policy's identity.

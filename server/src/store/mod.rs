@@ -16,7 +16,7 @@ use app::wire::{
     ComplaintResult, CustomerDetail, CustomerId, CustomerLabel, CustomerPage, CustomerQuery,
     CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef,
     FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers, NewVisit,
-    Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview, PolicyRef, Report, ReportDraft,
+    Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft,
     ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role,
     RouteOption, Scope, UserId, VisitEntry, VisitLogged, VisitPlan,
 };
@@ -157,14 +157,20 @@ impl PolicyPort for SqliteStore {
             band_counts: s.band_counts,
             tier_counts: s.tier_counts,
             movers: s.movers,
+            same_as: crate::publish::same_as_published(&self.pool, policy).await?,
         })
     }
 
-    async fn publish(&self, policy: &Policy, user: UserId) -> Result<(PolicyRef, u32), StoreError> {
-        let p = crate::publish::publish(&self.pool, &self.facts, policy, Some(user.0))
-            .await
-            .map_err(store_err)?;
-        Ok((p.policy, p.movers))
+    async fn publish(&self, policy: &Policy, user: UserId) -> Result<Publication, StoreError> {
+        use crate::publish::PublishError;
+        match crate::publish::publish(&self.pool, &self.facts, policy, Some(user.0)).await {
+            Ok(p) => Ok(Publication::Published {
+                policy: p.policy,
+                movers: p.movers,
+            }),
+            Err(PublishError::Unchanged(version)) => Ok(Publication::Unchanged { version }),
+            Err(e) => Err(store_err(e)),
+        }
     }
 
     async fn policies(&self) -> Result<Vec<PolicyInfo>, StoreError> {

@@ -216,9 +216,30 @@ async fn preview_of_a_draft_equals_what_publishing_it_does() {
     let preview = store.preview(&policy).await.unwrap();
     assert_eq!(preview.customers, 250);
     assert!(preview.movers > 0, "raising band 1's bound moves someone");
-    let (published, movers) = store.publish(&policy, app::wire::UserId(1)).await.unwrap();
+    let app::wire::Publication::Published {
+        policy: published,
+        movers,
+    } = store.publish(&policy, app::wire::UserId(1)).await.unwrap()
+    else {
+        panic!("the policy changes a setting")
+    };
     assert_eq!(published.version, 2);
     assert_eq!(movers, preview.movers);
+    assert_eq!(preview.same_as, None);
+    // The same settings again, under another name: nothing to publish, and nothing stored.
+    policy.name = "Band 1 from 25, again".into();
+    let again = store.preview(&policy).await.unwrap();
+    assert_eq!((again.same_as, again.movers), (Some(2), 0));
+    assert_eq!(
+        store.publish(&policy, app::wire::UserId(1)).await.unwrap(),
+        app::wire::Publication::Unchanged { version: 2 }
+    );
+    let versions = number(
+        &pool,
+        "SELECT COUNT(*) FROM policies WHERE status = 'published'",
+    )
+    .await;
+    assert_eq!(versions, 2);
     let band1: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE band = 1 AND policy_id = ?")
             .bind(published.id)

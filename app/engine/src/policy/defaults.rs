@@ -130,6 +130,14 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Whether two policies hold the same settings: everything but the name.
+    pub fn same_settings(&self, other: &Policy) -> bool {
+        Policy {
+            name: other.name.clone(),
+            ..self.clone()
+        } == *other
+    }
+
     /// The key-account preset (post offices, food wholesalers): key-account tiers by monthly order
     /// amount switched on, visits weighted toward the top tier.
     pub fn key_account_preset() -> Self {
