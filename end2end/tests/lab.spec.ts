@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { horizontalOverflow, hydrated } from './pages';
+import { MANAGER_STATE, horizontalOverflow, hydrated, phonePage, signIn } from './pages';
 
 /** Opens the lab and waits until the snapshot is in and the first recompute is shown. */
 async function openLab(page: Page) {
@@ -28,21 +28,13 @@ test('raising the band-1 bound from 20 to 25 moves exactly the customers the ser
   const first = page.getByTestId('movers-table').locator('tbody tr').first();
   await expect(first).toContainText('Band 1 → Band 2');
   await expect(first.locator('td.reason')).toContainText(/cases\/month: band 2 covers 14 – 25/);
-  // More movers than a page: Next says so and shows the next 25.
-  if (moved > 25) {
-    const next = page.getByTestId('movers-next');
-    await expect(next).toHaveText('Next');
-    const firstText = await first.textContent();
-    await next.click();
-    await expect(page.getByTestId('movers-table').locator('tbody tr').first()).not.toHaveText(firstText!);
-  }
-
   // The server classifies the same draft over the stored data: same count.
   await page.getByTestId('draft-name').fill('Band 1 from 25 cases');
   await page.getByTestId('publish').click();
   await expect(page.getByTestId('publish-confirm')).toHaveAttribute('data-movers', String(moved));
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('publish-confirm')).toHaveCount(0);
+  await expect(page.getByTestId('publish')).toBeFocused();
 
   // Filtering by a route keeps a subset.
   const route = page.getByTestId('movers-route');
@@ -56,23 +48,66 @@ test('raising the band-1 bound from 20 to 25 moves exactly the customers the ser
   await expect(page.getByTestId('movers-count')).toHaveAttribute('data-movers', '0');
 });
 
+test('every mover can be paged to, a page of 25 at a time', async ({ page }) => {
+  await openLab(page);
+  // Band 1 from above 40 cases: everyone in band 1 between 20 and 40 moves to band 2.
+  await field(page, 'bands.lower_bounds[0]').fill('40');
+  const count = page.getByTestId('movers-count');
+  await expect(count).not.toHaveAttribute('data-movers', '0');
+  const moved = Number(await count.getAttribute('data-movers'));
+  expect(moved).toBeGreaterThan(25);
+  const next = page.getByTestId('movers-next');
+  await expect(next).toHaveText('Next');
+  const rows = page.getByTestId('movers-table').locator('tbody tr');
+  const seen = new Set<string>();
+  for (let p = 0; p < Math.ceil(moved / 25); p++) {
+    await expect(rows.first()).toBeVisible();
+    const hrefs = await rows.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+    expect(hrefs.length).toBe(p + 1 < Math.ceil(moved / 25) ? 25 : moved - 25 * p);
+    hrefs.forEach((h) => seen.add(h));
+    if (p + 1 < Math.ceil(moved / 25)) {
+      await expect(next).toBeEnabled();
+      await next.click();
+      await expect(rows.locator('a').first()).not.toHaveAttribute('href', hrefs[0]);
+    }
+  }
+  await expect(next).toBeDisabled();
+  expect(seen.size).toBe(moved);
+});
+
 test('an invalid policy shows its message at the field and cannot be published', async ({ page }) => {
   await openLab(page);
   await page.getByTestId('draft-name').fill('Broken draft');
+  await field(page, 'service.manager_capacity_visits_per_month').fill('901');
   await expect(page.getByTestId('publish')).toBeEnabled();
 
   await field(page, 'value.weights.contribution').fill('0.5');
-  await expect(page.getByTestId('sum-value.weights')).toContainText('Sum 1.2');
-  await expect(page.getByTestId('sum-value.weights')).toContainText('must add up to 1, now 1.2');
+  const sum = page.getByTestId('sum-value.weights');
+  await expect(sum).toContainText('Sum 1.2');
+  // One message, not the rule's text twice.
+  await expect(sum).toHaveText(/^Sum 1\.2 · must be 1 Rescale the others to 1$/);
   await expect(page.getByTestId('lab-invalid')).toBeVisible();
   await expect(page.getByTestId('publish')).toBeDisabled();
-  await field(page, 'value.weights.contribution').fill('0.3');
+  // The results stay, marked as those of the last valid draft.
+  await expect(page.getByTestId('lab-results')).toHaveAttribute('data-stale', 'true');
+  await expect(page.getByTestId('band-heatmap')).toBeVisible();
+  // Rescale: contribution stays 0.5, the other four share 0.5 in their proportions.
+  await page.getByTestId('rescale-value.weights').click();
+  await expect(sum).toHaveText('Sum 1');
+  await expect(field(page, 'value.weights.contribution')).toHaveValue('0.5');
+  await expect(field(page, 'value.weights.support')).toHaveValue('0.1429');
+  await expect(page.getByTestId('lab-results')).toHaveAttribute('data-stale', 'false');
   await expect(page.getByTestId('publish')).toBeEnabled();
+  await page.getByTestId('reset').click();
+  await page.getByTestId('draft-name').fill('Broken draft');
+  await field(page, 'service.manager_capacity_visits_per_month').fill('901');
 
   await field(page, 'bands.lower_bounds[1]').fill('abc');
   await expect(page.getByText('not a number').first()).toBeVisible();
   await expect(field(page, 'bands.lower_bounds[1]')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByTestId('publish')).toBeDisabled();
+  await expect(page.getByTestId('lab-results')).toHaveAttribute('data-stale', 'true');
+  await expect(page.getByTestId('lab-invalid')).toContainText('last valid draft');
 
   await field(page, 'bands.lower_bounds[1]').fill('30');
   await expect(page.getByTestId('policy-issues')).toContainText('30 must be lower than the value before it (20)');
@@ -88,12 +123,29 @@ test('publishing shows the new policy version on the customer page', async ({ pa
   expect(version).toBeGreaterThan(0);
 
   await openLab(page);
-  const name = `Same rules, renamed (${info.project.name})`;
+  // The published settings under another name: nothing to publish.
+  const name = `More capacity (${info.project.name})`;
   await page.getByTestId('draft-name').fill(name);
-  await page.getByTestId('publish').click();
+  await expect(page.getByTestId('draft-unchanged')).toContainText(`version ${version}`);
+  await expect(page.getByTestId('publish')).toBeDisabled();
+  // A setting that moves nobody: publishable, and the keyboard alone does it.
+  const capacity = field(page, 'service.manager_capacity_visits_per_month');
+  await capacity.fill(String(Number(await capacity.inputValue()) + 10 + (info.project.name === 'phone' ? 1 : 0)));
+  await expect(page.getByTestId('draft-unchanged')).toHaveCount(0);
+  await page.getByTestId('publish').focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByTestId('publish-confirm')).toHaveAttribute('data-movers', '0');
-  await page.getByTestId('publish-confirm-button').click();
+  // The confirmation has the focus; Escape closes it and the focus goes back to Publish.
+  await expect(page.getByTestId('publish-confirm-button')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('publish-confirm')).toHaveCount(0);
+  await expect(page.getByTestId('publish')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('publish-confirm-button')).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(page.getByTestId('published')).toContainText(`version ${version + 1}`);
+  // After publishing, the editor holds the new version's settings: nothing left to publish.
+  await expect(page.getByTestId('draft-unchanged')).toContainText(`version ${version + 1}`);
 
   await page.goto('/customers/42');
   await expect(page.getByTestId('policy-version')).toContainText(`version ${version + 1}`);
@@ -141,6 +193,7 @@ test('a draft is saved, renamed, duplicated, compared with the published policy 
   const result = page.getByTestId('compare-result');
   await expect(result).toHaveAttribute('data-fields', '1');
   await expect(result.getByTestId('compare-fields')).toContainText('25');
+  await expect(result.getByTestId('compare-fields')).toContainText('Band 1 starts above');
   await expect(result).toHaveAttribute('data-differ', /\d+/);
   expect(Number(await result.getAttribute('data-differ'))).toBeGreaterThanOrEqual(moved);
 
@@ -156,4 +209,77 @@ test('a draft is saved, renamed, duplicated, compared with the published policy 
   const locked = page.locator('[data-testid="policy-item"][data-draft="false"]').first();
   await expect(locked.getByTestId('rename-policy')).toHaveCount(0);
   await expect(locked.getByTestId('delete-policy')).toHaveCount(0);
+});
+
+test('Compare names settings in words in Chinese, and the lab fits a phone', async ({ browser }, info) => {
+  test.skip(info.project.name !== 'phone', 'phone layout');
+  const context = await browser.newContext({
+    storageState: MANAGER_STATE,
+    viewport: { width: 360, height: 640 },
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+  });
+  const page = await context.newPage();
+  await openLab(page);
+  await field(page, 'value.weights.contribution').fill('0.35');
+  await page.getByTestId('rescale-value.weights').click();
+  await expect(page.getByTestId('sum-value.weights')).toHaveText('合计 1');
+  await page.getByTestId('drafts').locator('summary').click();
+  await page.getByTestId('compare-a').selectOption('');
+  const published = await page.locator('[data-testid="policy-item"][data-draft="false"]').first().getAttribute('data-policy');
+  await page.getByTestId('compare-b').selectOption(published!);
+  await page.getByTestId('compare-run').click();
+  const fields = page.getByTestId('compare-fields');
+  await expect(fields).toContainText('价值指标权重 · 贡献度');
+  await expect(fields).not.toContainText('value.weights');
+  // Nothing wider than the phone: Compare, the heat map's eight bands, the movers' cards.
+  await field(page, 'bands.lower_bounds[0]').fill('40');
+  await expect(page.getByTestId('movers-table')).toBeVisible();
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  const heat = page.getByTestId('band-heatmap');
+  const box = (await heat.boundingBox())!;
+  const last = (await heat.locator('thead th').last().boundingBox())!;
+  expect(last.x + last.width).toBeLessThanOrEqual(box.x + box.width + 1);
+  expect(last.x + last.width).toBeLessThanOrEqual(360);
+  // A mover's reason reads in lines, not a character a line.
+  const reason = page.getByTestId('movers-table').locator('td.reason').first();
+  const r = (await reason.boundingBox())!;
+  expect(r.width).toBeGreaterThan(200);
+  await context.close();
+});
+
+test('opened again after field work, the lab downloads only what changed', async ({ page, browser }, info) => {
+  test.skip(info.project.name !== 'desktop', 'one browser run is enough');
+  const snapshots: string[] = [];
+  page.on('request', (req) => {
+    if (req.url().includes('/api/snapshot')) snapshots.push(new URL(req.url()).search);
+  });
+  await openLab(page);
+  await expect(page.getByTestId('snapshot-info')).toHaveAttribute('data-kind', 'whole');
+
+  // Meanwhile a customer manager logs two visits on a phone.
+  const cm = await phonePage(browser);
+  await signIn(cm, 'cm01', undefined, '/visits');
+  await hydrated(cm);
+  for (let n = 0; n < 2; n++) {
+    await cm.getByTestId('plan-row').nth(n).getByTestId('log-for').click();
+    await cm.getByTestId('visit-purpose').fill(`Delta check ${n}`);
+    await cm.getByTestId('visit-submit').click();
+    await expect(cm.getByTestId('visit-logged')).toBeVisible();
+  }
+  await cm.context().close();
+
+  // The manager goes to the dashboard and back to the lab (without reloading the page).
+  await page.locator('a[href="/"]').first().click();
+  await expect(page.getByTestId('lab')).toHaveCount(0);
+  await page.locator('a[href="/lab"]').first().click();
+  const info2 = page.getByTestId('snapshot-info');
+  await expect(info2).toHaveAttribute('data-kind', 'changes');
+  expect(Number(await info2.getAttribute('data-changed'))).toBeLessThanOrEqual(2);
+  expect(Number(await info2.getAttribute('data-bytes'))).toBeLessThan(4_000);
+  await expect(info2).toContainText('changed since you last opened the lab');
+  expect(snapshots[0]).toBe('');
+  expect(snapshots[snapshots.length - 1]).toMatch(/^\?since=[0-9a-f]{16}-\d+$/);
+  await expect(page.getByTestId('recompute-stats')).toHaveAttribute('data-customers', '2000');
 });

@@ -17,6 +17,31 @@ pub struct Encoded {
     /// a core for a second at 1,000,000 customers).
     pub gzip: Vec<u8>,
     pub etag: String,
+    /// What the browser sends back as `since` to be told only what changed after.
+    pub version: String,
+}
+
+/// A random number for this process: a version handed out by another process (before a
+/// restart) is not mistaken for one of this one's.
+fn epoch() -> u64 {
+    use std::hash::BuildHasher;
+    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u8))
+}
+
+/// The version of the snapshot of `loaded`.
+pub fn version_of(loaded: &facts::LoadedPopulation) -> String {
+    format!("{:016x}-{}", epoch(), loaded.generation)
+}
+
+/// What `/api/snapshot?since=V` answers.
+pub enum Answer {
+    /// The whole snapshot (the browser had none, another process's, or one too old).
+    Full(Encoded),
+    /// What changed since V (postcard [`app::wire::SnapshotDelta`]) and the new version.
+    Delta { bytes: Vec<u8>, version: String },
+    /// V is not a version this server could have sent (malformed, or from its future).
+    Refused(String),
 }
 
 /// Builds the snapshot of the stored data under the published policy (the default policy when
@@ -43,23 +68,36 @@ async fn published_facts(
     Ok((policy_ref, policy, loaded))
 }
 
-/// The snapshot of `loaded`, the facts under `policy`.
-async fn build_from(
+/// The parts of a snapshot that are not per customer (sent whole in every delta too), and
+/// where each route sits in `routes`.
+pub(crate) struct Header {
+    policy_json: String,
+    policy: Option<app::wire::PolicyRef>,
+    routes: Vec<String>,
+    managers: Vec<String>,
+    route_manager: Vec<u32>,
+    route_positions: std::collections::HashMap<i64, u16>,
+}
+
+/// The route index of route `id` (see [`Snapshot::route`]).
+fn route_index(positions: &std::collections::HashMap<i64, u16>, id: Option<i64>) -> u16 {
+    id.and_then(|id| positions.get(&id).copied())
+        .unwrap_or(Snapshot::NO_ROUTE)
+}
+
+/// The [`Header`] of the snapshot of `loaded`, the facts under `policy`.
+async fn build_header(
     pool: &SqlitePool,
     policy_ref: Option<app::wire::PolicyRef>,
     policy: &Policy,
     loaded: &facts::LoadedPopulation,
-) -> anyhow::Result<Snapshot> {
+) -> anyhow::Result<Header> {
     let routes = crate::db::directory::routes(pool).await?;
-    let positions: std::collections::HashMap<i64, u16> = routes
+    let route_positions = routes
         .iter()
         .enumerate()
         .map(|(i, (id, _, _))| (*id, i.min(usize::from(Snapshot::NO_ROUTE) - 1) as u16))
         .collect();
-    let route_index = |id: Option<i64>| {
-        id.and_then(|id| positions.get(&id).copied())
-            .unwrap_or(Snapshot::NO_ROUTE)
-    };
     let names = crate::db::directory::customer_managers(pool, None).await?;
     let managers = loaded
         .managers
@@ -69,16 +107,6 @@ async fn build_from(
                 .iter()
                 .find(|(u, _)| u == id)
                 .map_or_else(|| format!("#{id}"), |(_, n)| n.clone())
-        })
-        .collect();
-    let mut prev = 0i64;
-    let id_deltas = loaded
-        .ids
-        .iter()
-        .map(|&id| {
-            let d = (id - prev).clamp(0, i64::from(u32::MAX)) as u32;
-            prev = id;
-            d
         })
         .collect();
     // The customer manager of each route, as an index into `managers`.
@@ -91,15 +119,47 @@ async fn build_from(
                 .map_or(kehu_engine::batch::NO_MANAGER, |i| i as u32)
         })
         .collect();
-    let mut snapshot = Snapshot {
+    Ok(Header {
         policy_json: serde_json::to_string(policy)?,
         policy: policy_ref,
-        latest_month: loaded.latest_month.clone(),
-        id_deltas,
-        route: loaded.routes.iter().map(|&r| route_index(r)).collect(),
         routes: routes.into_iter().map(|(_, n, _)| n).collect(),
         managers,
         route_manager,
+        route_positions,
+    })
+}
+
+/// The snapshot of `loaded`, the facts under `policy`.
+pub(crate) async fn build_from(
+    pool: &SqlitePool,
+    policy_ref: Option<app::wire::PolicyRef>,
+    policy: &Policy,
+    loaded: &facts::LoadedPopulation,
+) -> anyhow::Result<Snapshot> {
+    let header = build_header(pool, policy_ref, policy, loaded).await?;
+    let mut prev = 0i64;
+    let id_deltas = loaded
+        .ids
+        .iter()
+        .map(|&id| {
+            let d = (id - prev).clamp(0, i64::from(u32::MAX)) as u32;
+            prev = id;
+            d
+        })
+        .collect();
+    let mut snapshot = Snapshot {
+        policy_json: header.policy_json,
+        policy: header.policy,
+        latest_month: loaded.latest_month.clone(),
+        id_deltas,
+        route: loaded
+            .routes
+            .iter()
+            .map(|&r| route_index(&header.route_positions, r))
+            .collect(),
+        routes: header.routes,
+        managers: header.managers,
+        route_manager: header.route_manager,
         population: loaded.population.clone(),
     };
     snapshot.pack();
@@ -107,7 +167,7 @@ async fn build_from(
 }
 
 /// Encodes a snapshot; the ETag is a hash of the bytes, so it changes exactly when they do.
-pub fn encode(s: &Snapshot) -> Encoded {
+pub fn encode(s: &Snapshot, version: String) -> Encoded {
     let bytes = s.to_bytes();
     let mut h = std::hash::DefaultHasher::new();
     bytes.hash(&mut h);
@@ -119,6 +179,7 @@ pub fn encode(s: &Snapshot) -> Encoded {
         etag: format!("\"{:016x}-{}\"", h.finish(), bytes.len()),
         bytes,
         gzip,
+        version,
     }
 }
 
@@ -142,8 +203,60 @@ impl SnapshotCache {
         {
             return Ok(enc.clone());
         }
-        let enc = encode(&build_from(pool, policy_ref, &policy, &loaded).await?);
+        let enc = encode(
+            &build_from(pool, policy_ref, &policy, &loaded).await?,
+            version_of(&loaded),
+        );
         *slot = Some((loaded.generation, enc.clone()));
         Ok(enc)
+    }
+
+    /// The answer to a browser holding version `since`: only what changed after it when the
+    /// kept facts' history reaches back that far, else the whole snapshot.
+    pub async fn since(
+        &self,
+        pool: &SqlitePool,
+        facts: &facts::KeptFacts,
+        since: &str,
+    ) -> anyhow::Result<Answer> {
+        let parsed = since
+            .split_once('-')
+            .and_then(|(e, g)| Some((u64::from_str_radix(e, 16).ok()?, g.parse::<u64>().ok()?)));
+        let Some((their_epoch, generation)) = parsed.filter(|(e, _)| e.to_string().len() <= 20)
+        else {
+            return Ok(Answer::Refused(format!(
+                "not a snapshot version: {since:.40}"
+            )));
+        };
+        if their_epoch == epoch() && !facts::generation_issued(generation) {
+            return Ok(Answer::Refused(format!(
+                "no such snapshot version: {since:.40}"
+            )));
+        }
+        let (policy_ref, policy, loaded) = published_facts(pool, facts).await?;
+        let changed = (their_epoch == epoch())
+            .then(|| loaded.changed_since(generation))
+            .flatten();
+        let Some(at) = changed else {
+            return Ok(Answer::Full(self.get(pool, facts).await?));
+        };
+        let whole = build_header(pool, policy_ref, &policy, &loaded).await?;
+        let positions = whole.route_positions;
+        let delta = app::wire::SnapshotDelta {
+            route: at
+                .iter()
+                .map(|&i| route_index(&positions, loaded.routes[i as usize]))
+                .collect(),
+            rows: loaded.population.rows(&at),
+            at,
+            latest_month: loaded.latest_month.clone(),
+            routes: whole.routes,
+            managers: whole.managers,
+            route_manager: whole.route_manager,
+        };
+        Ok(Answer::Delta {
+            bytes: delta.to_bytes(),
+            version: version_of(&loaded),
+        })
     }
 }

@@ -8,6 +8,7 @@ pub(crate) const PAGE: usize = 25;
 
 /// What the lab holds once the snapshot is in: the facts, the published policy and what it gives.
 pub(crate) struct Loaded {
+    pub(crate) arrived: Arrived,
     pub(crate) snap: Snapshot,
     pub(crate) ids: Vec<i64>,
     pub(crate) published: Policy,
@@ -36,28 +37,97 @@ pub(crate) fn now_ms() -> f64 {
     }
 }
 
+/// How the lab's data arrived: the whole snapshot, or only what changed since this tab's copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Arrived {
+    Whole { bytes: usize },
+    Changes { customers: usize, bytes: usize },
+}
+
 #[cfg(feature = "hydrate")]
-async fn fetch_snapshot() -> Result<Snapshot, String> {
+thread_local! {
+    /// The snapshot this tab holds and its version: opening the lab again asks the server only
+    /// for what changed since.
+    static HELD: std::cell::RefCell<Option<(String, Snapshot)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The body of `url`, with the snapshot's kind and version headers.
+#[cfg(feature = "hydrate")]
+async fn fetch_bytes(url: &str) -> Result<(u16, Option<String>, Option<String>, Vec<u8>), String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let js = |e: wasm_bindgen::JsValue| format!("{e:?}");
     let window = web_sys::window().ok_or("no window")?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str("/api/snapshot"))
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
         .map_err(js)?
         .dyn_into()
         .map_err(js)?;
+    let header = |name: &str| resp.headers().get(name).ok().flatten();
+    let kind = header(crate::wire::SNAPSHOT_KIND_HEADER);
+    let version = header(crate::wire::SNAPSHOT_VERSION_HEADER);
     if !resp.ok() {
-        return Err(format!("HTTP {} {}", resp.status(), resp.status_text()));
+        return Ok((resp.status(), kind, version, Vec::new()));
     }
     let buf = JsFuture::from(resp.array_buffer().map_err(js)?)
         .await
         .map_err(js)?;
-    Snapshot::from_bytes(&js_sys::Uint8Array::new(&buf).to_vec())
+    Ok((
+        resp.status(),
+        kind,
+        version,
+        js_sys::Uint8Array::new(&buf).to_vec(),
+    ))
+}
+
+/// The current snapshot: only what changed since the copy this tab holds when the server can
+/// tell (a few kilobytes after a day's field work), else the whole of it.
+#[cfg(feature = "hydrate")]
+async fn fetch_snapshot() -> Result<(Snapshot, Arrived), String> {
+    let held = HELD.with(|h| h.borrow_mut().take());
+    if let Some((version, mut snap)) = held {
+        let (status, kind, new_version, bytes) =
+            fetch_bytes(&format!("/api/snapshot?since={version}")).await?;
+        if status == 200 && kind.as_deref() == Some("delta") {
+            let n = bytes.len();
+            let applied = crate::wire::SnapshotDelta::from_bytes(&bytes).and_then(|d| {
+                let customers = d.at.len();
+                snap.apply(d).map(|()| customers)
+            });
+            if let (Ok(customers), Some(v)) = (applied, new_version) {
+                HELD.with(|h| *h.borrow_mut() = Some((v, snap.clone())));
+                return Ok((
+                    snap,
+                    Arrived::Changes {
+                        customers,
+                        bytes: n,
+                    },
+                ));
+            }
+        } else if status == 200 && kind.as_deref() == Some("full") {
+            let n = bytes.len();
+            let snap = Snapshot::from_bytes(&bytes)?;
+            if let Some(v) = new_version {
+                HELD.with(|h| *h.borrow_mut() = Some((v, snap.clone())));
+            }
+            return Ok((snap, Arrived::Whole { bytes: n }));
+        }
+        // Refused or did not fit: the whole snapshot below.
+    }
+    let (status, _, version, bytes) = fetch_bytes("/api/snapshot").await?;
+    if status != 200 {
+        return Err(format!("HTTP {status}"));
+    }
+    let n = bytes.len();
+    let snap = Snapshot::from_bytes(&bytes)?;
+    if let Some(v) = version {
+        HELD.with(|h| *h.borrow_mut() = Some((v, snap.clone())));
+    }
+    Ok((snap, Arrived::Whole { bytes: n }))
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub(crate) fn load(snap: Snapshot) -> Result<Loaded, String> {
+pub(crate) fn load((snap, arrived): (Snapshot, Arrived)) -> Result<Loaded, String> {
     let published = Policy::from_json(&snap.policy_json).map_err(|issues| {
         issues
             .iter()
@@ -72,6 +142,7 @@ pub(crate) fn load(snap: Snapshot) -> Result<Loaded, String> {
         &mut Outcomes::default(),
     );
     Ok(Loaded {
+        arrived,
         ids: snap.ids(),
         published,
         before,
@@ -236,6 +307,25 @@ pub(crate) fn StatusBar(lab: Lab) -> impl IntoView {
                         <strong data-testid="movers-count" data-movers=movers>{movers}</strong>
                         " "
                         {t!(i18n, lab.movers_label)}
+                    </p>
+                }
+            })}
+            {move || lab.loaded.with(|l| l.as_ref().map(|l| l.arrived)).map(|a| {
+                let (kind, customers, bytes) = match a {
+                    Arrived::Whole { bytes } => ("whole", 0, bytes),
+                    Arrived::Changes { customers, bytes } => ("changes", customers, bytes),
+                };
+                let kb = format!("{:.1}", bytes as f64 / 1024.0);
+                view! {
+                    <p class="muted small" data-testid="snapshot-info" data-kind=kind data-changed=customers data-bytes=bytes>
+                        {move || {
+                            let kb = kb.clone();
+                            if kind == "whole" {
+                                t_string!(i18n, lab.arrived_whole, kb = kb).to_string()
+                            } else {
+                                t_string!(i18n, lab.arrived_changes, n = customers, kb = kb).to_string()
+                            }
+                        }}
                     </p>
                 }
             })}

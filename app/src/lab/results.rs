@@ -145,8 +145,8 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
                                     .map(|(from, row)| {
                                         view! {
                                             <tr>
-                                                <th scope="row">
-                                                    {move || if from == 0 { t_string!(i18n, lab.new_customer).to_string() } else { band_label(i18n.get_locale(), from as u8) }}
+                                                <th scope="row" title=move || if from == 0 { t_string!(i18n, lab.new_customer).to_string() } else { band_label(i18n.get_locale(), from as u8) }>
+                                                    {if from == 0 { "—".to_string() } else { from.to_string() }}
                                                 </th>
                                                 {row.into_iter().enumerate().map(|(to, n)| {
                                                     let a = shade[from][to];

@@ -28,8 +28,62 @@ pub struct Snapshot {
     pub population: kehu_engine::Population,
 }
 
+/// What changed in a [`Snapshot`] since the version a browser holds: the customers whose facts
+/// or route changed (by index; the customers themselves are the same, else the whole snapshot
+/// is sent) with their new rows, and the names sent whole. The policy is the same (a publish
+/// starts a new snapshot: the whole of it is sent).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotDelta {
+    pub latest_month: Option<String>,
+    pub routes: Vec<String>,
+    pub managers: Vec<String>,
+    pub route_manager: Vec<u32>,
+    /// Indices of the changed customers, ascending.
+    pub at: Vec<u32>,
+    /// Their routes (see [`Snapshot::route`]).
+    pub route: Vec<u16>,
+    /// Their facts, unpacked (see [`kehu_engine::Population::rows`]).
+    pub rows: kehu_engine::Population,
+}
+
+impl SnapshotDelta {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| e.to_string())
+    }
+}
+
+/// The headers naming what `/api/snapshot` answered: its version (to send back as `since`) and
+/// whether the body is the whole snapshot or a delta.
+pub const SNAPSHOT_VERSION_HEADER: &str = "x-kehu-version";
+pub const SNAPSHOT_KIND_HEADER: &str = "x-kehu-snapshot";
+
 impl Snapshot {
     pub const NO_ROUTE: u16 = u16::MAX;
+
+    /// Brings this (unpacked) snapshot up to date with `d`. Refused, changing nothing, when the
+    /// delta does not fit (another population, ragged columns).
+    pub fn apply(&mut self, d: SnapshotDelta) -> Result<(), String> {
+        if d.route.len() != d.at.len() {
+            return Err(format!(
+                "{} routes for {} customers",
+                d.route.len(),
+                d.at.len()
+            ));
+        }
+        self.population.set_rows(&d.at, &d.rows)?;
+        for (&i, &r) in d.at.iter().zip(&d.route) {
+            self.route[i as usize] = r;
+        }
+        self.latest_month = d.latest_month;
+        self.routes = d.routes;
+        self.managers = d.managers;
+        self.route_manager = d.route_manager;
+        Ok(())
+    }
     /// In a packed snapshot, a previous band or tier equal to what the published policy gives
     /// the customer's facts now (most customers): the receiver recomputes it.
     pub const SAME_AS_PUBLISHED: u8 = u8::MAX;

@@ -147,9 +147,13 @@ impl KeptFacts {
         policy: &Policy,
     ) -> anyhow::Result<(String, i64)> {
         let (fingerprint, newest) = self.check(pool).await?;
+        // The month is read now, not with the fingerprint (which is remembered for a while):
+        // the visit windows move with it.
         let key = format!(
-            "{fingerprint} window {} per case {}",
-            policy.assessment_window_months, policy.cartons_per_case
+            "{fingerprint} {} window {} per case {}",
+            crate::time::this_month(),
+            policy.assessment_window_months,
+            policy.cartons_per_case
         );
         Ok((key, newest))
     }
@@ -353,6 +357,34 @@ pub(crate) async fn patch(
     if rerank {
         next.population.derive_ranks();
     }
+    // What a browser's copy needs to catch up: the patched customers whose facts or route
+    // changed, and after a re-rank everyone whose ranks moved.
+    let changed: Vec<u32> = if rerank {
+        let mut c = next.population.differing(&old.population);
+        c.extend(
+            ids.iter()
+                .filter_map(|id| next.ids.binary_search(id).ok())
+                .filter(|&i| next.routes[i] != old.routes[i])
+                .map(|i| i as u32),
+        );
+        c.sort_unstable();
+        c.dedup();
+        c
+    } else {
+        let mut c: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| next.ids.binary_search(id).ok())
+            .filter(|&i| {
+                let p = &next.population;
+                p.rows(&[i as u32]) != old.population.rows(&[i as u32])
+                    || next.routes[i] != old.routes[i]
+            })
+            .map(|i| i as u32)
+            .collect();
+        c.sort_unstable();
+        c
+    };
+    next.record_change(old.generation, changed);
     next.generation = next_generation();
     tracing::debug!(
         customers = ids.len(),

@@ -55,10 +55,16 @@ pub(crate) async fn visits_of(
     Ok((visits, last_visit))
 }
 
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The next [`LoadedPopulation::generation`].
 pub(crate) fn next_generation() -> u64 {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether this process has given out generation `g` yet.
+pub fn generation_issued(g: u64) -> bool {
+    g > 0 && g < NEXT_GENERATION.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// `YYYY-MM` shifted by `delta` months.
@@ -184,7 +190,7 @@ pub(crate) async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<(String, i6
     let row = stored::key(pool).await?;
     let (policy, published, customers, routes, purchases, latest, newest) = row;
     let key = (policy, published, customers, routes, purchases, latest);
-    Ok((format!("{key:?} {}", crate::time::this_month()), newest))
+    Ok((format!("{key:?}"), newest))
 }
 
 /// The windows' first months for the latest purchase month: current, previous, last 12.
@@ -364,6 +370,7 @@ pub(crate) fn build(
             by_manager[m as usize].push(i as u32);
         }
     }
+    let generation = next_generation();
     LoadedPopulation {
         by_manager: by_manager.into_iter().map(Into::into).collect(),
         ids: ids.into(),
@@ -371,7 +378,9 @@ pub(crate) fn build(
         managers: managers.into(),
         routes: rows.iter().map(|r| r.route_id).collect(),
         latest_month,
-        generation: next_generation(),
+        generation,
+        base: generation,
+        changes: Default::default(),
         visits: Chunked::default(),
         last_visit: Chunked::default(),
         assigned_volume: rows.iter().map(|r| r.prev_volume).collect(),

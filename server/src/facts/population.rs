@@ -17,6 +17,11 @@ pub struct LoadedPopulation {
     /// Rises with every load and every patch of the kept facts: what is derived from them (the
     /// lab's snapshot, the gap report) is current while this is unchanged.
     pub generation: u64,
+    /// The generation of the whole load this population descends from, patch by patch.
+    pub base: u64,
+    /// What each patch since that load changed, oldest first. Bounded ([`KEPT_CHANGES`]): a
+    /// browser further behind than it reaches is sent the whole snapshot.
+    pub changes: std::sync::Arc<std::collections::VecDeque<Change>>,
     /// Each customer's visits since [`visits_since`] (this month's, for the visit plan, and the
     /// last 90 days', for the performance figures), oldest first.
     pub visits: Chunked<std::sync::Arc<[VisitMark]>>,
@@ -47,7 +52,56 @@ pub struct VisitMark {
     pub score: Option<u8>,
 }
 
+/// One patch of the kept facts: the generation it started from and the customers (indices)
+/// whose facts or route it changed.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub from: u64,
+    pub customers: std::sync::Arc<[u32]>,
+}
+
+/// How many patches' changes a population remembers, and at most how many changed customers
+/// in all (beyond a quarter of everyone, the whole snapshot is about as cheap).
+pub const KEPT_CHANGES: (usize, usize) = (4_096, 50_000);
+
 impl LoadedPopulation {
+    /// The customers changed since generation `since`, when this population's history reaches
+    /// back to it: empty when `since` is this generation, `None` when it is not one of this
+    /// lineage's (or too old): then only the whole snapshot will do.
+    pub fn changed_since(&self, since: u64) -> Option<Vec<u32>> {
+        if since == self.generation {
+            return Some(Vec::new());
+        }
+        let from = self.changes.iter().position(|c| c.from == since)?;
+        let mut out: Vec<u32> = self
+            .changes
+            .iter()
+            .skip(from)
+            .flat_map(|c| c.customers.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
+    /// Remembers that the patch from generation `from` to this one changed `customers`,
+    /// forgetting the oldest patches beyond [`KEPT_CHANGES`].
+    pub(crate) fn record_change(&mut self, from: u64, customers: Vec<u32>) {
+        let mut changes = std::collections::VecDeque::clone(&self.changes);
+        changes.push_back(Change {
+            from,
+            customers: customers.into(),
+        });
+        let (most_patches, most_customers) = KEPT_CHANGES;
+        let mut total: usize = changes.iter().map(|c| c.customers.len()).sum();
+        while changes.len() > most_patches || (total > most_customers && changes.len() > 1) {
+            if let Some(c) = changes.pop_front() {
+                total -= c.customers.len();
+            }
+        }
+        self.changes = std::sync::Arc::new(changes);
+    }
+
     /// The customer manager (user id) of customer `i`.
     pub fn manager(&self, i: usize) -> Option<i64> {
         let m = self.population.manager[i];

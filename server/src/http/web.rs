@@ -14,14 +14,20 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
-/// `GET /api/snapshot`: the lab's column-wise facts (postcard). The browser revalidates with
-/// `If-None-Match` and gets `304 Not Modified` while the data is unchanged.
+/// `GET /api/snapshot`: the lab's column-wise facts (postcard), with their version in
+/// `x-kehu-version`. `?since=VERSION` (the version the browser holds) answers with only what
+/// changed after it (`x-kehu-snapshot: delta`) while the kept facts' history reaches back that
+/// far, else with the whole snapshot (`full`); a version this server cannot have sent is
+/// refused (400). The whole snapshot revalidates with `If-None-Match` (`304 Not Modified`).
 /// Only lab users (managers, admins) may fetch it: 401 signed out, 403 for other roles.
 async fn snapshot(
     axum::extract::State(state): axum::extract::State<AppState>,
     me: Option<axum::Extension<app::wire::Me>>,
+    query: axum::extract::Query<SnapshotQuery>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
+    use crate::snapshot::Answer;
+    use app::wire::{SNAPSHOT_KIND_HEADER, SNAPSHOT_VERSION_HEADER};
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
     match me {
@@ -31,19 +37,45 @@ async fn snapshot(
         }
         Some(_) => {}
     }
-    let enc = match state
-        .snapshot
-        .get(&state.store.pool, &state.store.facts)
-        .await
-    {
-        Ok(e) => e,
-        Err(e) => {
-            return crate::error::internal("snapshot", e);
+    let (pool, facts) = (&state.store.pool, &state.store.facts);
+    let answer = match query.since.as_deref() {
+        Some(since) => state.snapshot.since(pool, facts, since).await,
+        None => state.snapshot.get(pool, facts).await.map(Answer::Full),
+    };
+    let enc = match answer {
+        Ok(Answer::Full(enc)) => enc,
+        Ok(Answer::Delta { bytes, version }) => {
+            return (
+                [
+                    (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                    (header::CACHE_CONTROL, "private, no-store".to_string()),
+                    (
+                        SNAPSHOT_KIND_HEADER.parse().expect("a header name"),
+                        "delta".to_string(),
+                    ),
+                    (
+                        SNAPSHOT_VERSION_HEADER.parse().expect("a header name"),
+                        version,
+                    ),
+                ],
+                bytes,
+            )
+                .into_response();
         }
+        Ok(Answer::Refused(why)) => return (StatusCode::BAD_REQUEST, why).into_response(),
+        Err(e) => return crate::error::internal("snapshot", e),
     };
     let cache = [
         (header::ETAG, enc.etag.clone()),
         (header::CACHE_CONTROL, "private, no-cache".to_string()),
+        (
+            SNAPSHOT_KIND_HEADER.parse().expect("a header name"),
+            "full".to_string(),
+        ),
+        (
+            SNAPSHOT_VERSION_HEADER.parse().expect("a header name"),
+            enc.version.clone(),
+        ),
     ];
     let matches = headers
         .get(header::IF_NONE_MATCH)
@@ -64,6 +96,12 @@ async fn snapshot(
     } else {
         (cache, [content_type, vary], enc.bytes).into_response()
     }
+}
+
+/// `/api/snapshot`'s query: the version the browser holds, if any.
+#[derive(serde::Deserialize)]
+struct SnapshotQuery {
+    since: Option<String>,
 }
 
 /// The signed-in member of staff, or the answer to anyone else (401 signed out, 403 others).

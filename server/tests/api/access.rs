@@ -165,8 +165,10 @@ async fn every_role_reaches_exactly_its_pages_and_customers() {
     );
     assert_eq!(d.band_counts.iter().sum::<u32>() as usize, mine.len());
 
-    // Only lab users may preview or publish.
-    let policy = urlencode(&serde_json::to_string(&kehu_engine::Policy::default()).unwrap());
+    // Only lab users may preview or publish (a policy that changes a setting).
+    let mut wider = kehu_engine::Policy::default();
+    wider.service.manager_capacity_visits_per_month += 10;
+    let policy = urlencode(&serde_json::to_string(&wider).unwrap());
     for (i, want) in [
         (3, S::FORBIDDEN),
         (4, S::FORBIDDEN),

@@ -8,6 +8,7 @@ mod access;
 mod archive;
 mod clock;
 mod complaints;
+mod delta;
 mod drafts;
 mod experience;
 mod hold;

@@ -301,6 +301,111 @@ impl Population {
         self.demonstration.append(&mut other.demonstration);
     }
 
+    /// The customers at `at`, in that order, as a population of their own (what a snapshot's
+    /// delta carries). Indices must be below [`Population::len`].
+    pub fn rows(&self, at: &[u32]) -> Population {
+        let mut out = Population::with_capacity(0);
+        macro_rules! pick {
+            ($($c:ident),*) => {$(
+                out.$c = at.iter().map(|&i| self.$c[i as usize]).collect();
+            )*};
+        }
+        pick!(
+            format,
+            market,
+            area,
+            volume,
+            price,
+            amount,
+            indicators,
+            violations,
+            monitored,
+            has_service,
+            service,
+            manager,
+            prev_band,
+            prev_tier
+        );
+        if self.demonstration.len() == self.len() {
+            pick!(demonstration);
+        }
+        out
+    }
+
+    /// Writes `rows` (as [`Population::rows`] took them) back at `at`: the receiving end of a
+    /// delta. Refused, changing nothing, when the lengths disagree or an index is out of range.
+    pub fn set_rows(&mut self, at: &[u32], rows: &Population) -> Result<(), String> {
+        rows.check()?;
+        let n = self.len();
+        if rows.len() != at.len() {
+            return Err(format!("{} rows for {} customers", rows.len(), at.len()));
+        }
+        if let Some(&i) = at.iter().find(|&&i| i as usize >= n) {
+            return Err(format!("customer {i} of {n}"));
+        }
+        let ranked = self.demonstration.len() == n && rows.demonstration.len() == at.len();
+        for (k, &i) in at.iter().enumerate() {
+            let i = i as usize;
+            macro_rules! put {
+                ($($c:ident),*) => {$( self.$c[i] = rows.$c[k]; )*};
+            }
+            put!(
+                format,
+                market,
+                area,
+                volume,
+                price,
+                amount,
+                indicators,
+                violations,
+                monitored,
+                has_service,
+                service,
+                manager,
+                prev_band,
+                prev_tier
+            );
+            if ranked {
+                put!(demonstration);
+            }
+        }
+        Ok(())
+    }
+
+    /// The customers (indices) whose facts differ between two populations of the same
+    /// customers in the same order; everyone when their lengths differ.
+    pub fn differing(&self, other: &Population) -> Vec<u32> {
+        let n = self.len();
+        if other.len() != n {
+            return (0..n.max(other.len()) as u32).collect();
+        }
+        let demonstration = |p: &Population, i: usize| p.demonstration.get(i).copied();
+        (0..n)
+            .filter(|&i| {
+                macro_rules! differ {
+                    ($($c:ident),*) => { false $( || self.$c[i] != other.$c[i] )* };
+                }
+                differ!(
+                    format,
+                    market,
+                    area,
+                    volume,
+                    price,
+                    amount,
+                    indicators,
+                    violations,
+                    monitored,
+                    has_service,
+                    service,
+                    manager,
+                    prev_band,
+                    prev_tier
+                ) || demonstration(self, i) != demonstration(other, i)
+            })
+            .map(|i| i as u32)
+            .collect()
+    }
+
     /// Checks that every column has the same length (a snapshot from elsewhere may not).
     pub fn check(&self) -> Result<(), String> {
         let n = self.len();

@@ -90,6 +90,33 @@ fn replacing_a_customer_matches_loading_everyone_again() {
 }
 
 #[test]
+fn the_rows_that_differ_carried_over_make_the_old_population_the_new_one() {
+    let mut facts = shops();
+    let old = ranked(&facts);
+    assert_eq!(old.differing(&old), Vec::<u32>::new());
+    // A visit for shop 1 and a bigger area for shop 4, which re-ranks the others' influence.
+    facts[1].service = Some(ServiceInputs {
+        experience: [Some(Cents::from_int(80)), None, None, None, None],
+        ..Default::default()
+    });
+    facts[4].business_area_m2 = Cents::from_int(500);
+    let new = ranked(&facts);
+    let changed = new.differing(&old);
+    assert!(changed.contains(&1) && changed.contains(&4), "{changed:?}");
+    // The delta: only those rows travel, and they make the old population the new one.
+    let rows = new.rows(&changed);
+    assert_eq!(rows.len(), changed.len());
+    let mut patched = old.clone();
+    patched.set_rows(&changed, &rows).unwrap();
+    assert_eq!(patched, new);
+    // A delta that does not fit is refused and changes nothing.
+    let mut kept = old.clone();
+    assert!(kept.set_rows(&[0, 99], &new.rows(&[0, 1])).is_err());
+    assert!(kept.set_rows(&[0], &new.rows(&[0, 1])).is_err());
+    assert_eq!(kept, old);
+}
+
+#[test]
 fn appending_parts_rebuilds_the_whole_with_managers_renumbered() {
     let whole = pop_of(&["25", "20", "14", "12.3", "1"]);
     let mut first = pop_of(&["25", "20", "14"]);

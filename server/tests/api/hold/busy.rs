@@ -84,10 +84,14 @@ async fn writers_at_once_all_succeed_in_turn() {
     // Two managers publish at once: both succeed, one after the other.
     let manager = app(pool.clone()).await;
     let before = scalar(&pool, "SELECT MAX(version) FROM policies").await;
-    let policy = urlencode(&serde_json::to_string(&kehu_engine::Policy::default()).unwrap());
     let publishes: Vec<_> = [manager, admin]
         .into_iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
+            // Each changes a setting (an unchanged policy has nothing to publish).
+            let mut p = kehu_engine::Policy::default();
+            p.service.manager_capacity_visits_per_month += 10 + i as u32;
+            let policy = urlencode(&serde_json::to_string(&p).unwrap());
             let body = format!("policy_json={policy}");
             tokio::spawn(async move {
                 c.send(post_form("/api/publish_policy", &body))
