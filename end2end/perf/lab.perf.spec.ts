@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated } from '../tests/pages';
+import { hydrated, signIn } from '../tests/pages';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,9 +38,71 @@ const clickToShown = async (page: Page, button: string, shown: string) => {
   return Math.round(await timing);
 };
 
-// Twenty edits of the band-1 bound, each re-running the engine over every customer in the
-// browser; the page reports each run's time (engine + aggregates) in `recompute-stats`.
-test('what-if lab: snapshot size, recompute and publish times', async ({ page }) => {
+// Milliseconds from the input event of an edit to the next frame after the page shows the new
+// run (a requestAnimationFrame callback once `recompute-stats` names a new run): typing, engine,
+// every panel's update and the layout before painting.
+const inputToPaint = async (page: Page, testid: string, value: string) => {
+  const timing = page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const run = () => document.querySelector('[data-testid="recompute-stats"]')?.getAttribute('data-run');
+        const before = run();
+        let t0 = 0;
+        document.addEventListener('input', (ev) => (t0 = ev.timeStamp), { capture: true, once: true });
+        const observer = new MutationObserver(() => {
+          if (!t0 || run() === before) return;
+          observer.disconnect();
+          requestAnimationFrame(() => resolve(performance.now() - t0));
+        });
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+      }),
+  );
+  await page.getByTestId(testid).fill(value);
+  return await timing;
+};
+
+// A customer manager's visits, logged through the API as their browser would.
+const logVisits = async (cm: Page, customers: string[], n: number) => {
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  for (let k = 0; k < n; k++) {
+    const c = customers[k % customers.length];
+    const resp = await cm.request.post('/api/log_visit', {
+      form: {
+        'visit[customer]': c,
+        'visit[date]': today,
+        'visit[purpose]': `perf ${k}`,
+        'visit[findings]': '',
+        'visit[duration_min]': '15',
+        'visit[promise]': '',
+      },
+      headers: { origin: new URL(cm.url()).origin },
+    });
+    expect(resp.status()).toBe(200);
+  }
+};
+
+// Milliseconds from a click on the lab's link (dashboard → lab, in the page) to the first run,
+// and what the lab says of how its data arrived.
+const reopenLab = async (page: Page) => {
+  await page.locator('a[href="/"]').first().click();
+  await expect(page.getByTestId('lab')).toHaveCount(0);
+  const t0 = Date.now();
+  await page.locator('a[href="/lab"]').first().click();
+  await expect(page.getByTestId('recompute-stats')).toBeVisible();
+  const ms = Date.now() - t0;
+  const info = page.getByTestId('snapshot-info');
+  return {
+    ms,
+    kind: await info.getAttribute('data-kind'),
+    changed: Number(await info.getAttribute('data-changed')),
+    bytes: Number(await info.getAttribute('data-bytes')),
+  };
+};
+
+// The lab on a large database: the first open, twenty edits of the band-1 bound (the engine's
+// own time, and input to paint at full speed and with the CPU slowed 4×), opening it again after
+// field work (a delta) and after a reload, then the server's check and the publish.
+test('what-if lab: snapshot, engine, input to paint, reopening after writes, publish', async ({ page, browser }) => {
   let wire = 0;
   page.on('requestfinished', async (req) => {
     if (req.url().endsWith('/api/snapshot')) wire = (await req.sizes()).responseBodySize;
@@ -54,24 +116,58 @@ test('what-if lab: snapshot size, recompute and publish times', async ({ page })
   const customers = Number(await stats.getAttribute('data-customers'));
 
   const field = page.getByTestId('field-bands.lower_bounds[0]');
-  const times: number[] = [];
+  const engine: number[] = [];
+  const paint: number[] = [];
   for (let i = 0; i < 20; i++) {
     const run = await stats.getAttribute('data-run');
-    await field.fill(String(20.5 + 0.5 * i));
+    paint.push(await inputToPaint(page, 'field-bands.lower_bounds[0]', String(20.5 + 0.5 * i)));
     await expect(stats).not.toHaveAttribute('data-run', run!);
-    times.push(Number(await stats.getAttribute('data-ms')));
+    engine.push(Number(await stats.getAttribute('data-ms')));
   }
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const slow: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    slow.push(await inputToPaint(page, 'field-bands.lower_bounds[0]', String(30.5 + 0.5 * i)));
+  }
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await field.fill('20');
+
+  // Field work meanwhile: one visit, then a hundred.
+  const cmContext = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const cm = await cmContext.newPage();
+  await signIn(cm, 'cm01', undefined, '/visits');
+  await hydrated(cm);
+  const ids = await cm.getByTestId('plan-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-customer')!));
+  expect(ids.length).toBeGreaterThan(0);
+  await logVisits(cm, ids, 1);
+  const afterOne = await reopenLab(page);
+  await logVisits(cm, ids, 100);
+  const afterHundred = await reopenLab(page);
+  await logVisits(cm, ids, 1);
+  const t1 = Date.now();
+  await page.goto('/lab');
+  await expect(stats).toBeVisible();
+  const reloadMs = Date.now() - t1;
+  await cmContext.close();
 
   await page.getByTestId('draft-name').fill(`perf ${Date.now()}`);
+  await field.fill('25');
   // The server's check (how many move) and the publish itself.
   const previewMs = await clickToShown(page, 'publish', 'publish-confirm');
   const publishMs = await clickToShown(page, 'publish-confirm-button', 'published');
 
+  const ms = (xs: number[]) => `${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
   const line = [
     `customers ${customers}`,
     `snapshot ${(wire / 1024).toFixed(0)} kB on the wire`,
     `page + snapshot + first run ${loadMs} ms`,
-    `recompute median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}, 20 edits)`,
+    `engine median ${ms(engine)}`,
+    `input to paint median ${ms(paint)}`,
+    `input to paint, CPU 4x slower, median ${ms(slow)}`,
+    `lab reopened after 1 visit ${afterOne.ms} ms (${afterOne.kind}, ${afterOne.changed} changed, ${afterOne.bytes} bytes)`,
+    `after 100 more visits ${afterHundred.ms} ms (${afterHundred.kind}, ${afterHundred.changed} changed, ${afterHundred.bytes} bytes)`,
+    `lab reloaded after a visit ${reloadMs} ms (whole snapshot)`,
     `server check ${previewMs} ms`,
     `publish ${publishMs} ms`,
   ].join(' · ');

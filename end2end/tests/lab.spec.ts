@@ -10,6 +10,12 @@ async function openLab(page: Page) {
 
 const field = (page: Page, path: string) => page.getByTestId(`field-${path}`);
 
+/** Unfolds the editor's section with this heading. */
+async function unfold(page: Page, heading: string | RegExp) {
+  const section = page.locator('details', { has: page.getByRole('heading', { name: heading }) });
+  if ((await section.getAttribute('open')) === null) await section.locator('summary').click();
+}
+
 test('raising the band-1 bound from 20 to 25 moves exactly the customers the server predicts', async ({ page }) => {
   await openLab(page);
   const stats = page.getByTestId('recompute-stats');
@@ -78,6 +84,7 @@ test('every mover can be paged to, a page of 25 at a time', async ({ page }) => 
 test('an invalid policy shows its message at the field and cannot be published', async ({ page }) => {
   await openLab(page);
   await page.getByTestId('draft-name').fill('Broken draft');
+  await unfold(page, 'Service: visits and quota');
   await field(page, 'service.manager_capacity_visits_per_month').fill('901');
   await expect(page.getByTestId('publish')).toBeEnabled();
 
@@ -129,6 +136,7 @@ test('publishing shows the new policy version on the customer page', async ({ pa
   await expect(page.getByTestId('draft-unchanged')).toContainText(`version ${version}`);
   await expect(page.getByTestId('publish')).toBeDisabled();
   // A setting that moves nobody: publishable, and the keyboard alone does it.
+  await unfold(page, 'Service: visits and quota');
   const capacity = field(page, 'service.manager_capacity_visits_per_month');
   await capacity.fill(String(Number(await capacity.inputValue()) + 10 + (info.project.name === 'phone' ? 1 : 0)));
   await expect(page.getByTestId('draft-unchanged')).toHaveCount(0);

@@ -39,6 +39,7 @@ pub(crate) fn now_ms() -> f64 {
 
 /// How the lab's data arrived: the whole snapshot, or only what changed since this tab's copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub(crate) enum Arrived {
     Whole { bytes: usize },
     Changes { customers: usize, bytes: usize },

@@ -9,6 +9,15 @@ pub(crate) fn with_both<R>(lab: Lab, f: impl FnOnce(&Loaded, &Timed) -> R) -> Op
     lab.result.with(|r| r.as_ref().map(|t| f(&l, t)))
 }
 
+/// One part of the latest run's summary, with the published summary's, as a memo: what shows
+/// it is redrawn only when its numbers change, not on every edit.
+pub(crate) fn part<T: Clone + PartialEq + Send + Sync + 'static>(
+    lab: Lab,
+    f: impl Fn(&Summary) -> T + Send + Sync + 'static,
+) -> Memo<Option<(T, T)>> {
+    Memo::new(move |_| with_both(lab, |ld, t| (f(&ld.before), f(&t.run.summary))))
+}
+
 /// Customers per label before and after the draft, side by side, `width` pixels wide.
 fn before_after_chart(
     l: Locale,
@@ -40,42 +49,46 @@ fn before_after_chart(
 #[component]
 pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
+    let tiers = part(lab, |s| s.tier_counts.clone());
+    let bands = part(lab, |s| s.band_counts.clone());
     let tier_chart = move || {
         let l = i18n.get_locale();
-        with_both(lab, |ld, t| {
-            let labels: Vec<String> = Tier::ALL
-                .iter()
-                .map(|x| tier_label(l, x.key()).to_string())
-                .collect();
-            let counts = (&ld.before.tier_counts[..], &t.run.summary.tier_counts[..]);
-            before_after_chart(l, &labels, counts, td_string!(l, lab.tier_axis), 520)
-        })
-        .unwrap_or_default()
+        tiers
+            .with(|c| {
+                c.as_ref().map(|(before, after)| {
+                    let labels: Vec<String> = Tier::ALL
+                        .iter()
+                        .map(|x| tier_label(l, x.key()).to_string())
+                        .collect();
+                    let counts = (&before[..], &after[..]);
+                    before_after_chart(l, &labels, counts, td_string!(l, lab.tier_axis), 520)
+                })
+            })
+            .unwrap_or_default()
     };
     let band_chart = move || {
         let l = i18n.get_locale();
-        with_both(lab, |ld, t| {
-            let labels: Vec<String> = (1..=BANDS).map(|b| b.to_string()).collect();
-            let counts = (&ld.before.band_counts[..], &t.run.summary.band_counts[..]);
-            before_after_chart(l, &labels, counts, td_string!(l, dashboard.band_axis), 560)
-        })
-        .unwrap_or_default()
+        bands
+            .with(|c| {
+                c.as_ref().map(|(before, after)| {
+                    let labels: Vec<String> = (1..=BANDS).map(|b| b.to_string()).collect();
+                    let counts = (&before[..], &after[..]);
+                    before_after_chart(l, &labels, counts, td_string!(l, dashboard.band_axis), 560)
+                })
+            })
+            .unwrap_or_default()
     };
     let rows = move || {
-        with_both(lab, |ld, t| {
-            Tier::ALL
-                .iter()
-                .map(|x| {
-                    let i = x.index();
-                    (
-                        x.key(),
-                        ld.before.tier_counts[i],
-                        t.run.summary.tier_counts[i],
-                    )
+        tiers
+            .with(|c| {
+                c.as_ref().map(|(before, after)| {
+                    Tier::ALL
+                        .iter()
+                        .map(|x| (x.key(), before[x.index()], after[x.index()]))
+                        .collect::<Vec<_>>()
                 })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
+            })
+            .unwrap_or_default()
     };
     view! {
         <section class="panel">
@@ -115,11 +128,12 @@ pub(crate) fn delta(d: i64) -> String {
 #[component]
 pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
-    let matrix = move || {
+    let matrix = Memo::new(move |_| {
         lab.result
             .with(|r| r.as_ref().map(|t| t.run.summary.band_transitions.clone()))
             .unwrap_or_default()
-    };
+    });
+    let matrix = move || matrix.get();
     view! {
         <section class="panel">
             <details open>
@@ -187,6 +201,8 @@ pub(crate) fn MoversPanel(lab: Lab) -> impl IntoView {
         page.set(0);
     });
     let pages = move || filtered.with(Vec::len).div_ceil(PAGE).max(1);
+    // Outside the view: a `>` in an attribute's expression would end the tag.
+    let on_last_page = move || page.get() + 1 >= pages();
     let rows = Memo::new(move |_| {
         let Some(l) = lab.loaded.get() else {
             return Vec::new();
@@ -320,7 +336,7 @@ pub(crate) fn MoversPanel(lab: Lab) -> impl IntoView {
                             {t!(i18n, common.previous)}
                         </button>
                         <span>{move || { let p = page.get() + 1; let n = pages(); t_string!(i18n, common.page_of, page = p, pages = n).to_string() }}</span>
-                        <button type="button" data-testid="movers-next" disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>
+                        <button type="button" data-testid="movers-next" disabled=on_last_page on:click=move |_| page.update(|p| *p += 1)>
                             {t!(i18n, common.next)}
                         </button>
                     </nav>
@@ -448,10 +464,13 @@ pub(crate) fn MoverLine(
     }
 }
 
+/// Customer managers listed in the workload before "show all".
+const WORKLOAD_ROWS: usize = 12;
+
 #[component]
 pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
-    let quota = move || {
+    let quota = Memo::new(move |_| {
         with_both(lab, |ld, t| {
             let rows: Vec<(u8, String, String)> = (0..BANDS)
                 .map(|b| {
@@ -477,8 +496,11 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                 t.run.summary.quota_total.to_string(),
             )
         })
-    };
-    let workload = move || {
+    });
+    let quota = move || quota.get();
+    // The busiest customer managers (and everyone over capacity) unless all are asked for.
+    let all_managers = RwSignal::new(false);
+    let workload = Memo::new(move |_| {
         with_both(lab, |ld, t| {
             let s = &t.run.summary;
             let mut rows: Vec<(String, u32, u32, u32)> = ld
@@ -496,13 +518,22 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                 })
                 .collect();
             rows.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
-            (rows, s.manager_capacity, s.managers_over_capacity)
+            let total = rows.len();
+            let shown = if all_managers.get() {
+                total
+            } else {
+                (s.managers_over_capacity as usize).max(WORKLOAD_ROWS)
+            };
+            rows.truncate(shown);
+            (rows, s.manager_capacity, s.managers_over_capacity, total)
         })
-    };
+    });
+    let workload = move || workload.get();
+    let histogram = part(lab, |s| s.gap_histogram.clone());
     let gap = move || {
         let l = i18n.get_locale();
-        with_both(lab, |_, t| {
-            let h = &t.run.summary.gap_histogram;
+        histogram.with(|h| {
+            let (_, h) = h.as_ref()?;
             if h.iter().all(|&n| n == 0) {
                 return None;
             }
@@ -515,7 +546,6 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                 (640, 260),
             ))
         })
-        .flatten()
     };
     view! {
         <section class="panel">
@@ -534,7 +564,8 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                     </table>
                 })}
                 <h3>{t!(i18n, lab.workload)}</h3>
-                {move || workload().map(|(rows, cap, over)| {
+                {move || workload().map(|(rows, cap, over, total)| {
+                    let hidden = total - rows.len();
                     let max = rows.iter().map(|r| r.3.max(r.2)).max().unwrap_or(0).max(cap).max(1);
                     view! {
                         <p data-testid="over-capacity" data-over=over>{t!(i18n, lab.over_capacity, n = move || over, cap = move || cap)}</p>
@@ -554,6 +585,11 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                                 }
                             }).collect_view()}
                         </div>
+                        {(hidden > 0 || all_managers.get_untracked()).then(|| view! {
+                            <button type="button" class="link" data-testid="workload-all" on:click=move |_| all_managers.update(|a| *a = !*a)>
+                                {move || if all_managers.get() { t_string!(i18n, lab.workload_fewer).to_string() } else { t_string!(i18n, lab.workload_all, n = total).to_string() }}
+                            </button>
+                        })}
                         <p class="muted small">{t!(i18n, lab.workload_hint)}</p>
                     }
                 })}

@@ -205,6 +205,34 @@ pub async fn purchases_changed(conn: &mut SqliteConnection) -> sqlx::Result<()> 
     .map(|_| ())
 }
 
+/// Marks the purchases of a few customers changed (an import of some of their months): when
+/// the latest month stays what it was, only those customers are marked in `fact_changes`, and
+/// the kept facts reload them alone; otherwise (or for more than `most` customers) as
+/// [`purchases_changed`], which reloads everyone.
+pub async fn purchases_changed_for(
+    conn: &mut SqliteConnection,
+    customers: &[i64],
+    most: usize,
+) -> sqlx::Result<()> {
+    let (kept, now): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT latest_month FROM data_version), (SELECT MAX(month) FROM purchases)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if customers.len() > most || kept != now {
+        return purchases_changed(conn).await;
+    }
+    let at = crate::time::now_stamp();
+    for chunk in customers.chunks(10_000) {
+        let mut qb = sqlx::QueryBuilder::new("INSERT INTO fact_changes (customer_id, at) ");
+        qb.push_values(chunk, |mut row, id| {
+            row.push_bind(id).push_bind(&at);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// The latest month with purchases up to this month (`None` without purchases). The kept
 /// month serves unless it lies in the future — a purchase dated ahead from before imports
 /// refused them — when the purchases up to this month are read instead.

@@ -5,7 +5,7 @@ use super::*;
 
 /// More changed customers than this since the last look, and everyone is reloaded: one query
 /// over everything is then cheaper than a query per few customers.
-pub(crate) const MOST_PATCHED: usize = 2_000;
+pub const MOST_PATCHED: usize = 2_000;
 
 /// A loaded population with what it was loaded under and how far it has read the changes.
 pub(crate) struct Kept {

@@ -286,7 +286,14 @@ pub(crate) async fn purchases(
     let mut pipe = Pipeline::start(dry_run, move |writer| {
         check_purchases(&bytes, &ids, latest, writer)
     });
+    // The customers whose purchases the file touches, while they are few enough to reload
+    // alone (see `db::facts::purchases_changed_for`).
+    let most = crate::facts::MOST_PATCHED;
+    let mut touched = std::collections::BTreeSet::new();
     while let Some(batch) = pipe.next().await {
+        if touched.len() <= most {
+            touched.extend(batch.iter().map(|p| p.customer));
+        }
         store_purchases(&mut tx, batch).await?;
     }
     let out = pipe.finish().await?;
@@ -294,7 +301,8 @@ pub(crate) async fn purchases(
         // Dropping the transaction rolls back whatever was stored.
         return Ok(out);
     }
-    crate::facts::purchases_changed(&mut tx).await?;
+    let touched: Vec<i64> = touched.into_iter().collect();
+    crate::db::facts::purchases_changed_for(&mut tx, &touched, most).await?;
     let detail = format!("{} monthly purchase rows", out.rows);
     commit(tx, user, Kind::Purchases, detail, out).await
 }
