@@ -33,7 +33,7 @@ test('raising the band-1 bound from 20 to 25 moves exactly the customers the ser
   // Each mover's reason names its volume, inside band 2's new range.
   const first = page.getByTestId('movers-table').locator('tbody tr').first();
   await expect(first).toContainText('Band 1 → Band 2');
-  await expect(first.locator('td.reason')).toContainText(/cases\/month: band 2 covers 14 – 25/);
+  await expect(first.locator('td.why')).toContainText(/cases\/month: band 2 covers 14 – 25/);
   // The server classifies the same draft over the stored data: same count.
   await page.getByTestId('draft-name').fill('Band 1 from 25 cases');
   await page.getByTestId('publish').click();
@@ -251,7 +251,7 @@ test('Compare names settings in words in Chinese, and the lab fits a phone', asy
   expect(last.x + last.width).toBeLessThanOrEqual(box.x + box.width + 1);
   expect(last.x + last.width).toBeLessThanOrEqual(360);
   // A mover's reason reads in lines, not a character a line.
-  const reason = page.getByTestId('movers-table').locator('td.reason').first();
+  const reason = page.getByTestId('movers-table').locator('td.why').first();
   const r = (await reason.boundingBox())!;
   expect(r.width).toBeGreaterThan(200);
   await context.close();

@@ -218,6 +218,7 @@ impl SnapshotCache {
         pool: &SqlitePool,
         facts: &facts::KeptFacts,
         since: &str,
+        names: Option<u64>,
     ) -> anyhow::Result<Answer> {
         let parsed = since
             .split_once('-')
@@ -250,9 +251,17 @@ impl SnapshotCache {
             rows: loaded.population.rows(&at),
             at,
             latest_month: loaded.latest_month.clone(),
-            routes: whole.routes,
-            managers: whole.managers,
-            route_manager: whole.route_manager,
+            names: (names
+                != Some(app::wire::names_digest(
+                    &whole.routes,
+                    &whole.managers,
+                    &whole.route_manager,
+                )))
+            .then_some(app::wire::Names {
+                routes: whole.routes,
+                managers: whole.managers,
+                route_manager: whole.route_manager,
+            }),
         };
         Ok(Answer::Delta {
             bytes: delta.to_bytes(),

@@ -87,8 +87,11 @@ async fn fetch_bytes(url: &str) -> Result<(u16, Option<String>, Option<String>, 
 async fn fetch_snapshot() -> Result<(Snapshot, Arrived), String> {
     let held = HELD.with(|h| h.borrow_mut().take());
     if let Some((version, mut snap)) = held {
-        let (status, kind, new_version, bytes) =
-            fetch_bytes(&format!("/api/snapshot?since={version}")).await?;
+        let (status, kind, new_version, bytes) = fetch_bytes(&format!(
+            "/api/snapshot?since={version}&names={:x}",
+            snap.names_digest()
+        ))
+        .await?;
         if status == 200 && kind.as_deref() == Some("delta") {
             let n = bytes.len();
             let applied = crate::wire::SnapshotDelta::from_bytes(&bytes).and_then(|d| {
@@ -346,8 +349,8 @@ pub(crate) fn IssueList(lab: Lab) -> impl IntoView {
                     let l = i18n.get_locale();
                     let mut items: Vec<String> = lab
                         .issues
-                        .with(|v| v.iter().filter(|i| i.path != "name").map(|i| format!("{}: {}", path_label(l, &i.path), problem_text(l, &i.problem))).collect());
-                    items.extend(lab.bad.with(|b| b.iter().map(|p| format!("{}: {}", path_label(l, p), td_string!(l, lab.problem.not_a_number))).collect::<Vec<_>>()));
+                        .with(|v| v.iter().filter(|i| i.path != "name").map(|i| td_string!(l, lab.issue_line, field = path_label(l, &i.path), problem = problem_text(l, &i.problem)).to_string()).collect());
+                    items.extend(lab.bad.with(|b| b.iter().map(|p| td_string!(l, lab.issue_line, field = path_label(l, p), problem = td_string!(l, lab.problem.not_a_number)).to_string()).collect::<Vec<_>>()));
                     items.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()
                 }}
             </ul>

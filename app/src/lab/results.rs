@@ -18,6 +18,33 @@ pub(crate) fn part<T: Clone + PartialEq + Send + Sync + 'static>(
     Memo::new(move |_| with_both(lab, |ld, t| (f(&ld.before), f(&t.run.summary))))
 }
 
+/// `m`'s value after the next paint: what shows it (a chart, the workload list) is redrawn
+/// after the frame that shows the counts, the heat map and the movers, so a keystroke is
+/// painted within a frame; changes meanwhile are drawn once, with the latest value.
+pub(crate) fn after_paint<T: Clone + PartialEq + Send + Sync + 'static>(
+    m: Memo<T>,
+) -> ReadSignal<T> {
+    let (get, set) = signal(m.get_untracked());
+    let pending = StoredValue::new(false);
+    Effect::new(move |_| {
+        m.track();
+        if pending.get_value() {
+            return;
+        }
+        pending.set_value(true);
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    pending.set_value(false);
+                    set.set(m.get_untracked());
+                },
+                std::time::Duration::ZERO,
+            );
+        });
+    });
+    get
+}
+
 /// Customers per label before and after the draft, side by side, `width` pixels wide.
 fn before_after_chart(
     l: Locale,
@@ -50,10 +77,11 @@ fn before_after_chart(
 pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
     let i18n = use_i18n();
     let tiers = part(lab, |s| s.tier_counts.clone());
-    let bands = part(lab, |s| s.band_counts.clone());
+    let bands = after_paint(part(lab, |s| s.band_counts.clone()));
+    let tiers_drawn = after_paint(tiers);
     let tier_chart = move || {
         let l = i18n.get_locale();
-        tiers
+        tiers_drawn
             .with(|c| {
                 c.as_ref().map(|(before, after)| {
                     let labels: Vec<String> = Tier::ALL
@@ -459,7 +487,7 @@ pub(crate) fn MoverLine(
             </td>
             <td data-label=move || t_string!(i18n, lab.band_change)>{band_text}</td>
             <td data-label=move || t_string!(i18n, lab.tier_change)>{tier_text}</td>
-            <td data-label=move || t_string!(i18n, lab.reason) class="reason">{reason}</td>
+            <td data-label=move || t_string!(i18n, lab.reason) class="why">{reason}</td>
         </tr>
     }
 }
@@ -497,6 +525,7 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
             )
         })
     });
+    let quota = after_paint(quota);
     let quota = move || quota.get();
     // The busiest customer managers (and everyone over capacity) unless all are asked for.
     let all_managers = RwSignal::new(false);
@@ -528,8 +557,9 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
             (rows, s.manager_capacity, s.managers_over_capacity, total)
         })
     });
+    let workload = after_paint(workload);
     let workload = move || workload.get();
-    let histogram = part(lab, |s| s.gap_histogram.clone());
+    let histogram = after_paint(part(lab, |s| s.gap_histogram.clone()));
     let gap = move || {
         let l = i18n.get_locale();
         histogram.with(|h| {

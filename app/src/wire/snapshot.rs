@@ -35,15 +35,32 @@ pub struct Snapshot {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotDelta {
     pub latest_month: Option<String>,
-    pub routes: Vec<String>,
-    pub managers: Vec<String>,
-    pub route_manager: Vec<u32>,
+    /// The routes' and customer managers' names, when they differ from the browser's (it
+    /// sends their [`names_digest`]).
+    pub names: Option<Names>,
     /// Indices of the changed customers, ascending.
     pub at: Vec<u32>,
     /// Their routes (see [`Snapshot::route`]).
     pub route: Vec<u16>,
     /// Their facts, unpacked (see [`kehu_engine::Population::rows`]).
     pub rows: kehu_engine::Population,
+}
+
+/// The names behind a snapshot's route and manager indices.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Names {
+    pub routes: Vec<String>,
+    pub managers: Vec<String>,
+    pub route_manager: Vec<u32>,
+}
+
+/// A digest of the names (FNV-1a over their encoding): the browser sends its own, and a delta
+/// carries the names only when they changed.
+pub fn names_digest(routes: &[String], managers: &[String], route_manager: &[u32]) -> u64 {
+    let bytes = postcard::to_allocvec(&(routes, managers, route_manager)).unwrap_or_default();
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl SnapshotDelta {
@@ -64,6 +81,11 @@ pub const SNAPSHOT_KIND_HEADER: &str = "x-kehu-snapshot";
 impl Snapshot {
     pub const NO_ROUTE: u16 = u16::MAX;
 
+    /// The [`names_digest`] of this snapshot's names.
+    pub fn names_digest(&self) -> u64 {
+        names_digest(&self.routes, &self.managers, &self.route_manager)
+    }
+
     /// Brings this (unpacked) snapshot up to date with `d`. Refused, changing nothing, when the
     /// delta does not fit (another population, ragged columns).
     pub fn apply(&mut self, d: SnapshotDelta) -> Result<(), String> {
@@ -79,9 +101,11 @@ impl Snapshot {
             self.route[i as usize] = r;
         }
         self.latest_month = d.latest_month;
-        self.routes = d.routes;
-        self.managers = d.managers;
-        self.route_manager = d.route_manager;
+        if let Some(n) = d.names {
+            self.routes = n.routes;
+            self.managers = n.managers;
+            self.route_manager = n.route_manager;
+        }
         Ok(())
     }
     /// In a packed snapshot, a previous band or tier equal to what the published policy gives

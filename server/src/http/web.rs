@@ -17,7 +17,8 @@ use tower_http::compression::CompressionLayer;
 /// `GET /api/snapshot`: the lab's column-wise facts (postcard), with their version in
 /// `x-kehu-version`. `?since=VERSION` (the version the browser holds) answers with only what
 /// changed after it (`x-kehu-snapshot: delta`) while the kept facts' history reaches back that
-/// far, else with the whole snapshot (`full`); a version this server cannot have sent is
+/// far, else with the whole snapshot (`full`); `&names=DIGEST` leaves out the routes' and
+/// managers' names when the browser's are current; a version this server cannot have sent is
 /// refused (400). The whole snapshot revalidates with `If-None-Match` (`304 Not Modified`).
 /// Only lab users (managers, admins) may fetch it: 401 signed out, 403 for other roles.
 async fn snapshot(
@@ -39,7 +40,13 @@ async fn snapshot(
     }
     let (pool, facts) = (&state.store.pool, &state.store.facts);
     let answer = match query.since.as_deref() {
-        Some(since) => state.snapshot.since(pool, facts, since).await,
+        Some(since) => {
+            let names = query
+                .names
+                .as_deref()
+                .and_then(|n| u64::from_str_radix(n, 16).ok());
+            state.snapshot.since(pool, facts, since, names).await
+        }
         None => state.snapshot.get(pool, facts).await.map(Answer::Full),
     };
     let enc = match answer {
@@ -102,6 +109,8 @@ async fn snapshot(
 #[derive(serde::Deserialize)]
 struct SnapshotQuery {
     since: Option<String>,
+    /// The digest of the names the browser holds (`wire::names_digest`, hex).
+    names: Option<String>,
 }
 
 /// The signed-in member of staff, or the answer to anyone else (401 signed out, 403 others).

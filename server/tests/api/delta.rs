@@ -69,7 +69,12 @@ impl Browser {
     /// Opens the lab again: asks for what changed since its version and applies it.
     async fn reopen(&mut self, store: &SqliteStore, cache: &SnapshotCache) -> Option<usize> {
         match cache
-            .since(&store.pool, &store.facts, &self.version)
+            .since(
+                &store.pool,
+                &store.facts,
+                &self.version,
+                Some(self.snap.names_digest()),
+            )
             .await
             .unwrap()
         {
@@ -334,7 +339,13 @@ async fn the_snapshot_answers_a_version_with_what_changed_since() {
     let (status, kind, same, body) = get(format!("/api/snapshot?since={v1}")).await;
     assert_eq!((status, kind.as_deref()), (StatusCode::OK, Some("delta")));
     assert_eq!(same.as_deref(), Some(v1.as_str()));
-    assert!(SnapshotDelta::from_bytes(&body).unwrap().at.is_empty());
+    let empty = SnapshotDelta::from_bytes(&body).unwrap();
+    assert!(empty.at.is_empty());
+    assert!(
+        empty.names.is_some(),
+        "asked without the names' digest: they come along"
+    );
+    let names = copy.names_digest();
 
     // Visits (until one changes a customer's facts: a customer above the visit standard
     // already scores full marks): the delta carries exactly the customers whose facts changed,
@@ -355,7 +366,8 @@ async fn the_snapshot_answers_a_version_with_what_changed_since() {
         assert_eq!(status, StatusCode::OK);
         assert!(matches!(logged, Some(Ok(_))), "{logged:?}");
         visited.push(copy.ids().binary_search(&x).unwrap() as u32);
-        let (status, kind, v2, body) = get(format!("/api/snapshot?since={v1}")).await;
+        let (status, kind, v2, body) =
+            get(format!("/api/snapshot?since={v1}&names={names:x}")).await;
         assert_eq!((status, kind.as_deref()), (StatusCode::OK, Some("delta")));
         let delta = SnapshotDelta::from_bytes(&body).unwrap();
         if !delta.at.is_empty() || visited.len() == 10 {
@@ -373,7 +385,8 @@ async fn the_snapshot_answers_a_version_with_what_changed_since() {
         "{:?}",
         delta.at
     );
-    assert!(body.len() < 2_000, "{} bytes", body.len());
+    assert_eq!(delta.names, None, "the browser's names are current");
+    assert!(body.len() < 1_000, "{} bytes", body.len());
     copy.apply(delta).unwrap();
     let (_, _, _, body) = get("/api/snapshot".into()).await;
     assert_eq!(copy, Snapshot::from_bytes(&body).unwrap());
