@@ -278,7 +278,7 @@ pub(crate) fn path_label(l: Locale, path: &str) -> String {
         .unwrap_or("")
         .trim_start_matches('.');
     let (group, last) = head.rsplit_once('.').unwrap_or(("", head.as_str()));
-    let text = match (head.as_str(), group) {
+    match (head.as_str(), group) {
         ("name", _) => td_string!(l, lab.draft_name).to_string(),
         ("format", _) => td_string!(l, lab.f.format).to_string(),
         ("assessment_window_months", _) => td_string!(l, lab.f.window).to_string(),
@@ -379,9 +379,8 @@ pub(crate) fn path_label(l: Locale, path: &str) -> String {
             };
             format!("{} · {what}", td_string!(l, lab.visibility))
         }
-        _ => return path.to_string(),
-    };
-    text
+        _ => path.to_string(),
+    }
 }
 
 /// A setting's value in words where it is not a number (Compare): yes/no, a tier, a band mode.

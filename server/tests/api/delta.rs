@@ -268,8 +268,10 @@ async fn random_writes(seed: u64, steps: usize) {
             }
             Write::Publish => {
                 published += 1;
-                let mut p = kehu_engine::Policy::default();
-                p.name = format!("v{published}");
+                let mut p = kehu_engine::Policy {
+                    name: format!("v{published}"),
+                    ..Default::default()
+                };
                 p.bands.lower_bounds[0] = kehu_engine::Cases::from_int(20 + published);
                 store.publish(&p, app::wire::UserId(admin)).await.unwrap();
                 whole_expected = true;
