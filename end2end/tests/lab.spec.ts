@@ -288,6 +288,6 @@ test('opened again after field work, the lab downloads only what changed', async
   expect(Number(await info2.getAttribute('data-bytes'))).toBeLessThan(4_000);
   await expect(info2).toContainText('changed since you last opened the lab');
   expect(snapshots[0]).toBe('');
-  expect(snapshots[snapshots.length - 1]).toMatch(/^\?since=[0-9a-f]{16}-\d+$/);
+  expect(snapshots[snapshots.length - 1]).toMatch(/^\?since=[0-9a-f]{16}-\d+&names=[0-9a-f]+$/);
   await expect(page.getByTestId('recompute-stats')).toHaveAttribute('data-customers', '2000');
 });
