@@ -1,8 +1,8 @@
 //! The in-memory batch over 100k and 1M customers (target: 1M under 50 ms on 2 cores).
-//! Run: `cargo bench -p kehu-engine`.
+//! Run: `cargo bench -p kehu-engine`. `again_*` time one edit of the lab and the run after it.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kehu_engine::batch::{Outcomes, Population, classify_all};
+use kehu_engine::batch::{Outcomes, Population, classify_again, classify_all};
 use kehu_engine::policy::BandMode;
 use kehu_engine::{
     BusinessFormat, Cases, Cents, CustomerFacts, Indicators, MarketType, Policy, ServiceInputs,
@@ -87,6 +87,34 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function("shares", |b| {
             b.iter(|| black_box(classify_all(&shares, black_box(&pop), 500, &mut out)))
+        });
+        // The lab's edits: classifying again recomputes only what the edit touches. Each
+        // iteration edits the setting (alternating two values) and classifies again.
+        let mut edited = policy.clone();
+        let mut flip = false;
+        classify_again(&edited, &pop, 500, &mut out);
+        g.bench_function("again_band_bound", |b| {
+            b.iter(|| {
+                flip = !flip;
+                edited.bands.lower_bounds[0] = Cases::from_int(if flip { 21 } else { 20 });
+                black_box(classify_again(&edited, black_box(&pop), 500, &mut out))
+            })
+        });
+        g.bench_function("again_value_weight", |b| {
+            b.iter(|| {
+                flip = !flip;
+                let w = &mut edited.value.weights;
+                (w.contribution, w.support) = (w.support, w.contribution);
+                black_box(classify_again(&edited, black_box(&pop), 500, &mut out))
+            })
+        });
+        g.bench_function("again_gap_threshold", |b| {
+            b.iter(|| {
+                flip = !flip;
+                edited.expectation.under_served_below =
+                    Cents::from_int(if flip { -10 } else { -12 });
+                black_box(classify_again(&edited, black_box(&pop), 500, &mut out))
+            })
         });
         g.finish();
     }

@@ -1,11 +1,12 @@
 //! Properties every policy must keep (proptest): monotone bands, grades and scores, and
 //! explanations that agree with the results they explain.
 
-use kehu_engine::batch::{Outcomes, Population, classify_all};
+use kehu_engine::batch::{NO_MANAGER, Outcomes, Population, classify_again, classify_all, digest};
 use kehu_engine::classify::{Rules, classify};
 use kehu_engine::policy::BandMode;
 use kehu_engine::{
-    BusinessFormat, Cases, Cents, CustomerFacts, Indicators, MarketType, Policy, Weight,
+    BusinessFormat, Cases, Cents, CustomerFacts, GRADES, Indicators, MarketType, Policy,
+    ServiceInputs, Tier, Weight,
 };
 use proptest::prelude::*;
 
@@ -168,6 +169,132 @@ proptest! {
             for j in 0..fs.len() {
                 if pop.volume[i] >= pop.volume[j] { prop_assert!(out.band[i] <= out.band[j]); }
             }
+        }
+    }
+}
+
+/// Service inputs as recorded in practice: any driver or measure may be missing.
+fn service() -> impl Strategy<Value = Option<ServiceInputs>> {
+    prop::option::of(
+        (
+            prop::array::uniform6(prop::option::of(cents(10_000))),
+            prop::array::uniform5(prop::option::of(cents(10_000))),
+        )
+            .prop_map(|(expectation, experience)| ServiceInputs {
+                expectation,
+                experience,
+            }),
+    )
+}
+
+/// One edit of the lab: a setting picked by `kind`, set from `a` and `b`. Edits need not keep
+/// the policy valid; classifying is total either way, and both paths must agree.
+fn edit(p: &mut Policy, kind: u8, a: u32, b: u32) {
+    let (a, b) = (a as usize, i64::from(b));
+    let w = Weight::from_raw(b % 10_001);
+    let c = Cents::from_raw(b % 10_001);
+    match kind % 22 {
+        0 => p.bands.lower_bounds[a % 7] = Cases::from_raw(b % 60_000),
+        1 => {
+            p.bands.mode = match p.bands.mode {
+                BandMode::Thresholds => BandMode::Shares,
+                BandMode::Shares => BandMode::Thresholds,
+            }
+        }
+        2 => p.bands.shares[a % 8] = Weight::from_raw(b % 3_000),
+        3 => p.grade.price_floors[a % 4] = Cents::from_raw(b % 60_000),
+        4 => p.grade.table[a % 8][(b % 5) as usize] = 1 + (b / 5 % GRADES as i64) as u8,
+        5 => {
+            let t = &mut p.scale.per_format[a % 7];
+            if b % 2 == 0 {
+                t.large_min_area_m2 = Cents::from_raw(b % 300_000);
+            } else {
+                t.medium_min_area_m2 = Cents::from_raw(b % 300_000);
+            }
+        }
+        6 => {
+            let ws = &mut p.value.weights;
+            *[
+                &mut ws.contribution,
+                &mut ws.support,
+                &mut ws.credit,
+                &mut ws.growth,
+                &mut ws.influence,
+            ][a % 5] = w;
+        }
+        7 => {
+            let cuts = &mut p.value.cuts;
+            *[&mut cuts.value, &mut cuts.secondary, &mut cuts.potential][a % 3] = c;
+        }
+        8 => {
+            let t = &mut p.value.tiers;
+            *[&mut t.value, &mut t.secondary, &mut t.potential, &mut t.low][a % 4] =
+                Tier::ALL[(b % Tier::COUNT as i64) as usize];
+        }
+        9 => p.value.red_flags.violations_12m_at_least = (b % 4) as u16,
+        10 => p.value.red_flags.monitored = !p.value.red_flags.monitored,
+        11 => p.value.red_flags.credit_below = c,
+        12 => p.key_account.enabled = !p.key_account.enabled,
+        13 => p.key_account.min_monthly_amount_yuan[a % 4] = Cents::from_raw(b * 50),
+        14 => p.cartons_per_case = 1 + (b % 300) as u16,
+        15 => p.service.visits_per_month[a % 3] = (b % 10) as u16,
+        16 => p.service.quota_cases_per_band[a % 8] = Cases::from_raw(b),
+        17 => p.service.manager_capacity_visits_per_month = (b % 200) as u32,
+        18 => {
+            let e = &mut p.expectation.expectation_weights;
+            *[
+                &mut e.word_of_mouth,
+                &mut e.promotion,
+                &mut e.value_background,
+                &mut e.environment_lifecycle,
+                &mut e.past_experience,
+                &mut e.experience_elsewhere,
+            ][a % 6] = w;
+        }
+        19 => {
+            let x = &mut p.expectation.experience_weights;
+            *[
+                &mut x.visits,
+                &mut x.complaint_handling,
+                &mut x.supply_fulfilment,
+                &mut x.delivery_punctuality,
+                &mut x.ratings,
+            ][a % 5] = w;
+        }
+        20 => p.expectation.under_served_below = Cents::from_raw(-(b % 5_000)),
+        _ => p.expectation.over_served_above = c,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The lab classifies again after each edit, recomputing only what the edit touches: after
+    /// any sequence of edits its results equal classifying everyone afresh.
+    #[test]
+    fn classifying_again_after_any_edits_equals_classifying_afresh(
+        people in prop::collection::vec((facts(), service(), 0..4u32, 0..9u8, 0..4u8), 0..80),
+        edits in prop::collection::vec((any::<u8>(), any::<u32>(), any::<u32>()), 1..25),
+    ) {
+        let mut pop = Population::default();
+        for (f, s, m, band, tier) in &people {
+            let f = CustomerFacts { service: *s, ..*f };
+            let manager = if *m == 3 { NO_MANAGER } else { *m };
+            let prev_tier = (*tier > 0).then(|| Tier::ALL[usize::from(*tier - 1)]);
+            pop.push(&f, manager, (*band > 0).then_some(*band), prev_tier);
+        }
+        let mut policy = Policy::default();
+        let mut kept = Outcomes::default();
+        classify_again(&policy, &pop, 3, &mut kept);
+        for (k, &(kind, a, b)) in edits.iter().enumerate() {
+            edit(&mut policy, kind, a, b);
+            let again = classify_again(&policy, &pop, 3, &mut kept);
+            let mut fresh = Outcomes::default();
+            let all = classify_all(&policy, &pop, 3, &mut fresh);
+            prop_assert_eq!(&again, &all, "summary after edit {} (kind {})", k, kind % 22);
+            prop_assert_eq!(digest(&kept), digest(&fresh), "columns after edit {} (kind {})", k, kind % 22);
+            prop_assert_eq!(&kept.movers, &fresh.movers);
+            prop_assert_eq!(all.movers as usize, fresh.movers.len());
         }
     }
 }

@@ -2,7 +2,7 @@
 //! list who moves, filter them, and say why in numbers the page then puts into words. Pure, so
 //! it is tested natively and runs unchanged in the browser.
 
-use crate::engine::batch::{Outcomes, Summary, classify_all};
+use crate::engine::batch::{Outcomes, Summary, classify_again, classify_all};
 use crate::engine::classify::{Classification, Rules, classify};
 use crate::engine::policy::BandMode;
 use crate::engine::{BANDS, Cases, Policy, Tier};
@@ -18,19 +18,14 @@ pub struct Run {
 
 /// Classifies every customer of the snapshot under `policy` (which must be valid) into `out`
 /// and lists the movers: customers with a published assignment whose band or tier changes.
+/// `out` is either fresh or was last run over this same snapshot: only what the edit since
+/// touches is recomputed (see `classify_again`).
 pub fn run(policy: &Policy, snap: &Snapshot, out: &mut Outcomes) -> Run {
-    let pop = &snap.population;
-    let summary = classify_all(policy, pop, snap.managers.len(), out);
-    let movers = (0..pop.len())
-        .filter(|&i| moved(pop.prev_band[i], pop.prev_tier[i], out.band[i], out.tier[i]))
-        .map(|i| i as u32)
-        .collect();
-    Run { summary, movers }
-}
-
-/// The engine's own test of a move (see `classify_all`): previous band or tier known and different.
-fn moved(prev_band: u8, prev_tier: u8, band: u8, tier: u8) -> bool {
-    (prev_band != 0 && prev_band != band) || (prev_tier != 0 && prev_tier != tier + 1)
+    let summary = classify_again(policy, &snap.population, snap.managers.len(), out);
+    Run {
+        summary,
+        movers: out.movers.clone(),
+    }
 }
 
 /// The movers table's filters; `None` means any.

@@ -13,6 +13,9 @@ pub(crate) struct Loaded {
     pub(crate) ids: Vec<i64>,
     pub(crate) published: Policy,
     pub(crate) before: Summary,
+    /// The engine's results of the last run over this snapshot, kept so that the next edit
+    /// recomputes only what it touches (see `logic::run`).
+    pub(crate) outcomes: std::sync::Mutex<Outcomes>,
 }
 
 /// A recomputation and how long it took in this browser.
@@ -139,11 +142,12 @@ pub(crate) fn load((snap, arrived): (Snapshot, Arrived)) -> Result<Loaded, Strin
             .collect::<Vec<_>>()
             .join("; ")
     })?;
+    let mut outcomes = Outcomes::default();
     let before = classify_all(
         &published,
         &snap.population,
         snap.managers.len(),
-        &mut Outcomes::default(),
+        &mut outcomes,
     );
     Ok(Loaded {
         arrived,
@@ -151,6 +155,7 @@ pub(crate) fn load((snap, arrived): (Snapshot, Arrived)) -> Result<Loaded, Strin
         published,
         before,
         snap,
+        outcomes: std::sync::Mutex::new(outcomes),
     })
 }
 
@@ -203,7 +208,6 @@ pub fn LabPage() -> impl IntoView {
         });
     });
     let issues = Memo::new(move |_| draft.with(Policy::validate));
-    let outcomes = StoredValue::new(Outcomes::default());
     let generation = StoredValue::new(0u64);
     let bad = RwSignal::new(BTreeSet::new());
     // Names do not change outcomes; an empty name is only a publish problem.
@@ -216,7 +220,9 @@ pub fn LabPage() -> impl IntoView {
             return prev.cloned().flatten();
         }
         let start = now_ms();
-        let run = draft.with(|p| outcomes.try_update_value(|o| logic::run(p, &l.snap, o)))?;
+        let mut outcomes = l.outcomes.lock().ok()?;
+        let run = draft.with(|p| logic::run(p, &l.snap, &mut outcomes));
+        drop(outcomes);
         let ms = now_ms() - start;
         generation.update_value(|g| *g += 1);
         Some(Timed {

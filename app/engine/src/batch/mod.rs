@@ -2,12 +2,12 @@
 //! output columns, with the aggregates the what-if lab shows (counts, transitions, quota,
 //! workload, satisfaction-gap histogram). Nothing is allocated per customer.
 
-use crate::classify::{CustomerFacts, Indicators, Rules, ServiceInputs, classify_core};
+use crate::classify::{CustomerFacts, Indicators, Rules, ServiceInputs, classify_core, weighted};
 use crate::derive;
 use crate::fixed::{Cases, Cents};
 use crate::model::{
-    BANDS, BusinessFormat, CHARACTERISTIC_CLASSES, GRADES, GapClass, KeyAccountTier, MarketType,
-    Tier, ValueClass,
+    BANDS, BusinessFormat, CHARACTERISTIC_CLASSES, CharacteristicClass, GRADES, GapClass,
+    KeyAccountTier, MarketType, PRICE_CLASSES, Tier, ValueClass,
 };
 use crate::policy::{BandMode, Policy};
 use serde::{Deserialize, Serialize};
@@ -24,12 +24,15 @@ pub const NOT_RECORDED: u16 = u16::MAX;
 /// Position of the expectation driver "value and background" among the service scores.
 const VALUE_BACKGROUND: usize = 2;
 
+mod again;
 mod population;
 mod run;
 #[cfg(test)]
 mod tests;
 mod wire;
 
+pub(crate) use again::Kept;
+pub use again::classify_again;
 pub use population::*;
 pub use run::*;
 pub use wire::*;

@@ -74,14 +74,24 @@ impl Columns<'_> {
         }
     }
 
+    /// The business format of customer `i` (an unknown index reads as "other").
+    #[inline(always)]
+    pub(crate) fn format_of(&self, i: usize) -> BusinessFormat {
+        BusinessFormat::from_index(usize::from(self.format[i])).unwrap_or(BusinessFormat::Other)
+    }
+
+    /// The market of customer `i` (an unknown index reads as urban).
+    #[inline(always)]
+    pub(crate) fn market_of(&self, i: usize) -> MarketType {
+        MarketType::from_index(usize::from(self.market[i])).unwrap_or(MarketType::Urban)
+    }
+
     /// The facts of customer `i` but the service inputs (the batch scores those from the row).
     #[inline(always)]
     pub(crate) fn facts_without_service(&self, i: usize) -> CustomerFacts {
         CustomerFacts {
-            format: BusinessFormat::from_index(usize::from(self.format[i]))
-                .unwrap_or(BusinessFormat::Other),
-            market: MarketType::from_index(usize::from(self.market[i]))
-                .unwrap_or(MarketType::Urban),
+            format: self.format_of(i),
+            market: self.market_of(i),
             business_area_m2: cents_u(self.area[i]),
             monthly_volume: Cases::from_raw(i64::from(self.volume[i])),
             avg_price: (self.price[i] > 0).then(|| cents_u(self.price[i])),

@@ -16,6 +16,15 @@ pub struct Outcomes {
     pub gap_class: Vec<u8>,
     /// Value score in millionths of a point (exact).
     pub value_score: Vec<i64>,
+    /// Customers with a previous assignment whose band or tier changed, in population order.
+    #[serde(skip)]
+    pub movers: Vec<u32>,
+    /// Price class 1..=5 and whether a red flag forces the problem tier: kept so that an edit
+    /// of the grade table or the tier mapping need not look at prices or flags again.
+    #[serde(skip)]
+    pub(crate) price_class: Vec<u8>,
+    #[serde(skip)]
+    pub(crate) flagged: Vec<bool>,
     #[serde(skip)]
     pub(crate) scratch: Vec<u32>,
     /// The satisfaction-gap results of the last run and what they depended on: the gap rule and
@@ -23,6 +32,9 @@ pub struct Outcomes {
     /// the expectation rule) keeps `gap_class` and these instead of scoring everyone again.
     #[serde(skip)]
     pub(crate) gap_memo: Option<GapMemo>,
+    /// What the last run was computed from, for [`classify_again`].
+    #[serde(skip)]
+    pub(crate) kept: Option<Box<Kept>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -58,6 +70,8 @@ impl Outcomes {
         self.key_account.resize(n, 0);
         self.gap_class.resize(n, 0);
         self.value_score.resize(n, 0);
+        self.price_class.resize(n, 0);
+        self.flagged.resize(n, false);
     }
 
     pub fn len(&self) -> usize {
@@ -73,6 +87,13 @@ impl Outcomes {
 pub const GAP_BIN: i64 = 5;
 /// Bins from −100 to +100.
 pub const GAP_BINS: usize = 40;
+
+/// The histogram bin of a satisfaction gap in score units (10⁻⁶ points).
+#[inline(always)]
+pub(crate) fn gap_bin(gap: i64) -> usize {
+    (gap.div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2)).clamp(0, GAP_BINS as i64 - 1)
+        as usize
+}
 
 /// What the whole population looks like under one policy.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -189,6 +210,10 @@ pub fn classify_all(
     let ka_out = &mut out.key_account[..n];
     let gap_out = &mut out.gap_class[..n];
     let score_out = &mut out.value_score[..n];
+    let price_out = &mut out.price_class[..n];
+    let flagged_out = &mut out.flagged[..n];
+    out.movers.clear();
+    let movers_out = &mut out.movers;
     let mut band_counts = [0u32; BANDS];
     let mut grade_counts = [0u32; GRADES];
     let mut class_counts = [0u32; CHARACTERISTIC_CLASSES];
@@ -230,13 +255,12 @@ pub fn classify_all(
             gap_out[i] = c.gap_class.index() as u8;
             gap_counts[c.gap_class.index()] += 1;
             if let Some(gap) = c.gap() {
-                // Score units are 10⁻⁶ points.
-                let bin = (gap.raw().div_euclid(GAP_BIN * 1_000_000) + (GAP_BINS as i64 / 2))
-                    .clamp(0, GAP_BINS as i64 - 1);
-                gap_hist[bin as usize] += 1;
+                gap_hist[gap_bin(gap.raw())] += 1;
             }
         }
         score_out[i] = c.value_score.raw();
+        price_out[i] = c.price_class;
+        flagged_out[i] = c.red_flags.any();
 
         band_counts[band] += 1;
         grade_counts[usize::from(c.grade - 1) % GRADES] += 1;
@@ -248,8 +272,9 @@ pub fn classify_all(
         let pt = cols.prev_tier[i];
         band_tr[usize::from(pb.min(BANDS as u8))][band] += 1;
         tier_tr[usize::from(pt.min(Tier::COUNT as u8))][tier] += 1;
-        if (pb != 0 && pb != c.band) || (pt != 0 && pt != tier as u8 + 1) {
+        if moved(pb, pt, c.band, tier as u8) {
             movers += 1;
+            movers_out.push(i as u32);
         }
         let visits = rules.visits[tier];
         let m = cols.manager[i] as usize;
@@ -293,7 +318,21 @@ pub fn classify_all(
         .iter()
         .filter(|&&v| v > s.manager_capacity)
         .count() as u32;
+    out.kept = Some(Box::new(Kept {
+        shares: super::again::share_key(policy),
+        rules,
+        customers: n,
+        managers,
+        summary: s.clone(),
+    }));
     s
+}
+
+/// A customer with a previous assignment (band, tier index + 1; 0 = none) moves when either
+/// differs from the new band and tier index.
+#[inline(always)]
+pub fn moved(prev_band: u8, prev_tier: u8, band: u8, tier: u8) -> bool {
+    (prev_band != 0 && prev_band != band) || (prev_tier != 0 && prev_tier != tier + 1)
 }
 
 /// A stable digest of outcomes (FNV-1a over every column), to compare wasm and native runs.

@@ -60,14 +60,7 @@ pub fn classify_core(rules: &Rules, f: &CustomerFacts) -> Core {
     let score = weighted(&rules.value_weights, &points);
     let value_class = rules.value_class(score);
     let credit = f.indicators.credit;
-    let red_flags = RedFlags {
-        violations: (rules.violations_at_least > 0
-            && f.violations_12m >= rules.violations_at_least)
-            .then_some((f.violations_12m, rules.violations_at_least)),
-        monitored: rules.monitored_flag && f.monitored,
-        low_credit: (credit.raw() < rules.credit_below)
-            .then_some((credit, Cents::from_raw(rules.credit_below))),
-    };
+    let red_flags = rules.red_flags(f.violations_12m, f.monitored, credit);
     let tier = if red_flags.any() {
         Tier::Problem
     } else {

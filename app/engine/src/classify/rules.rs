@@ -5,7 +5,7 @@ use super::*;
 
 /// A policy turned into flat integer tables for the hot loop. In `shares` mode the band bounds
 /// come from the population (see [`crate::batch::share_bounds`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Rules {
     pub(crate) bounds: [i64; BANDS - 1],
     pub(crate) bounds_from_shares: bool,
@@ -176,6 +176,25 @@ impl Rules {
             .iter()
             .map(|&c| usize::from(score < c))
             .sum::<usize>()]
+    }
+
+    /// The red flags a customer's violations, monitoring and credit raise under these rules.
+    #[inline(always)]
+    pub(crate) fn red_flags(&self, violations: u16, monitored: bool, credit: Cents) -> RedFlags {
+        RedFlags {
+            violations: (self.violations_at_least > 0 && violations >= self.violations_at_least)
+                .then_some((violations, self.violations_at_least)),
+            monitored: self.monitored_flag && monitored,
+            low_credit: (credit.raw() < self.credit_below)
+                .then_some((credit, Cents::from_raw(self.credit_below))),
+        }
+    }
+
+    /// Whether any red flag is raised (see [`Rules::red_flags`]).
+    #[inline(always)]
+    pub(crate) fn red_flagged(&self, violations: u16, monitored: bool, credit: i64) -> bool {
+        self.red_flags(violations, monitored, Cents::from_raw(credit))
+            .any()
     }
 
     #[inline]
