@@ -161,7 +161,53 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
             .with(|r| r.as_ref().map(|t| t.run.summary.band_transitions.clone()))
             .unwrap_or_default()
     });
-    let matrix = move || matrix.get();
+    // The table is built once; each cell follows its own number and shade, so an edit writes
+    // to the page only the cells it changes.
+    let cell = move |from: usize, to: usize| {
+        Memo::new(move |_| {
+            matrix.with(|m| {
+                let n = m.get(from).and_then(|r| r.get(to)).copied().unwrap_or(0);
+                let a = if n == 0 {
+                    0.0
+                } else {
+                    logic::heat_shade(m, from, to)
+                };
+                let style = if a == 0.0 {
+                    String::new()
+                } else {
+                    let ink = if a > 0.5 { "#fff" } else { "inherit" };
+                    format!(
+                        "background: rgba(15, 92, 77, {:.2}); color: {ink}",
+                        0.12 + 0.88 * a
+                    )
+                };
+                (n, style)
+            })
+        })
+    };
+    // New customers (no band before) have a row only when there are any.
+    let no_new =
+        Memo::new(move |_| matrix.with(|m| m.first().is_none_or(|r| r.iter().all(|&n| n == 0))));
+    let rows = (0..=BANDS)
+        .map(|from| {
+            let cells = (0..BANDS)
+                .map(|to| {
+                    let c = cell(from, to);
+                    view! {
+                        <td class="num" class:diag=from == to + 1 style=move || c.with(|c| c.1.clone()) data-from=from data-to=to + 1>{move || c.with(|c| c.0)}</td>
+                    }
+                })
+                .collect_view();
+            view! {
+                <tr hidden=move || from == 0 && no_new.get()>
+                    <th scope="row" title=move || if from == 0 { t_string!(i18n, lab.new_customer).to_string() } else { band_label(i18n.get_locale(), from as u8) }>
+                        {if from == 0 { "—".to_string() } else { from.to_string() }}
+                    </th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <section class="panel">
             <details open>
@@ -175,34 +221,7 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
                                 {(1..=BANDS).map(|b| view! { <th scope="col">{b}</th> }).collect_view()}
                             </tr>
                         </thead>
-                        <tbody>
-                            {move || {
-                                let m = matrix();
-                                let shade: Vec<Vec<f64>> = (0..m.len())
-                                    .map(|f| (0..m[f].len()).map(|t| logic::heat_shade(&m, f, t)).collect())
-                                    .collect();
-                                m.into_iter()
-                                    .enumerate()
-                                    .filter(|(from, row)| *from > 0 || row.iter().any(|&n| n > 0))
-                                    .map(|(from, row)| {
-                                        view! {
-                                            <tr>
-                                                <th scope="row" title=move || if from == 0 { t_string!(i18n, lab.new_customer).to_string() } else { band_label(i18n.get_locale(), from as u8) }>
-                                                    {if from == 0 { "—".to_string() } else { from.to_string() }}
-                                                </th>
-                                                {row.into_iter().enumerate().map(|(to, n)| {
-                                                    let a = shade[from][to];
-                                                    let style = if n == 0 || a == 0.0 { String::new() } else { format!("background: rgba(15, 92, 77, {:.2}); color: {}", 0.12 + 0.88 * a, if a > 0.5 { "#fff" } else { "inherit" }) };
-                                                    view! {
-                                                        <td class="num" class:diag=from == to + 1 style=style data-from=from data-to=to + 1>{n}</td>
-                                                    }
-                                                }).collect_view()}
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()
-                            }}
-                        </tbody>
+                        <tbody>{rows}</tbody>
                     </table>
                 </div>
             </details>
