@@ -4,7 +4,7 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-#[derive(sqlx::FromRow)]
+/// One customer's row of [`facts_query`], its columns in this order.
 pub struct Row {
     pub id: i64,
     pub business_format: String,
@@ -85,15 +85,53 @@ pub async fn rows(
     pool: &SqlitePool,
     (cur_start, prev_start, year_start): (&str, &str, &str),
     some: Option<&str>,
-) -> sqlx::Result<Vec<Row>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(facts_query(some.is_some())))
-        .bind(cur_start)
-        .bind(prev_start)
-        .bind(year_start)
-        .bind(some.unwrap_or("[]"))
-        .bind(crate::time::this_month())
-        .fetch_all(pool)
-        .await
+) -> anyhow::Result<Vec<Row>> {
+    let sql = facts_query(some.is_some());
+    let month = crate::time::this_month();
+    let params = [
+        cur_start,
+        prev_start,
+        year_start,
+        some.unwrap_or("[]"),
+        &month,
+    ];
+    read_all(pool, move |db| {
+        let mut st = db.prepare(&sql)?;
+        st.query_map(params, |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                business_format: r.get(1)?,
+                market_type: r.get(2)?,
+                business_area_m2: r.get(3)?,
+                integrity_level: r.get(4)?,
+                violations_12m: r.get(5)?,
+                late_payments_12m: r.get(6)?,
+                monitored: r.get(7)?,
+                demonstration: r.get(8)?,
+                cooperation: r.get(9)?,
+                route_id: r.get(10)?,
+                manager_id: r.get(11)?,
+                cur_cartons: r.get(12)?,
+                cur_amount: r.get(13)?,
+                prev_cartons: r.get(14)?,
+                months_ordered: r.get(15)?,
+                supplied: r.get(16)?,
+                requested: r.get(17)?,
+                deliveries: r.get(18)?,
+                late_deliveries: r.get(19)?,
+                prev_band: r.get(20)?,
+                prev_tier: r.get(21)?,
+                prev_experience: r.get(22)?,
+                prev_volume: r.get(23)?,
+                shop_name: r.get(24)?,
+                code: r.get(25)?,
+                licence_no: r.get(26)?,
+                phone: r.get(27)?,
+            })
+        })?
+        .collect()
+    })
+    .await
 }
 
 /// Visits since `since` (`YYYY-MM-DD`) with their ratings: customer, day, customer manager,
@@ -102,19 +140,24 @@ pub async fn visits(
     pool: &SqlitePool,
     since: &str,
     some: Option<&str>,
-) -> sqlx::Result<Vec<(i64, String, Option<i64>, Option<i64>)>> {
+) -> anyhow::Result<Vec<(i64, String, Option<i64>, Option<i64>)>> {
     let filter = match some {
         Some(_) => "AND v.customer_id IN (SELECT value FROM json_each(?2))",
         None => "",
     };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "SELECT v.customer_id, v.visited_on, v.manager_id, r.score
          FROM visits v LEFT JOIN visit_ratings r ON r.visit_id = v.id
          WHERE v.visited_on >= ?1 {filter}"
-    )))
-    .bind(since)
-    .bind(some)
-    .fetch_all(pool)
+    );
+    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+    read_all(pool, move |db| {
+        let mut st = db.prepare(&sql)?;
+        match some {
+            Some(ids) => st.query_map(rusqlite::params![since, ids], row)?.collect(),
+            None => st.query_map([since], row)?.collect(),
+        }
+    })
     .await
 }
 
@@ -122,17 +165,32 @@ pub async fn visits(
 pub async fn last_visits(
     pool: &SqlitePool,
     some: Option<&str>,
-) -> sqlx::Result<Vec<(i64, String)>> {
+) -> anyhow::Result<Vec<(i64, String)>> {
     let filter = match some {
         Some(_) => "WHERE customer_id IN (SELECT value FROM json_each(?1))",
         None => "",
     };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT customer_id, MAX(visited_on) FROM visits {filter} GROUP BY customer_id"
-    )))
-    .bind(some)
-    .fetch_all(pool)
+    let sql =
+        format!("SELECT customer_id, MAX(visited_on) FROM visits {filter} GROUP BY customer_id");
+    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+    read_all(pool, move |db| {
+        let mut st = db.prepare(&sql)?;
+        match some {
+            Some(ids) => st.query_map([ids], row)?.collect(),
+            None => st.query_map([], row)?.collect(),
+        }
+    })
     .await
+}
+
+/// Runs a read of many rows through rusqlite on one of the pool's connections (see
+/// [`super::with_rusqlite`]).
+async fn read_all<T>(
+    pool: &SqlitePool,
+    read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+) -> anyhow::Result<T> {
+    let mut conn = pool.acquire().await?;
+    super::with_rusqlite(&mut conn, read).await
 }
 
 fn narrowed(col: &str, n: u8, some: Option<&str>) -> String {

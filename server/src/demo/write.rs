@@ -15,6 +15,9 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     } else {
         (opts.customers / 100).clamp(2, 500)
     };
+    let started = std::time::Instant::now();
+    let step =
+        |what: &str| tracing::info!("demo: {what} ({:.1} s)", started.elapsed().as_secs_f64());
     let shops = generate(opts, routes);
     let months: Vec<String> = (0..12)
         .filter_map(|k| shift_month(&opts.end_month, k - 11))
@@ -73,6 +76,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         .await?;
     }
     let urban_routes = routes * 6 / 10;
+    let mut route_managers = Vec::with_capacity(routes);
     for r in 0..routes {
         let manager_id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, role, password_hash, phone)
@@ -84,6 +88,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         .bind(format!("139{:08}", rng.random_range(0..100_000_000u32)))
         .fetch_one(&mut *tx)
         .await?;
+        route_managers.push(manager_id);
         let area = if r < urban_routes {
             URBAN_DISTRICTS[r % URBAN_DISTRICTS.len()]
         } else {
@@ -153,6 +158,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         });
         qb.build().execute(&mut *tx).await?;
     }
+    step("customers written");
     // Purchases with the logistics figures: 7 columns a row, 4,000 rows a statement.
     let rows = demo_purchases(&shops, opts.seed);
     for chunk in rows.chunks(4_000) {
@@ -172,39 +178,52 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         qb.build().execute(&mut *tx).await?;
     }
     crate::facts::purchases_changed(&mut tx).await?;
-    // Visits, with the customer managers of the shops' routes; 8 columns a row.
+    step("purchases written");
+    // Visits, with the customer managers of the shops' routes, and their ratings: bound
+    // straight into prepared statements (through sqlx, half a million visits took half a minute).
     let visits = demo_visits(&shops, &months, opts.seed);
-    for (chunk_no, chunk) in visits.chunks(4_000).enumerate() {
-        let mut qb = QueryBuilder::new(
-            "INSERT INTO visits (id, customer_id, manager_id, visited_on, purpose, findings, duration_min, promise) ",
-        );
-        qb.push_values(chunk.iter().enumerate(), |mut b, (k, v)| {
-            b.push_bind((chunk_no * 4_000 + k + 1) as i64)
-                .push_bind(v.customer)
-                .push("(SELECT manager_id FROM routes WHERE id = ")
-                .push_bind_unseparated(shops[v.customer as usize - 1].route as i64 + 1)
-                .push_unseparated(")")
-                .push_bind(&v.day)
-                .push_bind(v.purpose)
-                .push_bind(v.findings)
-                .push_bind(v.minutes)
-                .push_bind(v.promise);
-        });
-        qb.build().execute(&mut *tx).await?;
-        let rated: Vec<_> = chunk
+    crate::import::with_rusqlite(&mut tx, |db| {
+        let numbered: Vec<(i64, &DemoVisit)> = (1..).zip(&visits).collect();
+        crate::import::insert_rows(
+            db,
+            "INSERT INTO visits (id, customer_id, manager_id, visited_on, purpose, findings,
+             duration_min, promise)",
+            8,
+            "",
+            &numbered,
+            |st, at, (id, v)| {
+                let route = shops[v.customer as usize - 1].route;
+                st.raw_bind_parameter(at, id)?;
+                st.raw_bind_parameter(at + 1, v.customer)?;
+                st.raw_bind_parameter(at + 2, route_managers[route])?;
+                st.raw_bind_parameter(at + 3, v.day.as_str())?;
+                st.raw_bind_parameter(at + 4, v.purpose)?;
+                st.raw_bind_parameter(at + 5, v.findings)?;
+                st.raw_bind_parameter(at + 6, v.minutes)?;
+                st.raw_bind_parameter(at + 7, v.promise)
+            },
+        )?;
+        let rated: Vec<(i64, (i64, &str))> = numbered
             .iter()
-            .enumerate()
-            .filter_map(|(k, v)| v.rating.map(|r| ((chunk_no * 4_000 + k + 1) as i64, r)))
+            .filter_map(|(id, v)| v.rating.map(|r| (*id, r)))
             .collect();
-        if !rated.is_empty() {
-            let mut qb = QueryBuilder::new("INSERT INTO visit_ratings (visit_id, score, comment) ");
-            qb.push_values(rated, |mut b, (id, (score, comment))| {
-                b.push_bind(id).push_bind(score).push_bind(comment);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-    }
+        crate::import::insert_rows(
+            db,
+            "INSERT INTO visit_ratings (visit_id, score, comment)",
+            3,
+            "",
+            &rated,
+            |st, at, (id, (score, comment))| {
+                st.raw_bind_parameter(at, id)?;
+                st.raw_bind_parameter(at + 1, score)?;
+                st.raw_bind_parameter(at + 2, *comment)
+            },
+        )
+    })
+    .await?;
+    step("visits written");
     demo_complaints(&mut tx, &shops, &months, opts.seed).await?;
+    step("complaints written");
     // The first demo customer can sign in to the self-service portal.
     sqlx::query(
         "INSERT INTO users (username, display_name, role, customer_id, password_hash)
@@ -218,6 +237,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    step("committed");
     crate::db::policy::published_changed();
     crate::publish::publish(
         pool,
@@ -226,6 +246,7 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
         None,
     )
     .await?;
+    step("default policy published");
     Ok(DemoReport {
         customers: shops.len(),
         routes,

@@ -87,30 +87,7 @@ pub(crate) async fn commit(
     })
 }
 
-/// Runs `write` through rusqlite on `conn` itself, inside the import's transaction: bulk rows are
-/// bound straight into prepared statements, where sqlx would allocate for every value and copy
-/// every text once more before SQLite makes its own copy (a third of the time of a customers
-/// import went to the allocator). On a multi-threaded runtime the worker is handed over to
-/// other tasks meanwhile.
-pub(crate) async fn with_rusqlite<T>(
-    conn: &mut SqliteConnection,
-    write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-) -> anyhow::Result<T> {
-    let mut handle = conn.lock_handle().await?;
-    // SAFETY: the pointer is sqlx's open connection, locked away from its worker thread while
-    // `handle` lives, and `db` is dropped first (with its statements, which `write` finalizes);
-    // a connection made by `from_handle` never closes the handle.
-    let db = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-    let multi_threaded = tokio::runtime::Handle::current().runtime_flavor()
-        == tokio::runtime::RuntimeFlavor::MultiThread;
-    let written = if multi_threaded {
-        tokio::task::block_in_place(|| write(&db))
-    } else {
-        write(&db)
-    };
-    drop(db);
-    Ok(written?)
-}
+pub(crate) use crate::db::with_rusqlite;
 
 /// Rows a bulk statement inserts at once: SQLite sets up a statement's cursors once per
 /// execution, so many rows to a statement spread that cost.
