@@ -124,6 +124,17 @@ test('what-if lab: snapshot, engine, input to paint, reopening after writes, pub
     await expect(stats).not.toHaveAttribute('data-run', run!);
     engine.push(Number(await stats.getAttribute('data-ms')));
   }
+  // A value weight edit (then "rescale the others"): the value score, class and tier of
+  // everyone are computed again, where a bound edit recomputes bands and grades only.
+  const weightEngine: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const run = await stats.getAttribute('data-run');
+    await page.getByTestId('field-value.weights.contribution').fill(i % 2 ? '0.31' : '0.29');
+    await page.getByTestId('rescale-value.weights').click();
+    await expect(stats).not.toHaveAttribute('data-run', run!);
+    await expect(stats).toHaveAttribute('data-stale', 'false');
+    weightEngine.push(Number(await stats.getAttribute('data-ms')));
+  }
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
   const slow: number[] = [];
@@ -163,6 +174,7 @@ test('what-if lab: snapshot, engine, input to paint, reopening after writes, pub
     `snapshot ${(wire / 1024).toFixed(0)} kB on the wire`,
     `page + snapshot + first run ${loadMs} ms`,
     `engine median ${ms(engine)}`,
+    `engine median, a value weight edit ${ms(weightEngine)}`,
     `input to paint median ${ms(paint)}`,
     `input to paint, CPU 4x slower, median ${ms(slow)}`,
     `lab reopened after 1 visit ${afterOne.ms} ms (${afterOne.kind}, ${afterOne.changed} changed, ${afterOne.bytes} bytes)`,
