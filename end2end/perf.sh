@@ -5,7 +5,7 @@
 # target/perf, its generation timed), runs on a copy of it (each run publishes) and prints the
 # snapshot size, the first open, the engine and input-to-paint medians over 20 edits (normal
 # and 4× slower CPU), reopening the lab after one and after a hundred visits (delta size),
-# after a reload, and the server's check and publish times.
+# after a reload, and the server's check and publish times, and reopening it after the publish.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")

@@ -101,7 +101,8 @@ const reopenLab = async (page: Page) => {
 
 // The lab on a large database: the first open, twenty edits of the band-1 bound (the engine's
 // own time, and input to paint at full speed and with the CPU slowed 4×), opening it again after
-// field work (a delta) and after a reload, then the server's check and the publish.
+// field work (a delta) and after a reload, then the server's check and the publish, and opening
+// it after the publish.
 test('what-if lab: snapshot, engine, input to paint, reopening after writes, publish', async ({ page, browser }) => {
   let wire = 0;
   page.on('requestfinished', async (req) => {
@@ -167,6 +168,8 @@ test('what-if lab: snapshot, engine, input to paint, reopening after writes, pub
   // The server's check (how many move) and the publish itself.
   const previewMs = await clickToShown(page, 'publish', 'publish-confirm');
   const publishMs = await clickToShown(page, 'publish-confirm-button', 'published');
+  // The lab opened again after the publication: its movers and the new policy, not everyone.
+  const afterPublish = await reopenLab(page);
 
   const ms = (xs: number[]) => `${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
   const line = [
@@ -182,6 +185,7 @@ test('what-if lab: snapshot, engine, input to paint, reopening after writes, pub
     `lab reloaded after a visit ${reloadMs} ms (whole snapshot)`,
     `server check ${previewMs} ms`,
     `publish ${publishMs} ms`,
+    `lab reopened after the publish ${afterPublish.ms} ms (${afterPublish.kind}, ${afterPublish.changed} changed, ${afterPublish.bytes} bytes)`,
   ].join(' · ');
   console.log(`LAB PERF: ${line}`);
   test.info().annotations.push({ type: 'lab-perf', description: line });

@@ -99,6 +99,7 @@ pub async fn publish(
                 summary.movers
             )
         },
+        facts::most_patched(loaded.ids.len()),
     )
     .await?;
     tracing::info!(

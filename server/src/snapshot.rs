@@ -185,13 +185,18 @@ pub fn encode(s: &Snapshot, version: String) -> Encoded {
     }
 }
 
-/// The last encoded snapshot and the generation of the kept facts it was built from.
+/// The last encoded snapshot, the generation of the kept facts it was built from and the
+/// published policy it was built under (a publication that changes no customer's facts keeps
+/// the generation).
 #[derive(Clone, Default)]
-pub struct SnapshotCache(std::sync::Arc<tokio::sync::Mutex<Option<(u64, Encoded)>>>);
+pub struct SnapshotCache(std::sync::Arc<tokio::sync::Mutex<Option<Cached>>>);
+
+/// The generation and published policy id a snapshot was built from, and its encoding.
+type Cached = (u64, Option<i64>, Encoded);
 
 impl SnapshotCache {
     /// The current snapshot: the cached one while the kept facts are those it was built from
-    /// ([`facts::LoadedPopulation::generation`]), else rebuilt. One request builds at a time;
+    /// ([`facts::LoadedPopulation::generation`]) under the same published policy, else rebuilt. One request builds at a time;
     /// the others wait for its result.
     pub async fn get(
         &self,
@@ -200,8 +205,10 @@ impl SnapshotCache {
     ) -> anyhow::Result<Encoded> {
         let mut slot = self.0.lock().await;
         let (policy_ref, policy, loaded) = published_facts(pool, facts).await?;
-        if let Some((generation, enc)) = slot.as_ref()
+        let published = policy_ref.as_ref().map(|p| p.id);
+        if let Some((generation, policy_id, enc)) = slot.as_ref()
             && *generation == loaded.generation
+            && *policy_id == published
         {
             return Ok(enc.clone());
         }
@@ -209,7 +216,7 @@ impl SnapshotCache {
             &build_from(pool, policy_ref, &policy, &loaded).await?,
             version_of(&loaded),
         );
-        *slot = Some((loaded.generation, enc.clone()));
+        *slot = Some((loaded.generation, published, enc.clone()));
         Ok(enc)
     }
 
@@ -240,30 +247,28 @@ impl SnapshotCache {
         let changed = (their_epoch == epoch())
             .then(|| loaded.changed_since(generation))
             .flatten();
-        let Some(at) = changed else {
+        let Some((at, before)) = changed else {
             return Ok(Answer::Full(self.get(pool, facts).await?));
         };
         let whole = build_header(pool, policy_ref, &policy, &loaded).await?;
         let positions = whole.route_positions;
+        let now = app::wire::Names {
+            policy_json: whole.policy_json,
+            policy: whole.policy,
+            routes: whole.routes,
+            managers: whole.managers,
+            route_manager: whole.route_manager,
+        };
         let delta = app::wire::SnapshotDelta {
             route: at
                 .iter()
                 .map(|&i| route_index(&positions, loaded.routes[i as usize]))
                 .collect(),
             rows: loaded.population.rows(&at),
+            added: loaded.ids[before.min(loaded.ids.len())..].to_vec(),
             at,
             latest_month: loaded.latest_month.clone(),
-            names: (names
-                != Some(app::wire::names_digest(
-                    &whole.routes,
-                    &whole.managers,
-                    &whole.route_manager,
-                )))
-            .then_some(app::wire::Names {
-                routes: whole.routes,
-                managers: whole.managers,
-                route_manager: whole.route_manager,
-            }),
+            names: (names != Some(now.digest())).then_some(now),
         };
         Ok(Answer::Delta {
             bytes: delta.to_bytes(),

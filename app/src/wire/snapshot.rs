@@ -29,38 +29,46 @@ pub struct Snapshot {
 }
 
 /// What changed in a [`Snapshot`] since the version a browser holds: the customers whose facts
-/// or route changed (by index; the customers themselves are the same, else the whole snapshot
-/// is sent) with their new rows, and the names sent whole. The policy is the same (a publish
-/// starts a new snapshot: the whole of it is sent).
+/// or route changed (by index) with their new rows, the customers added since (at the end, ids
+/// only grow: their indices come last in `at`, their ids in `added`), and what is not per
+/// customer — the published policy and the names — when it differs from the browser's. When
+/// customers were removed the whole snapshot is sent instead.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotDelta {
     pub latest_month: Option<String>,
-    /// The routes' and customer managers' names, when they differ from the browser's (it
-    /// sends their [`names_digest`]).
+    /// The published policy and the routes' and customer managers' names, when they differ
+    /// from the browser's (it sends their [`names_digest`]).
     pub names: Option<Names>,
-    /// Indices of the changed customers, ascending.
+    /// Indices of the changed and added customers, ascending.
     pub at: Vec<u32>,
     /// Their routes (see [`Snapshot::route`]).
     pub route: Vec<u16>,
     /// Their facts, unpacked (see [`kehu_engine::Population::rows`]).
     pub rows: kehu_engine::Population,
+    /// The ids of the customers added, in order: the last `added.len()` of `at`.
+    pub added: Vec<i64>,
 }
 
-/// The names behind a snapshot's route and manager indices.
+/// What a snapshot holds besides its customers: the published policy and the names behind
+/// its route and manager indices.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Names {
+    pub policy_json: String,
+    pub policy: Option<PolicyRef>,
     pub routes: Vec<String>,
     pub managers: Vec<String>,
     pub route_manager: Vec<u32>,
 }
 
-/// A digest of the names (FNV-1a over their encoding): the browser sends its own, and a delta
-/// carries the names only when they changed.
-pub fn names_digest(routes: &[String], managers: &[String], route_manager: &[u32]) -> u64 {
-    let bytes = postcard::to_allocvec(&(routes, managers, route_manager)).unwrap_or_default();
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+impl Names {
+    /// A digest of the names (FNV-1a over their encoding): the browser sends its own, and a
+    /// delta carries them only when they changed.
+    pub fn digest(&self) -> u64 {
+        let bytes = postcard::to_allocvec(self).unwrap_or_default();
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
 }
 
 impl SnapshotDelta {
@@ -81,13 +89,24 @@ pub const SNAPSHOT_KIND_HEADER: &str = "x-kehu-snapshot";
 impl Snapshot {
     pub const NO_ROUTE: u16 = u16::MAX;
 
-    /// The [`names_digest`] of this snapshot's names.
+    /// What this snapshot holds besides its customers.
+    pub fn names(&self) -> Names {
+        Names {
+            policy_json: self.policy_json.clone(),
+            policy: self.policy.clone(),
+            routes: self.routes.clone(),
+            managers: self.managers.clone(),
+            route_manager: self.route_manager.clone(),
+        }
+    }
+
+    /// The [`Names::digest`] of this snapshot's names.
     pub fn names_digest(&self) -> u64 {
-        names_digest(&self.routes, &self.managers, &self.route_manager)
+        self.names().digest()
     }
 
     /// Brings this (unpacked) snapshot up to date with `d`. Refused, changing nothing, when the
-    /// delta does not fit (another population, ragged columns).
+    /// delta does not fit (another population, ragged columns, customers added out of order).
     pub fn apply(&mut self, d: SnapshotDelta) -> Result<(), String> {
         if d.route.len() != d.at.len() {
             return Err(format!(
@@ -96,18 +115,61 @@ impl Snapshot {
                 d.at.len()
             ));
         }
-        self.population.set_rows(&d.at, &d.rows)?;
-        for (&i, &r) in d.at.iter().zip(&d.route) {
+        d.rows.check()?;
+        if d.rows.len() != d.at.len() {
+            return Err(format!(
+                "{} rows for {} customers",
+                d.rows.len(),
+                d.at.len()
+            ));
+        }
+        let n = self.population.len();
+        let k = d.added.len();
+        let Some(kept) = d.at.len().checked_sub(k) else {
+            return Err(format!("{k} customers added of {} sent", d.at.len()));
+        };
+        let added_at = n as u64..(n + k) as u64;
+        if !d.at[kept..].iter().map(|&i| u64::from(i)).eq(added_at) {
+            return Err(format!(
+                "customers added at other places than after the {n}"
+            ));
+        }
+        let mut last = self.ids().last().copied().unwrap_or(0);
+        let mut id_deltas = Vec::with_capacity(k);
+        for &id in &d.added {
+            if id <= last || id - last > i64::from(u32::MAX) {
+                return Err(format!("customer {id} added after {last}"));
+            }
+            id_deltas.push((id - last) as u32);
+            last = id;
+        }
+        let mut new_rows = d
+            .rows
+            .rows(&(kept as u32..d.at.len() as u32).collect::<Vec<_>>());
+        if self.population.demonstration.len() != n {
+            new_rows.demonstration.clear();
+        } else if new_rows.demonstration.len() != k {
+            return Err("customers added without their demonstration flag".into());
+        }
+        let changed = d.rows.rows(&(0..kept as u32).collect::<Vec<_>>());
+        self.population.set_rows(&d.at[..kept], &changed)?;
+        self.population.extend_with(&mut new_rows);
+        for (&i, &r) in d.at[..kept].iter().zip(&d.route) {
             self.route[i as usize] = r;
         }
+        self.route.extend_from_slice(&d.route[kept..]);
+        self.id_deltas.extend(id_deltas);
         self.latest_month = d.latest_month;
         if let Some(n) = d.names {
+            self.policy_json = n.policy_json;
+            self.policy = n.policy;
             self.routes = n.routes;
             self.managers = n.managers;
             self.route_manager = n.route_manager;
         }
         Ok(())
     }
+
     /// In a packed snapshot, a previous band or tier equal to what the published policy gives
     /// the customer's facts now (most customers): the receiver recomputes it.
     pub const SAME_AS_PUBLISHED: u8 = u8::MAX;

@@ -174,3 +174,69 @@ fn a_page_opens_under_the_longest_entry_of_the_access_table() {
     assert!(!page_access("/import").allows(Role::LicenceOfficer));
     assert!(!page_access("/audit").allows(Role::CustomerManager));
 }
+
+#[test]
+fn a_delta_adds_customers_after_everyone_and_refuses_what_does_not_fit() {
+    use kehu_engine::{BusinessFormat, Cents, CustomerFacts, MarketType, Population};
+    let facts = |volume: i64| CustomerFacts {
+        format: BusinessFormat::Grocery,
+        market: MarketType::Urban,
+        business_area_m2: Cents::from_int(40),
+        monthly_volume: kehu_engine::Cases::from_int(volume),
+        avg_price: None,
+        monthly_amount: None,
+        indicators: Default::default(),
+        violations_12m: 0,
+        monitored: false,
+        service: None,
+    };
+    let population = |volumes: &[i64]| {
+        let mut p = Population::with_capacity(volumes.len());
+        for &v in volumes {
+            p.push(&facts(v), 0, None, None);
+        }
+        p.demonstration = vec![false; volumes.len()];
+        p
+    };
+    // Customers 10 and 12; 12 changes and 15 is added.
+    let mut snap = Snapshot {
+        id_deltas: vec![10, 2],
+        route: vec![0, 0],
+        routes: vec!["R1".into()],
+        managers: vec!["cm".into()],
+        route_manager: vec![0],
+        population: population(&[5, 6]),
+        ..Snapshot::default()
+    };
+    let delta = SnapshotDelta {
+        at: vec![1, 2],
+        route: vec![0, 0],
+        rows: population(&[7, 9]),
+        added: vec![15],
+        ..SnapshotDelta::default()
+    };
+    // Added anywhere but after everyone, or with an id not after the last: refused, unchanged.
+    let before = snap.clone();
+    for bad in [
+        SnapshotDelta {
+            at: vec![0, 1],
+            ..delta.clone()
+        },
+        SnapshotDelta {
+            added: vec![12],
+            ..delta.clone()
+        },
+        SnapshotDelta {
+            added: vec![15, 16],
+            ..delta.clone()
+        },
+    ] {
+        assert!(snap.apply(bad).is_err());
+        assert_eq!(snap, before);
+    }
+    snap.apply(delta).unwrap();
+    assert_eq!(snap.ids(), vec![10, 12, 15]);
+    assert_eq!(snap.route.len(), 3);
+    assert_eq!(snap.population, population(&[5, 7, 9]));
+    snap.population.check().unwrap();
+}

@@ -280,15 +280,7 @@ pub async fn purchases_changed_for(
     if customers.len() > most || kept != now {
         return purchases_changed(conn).await;
     }
-    let at = crate::time::now_stamp();
-    for chunk in customers.chunks(10_000) {
-        let mut qb = sqlx::QueryBuilder::new("INSERT INTO fact_changes (customer_id, at) ");
-        qb.push_values(chunk, |mut row, id| {
-            row.push_bind(id).push_bind(&at);
-        });
-        qb.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+    changed_customers_marked(conn, customers).await
 }
 
 /// The latest month with purchases up to this month (`None` without purchases). The kept
@@ -323,31 +315,73 @@ pub async fn visit_log_kept(pool: &SqlitePool, start: &str) -> sqlx::Result<bool
 }
 
 /// What every customer's facts depend on besides their own records (see
-/// `facts::fingerprint`): the published policy's id and publication time, the customers'
-/// counter, the routes' assignment, the purchases' counter and latest month; and the newest
-/// change in `fact_changes`.
-pub type Key = (
-    Option<i64>,
-    Option<String>,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    i64,
-);
+/// `facts::fingerprint`): the published visit standard, the counters of customers removed and
+/// of writes that changed too many customers to take in one by one, the routes in their order,
+/// the purchases' counter and latest month; and the newest change in `fact_changes`.
+pub type Key = (Option<String>, i64, i64, i64, i64, Option<String>, i64);
 
 /// The [`Key`], in one look.
 pub async fn key(pool: &SqlitePool) -> sqlx::Result<Key> {
     sqlx::query_as(
-        "SELECT (SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT published_at FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1),
-                (SELECT customers FROM data_version),
-                (SELECT COALESCE(SUM(id * 31 + COALESCE(manager_id, 0)), 0) FROM routes),
+        "SELECT (SELECT json_extract(body, '$.service.visits_per_month') FROM policies
+                 WHERE status = 'published' ORDER BY version DESC LIMIT 1),
+                (SELECT customers FROM data_version), (SELECT reloads FROM data_version),
+                (SELECT COALESCE(SUM(id * n), 0)
+                 FROM (SELECT id, row_number() OVER (ORDER BY code) AS n FROM routes)),
                 (SELECT purchases FROM data_version), (SELECT latest_month FROM data_version),
                 COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'fact_changes'), 0)",
     )
     .fetch_one(pool)
     .await
+}
+
+/// Marks the customers whose facts the publication of policy `new` changed: those whose
+/// published band, tier, volume or experience differ from what the policy published before it,
+/// `previous`, gave them (or who had nothing under it). More than `most`, and everyone is marked
+/// (the kept facts then reload everyone, cheaper than taking them in one by one).
+pub async fn published(
+    conn: &mut SqliteConnection,
+    previous: Option<i64>,
+    new: i64,
+    most: usize,
+) -> sqlx::Result<()> {
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "SELECT n.customer_id FROM assignments n
+         LEFT JOIN assignments o ON o.policy_id = ?1 AND o.customer_id = n.customer_id
+         WHERE n.policy_id = ?2
+           AND (o.customer_id IS NULL OR o.band <> n.band OR o.tier <> n.tier
+                OR o.monthly_volume_milli <> n.monthly_volume_milli
+                OR o.experience_centi IS NOT n.experience_centi)
+         LIMIT ?3",
+    )
+    .bind(previous)
+    .bind(new)
+    .bind(most as i64 + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    if changed.len() > most {
+        return sqlx::query("UPDATE data_version SET reloads = reloads + 1")
+            .execute(conn)
+            .await
+            .map(drop);
+    }
+    changed_customers_marked(conn, &changed).await
+}
+
+/// Marks `customers` in `fact_changes`.
+async fn changed_customers_marked(
+    conn: &mut SqliteConnection,
+    customers: &[i64],
+) -> sqlx::Result<()> {
+    let at = crate::time::now_stamp();
+    for chunk in customers.chunks(10_000) {
+        let mut qb = sqlx::QueryBuilder::new("INSERT INTO fact_changes (customer_id, at) ");
+        qb.push_values(chunk, |mut row, id| {
+            row.push_bind(id).push_bind(&at);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The newest change in `fact_changes` and the oldest one still kept (older ones are purged).

@@ -131,7 +131,10 @@ pub struct Assignment {
 
 /// Stores policy `name` (JSON `body`) as the next published version by `user_id` (None for the
 /// command line and the demo), with the assignments `assignment(0..customers)` and the audit
-/// line `detail(version)`, in one transaction; its id and version.
+/// line `detail(version)`, in one transaction; its id and version. The customers whose facts
+/// it changes are marked for the kept facts (see [`super::facts::published`]; more than
+/// `most`, and everyone is).
+#[allow(clippy::too_many_arguments)]
 pub async fn publish(
     pool: &SqlitePool,
     name: &str,
@@ -140,8 +143,14 @@ pub async fn publish(
     customers: usize,
     assignment: impl Fn(usize) -> Assignment,
     detail: impl FnOnce(i64) -> String,
+    most: usize,
 ) -> Result<(i64, i64), AppError> {
     let mut tx = super::write(pool).await?;
+    let previous: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM policies")
         .fetch_one(&mut *tx)
         .await?;
@@ -180,6 +189,7 @@ pub async fn publish(
         });
         qb.build().execute(&mut *tx).await?;
     }
+    super::facts::published(&mut tx, previous, policy_id, most).await?;
     super::audit::Line::new(user_id, "policy.publish")
         .detail(detail(version))
         .record(&mut tx)

@@ -39,6 +39,15 @@ impl<T: Clone> Chunked<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flat_map(|c| c.iter())
     }
+
+    /// Appends a value (copying the last chunk when it is shared and not full).
+    pub fn push(&mut self, value: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < CHUNK => std::sync::Arc::make_mut(last).push(value),
+            _ => self.chunks.push(std::sync::Arc::new(vec![value])),
+        }
+        self.len += 1;
+    }
 }
 
 impl<T> std::ops::Index<usize> for Chunked<T> {
@@ -149,6 +158,23 @@ impl SearchColumn {
             })
             .collect();
         *chunk = std::sync::Arc::new(SearchChunk::of(texts));
+    }
+
+    /// Appends a customer's text (copying the last chunk when it is not full).
+    pub fn push(&mut self, text: &str) {
+        match self.chunks.last_mut() {
+            Some(last) if last.ends.len() < CHUNK => {
+                let mut texts: Vec<String> = (0..last.ends.len())
+                    .map(|j| last.get(j).to_string())
+                    .collect();
+                texts.push(text.to_string());
+                *last = std::sync::Arc::new(SearchChunk::of(texts));
+            }
+            _ => self
+                .chunks
+                .push(std::sync::Arc::new(SearchChunk::of(vec![text.to_string()]))),
+        }
+        self.len += 1;
     }
 
     /// Calls `hit` with every customer whose text contains `finder`'s needle (not empty), in

@@ -3,9 +3,16 @@
 
 use super::*;
 
-/// More changed customers than this since the last look, and everyone is reloaded: one query
-/// over everything is then cheaper than a query per few customers.
+/// More changed customers than this since the last look (or than [`most_patched`] of a larger
+/// population), and everyone is reloaded: one query over everything is then cheaper than
+/// reading those customers one by one.
 pub const MOST_PATCHED: usize = 2_000;
+
+/// At most how many changed customers a patch of `customers` takes in: a tenth of them, and at
+/// least [`MOST_PATCHED`].
+pub fn most_patched(customers: usize) -> usize {
+    MOST_PATCHED.max(customers / 10)
+}
 
 /// A loaded population with what it was loaded under and how far it has read the changes.
 pub(crate) struct Kept {
@@ -263,8 +270,11 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// `old`, which has read the changes up to `seq` and counted the complaints at `counted_at`,
-/// brought up to date with the changes up to `newest` and the complaints turned late by `now`: the same population when nothing changed, `None` when too much did (or a customer's
-/// customer manager is new to it) and everyone is to be reloaded.
+/// brought up to date with the changes up to `newest` and the complaints turned late by `now`:
+/// the same population when nothing changed, `None` when too much did (or a customer's
+/// customer manager is new to it, or one is left without customers, or a customer is gone)
+/// and everyone is to be reloaded. New customers come after everyone (ids only grow) and are
+/// added at the end.
 pub(crate) async fn patch(
     pool: &SqlitePool,
     policy: &Policy,
@@ -275,17 +285,18 @@ pub(crate) async fn patch(
     now: &str,
 ) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
     let started = std::time::Instant::now();
+    let most = most_patched(old.ids.len());
     let mut ids = crate::db::facts::changed_customers(
         pool,
         (seq, newest),
         (counted_at, now),
-        MOST_PATCHED as i64 + 1,
+        most as i64 + 1,
     )
     .await?;
     if ids.is_empty() {
         return Ok(Some(old.clone()));
     }
-    if ids.len() > MOST_PATCHED {
+    if ids.len() > most {
         return Ok(None);
     }
     ids.sort_unstable();
@@ -294,11 +305,11 @@ pub(crate) async fn patch(
     let rows =
         crate::db::facts::rows(pool, (&cur_start, &prev_start, &year_start), Some(&json)).await?;
     if rows.len() != ids.len() {
-        // A customer is gone (only the demo deletes them, and it reloads everyone anyway).
+        // A customer is gone (the counter of removals reloads everyone anyway).
         return Ok(None);
     }
-    // The visit standard and the window are the kept population's (a publish or a new month
-    // reloads everyone); the first visit logged in the window makes everyone's visits
+    // The visit standard and the window are the kept population's (a new standard or a new
+    // month reloads everyone); the first visit logged in the window makes everyone's visits
     // recorded, so everyone is reloaded.
     let mut service = old.standard.clone();
     if !cur_start.is_empty() {
@@ -308,12 +319,12 @@ pub(crate) async fn patch(
         service.logged = logged(pool, &cur_start, Some(&json)).await?;
     }
     let mut next = LoadedPopulation::clone(old);
+    let before = old.ids.len();
+    let last_id = old.ids.last().copied().unwrap_or(0);
+    let mut added: Vec<i64> = Vec::new();
 
     let mut rerank = false;
     for r in &rows {
-        let Ok(i) = next.ids.binary_search(&r.id) else {
-            return Ok(None);
-        };
         let manager = match r.manager_id {
             None => NO_MANAGER,
             Some(m) => match next.managers.binary_search(&m) {
@@ -322,18 +333,33 @@ pub(crate) async fn patch(
             },
         };
         let facts = facts_of(r, policy, &service, Cents::ZERO, Cents::ZERO);
+        let prev_band = r.prev_band.map(|b| b.clamp(1, 8) as u8);
+        let prev_tier = r.prev_tier.as_deref().and_then(Tier::from_key);
+        let Ok(i) = next.ids.binary_search(&r.id) else {
+            // Rows come in id order: a new customer after everyone is added at the end.
+            if r.id <= last_id.max(added.last().copied().unwrap_or(0)) {
+                return Ok(None);
+            }
+            let i = before + added.len();
+            added.push(r.id);
+            next.population.push(&facts, manager, prev_band, prev_tier);
+            next.population.demonstration.push(r.demonstration);
+            next.move_customer(i, NO_MANAGER, manager);
+            next.routes.push(r.route_id);
+            next.assigned_volume.push(r.prev_volume);
+            next.search.push(&r.search());
+            next.visits.push(std::sync::Arc::from([]));
+            next.last_visit.push(None);
+            rerank = true;
+            continue;
+        };
         let was = next.population.manager[i];
         if was != manager {
             next.move_customer(i, was, manager);
         }
-        rerank |= next.population.replace(
-            i,
-            &facts,
-            manager,
-            r.prev_band.map(|b| b.clamp(1, 8) as u8),
-            r.prev_tier.as_deref().and_then(Tier::from_key),
-            r.demonstration,
-        );
+        rerank |=
+            next.population
+                .replace(i, &facts, manager, prev_band, prev_tier, r.demonstration);
         if next.routes[i] != r.route_id {
             next.routes.set(i, r.route_id);
         }
@@ -344,6 +370,18 @@ pub(crate) async fn patch(
         if next.search.get(i) != search {
             next.search.set(i, &search);
         }
+    }
+    // A customer manager left without customers is not among a fresh load's.
+    if next.by_manager.iter().any(|c| c.is_empty()) {
+        return Ok(None);
+    }
+    if !added.is_empty() {
+        next.ids = old
+            .ids
+            .iter()
+            .copied()
+            .chain(added.iter().copied())
+            .collect();
     }
     let (visits, last) = visits_of(pool, &ids, Some(&json)).await?;
     for (at, id) in ids.iter().enumerate() {
@@ -358,36 +396,34 @@ pub(crate) async fn patch(
         next.population.derive_ranks();
     }
     // What a browser's copy needs to catch up: the patched customers whose facts or route
-    // changed, and after a re-rank everyone whose ranks moved.
-    let changed: Vec<u32> = if rerank {
+    // changed, and after a re-rank everyone whose ranks moved; and the customers added.
+    let changed_route = |i: usize| i >= before || next.routes[i] != old.routes[i];
+    let mut changed: Vec<u32> = if rerank {
         let mut c = next.population.differing(&old.population);
         c.extend(
             ids.iter()
                 .filter_map(|id| next.ids.binary_search(id).ok())
-                .filter(|&i| next.routes[i] != old.routes[i])
+                .filter(|&i| changed_route(i))
                 .map(|i| i as u32),
         );
-        c.sort_unstable();
-        c.dedup();
         c
     } else {
-        let mut c: Vec<u32> = ids
-            .iter()
+        ids.iter()
             .filter_map(|id| next.ids.binary_search(id).ok())
             .filter(|&i| {
                 let p = &next.population;
-                p.rows(&[i as u32]) != old.population.rows(&[i as u32])
-                    || next.routes[i] != old.routes[i]
+                p.rows(&[i as u32]) != old.population.rows(&[i as u32]) || changed_route(i)
             })
             .map(|i| i as u32)
-            .collect();
-        c.sort_unstable();
-        c
+            .collect()
     };
-    next.record_change(old.generation, changed);
+    changed.sort_unstable();
+    changed.dedup();
+    next.record_change(old.generation, before, changed);
     next.generation = next_generation();
     tracing::debug!(
         customers = ids.len(),
+        added = added.len(),
         rerank,
         ms = started.elapsed().as_secs_f64() * 1e3,
         "kept facts patched"

@@ -191,19 +191,19 @@ pub async fn load(pool: &SqlitePool, policy: &Policy) -> anyhow::Result<LoadedPo
 }
 
 /// What every customer's facts depend on besides the policy and their own records, read in a
-/// few cheap queries: the published policy (id and publication time, so a regenerated database
-/// never matches: its previous tiers are the "before" of every transition), the customers
-/// (a counter triggers bump on every customer added or removed), the route → customer-manager assignment, the
-/// purchases (a counter bumped by every writer of purchases) and their latest month, and this
-/// month. A change of any of them reloads everyone (about 1.7 s for 100,000 customers); what
-/// changes one customer's own records — a visit, a rating, a complaint, an edit — is in
-/// `fact_changes` and reloads that customer only.
+/// few cheap queries: the published visit standard (each customer's experience counts visits
+/// against their tier's), the customers removed (a counter triggers bump), the writes that
+/// changed too many customers to take in one by one (a counter they bump), the routes in their
+/// order (the snapshot's route indices), the purchases (a counter bumped by every writer of
+/// purchases) and their latest month, and this month. A change of any of them reloads everyone
+/// (about 1.7 s for 100,000 customers). What changes some customers' own records — a visit, a
+/// rating, a complaint, an edit, a new customer, their route's new customer manager, a
+/// publication that moved them — is in `fact_changes` and reloads those customers only.
 ///
 /// With it, in the same look, the newest change in `fact_changes`.
 pub(crate) async fn fingerprint(pool: &SqlitePool) -> anyhow::Result<(String, i64)> {
-    let row = stored::key(pool).await?;
-    let (policy, published, customers, routes, purchases, latest, newest) = row;
-    let key = (policy, published, customers, routes, purchases, latest);
+    let (standard, removed, reloads, routes, purchases, latest, newest) = stored::key(pool).await?;
+    let key = (standard, removed, reloads, routes, purchases, latest);
     Ok((format!("{key:?}"), newest))
 }
 

@@ -52,11 +52,13 @@ pub struct VisitMark {
     pub score: Option<u8>,
 }
 
-/// One patch of the kept facts: the generation it started from and the customers (indices)
-/// whose facts or route it changed.
+/// One patch of the kept facts: the generation it started from, how many customers there were
+/// then, and the customers (indices) whose facts or route it changed or that it added (at the
+/// end).
 #[derive(Clone, Debug)]
 pub struct Change {
     pub from: u64,
+    pub len: usize,
     pub customers: std::sync::Arc<[u32]>,
 }
 
@@ -65,14 +67,16 @@ pub struct Change {
 pub const KEPT_CHANGES: (usize, usize) = (4_096, 50_000);
 
 impl LoadedPopulation {
-    /// The customers changed since generation `since`, when this population's history reaches
-    /// back to it: empty when `since` is this generation, `None` when it is not one of this
+    /// The customers changed or added since generation `since`, and how many customers there
+    /// were then (those from there on were added), when this population's history reaches back
+    /// to it: nothing when `since` is this generation, `None` when it is not one of this
     /// lineage's (or too old): then only the whole snapshot will do.
-    pub fn changed_since(&self, since: u64) -> Option<Vec<u32>> {
+    pub fn changed_since(&self, since: u64) -> Option<(Vec<u32>, usize)> {
         if since == self.generation {
-            return Some(Vec::new());
+            return Some((Vec::new(), self.ids.len()));
         }
         let from = self.changes.iter().position(|c| c.from == since)?;
+        let len = self.changes[from].len;
         let mut out: Vec<u32> = self
             .changes
             .iter()
@@ -81,15 +85,16 @@ impl LoadedPopulation {
             .collect();
         out.sort_unstable();
         out.dedup();
-        Some(out)
+        Some((out, len))
     }
 
-    /// Remembers that the patch from generation `from` to this one changed `customers`,
-    /// forgetting the oldest patches beyond [`KEPT_CHANGES`].
-    pub(crate) fn record_change(&mut self, from: u64, customers: Vec<u32>) {
+    /// Remembers that the patch from generation `from`, when there were `len` customers, to this
+    /// one changed (or added) `customers`, forgetting the oldest patches beyond [`KEPT_CHANGES`].
+    pub(crate) fn record_change(&mut self, from: u64, len: usize, customers: Vec<u32>) {
         let mut changes = std::collections::VecDeque::clone(&self.changes);
         changes.push_back(Change {
             from,
+            len,
             customers: customers.into(),
         });
         let (most_patches, most_customers) = KEPT_CHANGES;

@@ -17,7 +17,7 @@ use tower_http::compression::CompressionLayer;
 /// `GET /api/snapshot`: the lab's column-wise facts (postcard), with their version in
 /// `x-kehu-version`. `?since=VERSION` (the version the browser holds) answers with only what
 /// changed after it (`x-kehu-snapshot: delta`) while the kept facts' history reaches back that
-/// far, else with the whole snapshot (`full`); `&names=DIGEST` leaves out the routes' and
+/// far, else with the whole snapshot (`full`); `&names=DIGEST` leaves out the policy and the routes' and
 /// managers' names when the browser's are current; a version this server cannot have sent is
 /// refused (400). The whole snapshot revalidates with `If-None-Match` (`304 Not Modified`).
 /// Only lab users (managers, admins) may fetch it: 401 signed out, 403 for other roles.
@@ -109,7 +109,7 @@ async fn snapshot(
 #[derive(serde::Deserialize)]
 struct SnapshotQuery {
     since: Option<String>,
-    /// The digest of the names the browser holds (`wire::names_digest`, hex).
+    /// The digest of the policy and names the browser holds (`wire::Names::digest`, hex).
     names: Option<String>,
 }
 

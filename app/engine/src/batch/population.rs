@@ -288,6 +288,16 @@ impl Population {
     /// Moves every customer of `other` to the end of `self`, keeping order (`other` is left empty).
     /// Manager indices of `other` go through `manager_map` (local index → index in `self`'s list).
     pub fn append(&mut self, other: &mut Population, manager_map: &[u32]) {
+        self.append_mapped(other, |m| manager_map[m as usize]);
+    }
+
+    /// Moves every customer of `other` to the end of `self`, as they are (`other` is left
+    /// empty): the receiving end of a delta's customers added.
+    pub fn extend_with(&mut self, other: &mut Population) {
+        self.append_mapped(other, |m| m);
+    }
+
+    fn append_mapped(&mut self, other: &mut Population, manager_map: impl Fn(u32) -> u32) {
         let start = self.manager.len();
         self.format.append(&mut other.format);
         self.market.append(&mut other.market);
@@ -303,7 +313,7 @@ impl Population {
         self.manager.append(&mut other.manager);
         for m in &mut self.manager[start..] {
             if *m != NO_MANAGER {
-                *m = manager_map[*m as usize];
+                *m = manager_map(*m);
             }
         }
         self.prev_band.append(&mut other.prev_band);
@@ -383,12 +393,10 @@ impl Population {
     }
 
     /// The customers (indices) whose facts differ between two populations of the same
-    /// customers in the same order; everyone when their lengths differ.
+    /// customers in the same order, and those beyond the shorter one's end (customers added).
     pub fn differing(&self, other: &Population) -> Vec<u32> {
-        let n = self.len();
-        if other.len() != n {
-            return (0..n.max(other.len()) as u32).collect();
-        }
+        let n = self.len().min(other.len());
+        let beyond = n as u32..self.len().max(other.len()) as u32;
         let demonstration = |p: &Population, i: usize| p.demonstration.get(i).copied();
         (0..n)
             .filter(|&i| {
@@ -413,6 +421,7 @@ impl Population {
                 ) || demonstration(self, i) != demonstration(other, i)
             })
             .map(|i| i as u32)
+            .chain(beyond)
             .collect()
     }
 
