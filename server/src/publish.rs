@@ -68,14 +68,20 @@ pub async fn publish(
     let columns = pop.columns();
     let rules = Rules::new(policy, None);
     let centi = |s: Option<Score>| s.map(|s| (s.raw() + 5_000).div_euclid(10_000));
-    let (policy_id, version) = crate::db::policy::publish(
+    let scores: Vec<(Option<i64>, Option<i64>)> = (0..loaded.ids.len())
+        .map(|i| {
+            let (expectation, experience) = rules.service_scores(columns.facts(i).service.as_ref());
+            (centi(expectation), centi(experience))
+        })
+        .collect();
+    let (policy_id, version, changes) = crate::db::policy::publish(
         pool,
         &policy.name,
         &body,
         user_id,
         loaded.ids.len(),
         |i| {
-            let (expectation, experience) = rules.service_scores(columns.facts(i).service.as_ref());
+            let (expectation, experience) = scores[i];
             Assignment {
                 customer_id: loaded.ids[i],
                 monthly_volume_milli: i64::from(pop.volume[i]),
@@ -86,8 +92,8 @@ pub async fn publish(
                 value_class: ValueClass::ALL[usize::from(out.value_class[i])].key(),
                 tier: Tier::ALL[usize::from(out.tier[i])].key(),
                 key_account: KeyAccountTier::ALL[usize::from(out.key_account[i])].key(),
-                expectation_centi: centi(expectation),
-                experience_centi: centi(experience),
+                expectation_centi: expectation,
+                experience_centi: experience,
                 gap_class: GapClass::ALL[usize::from(out.gap_class[i])].key(),
             }
         },
@@ -102,12 +108,19 @@ pub async fn publish(
         facts::most_patched(loaded.ids.len()),
     )
     .await?;
+    let stored = started.elapsed();
+    let experience: Vec<Option<i64>> = scores.iter().map(|s| s.1).collect();
+    facts
+        .publication(pool, policy, &loaded, &out, &experience, changes)
+        .await?;
     tracing::info!(
-        "published version {version}: {} customers; facts {:.2} s, engine {:.3} s, stored {:.2} s",
+        "published version {version}: {} customers; facts {:.2} s, engine {:.3} s, stored {:.2} s, \
+         kept facts brought up to date {:.2} s",
         loaded.ids.len(),
         facts_done.as_secs_f64(),
         (engine_done - facts_done).as_secs_f64(),
-        (started.elapsed() - engine_done).as_secs_f64()
+        (stored - engine_done).as_secs_f64(),
+        (started.elapsed() - stored).as_secs_f64()
     );
     Ok(Published {
         policy: PolicyRef {

@@ -338,13 +338,15 @@ pub async fn key(pool: &SqlitePool) -> sqlx::Result<Key> {
 /// Marks the customers whose facts the publication of policy `new` changed: those whose
 /// published band, tier, volume or experience differ from what the policy published before it,
 /// `previous`, gave them (or who had nothing under it). More than `most`, and everyone is marked
-/// (the kept facts then reload everyone, cheaper than taking them in one by one).
+/// (the kept facts then reload everyone, cheaper than taking them in one by one). The newest
+/// change in `fact_changes` before and after.
 pub async fn published(
     conn: &mut SqliteConnection,
     previous: Option<i64>,
     new: i64,
     most: usize,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<(i64, i64)> {
+    let before = newest_change(&mut *conn).await?;
     let changed: Vec<i64> = sqlx::query_scalar(
         "SELECT n.customer_id FROM assignments n
          LEFT JOIN assignments o ON o.policy_id = ?1 AND o.customer_id = n.customer_id
@@ -360,12 +362,22 @@ pub async fn published(
     .fetch_all(&mut *conn)
     .await?;
     if changed.len() > most {
-        return sqlx::query("UPDATE data_version SET reloads = reloads + 1")
-            .execute(conn)
-            .await
-            .map(drop);
+        sqlx::query("UPDATE data_version SET reloads = reloads + 1")
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        changed_customers_marked(&mut *conn, &changed).await?;
     }
-    changed_customers_marked(conn, &changed).await
+    Ok((before, newest_change(conn).await?))
+}
+
+/// The newest change in `fact_changes` (0 before the first).
+async fn newest_change(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'fact_changes'), 0)",
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// Marks `customers` in `fact_changes`.

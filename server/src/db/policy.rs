@@ -133,7 +133,7 @@ pub struct Assignment {
 /// command line and the demo), with the assignments `assignment(0..customers)` and the audit
 /// line `detail(version)`, in one transaction; its id and version. The customers whose facts
 /// it changes are marked for the kept facts (see [`super::facts::published`]; more than
-/// `most`, and everyone is).
+/// `most`, and everyone is): with the newest change in `fact_changes` before and after it.
 #[allow(clippy::too_many_arguments)]
 pub async fn publish(
     pool: &SqlitePool,
@@ -144,7 +144,7 @@ pub async fn publish(
     assignment: impl Fn(usize) -> Assignment,
     detail: impl FnOnce(i64) -> String,
     most: usize,
-) -> Result<(i64, i64), AppError> {
+) -> Result<(i64, i64, (i64, i64)), AppError> {
     let mut tx = super::write(pool).await?;
     let previous: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM policies WHERE status = 'published' ORDER BY version DESC LIMIT 1",
@@ -189,12 +189,12 @@ pub async fn publish(
         });
         qb.build().execute(&mut *tx).await?;
     }
-    super::facts::published(&mut tx, previous, policy_id, most).await?;
+    let changes = super::facts::published(&mut tx, previous, policy_id, most).await?;
     super::audit::Line::new(user_id, "policy.publish")
         .detail(detail(version))
         .record(&mut tx)
         .await?;
     tx.commit().await?;
     published_changed();
-    Ok((policy_id, version))
+    Ok((policy_id, version, changes))
 }

@@ -286,7 +286,7 @@ pub(crate) async fn patch(
 ) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
     let started = std::time::Instant::now();
     let most = most_patched(old.ids.len());
-    let mut ids = crate::db::facts::changed_customers(
+    let mut ids: Vec<i64> = crate::db::facts::changed_customers(
         pool,
         (seq, newest),
         (counted_at, now),
@@ -300,6 +300,18 @@ pub(crate) async fn patch(
         return Ok(None);
     }
     ids.sort_unstable();
+    patch_customers(pool, policy, old, ids, started).await
+}
+
+/// `old` with customers `ids` (in order; new ones after everyone) read again from the
+/// database; `None` when they cannot be taken in one by one (see [`patch`]).
+pub(crate) async fn patch_customers(
+    pool: &SqlitePool,
+    policy: &Policy,
+    old: &std::sync::Arc<LoadedPopulation>,
+    ids: Vec<i64>,
+    started: std::time::Instant,
+) -> anyhow::Result<Option<std::sync::Arc<LoadedPopulation>>> {
     let (cur_start, prev_start, year_start) = windows(&old.latest_month, policy);
     let json = serde_json::to_string(&ids)?;
     let rows =
@@ -350,6 +362,7 @@ pub(crate) async fn patch(
             next.search.push(&r.search());
             next.visits.push(std::sync::Arc::from([]));
             next.last_visit.push(None);
+            next.window_visits.push(window_visits(&service, r.id));
             rerank = true;
             continue;
         };
@@ -362,6 +375,10 @@ pub(crate) async fn patch(
                 .replace(i, &facts, manager, prev_band, prev_tier, r.demonstration);
         if next.routes[i] != r.route_id {
             next.routes.set(i, r.route_id);
+        }
+        let visits = window_visits(&service, r.id);
+        if next.window_visits[i] != visits {
+            next.window_visits.set(i, visits);
         }
         if next.assigned_volume[i] != r.prev_volume {
             next.assigned_volume.set(i, r.prev_volume);
@@ -429,4 +446,128 @@ pub(crate) async fn patch(
         "kept facts patched"
     );
     Ok(Some(std::sync::Arc::new(next)))
+}
+
+/// `old`, the population a publication of `policy` classified into `out`, as loading it again
+/// would read it, without reading it: each customer's previous band, tier and volume are the
+/// published ones, their past experience is the experience score published for them
+/// (`experience`, hundredths of a point), and their visits are measured against the new
+/// policy's standard for their new tier. With it, the customers without any service record who
+/// get a visits measure: the rest of their expectation is to be read from the database.
+pub(crate) fn republished(
+    old: &LoadedPopulation,
+    policy: &Policy,
+    out: &kehu_engine::batch::Outcomes,
+    experience: &[Option<i64>],
+) -> (LoadedPopulation, Vec<i64>) {
+    let n = old.ids.len();
+    let mut next = old.clone();
+    let mut standard = [0u32; 3];
+    for (slot, v) in standard.iter_mut().zip(&policy.service.visits_per_month) {
+        *slot = u32::from(*v);
+    }
+    next.standard.visits_per_month = standard;
+    let ctx = next.standard.clone();
+    let mut changed = Vec::new();
+    let mut unread = Vec::new();
+    for (i, &published) in experience.iter().enumerate().take(n) {
+        let tier = Tier::ALL[usize::from(out.tier[i]).min(Tier::ALL.len() - 1)];
+        let band = out.band[i];
+        let visits = derive::experience_points(&derive::ServiceRecords {
+            visits_received: old.window_visits[i],
+            visits_standard: ctx
+                .visit_log_kept
+                .then(|| ctx.visits_per_month[tier.index().min(2)] * ctx.window),
+            ..Default::default()
+        })[0];
+        let past = derive::expectation_points(&derive::ExpectationRecords {
+            promises: None,
+            contribution: Cents::ZERO,
+            influence: Cents::ZERO,
+            life_cycle: derive::LifeCycle::Dormant,
+            past_experience: published.map(Cents::from_raw),
+        })[4];
+        let was = old.population.facts(i);
+        let mut facts = was;
+        match facts.service.as_mut() {
+            Some(s) => {
+                s.experience[0] = visits;
+                s.expectation[4] = past;
+                if s.experience.iter().all(Option::is_none) {
+                    facts.service = None;
+                }
+            }
+            None if visits.is_some() => unread.push(old.ids[i]),
+            None => {}
+        }
+        let p = &old.population;
+        let volume = Some(i64::from(p.volume[i]));
+        if next.assigned_volume[i] != volume {
+            next.assigned_volume.set(i, volume);
+        }
+        if facts == was && p.prev_band[i] == band && p.prev_tier[i] == out.tier[i] + 1 {
+            continue;
+        }
+        let demonstration = p.demonstration.get(i).copied().unwrap_or(false);
+        next.population.replace(
+            i,
+            &facts,
+            p.manager[i],
+            Some(band),
+            Some(tier),
+            demonstration,
+        );
+        changed.push(i as u32);
+    }
+    next.record_change(old.generation, n, changed);
+    next.generation = next_generation();
+    (next, unread)
+}
+
+impl KeptFacts {
+    /// Takes a publication into the kept population it classified (`loaded`, into `out`, with
+    /// the experience scores published), in memory, as [`republished`] derives it: the lab
+    /// opened after a publication gets its movers, not everyone again. `changes` are the
+    /// newest change in `fact_changes` before and after the publication's transaction: when
+    /// another write came between the load and the publication, or the population is no longer
+    /// kept, nothing is taken in here (the next reader brings it up to date from the database).
+    pub async fn publication(
+        &self,
+        pool: &SqlitePool,
+        policy: &Policy,
+        loaded: &std::sync::Arc<LoadedPopulation>,
+        out: &kehu_engine::batch::Outcomes,
+        experience: &[Option<i64>],
+        (before, after): (i64, i64),
+    ) -> anyhow::Result<()> {
+        let pool = self.own.as_ref().unwrap_or(pool);
+        let _loading = self.loading.lock().await;
+        let kept = lock(&self.kept)
+            .iter()
+            .find(|k| std::sync::Arc::ptr_eq(&k.loaded, loaded))
+            .map(|k| (k.seq, k.counted_at.clone()));
+        let Some((seq, counted_at)) = kept else {
+            return Ok(());
+        };
+        if seq != before {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let (next, unread) = republished(loaded, policy, out, experience);
+        let mut next = std::sync::Arc::new(next);
+        if !unread.is_empty() {
+            match patch_customers(pool, policy, &next, unread, started).await? {
+                Some(read) => next = read,
+                None => return Ok(()),
+            }
+        }
+        let (key, _) = self.key(pool, policy).await?;
+        self.keep(Kept {
+            key,
+            seq: after,
+            counted_at,
+            loaded: next,
+        });
+        Ok(())
+    }
 }

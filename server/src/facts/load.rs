@@ -348,6 +348,11 @@ pub(crate) fn facts_of(
     facts
 }
 
+/// Customer `id`'s visits logged in the window, as `service` counted them.
+pub(crate) fn window_visits(service: &ServiceContext, id: i64) -> u32 {
+    service.logged.get(&id).map_or(0, |l| l.visits)
+}
+
 pub(crate) fn build(
     rows: Vec<Row>,
     policy: &Policy,
@@ -397,6 +402,7 @@ pub(crate) fn build(
         changes: Default::default(),
         visits: Chunked::default(),
         last_visit: Chunked::default(),
+        window_visits: rows.iter().map(|r| window_visits(service, r.id)).collect(),
         assigned_volume: rows.iter().map(|r| r.prev_volume).collect(),
         search: rows.iter().map(Row::search).collect(),
         standard: ServiceContext {

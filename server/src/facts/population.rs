@@ -27,6 +27,9 @@ pub struct LoadedPopulation {
     pub visits: Chunked<std::sync::Arc<[VisitMark]>>,
     /// Each customer's last visit ever.
     pub last_visit: Chunked<Option<chrono::NaiveDate>>,
+    /// Each customer's visits logged in the assessment window: against a new publication's
+    /// visit standard for their new tier, they make the experience's visits measure.
+    pub window_visits: Chunked<u32>,
     /// The monthly volume (thousandths of a case) of each customer's latest published
     /// assignment, if they have one.
     pub assigned_volume: Chunked<Option<i64>>,

@@ -19,6 +19,18 @@ async fn kept_equals_a_fresh_load(store: &SqliteStore, what: &str) {
         .await
         .unwrap();
     let kept = store.facts.load(&store.pool, &policy).await.unwrap();
+    equals_a_fresh_load(store, &kept, what).await;
+}
+
+/// `kept` equals the population loaded from scratch under the published policy.
+async fn equals_a_fresh_load(
+    store: &SqliteStore,
+    kept: &server::facts::LoadedPopulation,
+    what: &str,
+) {
+    let policy = server::db::policy::published_or_default(&store.pool)
+        .await
+        .unwrap();
     let fresh = server::facts::load(&store.pool, &policy).await.unwrap();
     assert!(kept.ids == fresh.ids, "{what}: ids");
     assert!(kept.managers == fresh.managers, "{what}: managers");
@@ -35,6 +47,10 @@ async fn kept_equals_a_fresh_load(store: &SqliteStore, what: &str) {
         "{what}: visits"
     );
     assert!(kept.last_visit == fresh.last_visit, "{what}: last visits");
+    assert!(
+        kept.window_visits == fresh.window_visits,
+        "{what}: visits in the window"
+    );
     assert!(
         kept.assigned_volume == fresh.assigned_volume,
         "{what}: assigned volumes"
@@ -305,6 +321,9 @@ async fn random_writes(seed: u64, steps: usize) {
                     .publish(&policy, app::wire::UserId(admin))
                     .await
                     .unwrap();
+                // The publication took itself into the kept facts, without reading them again.
+                let kept = store.facts.newest().unwrap();
+                equals_a_fresh_load(&store, &kept, &format!("{what}, as published")).await;
             }
             Write::AddCustomer => {
                 added += 1;
@@ -483,8 +502,8 @@ async fn the_snapshot_answers_a_version_with_what_changed_since() {
     assert_eq!(whole.policy.as_ref().unwrap().version, 2);
     assert_eq!(copy, whole);
 
-    // A publication with another visit standard changes everyone's experience: the whole
-    // snapshot.
+    // Another process publishes with another visit standard, changing everyone's experience:
+    // this one reloads everyone, and the browser gets the whole snapshot.
     p.service.visits_per_month[0] += 1;
     server::publish::publish(&pool, &Default::default(), &p, None)
         .await
