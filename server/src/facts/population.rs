@@ -102,7 +102,7 @@ impl LoadedPopulation {
         });
         let (most_patches, most_customers) = KEPT_CHANGES;
         let mut total: usize = changes.iter().map(|c| c.customers.len()).sum();
-        while changes.len() > most_patches || (total > most_customers && changes.len() > 1) {
+        while changes.len() > most_patches || total > most_customers {
             if let Some(c) = changes.pop_front() {
                 total -= c.customers.len();
             }

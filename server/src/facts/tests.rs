@@ -74,3 +74,21 @@ fn a_search_finds_each_customer_once_and_follows_a_change() {
         .count();
     assert_eq!(shared, a.chunks.len() - 1);
 }
+
+/// A browser is told only what changed while the history reaches back to its copy; one patch
+/// that changes more customers than the history keeps (a publication that moves most of a
+/// province) is forgotten at once: the whole snapshot, packed, is smaller than such a delta.
+#[test]
+fn a_change_larger_than_the_history_keeps_is_answered_with_the_whole_snapshot() {
+    let mut p = load::build(Vec::new(), &Policy::default(), &Default::default(), None);
+    let start = p.generation;
+    p.record_change(start, 0, vec![3, 1]);
+    p.generation = start + 1;
+    assert_eq!(p.changed_since(start), Some((vec![1, 3], 0)));
+    let (_, most) = KEPT_CHANGES;
+    p.record_change(start + 1, 0, (0..=most as u32).collect());
+    p.generation = start + 2;
+    assert_eq!(p.changed_since(start + 1), None);
+    assert_eq!(p.changed_since(start), None);
+    assert_eq!(p.changed_since(start + 2), Some((Vec::new(), 0)));
+}

@@ -17,8 +17,6 @@ pub struct AppState {
     pub accounts: sqlx::SqlitePool,
     /// Proxies whose forwarded headers are believed.
     pub proxies: TrustedProxies,
-    /// The lab's snapshot, rebuilt only when the data it depends on changes.
-    pub snapshot: crate::snapshot::SnapshotCache,
     /// Who recently checked sessions belong to (see [`crate::http::auth::SeenSessions`]).
     pub seen: crate::http::auth::SeenSessions,
 }
@@ -35,7 +33,6 @@ impl AppState {
             sessions: databases.sessions.clone(),
             accounts: databases.accounts.clone(),
             proxies: TrustedProxies::default(),
-            snapshot: Default::default(),
             seen: Default::default(),
         }
     }

@@ -45,9 +45,14 @@ async fn snapshot(
                 .names
                 .as_deref()
                 .and_then(|n| u64::from_str_radix(n, 16).ok());
-            state.snapshot.since(pool, facts, since, names).await
+            state.store.snapshot.since(pool, facts, since, names).await
         }
-        None => state.snapshot.get(pool, facts).await.map(Answer::Full),
+        None => state
+            .store
+            .snapshot
+            .get(pool, facts)
+            .await
+            .map(Answer::Full),
     };
     let enc = match answer {
         Ok(Answer::Full(enc)) => enc,

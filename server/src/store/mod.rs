@@ -30,6 +30,8 @@ pub struct SqliteStore {
     pub facts: crate::facts::KeptFacts,
     /// Everyone classified under the published policy, while the facts are unchanged.
     pub gaps: crate::gaps::Memo,
+    /// The lab's snapshot, rebuilt only when the data it depends on changes.
+    pub snapshot: crate::snapshot::SnapshotCache,
 }
 
 impl SqliteStore {
@@ -45,6 +47,7 @@ impl SqliteStore {
             pool,
             facts: Default::default(),
             gaps: Default::default(),
+            snapshot: Default::default(),
         }
     }
 }
@@ -164,10 +167,20 @@ impl PolicyPort for SqliteStore {
     async fn publish(&self, policy: &Policy, user: UserId) -> Result<Publication, StoreError> {
         use crate::publish::PublishError;
         match crate::publish::publish(&self.pool, &self.facts, policy, Some(user.0)).await {
-            Ok(p) => Ok(Publication::Published {
-                policy: p.policy,
-                movers: p.movers,
-            }),
+            Ok(p) => {
+                // The lab that published asks for the new snapshot next (and so does every
+                // other lab open): build it now, while the answer travels.
+                let store = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = store.snapshot.get(&store.pool, &store.facts).await {
+                        tracing::warn!("snapshot after publishing: {e:#}");
+                    }
+                });
+                Ok(Publication::Published {
+                    policy: p.policy,
+                    movers: p.movers,
+                })
+            }
             Err(PublishError::Unchanged(version)) => Ok(Publication::Unchanged { version }),
             Err(e) => Err(store_err(e)),
         }
