@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000 300000)
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
-[ -x target/release/kehu ] && [ -d target/site/pkg ] || cargo leptos build --release --split
+[ -x target/release/kehu ] && [ -d target/site/pkg ] || cargo leptos build --release --split --precompress
 mkdir -p target/perf
 for n in "${sizes[@]}"; do
   # v4: demo accounts have passwords, customers have visits, complaints and logistics figures

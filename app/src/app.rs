@@ -3,7 +3,7 @@
 use crate::i18n::*;
 use crate::lab::LabPage;
 use crate::pages::{
-    account::{AccountPage, Gate, HydratedMark, LoginPage, NavLinks, UserMenu, provide_me},
+    account::{Gate, HydratedMark, NavLinks, UserMenu, provide_me},
     audit::AuditLogPage,
     calendar::CalendarPage,
     complaints::ComplaintsPage,
@@ -18,7 +18,7 @@ use crate::pages::{
     visits::VisitsPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
@@ -40,6 +40,24 @@ fn request_path() -> String {
     #[cfg(not(feature = "ssr"))]
     {
         String::new()
+    }
+}
+
+/// Whether the request being rendered (server side) comes from a signed-in customer.
+fn request_by_customer() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.extensions
+                    .get::<crate::wire::Me>()
+                    .map(|m| !m.role.is_staff())
+            })
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
     }
 }
 
@@ -86,7 +104,8 @@ fn title_text(t: String) -> String {
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let scripts = !script_free(&request_path());
+    // A customer who opens a staff page gets its refusal as plain HTML: no staff code is sent.
+    let scripts = !script_free(&request_path()) && !request_by_customer();
     #[cfg(feature = "ssr")]
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         let nonce = leptos::nonce::use_nonce();
@@ -103,7 +122,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0f5c4d" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <link rel="stylesheet" id="leptos" href="/pkg/kehu.css" />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 {scripts.then(|| view! {
                     <AutoReload options=options.clone() />
                     <HydrationScripts options />
@@ -128,8 +147,8 @@ pub fn App() -> impl IntoView {
             <Router set_is_routing=set_routing>
                 <Frame routing>
                     <Routes fallback=NotFound>
-                        <Route path=path!("") view=|| view! { <Gate page="/"><DashboardPage /></Gate> } />
-                        <Route path=path!("/customers") view=|| view! { <Gate page="/customers"><CustomerList /></Gate> } />
+                        <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
+                        <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()} />
                         <Route path=path!("/customers/:id") view={Lazy::<CustomerRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/lab") view={Lazy::<LabRoute>::new()} />
                         <Route path=path!("/requests") view={Lazy::<RequestsRoute>::new()} />
@@ -141,9 +160,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/performance") view={Lazy::<PerformanceRoute>::new()} />
                         <Route path=path!("/gaps") view={Lazy::<GapsRoute>::new()} />
                         <Route path=path!("/calendar") view={Lazy::<CalendarRoute>::new()} />
-                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=|| server_page(Portal::Login) ssr=SsrMode::Async />
                         <Route path=path!("/invite") view=|| server_page(Portal::Invite) ssr=SsrMode::Async />
-                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=|| server_page(Portal::Account) ssr=SsrMode::Async />
                         <Route path=path!("/my") view=|| server_page(Portal::Tiers) ssr=SsrMode::Async />
                         <Route path=path!("/my/profile") view=|| server_page(Portal::Profile) ssr=SsrMode::Async />
                         <Route path=path!("/my/service") view=|| server_page(Portal::Service) ssr=SsrMode::Async />
@@ -155,8 +174,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// Pages whose code is its own wasm chunk (`cargo leptos --split`), fetched when the page is
-/// opened: the first load carries the frame, the dashboard and the customer list only. The
-/// what-if lab (with the engine's batch code) is by far the largest.
+/// opened: the first load carries the frame and the router only. The what-if lab (with the
+/// engine's batch code) is by far the largest.
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident, $path:literal, $page:ident) => {
         $(#[$doc])*
@@ -176,6 +195,14 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(
+    /// The dashboard.
+    DashboardRoute, "/", DashboardPage
+);
+lazy_page!(
+    /// The customer list.
+    CustomersRoute, "/customers", CustomerList
+);
 lazy_page!(
     /// The what-if lab.
     LabRoute, "/lab", LabPage
@@ -224,6 +251,8 @@ lazy_page!(
 /// The script-free portal pages.
 #[derive(Clone, Copy)]
 enum Portal {
+    Login,
+    Account,
     Invite,
     Tiers,
     Profile,
@@ -235,8 +264,11 @@ enum Portal {
 fn server_page(page: Portal) -> AnyView {
     #[cfg(feature = "ssr")]
     {
+        use crate::pages::account::{AccountPage, LoginPage};
         use crate::pages::portal::pages::{InvitePage, MyProfilePage, MyServicePage, MyTiersPage};
         match page {
+            Portal::Login => view! { <LoginPage /> }.into_any(),
+            Portal::Account => view! { <AccountPage /> }.into_any(),
             Portal::Invite => view! { <InvitePage /> }.into_any(),
             Portal::Tiers => view! { <Gate page="/my"><MyTiersPage /></Gate> }.into_any(),
             Portal::Profile => {
@@ -287,8 +319,9 @@ fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
     }
 }
 
-/// Switches zh ⇄ en: in place once the wasm runs (leptos_i18n remembers the choice in a
-/// cookie), and on the script-free pages as a plain form to `/lang`, which sets the same cookie.
+/// Switches zh ⇄ en: a plain form to `/lang`, which sets the locale cookie and comes back to the
+/// page (a reload: the server renders the page in the new language; a choice made once a month
+/// does not need the browser's bundle to carry a cookie library).
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
@@ -296,15 +329,25 @@ fn LanguageSwitch() -> impl IntoView {
         Locale::zh => Locale::en,
         Locale::en => Locale::zh,
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        i18n.set_locale(other());
+    // Where to come back to: the page shown now (the header stays while the router moves).
+    let first = request_path();
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let path = location.pathname.get();
+        if path.is_empty() {
+            return first.clone();
+        }
+        let search = location.search.get();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", search.trim_start_matches('?'))
+        }
     };
-    let here = request_path();
     view! {
-        <form class="lang-form" method="get" action="/lang" on:submit=submit>
+        <form class="lang-form" method="get" action="/lang">
             <input type="hidden" name="to" value=move || other().as_str() />
-            <input type="hidden" name="next" value=here />
+            <input type="hidden" name="next" prop:value=here />
             <button
                 class="lang"
                 type="submit"

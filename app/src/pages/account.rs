@@ -8,12 +8,11 @@
 use super::Loading;
 use crate::api::get_me;
 use crate::i18n::*;
-use crate::labels::role_label;
 use crate::wire::{Me, Role};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+#[cfg(feature = "ssr")]
+use {crate::labels::role_label, leptos_meta::Title, leptos_router::hooks::use_query_map};
 
 /// The signed-in user, loaded once per page load and shared through context.
 #[derive(Clone, Copy)]
@@ -157,6 +156,8 @@ pub fn NavLinks() -> impl IntoView {
     }
 }
 
+/// Sign-in: a plain form, rendered on the server only (the page loads no wasm).
+#[cfg(feature = "ssr")]
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -215,6 +216,8 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// The account and its password: plain forms, rendered on the server only.
+#[cfg(feature = "ssr")]
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();

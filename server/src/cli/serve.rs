@@ -40,6 +40,16 @@ pub(super) async fn serve(
     if let Some(a) = addr {
         leptos_options.site_addr = a;
     }
+    // A release build names the bundle's files by their content's hash and writes the names to
+    // `hash.txt` beside the binary; the pages then link those names, cached for good.
+    if !leptos_options.hash_files && hash_file_beside_binary(&leptos_options.hash_file) {
+        leptos_options.hash_files = true;
+    }
+    tracing::info!(
+        site = %leptos_options.site_root,
+        hashed_names = leptos_options.hash_files,
+        "bundle"
+    );
     let bind = leptos_options.site_addr;
     let mut state = crate::http::state::AppState::new(leptos_options, &databases);
     state.proxies = proxies;
@@ -56,6 +66,15 @@ pub(super) async fn serve(
     .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
+}
+
+/// Whether the build's list of hashed file names (`hash.txt`) lies beside the running binary,
+/// where Leptos reads it.
+fn hash_file_beside_binary(name: &str) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .is_some_and(|p| p.is_file())
 }
 
 /// Loads every customer's facts under the published policy once at start (so that the first

@@ -238,8 +238,8 @@ pub struct LangQuery {
     pub next: String,
 }
 
-/// `GET /lang?to=en&next=/my`: switches the language without script (the wasm pages switch in
-/// place and never come here); leptos_i18n reads the same cookie.
+/// `GET /lang?to=en&next=/my`: switches the language (every page's switch is this plain form)
+/// and comes back; the server's leptos_i18n reads the cookie to render pages.
 pub async fn lang(axum::extract::Query(q): axum::extract::Query<LangQuery>) -> Response {
     let to = if q.to == "en" { "en" } else { "zh" };
     let mut resp = see_other(&safe_next(&q.next));

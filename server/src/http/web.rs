@@ -369,6 +369,41 @@ async fn bad_arguments_are_400(
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// `Cache-Control` of the bundle's files: kept for a year and never asked again when their names
+/// carry their content's hash (a new build has new names), asked again each time otherwise.
+pub fn bundle_cache_control(hashed_names: bool) -> &'static str {
+    if hashed_names {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+/// `/pkg/*`: the wasm, its JavaScript and the stylesheet, sent as compressed at build time
+/// (`*.br` where the browser takes brotli, else `*.gz`, else as they are; the pages' own
+/// compression leaves an encoded answer alone), with [`bundle_cache_control`] on what was found.
+fn bundle_files(options: &LeptosOptions) -> Router {
+    use axum::http::{HeaderValue, header};
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let cache = HeaderValue::from_static(bundle_cache_control(options.hash_files));
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::map_response(
+            move |mut resp: axum::response::Response| {
+                let cache = cache.clone();
+                async move {
+                    if resp.status().is_success() || resp.status().is_redirection() {
+                        resp.headers_mut().insert(header::CACHE_CONTROL, cache);
+                    }
+                    resp
+                }
+            },
+        ))
+}
+
 /// The whole application as a router, so tests can call it without a socket.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -377,6 +412,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let accounts = <auth::Accounts as axum::extract::FromRef<AppState>>::from_ref(&state);
     let small_bodies = Router::new()
+        .nest_service("/pkg", bundle_files(&state.leptos_options))
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/snapshot", get(snapshot))
         .route("/export/kpis.csv", get(export_kpis))

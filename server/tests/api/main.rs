@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod archive;
+mod bundle;
 mod clock;
 mod complaints;
 mod delta;
