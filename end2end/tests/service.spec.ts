@@ -96,6 +96,7 @@ test('a customer manager logs a visit from the plan on a phone; the customer see
   const row = cm.locator('[data-testid="plan-row"][data-customer="1"]');
   const target = (await row.count()) > 0 ? row : cm.getByTestId('plan-row').first();
   const customerId = await target.getAttribute('data-customer');
+  const doneBefore = Number(await target.getAttribute('data-done'));
   await target.getByTestId('log-for').click();
   await expect(cm.getByTestId('visit-form')).toBeVisible();
   // The purpose is needed: said at the field.
@@ -103,11 +104,19 @@ test('a customer manager logs a visit from the plan on a phone; the customer see
   await expect(cm.getByTestId('visit-error')).toContainText('purpose');
   const purpose = `Stock check ${Date.now()}`;
   await cm.getByTestId('visit-purpose').fill(purpose);
+  // Filling the purpose takes its message away.
+  await expect(cm.getByTestId('visit-error')).toHaveCount(0);
   await cm.getByTestId('visit-findings').fill('Competitor poster in the window');
   await cm.getByTestId('visit-minutes').fill('25');
   await cm.getByTestId('visit-promise').fill('New display stand next month');
   await cm.getByTestId('visit-submit').click();
-  await expect(cm.getByTestId('visit-logged')).toBeVisible();
+  // The confirmation is on screen, wherever the page has scrolled to.
+  await expect(cm.getByTestId('visit-logged')).toBeInViewport();
+  // The plan counts the visit at once: the customer's row moved on or left the plan.
+  const after = cm.locator(`[data-testid="plan-row"][data-customer="${customerId}"]`);
+  await expect
+    .poll(async () => ((await after.count()) === 0 ? doneBefore + 1 : Number(await after.getAttribute('data-done'))))
+    .toBe(doneBefore + 1);
   const logged = cm.getByTestId('visit-log').getByTestId('visit-line').first();
   await expect(logged).toContainText(purpose);
   await expect(logged).toContainText('Promised: New display stand next month');

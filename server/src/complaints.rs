@@ -12,7 +12,7 @@ use crate::time::stamp;
 use app::wire::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintPage, ComplaintRefusal, ComplaintResult, ComplaintStep, MAX_COMMENT_CHARS,
-    MAX_COMPLAINT_CHARS, STEPS_BEFORE_CLOSING, Scope,
+    MAX_COMPLAINT_CHARS, STEP_UNDO_MINUTES, STEPS_BEFORE_CLOSING, Scope,
 };
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -287,6 +287,27 @@ pub async fn act(
                 key,
                 note: note.trim(),
             }
+        }
+        ComplaintAction::Undo { key } => {
+            if !COMPLAINT_STEPS.contains(&key.as_str()) {
+                return refuse(ComplaintRefusal::BadValue);
+            }
+            // Only what could still be ticked now can be taken back (after closing, the
+            // follow-up visit alone), by whoever ticked it, soon after.
+            let Some((by, at)) = stored::step_done_by(&mut tx, id, key).await? else {
+                return refuse(ComplaintRefusal::CannotUndo);
+            };
+            let ticked = DateTime::parse_from_rfc3339(&at)
+                .map_err(AppError::msg)?
+                .with_timezone(&Utc);
+            if (!open && key != "follow_up")
+                || by != user
+                || now - ticked > chrono::TimeDelta::minutes(STEP_UNDO_MINUTES)
+            {
+                return refuse(ComplaintRefusal::CannotUndo);
+            }
+            detail = format!("complaint {id}: step {key} undone");
+            Change::Undo { key }
         }
         ComplaintAction::Confirm {
             substantiated,

@@ -9,7 +9,7 @@ use crate::api::{act_on_complaint, file_staff_complaint, list_complaints};
 use crate::i18n::*;
 use crate::wire::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
-    ComplaintRefusal, ComplaintResult, STEPS_BEFORE_CLOSING,
+    ComplaintRefusal, ComplaintResult, STEP_UNDO_MINUTES, STEPS_BEFORE_CLOSING,
 };
 use leptos::prelude::*;
 use leptos_i18n::td_string;
@@ -261,6 +261,9 @@ fn refusal_text(l: Locale, r: &ComplaintRefusal) -> String {
         ComplaintRefusal::NotToConfirm => td_string!(l, complaints.refused_confirm).to_string(),
         ComplaintRefusal::NotConfirmed => td_string!(l, complaints.refused_unconfirmed).to_string(),
         ComplaintRefusal::BadValue => td_string!(l, complaints.refused_value).to_string(),
+        ComplaintRefusal::CannotUndo => {
+            td_string!(l, complaints.refused_undo, minutes = STEP_UNDO_MINUTES).to_string()
+        }
     }
 }
 
@@ -274,6 +277,9 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let note = RwSignal::new(String::new());
     let resolution = RwSignal::new(String::new());
+    // The step this page ticked last: it offers "undo" (a mis-tap on a phone); the server decides
+    // whether it still may be taken back.
+    let just_ticked = RwSignal::new(None::<&'static str>);
     let attitude =
         RwSignal::new(current.with_untracked(|c| c.attitude.clone().unwrap_or_default()));
     let act = Action::new(move |a: &ComplaintAction| {
@@ -363,7 +369,8 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                         <li class:done=move || step().is_some() data-step=k>
                             <span>{move || step_label(i18n.get_locale(), k)}</span>
                             {move || step().map(|s| view! {
-                                <span class="muted small">" · " {s.at.clone()} {(!s.by.is_empty()).then(|| format!(" · {}", s.by))}</span>
+                                <span class="tick" role="img" aria-label=move || t_string!(i18n, complaints.step_done_label)>"✓"</span>
+                                <span class="muted small">" · " {when(&s.at)} {(!s.by.is_empty()).then(|| format!(" · {}", s.by))}</span>
                                 {s.late.then(|| view! { <span class="badge badge-rejected small">{t!(i18n, complaints.late)}</span> })}
                                 {(!s.note.is_empty()).then(|| view! { <span class="note small">{s.note.clone()}</span> })}
                             })}
@@ -374,10 +381,25 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                                     data-testid=format!("step-{k}")
                                     disabled=move || act.pending().get()
                                     on:click=move |_| {
+                                        just_ticked.set(Some(k));
                                         act.dispatch(ComplaintAction::Step { key: k.to_string(), note: note.get_untracked() });
                                     }
                                 >
                                     {t!(i18n, complaints.mark_done)}
+                                </button>
+                            </Show>
+                            <Show when=move || just_ticked.get() == Some(k) && step().is_some()>
+                                <button
+                                    type="button"
+                                    class="small"
+                                    data-testid=format!("undo-{k}")
+                                    disabled=move || act.pending().get()
+                                    on:click=move |_| {
+                                        just_ticked.set(None);
+                                        act.dispatch(ComplaintAction::Undo { key: k.to_string() });
+                                    }
+                                >
+                                    {t!(i18n, complaints.undo_step)}
                                 </button>
                             </Show>
                         </li>

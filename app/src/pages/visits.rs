@@ -116,7 +116,7 @@ fn PlanLine(r: PlanRow, chosen: RwSignal<Option<(i64, String)>>) -> impl IntoVie
     let last = r.last_visit.clone();
     let pick = label.clone();
     view! {
-        <li class="plan-row" data-testid="plan-row" data-customer=id.to_string() data-overdue=r.overdue.to_string()>
+        <li class="plan-row" data-testid="plan-row" data-customer=id.to_string() data-done=r.done.to_string() data-overdue=r.overdue.to_string()>
             <div>
                 <A href=format!("/customers/{id}")>{label}</A>
                 <p class="small muted">
@@ -172,8 +172,18 @@ fn VisitForm(
             promise.set(String::new());
             problem.set(None);
             chosen.set(None);
-            done.set(Some(v));
+            done.set(Some(v.clone()));
             logged.run(());
+            // The confirmation goes after a while, unless another visit's has replaced it.
+            #[cfg(feature = "hydrate")]
+            set_timeout(
+                move || {
+                    if done.get_untracked().is_some_and(|d| d.id == v.id) {
+                        done.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(8),
+            );
         }
         Some(Ok(Err(p))) => problem.set(Some(p)),
         Some(Err(_)) | None => {}
@@ -211,6 +221,12 @@ fn VisitForm(
             VisitProblem::Promise => td_string!(l, visits.bad_promise),
         }
     };
+    // A message about a field goes once that field is changed.
+    let edited = move |p: VisitProblem| {
+        if problem.get_untracked() == Some(p) {
+            problem.set(None);
+        }
+    };
     let field_error = move |p: VisitProblem| {
         move || {
             (problem.get() == Some(p)).then(|| view! { <p class="error small" role="alert" data-testid="visit-error">{message(p)}</p> })
@@ -219,10 +235,14 @@ fn VisitForm(
     view! {
         <section class="panel" id="visit-form">
             <h2>{t!(i18n, visits.log_title)}</h2>
+            // Fixed at the bottom of the screen: the form folds away and the plan is drawn again
+            // once the visit is in, so a message in the form's place would scroll out of sight.
             {move || done.get().map(|v| view! {
-                <p class="ok" role="status" data-testid="visit-logged">
-                    {td_string!(i18n.get_locale(), visits.logged, customer = format!("{} {}", v.customer_code, v.customer_name), date = v.date.clone()).to_string()}
-                </p>
+                <div class="toast" role="status" data-testid="visit-logged">
+                    <span>{td_string!(i18n.get_locale(), visits.logged, customer = format!("{} {}", v.customer_code, v.customer_name), date = v.date.clone()).to_string()}</span>
+                    <button type="button" class="small" on:click=move |_| done.set(None)
+                        aria-label=move || t_string!(i18n, common.dismiss)>"×"</button>
+                </div>
             })}
             {move || match chosen.get() {
                 None => view! { <p class="muted" data-testid="visit-pick">{t!(i18n, visits.pick)}</p> }.into_any(),
@@ -232,31 +252,31 @@ fn VisitForm(
                         <label class="field">
                             <span>{t!(i18n, visits.date)}</span>
                             <input type="date" data-testid="visit-date" max=today.clone() prop:value=move || date.get()
-                                on:input=move |ev| date.set(event_target_value(&ev)) />
+                                on:input=move |ev| { date.set(event_target_value(&ev)); edited(VisitProblem::Date); } />
                         </label>
                         {field_error(VisitProblem::Date)}
                         <label class="field">
                             <span>{t!(i18n, visits.purpose)}</span>
                             <input type="text" maxlength="100" data-testid="visit-purpose" prop:value=move || purpose.get()
-                                on:input=move |ev| purpose.set(event_target_value(&ev)) />
+                                on:input=move |ev| { purpose.set(event_target_value(&ev)); edited(VisitProblem::Purpose); } />
                         </label>
                         {field_error(VisitProblem::Purpose)}
                         <label class="field">
                             <span>{t!(i18n, visits.findings)}</span>
                             <textarea rows="3" maxlength="2000" data-testid="visit-findings" prop:value=move || findings.get()
-                                on:input=move |ev| findings.set(event_target_value(&ev))></textarea>
+                                on:input=move |ev| { findings.set(event_target_value(&ev)); edited(VisitProblem::Findings); }></textarea>
                         </label>
                         {field_error(VisitProblem::Findings)}
                         <label class="field">
                             <span>{t!(i18n, visits.minutes)}</span>
                             <input type="number" min="1" max="600" inputmode="numeric" data-testid="visit-minutes" prop:value=move || minutes.get()
-                                on:input=move |ev| minutes.set(event_target_value(&ev)) />
+                                on:input=move |ev| { minutes.set(event_target_value(&ev)); edited(VisitProblem::Duration); } />
                         </label>
                         {field_error(VisitProblem::Duration)}
                         <label class="field">
                             <span>{t!(i18n, visits.promise)}</span>
                             <input type="text" maxlength="100" data-testid="visit-promise" prop:value=move || promise.get()
-                                on:input=move |ev| promise.set(event_target_value(&ev)) />
+                                on:input=move |ev| { promise.set(event_target_value(&ev)); edited(VisitProblem::Promise); } />
                             <small class="muted">{t!(i18n, visits.promise_hint)}</small>
                         </label>
                         {field_error(VisitProblem::Promise)}

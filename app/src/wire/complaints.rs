@@ -131,6 +131,9 @@ pub enum ComplaintAction {
     MakeMajor,
     /// Marks a handling step done, with a note.
     Step { key: String, note: String },
+    /// Takes back a step ticked by mistake: by whoever ticked it, within
+    /// [`STEP_UNDO_MINUTES`], while the step could still be ticked.
+    Undo { key: String },
     /// Confirms a major complaint: substantiated ones go to the working group.
     Confirm { substantiated: bool, note: String },
     /// Closes it with the resolution told to the customer.
@@ -162,7 +165,12 @@ pub enum ComplaintRefusal {
     NotConfirmed,
     /// Unknown step or attitude, or a text over its length.
     BadValue,
+    /// The step is not this user's to undo, or was ticked too long ago (or is not done).
+    CannotUndo,
 }
+
+/// How long a ticked complaint step can be taken back by whoever ticked it.
+pub const STEP_UNDO_MINUTES: i64 = 10;
 
 /// The longest complaint text, subject and rating comment.
 pub const MAX_COMPLAINT_CHARS: usize = 2_000;

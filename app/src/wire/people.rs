@@ -36,6 +36,16 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.key() == k)
     }
 
+    /// Where this role lands after signing in (when no other page was asked for): customers on
+    /// their own page, customer managers on the day's visit plan, everyone else on the dashboard.
+    pub const fn home(self) -> &'static str {
+        match self {
+            Role::Customer => "/my",
+            Role::CustomerManager => "/visits",
+            Role::Admin | Role::Manager | Role::LicenceOfficer => "/",
+        }
+    }
+
     /// Staff work in the archive; customers only see themselves (the portal). See [`Access`].
     pub const fn is_staff(self) -> bool {
         Access::Staff.allows(self)

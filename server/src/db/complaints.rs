@@ -140,6 +140,21 @@ pub async fn done_steps(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Ve
         .await
 }
 
+/// Who ticked step `key` of complaint `id`, and when (stored time); `None` while it is not done.
+pub async fn step_done_by(
+    conn: &mut SqliteConnection,
+    id: i64,
+    key: &str,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT done_by, done_at FROM complaint_steps WHERE complaint_id = ? AND step = ?",
+    )
+    .bind(id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+}
+
 /// A complaint as it is filed.
 pub struct Filed<'a> {
     pub customer: i64,
@@ -185,6 +200,10 @@ pub enum Change<'a> {
     Step {
         key: &'a str,
         note: &'a str,
+    },
+    /// A step taken back (ticked by mistake).
+    Undo {
+        key: &'a str,
     },
     Confirm {
         substantiated: bool,
@@ -237,6 +256,13 @@ pub async fn change(
             .bind(note)
             .execute(&mut *conn)
             .await?;
+        }
+        Change::Undo { key } => {
+            sqlx::query("DELETE FROM complaint_steps WHERE complaint_id = ? AND step = ?")
+                .bind(id)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
         }
         Change::Confirm {
             substantiated,

@@ -354,3 +354,61 @@ async fn one_time_passwords_must_be_changed_and_changes_end_other_sessions() {
     .await;
     assert_eq!(audit, 1);
 }
+
+#[tokio::test]
+async fn each_role_lands_on_its_own_work_after_signing_in() {
+    let (_dir, pool) = demo_db(50).await;
+    let customer: String = sqlx::query_scalar("SELECT username FROM users WHERE role = 'customer'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for (user, home) in [
+        ("manager", "/"),
+        ("officer", "/"),
+        ("cm01", "/visits"),
+        (customer.as_str(), "/my"),
+    ] {
+        let mut browser = Client::anonymous(pool.clone());
+        let resp = browser.sign_in(user, server::demo::DEMO_PASSWORD).await;
+        assert_eq!(location(&resp), home, "{user} lands on {home}");
+    }
+    // A page asked for before signing in wins over the role's own.
+    let browser = Client::anonymous(pool.clone());
+    let resp = browser
+        .send(
+            Request::post("/auth/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "username=cm01&password={}&next=%2Fcomplaints",
+                    urlencode(server::demo::DEMO_PASSWORD)
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(location(&resp), "/complaints");
+}
+
+#[tokio::test]
+async fn a_customer_on_a_staff_page_is_refused_without_the_staff_bundle() {
+    let (_dir, pool) = demo_db(50).await;
+    let code: String = sqlx::query_scalar("SELECT username FROM users WHERE role = 'customer'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let customer = app_as(pool.clone(), &code).await;
+    for page in ["/lab", "/visits", "/customers"] {
+        let (status, html) = get(&customer, page, "zh").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(
+            !html.contains(".wasm")
+                && !html.contains("/pkg/kehu.js")
+                && !html.contains("modulepreload"),
+            "{page} sends no bundle to a customer"
+        );
+    }
+    // Staff get the bundle.
+    let cm = app_as(pool.clone(), "cm01").await;
+    let (status, html) = get(&cm, "/visits", "zh").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(".wasm"), "staff pages load the app");
+}

@@ -530,3 +530,43 @@ async fn the_complaint_api_is_for_staff_in_scope() {
     let list = list.unwrap();
     assert_eq!((list.rows.len(), list.total), (1, 1));
 }
+
+#[tokio::test]
+async fn a_mis_tapped_step_is_taken_back_by_whoever_ticked_it_soon_after() {
+    let (_dir, pool, store, scope, mine, _other, cm) = desk(60).await;
+    let manager = user_id(&pool, "manager").await;
+    let c = file(&store, scope, cm, mine, "Late delivery", false).await;
+    let key = COMPLAINT_STEPS[2];
+    let undo = || ComplaintAction::Undo { key: key.into() };
+
+    let c = done(act(&store, scope, cm, &c, step(key)).await);
+    assert!(c.step(key).is_some());
+    // Another user may not take it back.
+    assert_eq!(
+        act(&store, Scope::All, manager, &c, undo()).await,
+        ComplaintResult::Refused(ComplaintRefusal::CannotUndo)
+    );
+    // Whoever ticked it may, and the step is open again (and can be ticked again).
+    let c = done(act(&store, scope, cm, &c, undo()).await);
+    assert!(c.step(key).is_none(), "the step is no longer done");
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE detail LIKE '%step ' || ? || ' undone'",
+    )
+    .bind(key)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audit, 1, "the undo is in the audit trail");
+    // A step not done cannot be undone.
+    assert_eq!(
+        act(&store, scope, cm, &c, undo()).await,
+        ComplaintResult::Refused(ComplaintRefusal::CannotUndo)
+    );
+    // Ticked again, and a quarter of an hour later it stands.
+    let c = done(act(&store, scope, cm, &c, step(key)).await);
+    server::time::shift(chrono::TimeDelta::minutes(15));
+    assert_eq!(
+        act(&store, scope, cm, &c, undo()).await,
+        ComplaintResult::Refused(ComplaintRefusal::CannotUndo)
+    );
+}

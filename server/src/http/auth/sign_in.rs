@@ -124,8 +124,8 @@ pub async fn login(
         Ok(LoginOutcome::Ok { me, token, device }) => {
             let to = if me.must_change_password {
                 "/account".to_string()
-            } else if me.role == Role::Customer && next == "/" {
-                "/my".to_string()
+            } else if next == "/" {
+                me.role.home().to_string()
             } else {
                 next
             };
