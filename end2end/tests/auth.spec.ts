@@ -22,7 +22,8 @@ test('a signed-out visitor signs in and lands where they were going', async ({ p
 
 test('a customer manager has no lab: no link, a 403 page, and no snapshot', async ({ page }) => {
   await signIn(page, 'cm01');
-  await expect(page).toHaveURL(/\/$/);
+  // A customer manager's day starts at the visit plan.
+  await expect(page).toHaveURL(/\/visits$/);
   await hydrated(page);
   await expect(page.getByRole('link', { name: 'Customers', exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: 'What-if lab' })).toHaveCount(0);
