@@ -254,6 +254,26 @@ test('a manager sets a holiday in the service calendar; a customer manager only 
   await page.getByTestId('calendar-submit').click();
   await expect(page.getByTestId('calendar-saved')).toBeVisible();
   await expect(page.locator('[data-testid="calendar-line"][data-day="2027-10-01"]')).toHaveAttribute('data-kind', 'holiday');
+  // A range in one go: Monday 4 to Sunday 10 October; the weekend is off anyway and left alone.
+  await page.getByTestId('calendar-day').fill('2027-10-04');
+  await page.getByTestId('calendar-to').fill('2027-10-10');
+  await page.getByTestId('calendar-submit').click();
+  await expect(page.getByTestId('calendar-saved')).toContainText('5 days set');
+  await expect(page.getByTestId('calendar-saved')).toContainText('2 more');
+  await expect(page.locator('[data-testid="calendar-line"][data-day="2027-10-08"]')).toHaveAttribute('data-kind', 'holiday');
+  await expect(page.locator('[data-testid="calendar-line"][data-day="2027-10-09"]')).toHaveCount(0);
+  // A published list imported: a bad line refuses the whole list, naming the line and its value.
+  await page.getByTestId('calendar-import-text').fill('2027-09-26,,班,国庆节调休\n2027-13-01,,休,x\n');
+  await page.getByTestId('calendar-import-submit').click();
+  await expect(page.getByTestId('calendar-import-errors')).toContainText('Line 2');
+  await expect(page.getByTestId('calendar-import-errors')).toContainText('2027-13-01');
+  await expect(page.locator('[data-testid="calendar-line"][data-day="2027-09-26"]')).toHaveCount(0);
+  await page.getByTestId('calendar-import-text').fill('2027-09-26,,班,国庆节调休\n');
+  await page.getByTestId('calendar-import-submit').click();
+  await expect(page.getByTestId('calendar-imported')).toContainText('1 days set');
+  await expect(page.locator('[data-testid="calendar-line"][data-day="2027-09-26"]')).toHaveAttribute('data-kind', 'workday');
+  // The desk's clock is named on the page.
+  await expect(page.getByTestId('calendar-intro')).toContainText('Asia/Shanghai');
   expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
 
   const cm = await phone(browser);

@@ -2,6 +2,7 @@
 //! office hours on working days, skipping weekends and public holidays, with the make-up
 //! working days (调休) of the Chinese calendar.
 
+use app::wire::{CalendarChange, CalendarProblem as P, ServiceCalendar};
 use chrono::{
     DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc, Weekday,
 };
@@ -13,8 +14,8 @@ pub struct WorkCalendar {
     /// Local office hours, `start` < `end`.
     pub start: NaiveTime,
     pub end: NaiveTime,
-    /// Offset of local time from UTC, in hours (China: 8).
-    pub utc_offset_hours: i32,
+    /// The service desk's time zone, whose clock the office hours are read on.
+    pub zone: chrono_tz::Tz,
     /// Days off although Monday–Friday.
     pub holidays: BTreeSet<NaiveDate>,
     /// Working days although Saturday or Sunday.
@@ -26,7 +27,7 @@ impl Default for WorkCalendar {
         WorkCalendar {
             start: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
             end: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
-            utc_offset_hours: crate::time::DESK_UTC_OFFSET_HOURS,
+            zone: crate::time::desk_zone(),
             holidays: BTreeSet::new(),
             workdays: BTreeSet::new(),
         }
@@ -44,8 +45,7 @@ impl WorkCalendar {
     /// The moment `hours` working hours after `from`; a start outside office hours counts from
     /// the next opening.
     pub fn add_working_hours(&self, from: DateTime<Utc>, hours: u32) -> DateTime<Utc> {
-        let offset = TimeDelta::hours(i64::from(self.utc_offset_hours));
-        let mut t: NaiveDateTime = from.naive_utc() + offset;
+        let mut t: NaiveDateTime = from.with_timezone(&self.zone).naive_local();
         let mut left = TimeDelta::hours(i64::from(hours));
         // Ten years of days is more than any deadline; the bound only guards a calendar with
         // no working day at all.
@@ -60,7 +60,7 @@ impl WorkCalendar {
                 if t < close {
                     let available = close - t;
                     if left <= available {
-                        return (t + left - offset).and_utc();
+                        return self.utc(t + left);
                     }
                     left -= available;
                 }
@@ -70,20 +70,21 @@ impl WorkCalendar {
                 .expect("date in range")
                 .and_time(NaiveTime::MIN);
         }
-        (t - offset).and_utc()
+        self.utc(t)
     }
-}
 
-impl WorkCalendar {
-    /// A stored UTC timestamp as the service desk's local time, `2026-11-23 16:00` (the text
-    /// unchanged if it is not a timestamp).
-    pub fn local(&self, stored: &str) -> String {
-        match DateTime::parse_from_rfc3339(stored) {
-            Ok(t) => (t.naive_utc() + TimeDelta::hours(i64::from(self.utc_offset_hours)))
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-            Err(_) => stored.to_string(),
+    /// A local time of the desk as UTC; in the hour a clock skips (summer time) the moment just
+    /// after it, in the hour it repeats the first.
+    fn utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let mut t = local;
+        for _ in 0..4 {
+            if let Some(at) = self.zone.from_local_datetime(&t).earliest() {
+                return at.with_timezone(&Utc);
+            }
+            t += TimeDelta::minutes(30);
         }
+        local.and_utc()
     }
 }
 
@@ -104,36 +105,296 @@ pub async fn load(pool: &sqlx::SqlitePool) -> Result<WorkCalendar, sqlx::Error> 
     Ok(cal)
 }
 
-pub use crate::db::calendar::days;
+/// The calendar as staff read it: the desk's time zone and the exceptions by day.
+pub async fn service_calendar(pool: &sqlx::SqlitePool) -> Result<ServiceCalendar, sqlx::Error> {
+    Ok(ServiceCalendar {
+        zone: crate::time::desk_zone().name().to_string(),
+        days: crate::db::calendar::days(pool).await?,
+    })
+}
 
-/// Sets `day` (`YYYY-MM-DD`) to a holiday, a make-up working day, or back to the usual
-/// Monday–Friday rule (`kind` empty), by `user`; audited. Refused: a day that is not a date,
-/// a holiday on a weekend or a make-up day on a weekday (they would change nothing), a note
-/// over 100 characters.
-pub async fn set_day(
+/// Sets the desk's time zone by its IANA name (`Asia/Shanghai`), by `user`; audited. Times are
+/// shown on it, "today" and office hours read on it, from then on.
+pub async fn set_zone(
     pool: &sqlx::SqlitePool,
     user: i64,
-    day: &str,
+    name: &str,
+) -> Result<Result<(), P>, sqlx::Error> {
+    let Some(zone) = crate::time::zone_named(name) else {
+        return Ok(Err(P::Zone(shorten(name))));
+    };
+    crate::db::calendar::set_zone(pool, user, zone.name()).await?;
+    crate::time::set_desk_zone(zone);
+    Ok(Ok(()))
+}
+
+/// A value quoted in a refusal: at most 40 characters of it.
+fn shorten(s: &str) -> String {
+    let s = s.trim();
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// A day as typed: `2027-10-01`, `2027/10/1` or `2027年10月1日`.
+fn parse_day(s: &str) -> Result<NaiveDate, P> {
+    let t = s.trim();
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+        .ok_or_else(|| P::Day(shorten(s)))
+}
+
+/// A kind as typed, in English or Chinese: `holiday` (休, 放假, 节假日), `workday` (班, 上班,
+/// 补班, 调休上班) or usual (`usual`, 照常, or nothing in the form).
+fn parse_kind(s: &str) -> Result<&'static str, P> {
+    match s.trim().to_lowercase().as_str() {
+        "holiday" | "休" | "休息" | "休息日" | "假" | "放假" | "假日" | "节假日" => {
+            Ok("holiday")
+        }
+        "workday" | "班" | "上班" | "补班" | "调休" | "调休上班" | "调休上班日" => {
+            Ok("workday")
+        }
+        "usual" | "照常" | "" => Ok(""),
+        _ => Err(P::Kind(shorten(s))),
+    }
+}
+
+/// Days to set: `(day, kind, note)`, `kind` empty for usual.
+type DaysSet = Vec<(String, String, String)>;
+
+/// The days `from`..=`to` set to `kind` with `note`: a holiday range leaves its weekend days
+/// alone (they are off anyway), a make-up range its weekdays; counted as skipped. Refused: an
+/// unreadable or backward range, longer than a year, a note too long, or nothing to change.
+fn plan(from: &str, to: &str, kind: &str, note: &str) -> Result<(DaysSet, u32), P> {
+    let first = parse_day(from)?;
+    let last = if to.trim().is_empty() {
+        first
+    } else {
+        parse_day(to)?
+    };
+    let span = (last - first).num_days();
+    if !(0..app::wire::CALENDAR_MAX_RANGE_DAYS).contains(&span) {
+        return Err(P::Range {
+            from: shorten(from),
+            to: shorten(to),
+        });
+    }
+    let kind = parse_kind(kind)?;
+    let note = note.trim();
+    if note.chars().count() > app::wire::CALENDAR_NOTE_MAX {
+        return Err(P::Note(shorten(note)));
+    }
+    let (mut days, mut skipped) = (Vec::new(), 0);
+    for d in first.iter_days().take(span as usize + 1) {
+        let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        if (kind == "holiday" && weekend) || (kind == "workday" && !weekend) {
+            skipped += 1;
+            continue;
+        }
+        days.push((
+            d.format("%Y-%m-%d").to_string(),
+            kind.to_string(),
+            note.to_string(),
+        ));
+    }
+    if days.is_empty() {
+        let first = first.format("%Y-%m-%d").to_string();
+        return Err(if kind == "holiday" {
+            P::HolidayOnWeekend(first)
+        } else {
+            P::WorkdayOnWeekday(first)
+        });
+    }
+    Ok((days, skipped))
+}
+
+fn change(days: &DaysSet, skipped: u32) -> CalendarChange {
+    CalendarChange {
+        changed: days.len() as u32,
+        skipped,
+    }
+}
+
+/// Sets the days `from`..=`to` (`to` empty: one day) to a holiday, a make-up working day, or
+/// back to the usual Monday–Friday rule (`kind` empty), by `user`: all of them or, refused with
+/// the value at fault, none; one audit line.
+pub async fn set_days(
+    pool: &sqlx::SqlitePool,
+    user: i64,
+    from: &str,
+    to: &str,
     kind: &str,
     note: &str,
-) -> Result<Result<(), app::wire::CalendarProblem>, sqlx::Error> {
-    use app::wire::CalendarProblem as P;
-    let Ok(d) = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") else {
-        return Ok(Err(P::Day));
+) -> Result<Result<CalendarChange, P>, sqlx::Error> {
+    let (days, skipped) = match plan(from, to, kind, note) {
+        Ok(p) => p,
+        Err(p) => return Ok(Err(p)),
     };
-    let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
-    match kind {
-        "holiday" if weekend => return Ok(Err(P::HolidayOnWeekend)),
-        "workday" if !weekend => return Ok(Err(P::WorkdayOnWeekday)),
-        "holiday" | "workday" | "" => {}
-        _ => return Ok(Err(P::Kind)),
+    let (first, last) = (&days[0].0, &days[days.len() - 1].0);
+    let kind = if days[0].1.is_empty() {
+        "usual"
+    } else {
+        &days[0].1
+    };
+    let detail = if first == last {
+        format!("{first}: {kind}")
+    } else {
+        format!("{first}..{last}: {kind} ({} days)", days.len())
+    };
+    crate::db::calendar::apply(pool, user, &days, "calendar.set", detail).await?;
+    Ok(Ok(change(&days, skipped)))
+}
+
+/// Imports a list of holidays and make-up working days (a year's, as published) from CSV: one
+/// line a day or a range — `from,to,kind,note` or `day,kind,note`, with or without a header
+/// (日期/开始, 结束/至, 类型, 备注 or day/from, to, kind, note); kinds as the form takes them
+/// (休, 班, holiday, workday …). Every line is checked first and every bad one named with its
+/// value; then all are kept in one transaction, or none.
+pub async fn import(
+    pool: &sqlx::SqlitePool,
+    user: i64,
+    csv_text: &str,
+) -> Result<Result<CalendarChange, Vec<P>>, sqlx::Error> {
+    let (days, skipped, lines) = match read_list(csv_text) {
+        Ok(read) => read,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let detail = format!("{lines} lines: {} days", days.len());
+    crate::db::calendar::apply(pool, user, &days, "calendar.import", detail).await?;
+    Ok(Ok(change(&days, skipped)))
+}
+
+/// The columns of an imported list: where the day (or a range's first day), its last day, the
+/// kind and the note are.
+#[derive(Clone, Copy)]
+struct Columns {
+    from: usize,
+    to: Option<usize>,
+    kind: usize,
+    note: Option<usize>,
+}
+
+impl Columns {
+    /// By a header line's names, if it is one.
+    fn named(cells: &csv::StringRecord) -> Option<Columns> {
+        let find = |names: &[&str]| {
+            cells
+                .iter()
+                .position(|c| names.contains(&c.trim().to_lowercase().as_str()))
+        };
+        Some(Columns {
+            from: find(&["日期", "开始", "开始日期", "起", "day", "date", "from"])?,
+            to: find(&["结束", "结束日期", "至", "止", "to", "until"]),
+            kind: find(&["类型", "种类", "安排", "kind", "type"])?,
+            note: find(&["备注", "说明", "名称", "节日", "note", "name"]),
+        })
     }
-    if note.trim().chars().count() > 100 {
-        return Ok(Err(P::Note));
+
+    /// By position: `from,to,kind,note` with four cells or more, `day,kind,note` with three,
+    /// `day,kind` with two.
+    fn by_count(n: usize) -> Option<Columns> {
+        match n {
+            0 | 1 => None,
+            2 => Some(Columns {
+                from: 0,
+                to: None,
+                kind: 1,
+                note: None,
+            }),
+            3 => Some(Columns {
+                from: 0,
+                to: None,
+                kind: 1,
+                note: Some(2),
+            }),
+            _ => Some(Columns {
+                from: 0,
+                to: Some(1),
+                kind: 2,
+                note: Some(3),
+            }),
+        }
     }
-    let day = d.format("%Y-%m-%d").to_string();
-    crate::db::calendar::set(pool, user, &day, kind, note.trim()).await?;
-    Ok(Ok(()))
+}
+
+/// The days an imported list sets, those its ranges skip, and its number of lines; or every
+/// problem found (at most 50), each with its line.
+fn read_list(text: &str) -> Result<(DaysSet, u32, u32), Vec<P>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut problems = Vec::new();
+    let mut days: DaysSet = Vec::new();
+    let mut first_line: std::collections::HashMap<String, (u32, String)> = Default::default();
+    let (mut skipped, mut lines, mut header) = (0, 0u32, None);
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u32 + 1;
+        lines = line;
+        if line > app::wire::CALENDAR_IMPORT_MAX_LINES {
+            return Err(vec![P::TooManyLines(app::wire::CALENDAR_IMPORT_MAX_LINES)]);
+        }
+        let Ok(cells) = record else {
+            problems.push(P::Cells(line));
+            continue;
+        };
+        if cells.iter().all(str::is_empty) {
+            continue;
+        }
+        if line == 1
+            && parse_day(cells.get(0).unwrap_or("")).is_err()
+            && let Some(named) = Columns::named(&cells)
+        {
+            header = Some(named);
+            continue;
+        }
+        let Some(cols) = header.or_else(|| Columns::by_count(cells.len())) else {
+            problems.push(P::Cells(line));
+            continue;
+        };
+        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).unwrap_or("");
+        match plan(
+            cell(Some(cols.from)),
+            cell(cols.to),
+            cell(Some(cols.kind)),
+            cell(cols.note),
+        ) {
+            Ok((set, skip)) => {
+                skipped += skip;
+                for d in set {
+                    match first_line.get(&d.0) {
+                        Some((_, kind)) if *kind != d.1 => problems.push(P::Twice {
+                            day: d.0.clone(),
+                            line,
+                        }),
+                        Some(_) => {}
+                        None => {
+                            first_line.insert(d.0.clone(), (line, d.1.clone()));
+                            days.push(d);
+                        }
+                    }
+                }
+            }
+            Err(problem) => problems.push(P::Line {
+                line,
+                problem: Box::new(problem),
+            }),
+        }
+        if problems.len() >= 50 {
+            break;
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if days.is_empty() {
+        return Err(vec![P::Empty]);
+    }
+    Ok((days, skipped, lines))
 }
 
 #[cfg(test)]
@@ -180,14 +441,6 @@ mod tests {
         ] {
             assert_eq!(after(&cal, from, hours), due, "{why}");
         }
-    }
-
-    #[test]
-    fn stored_times_read_in_local_time_across_midnight() {
-        let cal = WorkCalendar::default();
-        assert_eq!(cal.local("2026-11-23T18:30:00Z"), "2026-11-24 02:30");
-        assert_eq!(cal.local("2026-12-31T16:00:00Z"), "2027-01-01 00:00");
-        assert_eq!(cal.local("not a time"), "not a time");
     }
 
     #[test]

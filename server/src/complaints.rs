@@ -3,11 +3,11 @@
 //! its own limit and, when substantiated, handed to the working group. Every change carries the
 //! record version it was based on and is audited.
 
-use crate::calendar::WorkCalendar;
 use crate::db::complaints::{self as stored, Change, Filed, Filter, Row};
 use crate::db::policy::current_policy;
 use crate::db::scope::in_scope;
 use crate::error::AppError;
+use crate::time::shown;
 use crate::time::stamp;
 use app::wire::{
     COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
@@ -69,7 +69,6 @@ async fn complete(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let steps = stored::steps(pool, &ids).await?;
     // Shown in the service desk's local time, the time its deadlines are counted in.
-    let cal = WorkCalendar::default();
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -78,7 +77,7 @@ async fn complete(
                 .filter(|s| s.complaint_id == r.id)
                 .map(|s| ComplaintStep {
                     key: s.step.clone(),
-                    at: cal.local(&s.done_at),
+                    at: shown(&s.done_at),
                     by: if for_customer {
                         String::new()
                     } else {
@@ -107,15 +106,15 @@ async fn complete(
                 description: r.description,
                 severity: r.severity,
                 status: r.status,
-                filed_at: cal.local(&r.filed_at),
-                due_at: cal.local(&r.due_at),
-                closed_at: r.closed_at.as_deref().map(|t| cal.local(t)),
+                filed_at: shown(&r.filed_at),
+                due_at: shown(&r.due_at),
+                closed_at: r.closed_at.as_deref().map(shown),
                 overdue,
                 steps: mine,
                 attitude: if for_customer { None } else { r.attitude },
-                confirm_due_at: r.confirm_due_at.as_deref().map(|t| cal.local(t)),
+                confirm_due_at: r.confirm_due_at.as_deref().map(shown),
                 confirmed: match (&r.confirmed_at, r.substantiated) {
-                    (Some(at), Some(s)) if !for_customer => Some((cal.local(at), s)),
+                    (Some(at), Some(s)) if !for_customer => Some((shown(at), s)),
                     _ => None,
                 },
                 confirm_overdue,

@@ -2,9 +2,9 @@
 //! summary and the monthly market report, each next to what the records of its period show
 //! (visits made, complaints handled), and a manager's review comment.
 
-use crate::calendar::WorkCalendar;
 use crate::db::reports::{self as stored, Row, Saving};
 use crate::error::AppError;
+use crate::time::{day_start, shown};
 use app::wire::{
     MAX_REPORT_CHARS, Report, ReportKind, ReportPeriod, ReportSave, ReportSaved, Role,
 };
@@ -57,15 +57,8 @@ async fn record_counts(
         from.format("%Y-%m-%d").to_string(),
         to.format("%Y-%m-%d").to_string(),
     );
-    // Stored times are UTC: the local days' bounds, 8 hours earlier.
-    let cal = WorkCalendar::default();
-    let bound = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .map(|t| t - TimeDelta::hours(i64::from(cal.utc_offset_hours)))
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default()
-    };
-    let (start, end) = (bound(from), bound(to + TimeDelta::days(1)));
+    // Stored times are UTC: the desk's local days' bounds in UTC.
+    let (start, end) = (day_start(from), day_start(to + TimeDelta::days(1)));
     let (visits, customers, minutes, steps, closed) =
         stored::record_counts(pool, author, (&a, &b), (&start, &end)).await?;
     Ok(ReportPeriod {
@@ -82,7 +75,6 @@ async fn record_counts(
 async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, AppError> {
     let kind = ReportKind::from_key(&r.kind).unwrap_or(ReportKind::Daily);
     let (from, to) = days(kind, &r.period).ok_or_else(|| AppError::msg("bad stored period"))?;
-    let cal = WorkCalendar::default();
     Ok(Report {
         id: r.id,
         author_id: r.author_id,
@@ -90,10 +82,10 @@ async fn finish(pool: &SqlitePool, r: Row) -> Result<Report, AppError> {
         kind,
         period: r.period,
         body: r.body,
-        updated_at: cal.local(&r.updated_at),
+        updated_at: shown(&r.updated_at),
         review: r.review,
         reviewer: r.reviewer,
-        reviewed_at: r.reviewed_at.as_deref().map(|t| cal.local(t)),
+        reviewed_at: r.reviewed_at.as_deref().map(shown),
         version: r.version,
         records: record_counts(pool, r.author_id, from, to).await?,
     })

@@ -8,6 +8,7 @@ use crate::db::self_service::{self as stored, TierRow};
 use crate::error::AppError;
 use crate::facts;
 use crate::publish::class_code;
+use crate::time::shown;
 use app::wire::{
     Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Once, Scope,
 };
@@ -54,7 +55,7 @@ fn new_invite_code() -> Result<String, AppError> {
 fn tier_row(r: TierRow, show: &CustomerVisibility) -> MyTierRow {
     MyTierRow {
         version: r.version as u32,
-        published_at: r.published_at.unwrap_or_default(),
+        published_at: shown(&r.published_at.unwrap_or_default()),
         band: show.band.then_some(r.band as u8),
         grade: show.grade.then_some(r.grade as u8),
         class_code: show
@@ -161,10 +162,10 @@ async fn disputes_where(
             customer_name: r.shop_name,
             disputed: disputed.map(|t| tier_row(t, show)),
             reason: r.reason,
-            filed_at: r.filed_at,
+            filed_at: shown(&r.filed_at),
             status: DisputeStatus::from_key(&r.status).unwrap_or(DisputeStatus::Open),
             answer: r.answer,
-            answered_at: r.answered_at,
+            answered_at: r.answered_at.as_deref().map(shown),
         });
     }
     Ok(out)
@@ -275,6 +276,6 @@ pub async fn create_invite(
         customer_code,
         shop_name,
         code,
-        expires_at,
+        expires_at: shown(&expires_at),
     }))
 }

@@ -3,12 +3,12 @@
 //! Leptos context, so this crate never depends on sqlx.
 
 use crate::wire::{
-    ApiError, AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint,
+    ApiError, AuditEntry, AuditPage, CalendarChange, CalendarProblem, ChangeRequest, Complaint,
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
     CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DraftResult, EditResult,
     FilterOptions, GapReport, Invite, Kpis, Me, MyProfile, MyService, MyTiers, NewVisit,
     PolicyInfo, PolicyPreview, Publication, ReportDraft, ReportKind, ReportList, ReportSave,
-    ReportSaved, RequestResult, ReviewResult, VisitEntry, VisitPlan, VisitProblem,
+    ReportSaved, RequestResult, ReviewResult, ServiceCalendar, VisitEntry, VisitPlan, VisitProblem,
 };
 use leptos::prelude::*;
 

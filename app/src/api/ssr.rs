@@ -3,13 +3,13 @@
 //! the generic internal error.
 
 use crate::wire::{
-    ApiError, AuditEntry, AuditPage, CalendarDay, CalendarProblem, ChangeRequest, Complaint,
+    ApiError, AuditEntry, AuditPage, CalendarChange, CalendarProblem, ChangeRequest, Complaint,
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerId,
     CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
     EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
     Once, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft, ReportKind,
-    ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, UserId, VisitEntry,
-    VisitLogged, VisitPlan,
+    ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, ServiceCalendar, UserId,
+    VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::Policy;
 use leptos::prelude::*;
@@ -231,15 +231,29 @@ pub trait WorkPort: Send + Sync + 'static {
     async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError>;
     /// Customer managers' figures over the KPI period, for those in scope.
     async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError>;
-    /// The service calendar's holidays and make-up working days.
-    async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError>;
-    /// Sets a day of the service calendar (`kind` holiday, workday, or empty for usual).
-    async fn set_calendar_day(
+    /// The service calendar: the desk's time zone, its holidays and make-up working days.
+    async fn calendar(&self) -> Result<ServiceCalendar, StoreError>;
+    /// Sets the days `from`..=`to` of the service calendar (`to` empty: one day; `kind`
+    /// holiday, workday, or empty for usual): all or none.
+    async fn set_calendar_days(
         &self,
         user: UserId,
-        day: &str,
+        range: (&str, &str),
         kind: &str,
         note: &str,
+    ) -> Result<Result<CalendarChange, CalendarProblem>, StoreError>;
+    /// Imports a list of holidays and make-up working days (CSV): all or none, every bad line
+    /// named.
+    async fn import_calendar(
+        &self,
+        user: UserId,
+        csv: &str,
+    ) -> Result<Result<CalendarChange, Vec<CalendarProblem>>, StoreError>;
+    /// Sets the service desk's time zone (an IANA name).
+    async fn set_desk_zone(
+        &self,
+        user: UserId,
+        zone: &str,
     ) -> Result<Result<(), CalendarProblem>, StoreError>;
     /// Under- and over-served customers in scope under the published policy, optionally
     /// of one tier.

@@ -129,24 +129,55 @@ pub async fn log_visit(visit: NewVisit) -> Result<Result<VisitEntry, VisitProble
         })
 }
 
-/// The service calendar's exceptions to Monday–Friday (staff).
+/// The service calendar: the desk's time zone and its exceptions to Monday–Friday (staff).
 #[server(endpoint = "calendar")]
-pub async fn get_calendar() -> Result<Vec<CalendarDay>, ApiError> {
+pub async fn get_calendar() -> Result<ServiceCalendar, ApiError> {
     ssr::staff()?;
-    ssr::store()?.calendar_days().await.map_err(ssr::internal)
+    ssr::store()?.calendar().await.map_err(ssr::internal)
 }
 
-/// Makes a day a holiday, a make-up working day, or usual again (`kind` empty); managers and
-/// admins. Deadlines of complaints filed from then on count working hours over it.
-#[server(endpoint = "set_calendar_day")]
-pub async fn set_calendar_day(
-    day: String,
+/// Makes the days `from`..=`to` (`to` empty: one day) holidays, make-up working days, or usual
+/// again (`kind` empty); managers and admins. Deadlines of complaints filed from then on count
+/// working hours over them.
+#[server(endpoint = "set_calendar_days")]
+pub async fn set_calendar_days(
+    from: String,
+    #[server(default)] to: String,
     kind: String,
-    note: String,
-) -> Result<Result<(), CalendarProblem>, ApiError> {
+    #[server(default)] note: String,
+) -> Result<Result<CalendarChange, CalendarProblem>, ApiError> {
     let me = ssr::lab_user()?;
     ssr::store()?
-        .set_calendar_day(me.id, &day, &kind, &note)
+        .set_calendar_days(me.id, (&from, &to), &kind, &note)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Imports a year's holidays and make-up working days as published (CSV text, at most
+/// 1,000 lines); managers and admins. All or none; every bad line named with its value.
+#[server(endpoint = "import_calendar")]
+pub async fn import_calendar(
+    csv: String,
+) -> Result<Result<CalendarChange, Vec<CalendarProblem>>, ApiError> {
+    let me = ssr::lab_user()?;
+    if csv.len() > 256 * 1024 {
+        return Ok(Err(vec![CalendarProblem::TooManyLines(
+            crate::wire::CALENDAR_IMPORT_MAX_LINES,
+        )]));
+    }
+    ssr::store()?
+        .import_calendar(me.id, &csv)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// Sets the service desk's time zone (an IANA name such as `Asia/Shanghai`); managers and
+/// admins. Every time is shown on it, and office hours read on it, from then on.
+#[server(endpoint = "set_desk_zone")]
+pub async fn set_desk_zone(zone: String) -> Result<Result<(), CalendarProblem>, ApiError> {
+    let me = ssr::lab_user()?;
+    ssr::store()?
+        .set_desk_zone(me.id, &zone)
         .await
         .map_err(ssr::internal)
 }

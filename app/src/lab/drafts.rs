@@ -168,7 +168,7 @@ pub(crate) fn PolicyItem(
         <li data-testid="policy-item" data-policy=id.to_string() data-draft=draft.to_string()>
             <p>
                 <strong>{p.name.clone()}</strong>
-                <span class="muted small">" · " {status} " · " {p.updated_at.replace('T', " ").trim_end_matches('Z').to_string()} " · " {p.author.clone()}</span>
+                <span class="muted small">" · " {status} " · " {p.updated_at.to_string()} " · " {p.author.clone()}</span>
             </p>
             <Show when=move || renaming.get()>
                 <form class="field-row" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); run("renamed"); }>

@@ -112,7 +112,7 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
                             };
                             view! {
                                 <tr data-testid="audit-row" data-action=r.action.clone()>
-                                    <td>{r.at.replace('T', " ").trim_end_matches('Z').to_string()}</td>
+                                    <td>{r.at.to_string()}</td>
                                     <td>{move || if who.is_empty() { t_string!(i18n, edit.system).to_string() } else { who.clone() }}</td>
                                     <td>
                                         <code>{r.action.clone()}</code>

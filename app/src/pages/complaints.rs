@@ -3,7 +3,7 @@
 //! against the deadline, a major complaint's confirmation (substantiated ones go to the working
 //! group) and closing with the resolution the customer reads.
 
-use super::portal::{step_label, when};
+use super::portal::step_label;
 use super::{LoadError, Loading, Pager};
 use crate::api::{act_on_complaint, file_staff_complaint, list_complaints};
 use crate::i18n::*;
@@ -193,7 +193,7 @@ fn FileComplaint(reload: Callback<()>) -> impl IntoView {
                 {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="file-complaint-error">{p}</p> })}
                 {move || filed.get().map(|c| view! {
                     <p class="ok" role="status" data-testid="complaint-filed">
-                        {td_string!(i18n.get_locale(), complaints.filed, subject = c.subject.clone(), due = when(&c.due_at)).to_string()}
+                        {td_string!(i18n.get_locale(), complaints.filed, subject = c.subject.clone(), due = c.due_at.to_string()).to_string()}
                     </p>
                 })}
                 <div class="actions">
@@ -348,8 +348,8 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                 <A href=move || format!("/customers/{}", c().customer_id)>{move || format!("{} {}", c().customer_code, c().customer_name)}</A>
             </p>
             <p class="small muted">
-                {move || td_string!(i18n.get_locale(), complaints.times, filed = when(&c().filed_at), due = when(&c().due_at)).to_string()}
-                {move || c().confirm_due_at.map(|d| format!(" · {}", td_string!(i18n.get_locale(), complaints.confirm_by, due = when(&d))))}
+                {move || td_string!(i18n.get_locale(), complaints.times, filed = c().filed_at.to_string(), due = c().due_at.to_string()).to_string()}
+                {move || c().confirm_due_at.map(|d| format!(" · {}", td_string!(i18n.get_locale(), complaints.confirm_by, due = d.to_string())))}
                 {move || (!c().handler.is_empty()).then(|| format!(" · {}", c().handler))}
             </p>
             {move || (!c().description.is_empty()).then(|| view! { <p>{c().description}</p> })}
@@ -370,7 +370,7 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                             <span>{move || step_label(i18n.get_locale(), k)}</span>
                             {move || step().map(|s| view! {
                                 <span class="tick" role="img" aria-label=move || t_string!(i18n, complaints.step_done_label)>"✓"</span>
-                                <span class="muted small">" · " {when(&s.at)} {(!s.by.is_empty()).then(|| format!(" · {}", s.by))}</span>
+                                <span class="muted small">" · " {s.at.to_string()} {(!s.by.is_empty()).then(|| format!(" · {}", s.by))}</span>
                                 {s.late.then(|| view! { <span class="badge badge-rejected small">{t!(i18n, complaints.late)}</span> })}
                                 {(!s.note.is_empty()).then(|| view! { <span class="note small">{s.note.clone()}</span> })}
                             })}

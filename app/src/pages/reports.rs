@@ -206,14 +206,14 @@ fn ReportItem(r: Report, can_review: bool, reload: Callback<()>) -> impl IntoVie
             <p>
                 <span class="badge">{move || kind_label(i18n.get_locale(), kind)}</span>
                 " " <strong>{r.period.clone()}</strong> " · " {r.author.clone()}
-                <span class="muted small">" · " {r.updated_at.clone()}</span>
+                <span class="muted small">" · " {r.updated_at.to_string()}</span>
             </p>
             <Records p=r.records.clone() />
             <p class="report-body">{r.body.clone()}</p>
             {r.review.clone().map(|rv| view! {
                 <p class="answer" data-testid="report-review">
                     <strong>{t!(i18n, reports.review)} ": "</strong>{rv}
-                    <span class="muted small">" · " {r.reviewer.clone().unwrap_or_default()} " " {r.reviewed_at.clone().unwrap_or_default()}</span>
+                    <span class="muted small">" · " {r.reviewer.clone().unwrap_or_default()} " " {r.reviewed_at.as_ref().map(ToString::to_string).unwrap_or_default()}</span>
                 </p>
             })}
             <Show when=move || open>

@@ -193,9 +193,9 @@ pub struct ChangeRequest {
     pub reason: String,
     pub status: RequestStatus,
     pub requested_by: String,
-    pub requested_at: String,
+    pub requested_at: Shown,
     pub reviewed_by: String,
-    pub reviewed_at: Option<String>,
+    pub reviewed_at: Option<Shown>,
     pub review_reason: Option<String>,
 }
 
@@ -257,7 +257,7 @@ pub struct ImportReport {
 /// One line of the overall audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRow {
-    pub at: String,
+    pub at: Shown,
     pub user: String,
     pub action: String,
     pub customer: Option<CustomerLabel>,
@@ -286,7 +286,7 @@ pub const AUDIT_ACTIONS: &[&str] = &["field.", "request.", "policy.", "import.",
 /// One line of a customer's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    pub at: String,
+    pub at: Shown,
     /// Display name of who did it ("" for the system: demo data, the command line).
     pub user: String,
     pub action: String,

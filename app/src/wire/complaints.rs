@@ -25,7 +25,7 @@ pub const STEPS_BEFORE_CLOSING: usize = 6;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComplaintStep {
     pub key: String,
-    pub at: String,
+    pub at: Shown,
     #[serde(default)]
     pub by: String,
     #[serde(default)]
@@ -49,9 +49,9 @@ pub struct Complaint {
     /// `open` or `closed`.
     pub status: String,
     /// Local time of the service desk (`2026-11-23 16:00`), as deadlines are counted.
-    pub filed_at: String,
-    pub due_at: String,
-    pub closed_at: Option<String>,
+    pub filed_at: Shown,
+    pub due_at: Shown,
+    pub closed_at: Option<Shown>,
     /// Open past its deadline, or closed after it.
     pub overdue: bool,
     /// Steps done, in the seed's order.
@@ -61,11 +61,11 @@ pub struct Complaint {
     pub attitude: Option<String>,
     /// A major complaint is confirmed by then (local time).
     #[serde(default)]
-    pub confirm_due_at: Option<String>,
+    pub confirm_due_at: Option<Shown>,
     /// When it was confirmed, and whether it was found substantiated (then it went to the
     /// working group).
     #[serde(default)]
-    pub confirmed: Option<(String, bool)>,
+    pub confirmed: Option<(Shown, bool)>,
     /// A major complaint not confirmed by its confirmation deadline (or confirmed after it).
     #[serde(default)]
     pub confirm_overdue: bool,

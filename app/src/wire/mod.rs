@@ -13,6 +13,7 @@ mod ids;
 mod people;
 mod policies;
 mod portal;
+mod shown;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -27,5 +28,6 @@ pub use ids::*;
 pub use people::*;
 pub use policies::*;
 pub use portal::*;
+pub use shown::*;
 pub use snapshot::*;
 pub use work::*;

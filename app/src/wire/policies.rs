@@ -40,7 +40,7 @@ pub struct PolicyInfo {
     pub version: Option<i64>,
     /// Drafts: the revision the next change must name.
     pub revision: i64,
-    pub updated_at: String,
+    pub updated_at: Shown,
     pub author: String,
 }
 

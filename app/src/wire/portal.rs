@@ -23,8 +23,8 @@ pub struct MyRequest {
     pub new_value: String,
     pub reason: String,
     pub status: RequestStatus,
-    pub requested_at: String,
-    pub reviewed_at: Option<String>,
+    pub requested_at: Shown,
+    pub reviewed_at: Option<Shown>,
     pub review_reason: Option<String>,
 }
 
@@ -48,7 +48,7 @@ impl From<ChangeRequest> for MyRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyTierRow {
     pub version: u32,
-    pub published_at: String,
+    pub published_at: Shown,
     pub band: Option<u8>,
     pub grade: Option<u8>,
     pub class_code: Option<String>,
@@ -120,10 +120,10 @@ pub struct Dispute {
     /// the tiers the policy shows them; staff see all.
     pub disputed: Option<MyTierRow>,
     pub reason: String,
-    pub filed_at: String,
+    pub filed_at: Shown,
     pub status: DisputeStatus,
     pub answer: Option<String>,
-    pub answered_at: Option<String>,
+    pub answered_at: Option<Shown>,
 }
 
 /// A visit as the customer sees it (the customer manager's findings stay internal).
@@ -154,7 +154,7 @@ pub struct Invite {
     pub customer_code: String,
     pub shop_name: String,
     pub code: String,
-    pub expires_at: String,
+    pub expires_at: Shown,
 }
 
 /// What became of a write that is made once: an answer to a dispute, a rating of a visit.

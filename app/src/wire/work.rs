@@ -141,15 +141,64 @@ pub struct CalendarDay {
     pub note: String,
 }
 
-/// Why a calendar day was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CalendarProblem {
-    Day,
-    Kind,
-    HolidayOnWeekend,
-    WorkdayOnWeekday,
-    Note,
+/// The service calendar: the desk's time zone (an IANA name) and its exceptions by day.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCalendar {
+    pub zone: String,
+    pub days: Vec<CalendarDay>,
 }
+
+/// What a change of the calendar did: days set (or set back to usual), and days of a range
+/// left alone because they already were what was asked (a weekend in a holiday range).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarChange {
+    pub changed: u32,
+    pub skipped: u32,
+}
+
+/// Why a change of the calendar was refused, with the value refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CalendarProblem {
+    /// Not a date (`YYYY-MM-DD`).
+    Day(String),
+    /// The range ends before it starts, or is longer than [`CALENDAR_MAX_RANGE_DAYS`].
+    Range {
+        from: String,
+        to: String,
+    },
+    Kind(String),
+    /// Every day asked to be a holiday is a Saturday or Sunday (the first named).
+    HolidayOnWeekend(String),
+    /// Every day asked to be a make-up working day is a weekday (the first named).
+    WorkdayOnWeekday(String),
+    /// Longer than [`CALENDAR_NOTE_MAX`] characters.
+    Note(String),
+    /// Not a time zone of the IANA database.
+    Zone(String),
+    /// An imported list: nothing in it.
+    Empty,
+    /// An imported list: more than [`CALENDAR_IMPORT_MAX_LINES`] lines.
+    TooManyLines(u32),
+    /// An imported list: a line's problem (lines counted from 1, the header too).
+    Line {
+        line: u32,
+        problem: Box<CalendarProblem>,
+    },
+    /// An imported list: a line that is not CSV or has too few cells.
+    Cells(u32),
+    /// An imported list: the same day on two lines, each with another kind.
+    Twice {
+        day: String,
+        line: u32,
+    },
+}
+
+/// The longest range set in one go (a year).
+pub const CALENDAR_MAX_RANGE_DAYS: i64 = 366;
+/// The longest note of a day.
+pub const CALENDAR_NOTE_MAX: usize = 100;
+/// The most lines an imported list may have (a year's holidays are a few dozen).
+pub const CALENDAR_IMPORT_MAX_LINES: u32 = 1_000;
 
 /// One customer on the satisfaction-gap lists: scores in hundredths of a point; the inputs in
 /// whole points, `None` when not recorded (in the policy's order: `EXPECTATION_DRIVERS`,
@@ -332,10 +381,10 @@ pub struct Report {
     pub period: String,
     pub body: String,
     /// Local time.
-    pub updated_at: String,
+    pub updated_at: Shown,
     pub review: Option<String>,
     pub reviewer: Option<String>,
-    pub reviewed_at: Option<String>,
+    pub reviewed_at: Option<Shown>,
     pub version: i64,
     pub records: ReportPeriod,
 }

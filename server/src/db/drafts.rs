@@ -27,7 +27,7 @@ impl From<InfoRow> for PolicyInfo {
             name: r.name,
             version: r.version,
             revision: r.revision,
-            updated_at: r.updated_at,
+            updated_at: crate::time::shown(&r.updated_at),
             author: r.author,
         }
     }

@@ -180,6 +180,7 @@ pub async fn open(path: &Path) -> anyhow::Result<Databases> {
     let beside = || serving(2).connect_with(archive.connect_options().as_ref().clone());
     let accounts = beside().await?;
     let facts = beside().await?;
+    calendar::load_zone(&archive).await?;
     Ok(Databases {
         archive,
         sessions: pool(&sessions_path(&path), 4, &SESSIONS).await?,

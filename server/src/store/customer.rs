@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::db::customers::{self as stored, RequestRow};
+use crate::time::shown;
 
 pub(crate) fn request_from_row(r: RequestRow) -> ChangeRequest {
     ChangeRequest {
@@ -16,9 +17,9 @@ pub(crate) fn request_from_row(r: RequestRow) -> ChangeRequest {
         reason: r.7,
         status: RequestStatus::from_key(&r.8).unwrap_or(RequestStatus::Pending),
         requested_by: r.9,
-        requested_at: r.10,
+        requested_at: shown(&r.10),
         reviewed_by: r.11,
-        reviewed_at: r.12,
+        reviewed_at: r.12.as_deref().map(shown),
         review_reason: r.13,
     }
 }
@@ -288,7 +289,7 @@ pub async fn audit_log(s: &SqliteStore, action: &str, page: u32) -> Result<Audit
         rows: rows
             .into_iter()
             .map(|r| AuditRow {
-                at: r.0,
+                at: shown(&r.0),
                 user: r.1.unwrap_or_default(),
                 action: r.2,
                 customer: r.3.map(|id| CustomerLabel {
@@ -322,7 +323,7 @@ pub async fn customer_history(
         rows.into_iter()
             .filter_map(|(at, user, action, field, old_value, new_value)| {
                 Some(AuditEntry {
-                    at: at?,
+                    at: shown(&at?),
                     user: user.unwrap_or_default(),
                     action: action?,
                     field,

@@ -11,14 +11,14 @@ use crate::self_service;
 use app::api::ssr::StoreError;
 use app::api::ssr::ports::*;
 use app::wire::{
-    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE, CalendarDay,
-    CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter, ComplaintPage,
-    ComplaintResult, CustomerDetail, CustomerId, CustomerLabel, CustomerPage, CustomerQuery,
-    CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS, FieldDef,
-    FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers, NewVisit,
-    Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft,
-    ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult, Role,
-    RouteOption, Scope, UserId, VisitEntry, VisitLogged, VisitPlan,
+    AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE,
+    CalendarChange, CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
+    ComplaintPage, ComplaintResult, CustomerDetail, CustomerId, CustomerLabel, CustomerPage,
+    CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS,
+    FieldDef, FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers,
+    NewVisit, Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview, Publication, Report,
+    ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult,
+    Role, RouteOption, Scope, ServiceCalendar, UserId, VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{Row, SqlitePool};
@@ -343,18 +343,40 @@ impl WorkPort for SqliteStore {
         Ok(crate::kpis::kpis(&self.pool, &self.facts, &self.gaps, scope).await?)
     }
 
-    async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError> {
-        crate::calendar::days(&self.pool).await.map_err(store_err)
+    async fn calendar(&self) -> Result<ServiceCalendar, StoreError> {
+        crate::calendar::service_calendar(&self.pool)
+            .await
+            .map_err(store_err)
     }
 
-    async fn set_calendar_day(
+    async fn set_calendar_days(
         &self,
         user: UserId,
-        day: &str,
+        (from, to): (&str, &str),
         kind: &str,
         note: &str,
+    ) -> Result<Result<CalendarChange, CalendarProblem>, StoreError> {
+        crate::calendar::set_days(&self.pool, user.0, from, to, kind, note)
+            .await
+            .map_err(store_err)
+    }
+
+    async fn import_calendar(
+        &self,
+        user: UserId,
+        csv: &str,
+    ) -> Result<Result<CalendarChange, Vec<CalendarProblem>>, StoreError> {
+        crate::calendar::import(&self.pool, user.0, csv)
+            .await
+            .map_err(store_err)
+    }
+
+    async fn set_desk_zone(
+        &self,
+        user: UserId,
+        zone: &str,
     ) -> Result<Result<(), CalendarProblem>, StoreError> {
-        crate::calendar::set_day(&self.pool, user.0, day, kind, note)
+        crate::calendar::set_zone(&self.pool, user.0, zone)
             .await
             .map_err(store_err)
     }

@@ -306,40 +306,47 @@ async fn the_purchases_import_takes_the_logistics_columns() {
 async fn holidays_set_in_the_app_move_complaint_deadlines() {
     let (_dir, pool) = demo_db(30).await;
     let store = SqliteStore::new(pool.clone());
-    let manager = user_id(&pool, "manager").await;
-    // Refusals name what is wrong and change nothing.
+    let manager = app::wire::UserId(user_id(&pool, "manager").await);
+    // Refusals name the value at fault and change nothing.
     for (day, kind, want) in [
-        ("2026-13-01", "holiday", CalendarProblem::Day),
-        ("2026-11-28", "holiday", CalendarProblem::HolidayOnWeekend),
-        ("2026-11-30", "workday", CalendarProblem::WorkdayOnWeekday),
-        ("2026-11-30", "party", CalendarProblem::Kind),
+        (
+            "2026-13-01",
+            "holiday",
+            CalendarProblem::Day("2026-13-01".into()),
+        ),
+        (
+            "2026-11-28",
+            "holiday",
+            CalendarProblem::HolidayOnWeekend("2026-11-28".into()),
+        ),
+        (
+            "2026-11-30",
+            "workday",
+            CalendarProblem::WorkdayOnWeekday("2026-11-30".into()),
+        ),
+        ("2026-11-30", "party", CalendarProblem::Kind("party".into())),
     ] {
         assert_eq!(
             store
-                .set_calendar_day(app::wire::UserId(manager), day, kind, "")
+                .set_calendar_days(manager, (day, ""), kind, "")
                 .await
                 .unwrap(),
             Err(want)
         );
     }
-    assert!(store.calendar_days().await.unwrap().is_empty());
+    assert!(store.calendar().await.unwrap().days.is_empty());
     // Monday 30 Nov a holiday, Saturday 28 Nov worked instead.
     store
-        .set_calendar_day(
-            app::wire::UserId(manager),
-            "2026-11-30",
-            "holiday",
-            "test holiday",
-        )
+        .set_calendar_days(manager, ("2026-11-30", ""), "holiday", "test holiday")
         .await
         .unwrap()
         .unwrap();
     store
-        .set_calendar_day(app::wire::UserId(manager), "2026-11-28", "workday", "")
+        .set_calendar_days(manager, ("2026-11-28", ""), "workday", "")
         .await
         .unwrap()
         .unwrap();
-    let days = store.calendar_days().await.unwrap();
+    let days = store.calendar().await.unwrap().days;
     assert_eq!(
         days.iter()
             .map(|d| (d.day.as_str(), d.kind.as_str()))
@@ -357,7 +364,7 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
     );
     // Back to usual: the Saturday is off again, the Monday a holiday → Tuesday 10:00.
     store
-        .set_calendar_day(app::wire::UserId(manager), "2026-11-28", "", "")
+        .set_calendar_days(manager, ("2026-11-28", ""), "", "")
         .await
         .unwrap()
         .unwrap();
@@ -372,4 +379,178 @@ async fn holidays_set_in_the_app_move_complaint_deadlines() {
     )
     .await;
     assert_eq!(audited, 3);
+}
+
+#[tokio::test]
+async fn a_holiday_week_is_set_in_one_go_and_its_weekend_left_alone() {
+    let (_dir, pool) = demo_db(10).await;
+    let store = SqliteStore::new(pool.clone());
+    let manager = app::wire::UserId(user_id(&pool, "manager").await);
+    // National Day 2027: Friday 1 to Thursday 7 October; the 2nd and 3rd are a weekend.
+    let done = store
+        .set_calendar_days(manager, ("2027-10-01", "2027-10-07"), "holiday", "国庆节")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((done.changed, done.skipped), (5, 2));
+    let days = store.calendar().await.unwrap().days;
+    assert_eq!(
+        days.iter().map(|d| d.day.as_str()).collect::<Vec<_>>(),
+        [
+            "2027-10-01",
+            "2027-10-04",
+            "2027-10-05",
+            "2027-10-06",
+            "2027-10-07"
+        ]
+    );
+    assert!(
+        days.iter()
+            .all(|d| d.kind == "holiday" && d.note == "国庆节")
+    );
+    // A backward range or one over a year is refused, naming both ends; nothing changes.
+    for (from, to) in [("2027-10-07", "2027-10-01"), ("2027-01-01", "2028-01-02")] {
+        assert_eq!(
+            store
+                .set_calendar_days(manager, (from, to), "holiday", "")
+                .await
+                .unwrap(),
+            Err(CalendarProblem::Range {
+                from: from.into(),
+                to: to.into()
+            })
+        );
+    }
+    // Back to usual over the range: every day of it cleared, one audit line.
+    let cleared = store
+        .set_calendar_days(manager, ("2027-10-01", "2027-10-07"), "", "")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cleared.changed, 7);
+    assert!(store.calendar().await.unwrap().days.is_empty());
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit WHERE action = 'calendar.set' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(detail, "2027-10-01..2027-10-07: holiday (5 days)");
+}
+
+#[tokio::test]
+async fn a_years_published_list_is_imported_whole_or_not_at_all() {
+    let (_dir, pool) = demo_db(10).await;
+    let store = SqliteStore::new(pool.clone());
+    let manager = app::wire::UserId(user_id(&pool, "manager").await);
+    // A bad line anywhere: nothing kept, every bad line named with its value.
+    let bad = "\u{feff}开始,结束,类型,备注\n\
+               2027-10-01,2027-10-07,休,国庆节\n\
+               2027-09-31,,班,国庆节调休\n\
+               2027-09-26,,上学,\n\
+               2027-10-01,,班,\n";
+    let refused = store
+        .import_calendar(manager, bad)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        vec![
+            CalendarProblem::Line {
+                line: 3,
+                problem: Box::new(CalendarProblem::Day("2027-09-31".into()))
+            },
+            CalendarProblem::Line {
+                line: 4,
+                problem: Box::new(CalendarProblem::Kind("上学".into()))
+            },
+            CalendarProblem::Line {
+                line: 5,
+                problem: Box::new(CalendarProblem::WorkdayOnWeekday("2027-10-01".into()))
+            },
+        ]
+    );
+    assert!(store.calendar().await.unwrap().days.is_empty());
+    // Without a header, ranges and single days, Chinese and English kinds, slashes in dates.
+    let good = "2027-10-01,2027-10-07,休,国庆节\n\
+                2027/9/26,,班,国庆节调休\n\
+                2027-10-09,workday,National Day make-up\n";
+    let done = store.import_calendar(manager, good).await.unwrap().unwrap();
+    assert_eq!((done.changed, done.skipped), (7, 2));
+    let days = store.calendar().await.unwrap().days;
+    let kinds: Vec<(&str, &str)> = days
+        .iter()
+        .map(|d| (d.day.as_str(), d.kind.as_str()))
+        .collect();
+    assert_eq!(kinds[0], ("2027-09-26", "workday"));
+    assert_eq!(kinds[6], ("2027-10-09", "workday"));
+    assert_eq!(
+        number(
+            &pool,
+            "SELECT COUNT(*) FROM audit WHERE action = 'calendar.import'"
+        )
+        .await,
+        1
+    );
+    // An empty list, a list of one cell a line: refused with what is wrong.
+    assert_eq!(
+        store.import_calendar(manager, "\n\n").await.unwrap(),
+        Err(vec![CalendarProblem::Empty])
+    );
+    assert_eq!(
+        store
+            .import_calendar(manager, "2027-10-01\n")
+            .await
+            .unwrap(),
+        Err(vec![CalendarProblem::Cells(1)])
+    );
+}
+
+#[tokio::test]
+async fn every_time_is_shown_on_the_desks_clock_which_a_manager_sets() {
+    let (_dir, pool) = demo_db(10).await;
+    let store = SqliteStore::new(pool.clone());
+    let manager = app::wire::UserId(user_id(&pool, "manager").await);
+    assert_eq!(store.calendar().await.unwrap().zone, "Asia/Shanghai");
+    assert_eq!(
+        store.set_desk_zone(manager, "Beijing").await.unwrap(),
+        Err(CalendarProblem::Zone("Beijing".into()))
+    );
+    // An audit line written at a known moment, read through the store as people see it.
+    sqlx::query(
+        "INSERT INTO audit (at, user_id, action, detail) VALUES ('2026-11-23T18:30:00Z', ?, 'probe', 'x')",
+    )
+    .bind(manager.0)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let shown = |page: app::wire::AuditPage| {
+        page.rows
+            .into_iter()
+            .find(|r| r.action == "probe")
+            .map(|r| r.at.to_string())
+    };
+    let page = store.audit_log("", 1).await.unwrap();
+    assert_eq!(
+        shown(page).as_deref(),
+        Some("2026-11-24 02:30"),
+        "Beijing time"
+    );
+    store
+        .set_desk_zone(manager, "Asia/Urumqi")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = store.audit_log("", 1).await.unwrap();
+    assert_eq!(
+        shown(page).as_deref(),
+        Some("2026-11-24 00:30"),
+        "Ürümqi time"
+    );
+    assert_eq!(store.calendar().await.unwrap().zone, "Asia/Urumqi");
+    // Kept: a server started later reads it back.
+    server::time::set_desk_zone(server::time::DEFAULT_DESK_ZONE);
+    server::db::calendar::load_zone(&pool).await.unwrap();
+    assert_eq!(server::time::desk_zone().name(), "Asia/Urumqi");
 }

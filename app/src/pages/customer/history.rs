@@ -40,7 +40,7 @@ pub fn RequestLine(r: ChangeRequest) -> impl IntoView {
             " → "
             <span class="new">{r.new_value.clone()}</span>
             <span class="muted small">
-                " · " {r.reason.clone()} " · " {r.requested_by.clone()} " · " {r.requested_at.replace('T', " ").trim_end_matches('Z').to_string()}
+                " · " {r.reason.clone()} " · " {r.requested_by.clone()} " · " {r.requested_at.to_string()}
             </span>
             {decided.map(|d| view! { <span class="small">" · " {r.reviewed_by.clone()} ": " {d}</span> })}
         </li>
@@ -100,7 +100,7 @@ pub(crate) fn History(history: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
                                         let who = r.user.clone();
                                         view! {
                                             <tr data-testid="history-row" data-field=field>
-                                                <td>{r.at.replace('T', " ").trim_end_matches('Z').to_string()}</td>
+                                                <td>{r.at.to_string()}</td>
                                                 <td>
                                                     {move || if who.is_empty() { t_string!(i18n, edit.system).to_string() } else { who.clone() }}
                                                 </td>

@@ -230,7 +230,7 @@ pub(crate) fn InvitePanel(customer: i64) -> impl IntoView {
                         <div class="invite-letter" data-testid="invite-letter">
                             <p>{leptos_i18n::td_string!(l, portal.invite_letter, shop = inv.shop_name.clone(), url = url(), customer = inv.customer_code.clone())}</p>
                             <p class="invite-code" data-testid="invite-code">{inv.code.clone()}</p>
-                            <p class="muted small">{leptos_i18n::td_string!(l, portal.invite_expires, at = inv.expires_at.replace('T', " ").trim_end_matches('Z').to_string())}</p>
+                            <p class="muted small">{leptos_i18n::td_string!(l, portal.invite_expires, at = inv.expires_at.to_string())}</p>
                             <button type="button" class="no-print" on:click=print>{t!(i18n, portal.invite_print)}</button>
                         </div>
                     }

@@ -11,15 +11,6 @@ use kehu_engine::KeyAccountTier;
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-/// "2026-11-23T08:00:00Z" → "2026-11-23 08:00".
-pub fn when(s: &str) -> String {
-    s.replace('T', " ")
-        .trim_end_matches('Z')
-        .chars()
-        .take(16)
-        .collect()
-}
-
 /// "Band 3 · Grade 5 · CVS-U-M …": the tiers in a row, as far as they are shown.
 pub fn tiers_text(l: Locale, r: &MyTierRow) -> String {
     let mut parts = Vec::new();
@@ -69,7 +60,7 @@ pub fn DisputeLine(d: Dispute, l: Locale) -> impl IntoView {
         <li class="request-line" data-testid="dispute-line" data-status=d.status.key()>
             <span class=format!("badge badge-{}", d.status.key())>{dispute_status_label(l, d.status)}</span>
             {d.disputed.as_ref().map(|r| view! { <strong>{tiers_text(l, r)}</strong> })}
-            <span class="muted small">" · " {when(&d.filed_at)}</span>
+            <span class="muted small">" · " {d.filed_at.to_string()}</span>
             <p>{d.reason.clone()}</p>
             {d.answer.clone().map(|a| view! {
                 <p class="answer" data-testid="dispute-answer"><strong>{td_string!(l, portal.answer)} ": "</strong>{a}</p>
@@ -83,7 +74,7 @@ pub fn DisputeLine(d: Dispute, l: Locale) -> impl IntoView {
 pub fn ComplaintLine(c: Complaint, l: Locale) -> impl IntoView {
     let done: Vec<(&'static str, Option<String>)> = COMPLAINT_STEPS
         .iter()
-        .map(|k| (*k, c.step(k).map(|s| when(&s.at))))
+        .map(|k| (*k, c.step(k).map(|s| s.at.to_string())))
         .collect();
     let closed = c.status == "closed";
     view! {
@@ -93,8 +84,8 @@ pub fn ComplaintLine(c: Complaint, l: Locale) -> impl IntoView {
             </span>
             {c.overdue.then(|| view! { <span class="badge badge-rejected" data-testid="overdue">{td_string!(l, portal.overdue)}</span> })}
             <strong>{c.subject.clone()}</strong>
-            <span class="muted small">" · " {when(&c.filed_at)}</span>
-            <p class="small" data-testid="complaint-due">{td_string!(l, portal.due, due = when(&c.due_at))}</p>
+            <span class="muted small">" · " {c.filed_at.to_string()}</span>
+            <p class="small" data-testid="complaint-due">{td_string!(l, portal.due, due = c.due_at.to_string())}</p>
             {(!c.description.is_empty()).then(|| view! { <p>{c.description.clone()}</p> })}
             <ol class="steps" aria-label=td_string!(l, portal.steps)>
                 {done.into_iter().map(|(k, at)| {

@@ -140,9 +140,9 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         .format("%Y-%m-%d")
         .to_string();
     store
-        .set_calendar_day(
+        .set_calendar_days(
             app::wire::UserId(manager_id),
-            &weekday,
+            (&weekday, ""),
             "holiday",
             &PAYLOAD[..40],
         )

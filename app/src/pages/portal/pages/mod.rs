@@ -9,7 +9,7 @@
 
 use super::super::customer::{display_value, status_label};
 use super::super::{LoadError, Loading};
-use super::{ComplaintLine, DisputeLine, key_account_label, tiers_text, when};
+use super::{ComplaintLine, DisputeLine, key_account_label, tiers_text};
 use crate::api::{get_my_profile, get_my_service, get_my_tiers};
 use crate::chart::{ACCENT, MUTED, Mark, band_history_svg, bar_chart_with_marks_svg};
 use crate::i18n::*;

@@ -120,7 +120,7 @@ pub(crate) fn Profile(p: crate::wire::MyProfile) -> impl IntoView {
                                     <span class=format!("badge badge-{}", r.status.key())>{status_label(l, r.status)}</span>
                                     <strong>{field_label(l, &r.field)}</strong>
                                     ": " <span class="old">{r.old_value.clone()}</span> " → " <span class="new">{r.new_value.clone()}</span>
-                                    <span class="muted small">" · " {r.reason.clone()} " · " {when(&r.requested_at)}</span>
+                                    <span class="muted small">" · " {r.reason.clone()} " · " {r.requested_at.to_string()}</span>
                                     {decided.map(|d| view! { <p class="answer"><strong>{td_string!(l, portal.answer)} ": "</strong>{d}</p> })}
                                 </li>
                             }

@@ -129,7 +129,7 @@ pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
     let published = t
         .current
         .as_ref()
-        .map(|c| (c.version, when(&c.published_at)));
+        .map(|c| (c.version, c.published_at.to_string()));
     view! {
         <h1 data-testid="portal-shop">{t.shop_name.clone()}</h1>
         {(done == "dispute").then(|| view! {
@@ -190,7 +190,7 @@ pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
                     <ol class="history" data-testid="tier-history">
                         {t.history.iter().map(|h| view! {
                             <li>
-                                <span class="muted small">{td_string!(l, portal.version, version = h.version)} " · " {when(&h.published_at)}</span>
+                                <span class="muted small">{td_string!(l, portal.version, version = h.version)} " · " {h.published_at.to_string()}</span>
                                 <strong>{tiers_text(l, h)}</strong>
                             </li>
                         }).collect_view()}
