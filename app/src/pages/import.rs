@@ -3,10 +3,93 @@
 //! does the same as `kehu import`.
 
 use crate::i18n::*;
-use crate::labels::field_label;
-use crate::wire::ImportReport;
+use crate::labels::{field_label, field_problem_text};
+use crate::wire::{ImportProblem, ImportReport};
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 use leptos_meta::Title;
+
+/// Why a line or cell was refused, in the reader's language, with the value refused.
+fn problem_text(l: Locale, p: &ImportProblem, value: &str) -> String {
+    use ImportProblem as P;
+    let value = value.to_string();
+    match p {
+        P::Empty => td_string!(l, import.p_empty).to_string(),
+        P::NotText => td_string!(l, import.p_not_text).to_string(),
+        P::Header { error } => td_string!(l, import.p_header, error = error.clone()).to_string(),
+        P::ColumnTwice { first, second } => {
+            td_string!(l, import.p_column_twice, first = *first, second = *second).to_string()
+        }
+        P::NotCsv { error } => td_string!(l, import.p_not_csv, error = error.clone()).to_string(),
+        P::NoRows => td_string!(l, import.p_no_rows).to_string(),
+        P::NoCodeColumn => td_string!(l, import.p_no_code_column).to_string(),
+        P::MissingColumn => td_string!(l, import.p_missing_column).to_string(),
+        P::RequiredForNew => td_string!(l, import.p_required_for_new).to_string(),
+        P::ColumnRequiredForNew => td_string!(l, import.p_column_required_for_new).to_string(),
+        P::CodeAgain { value, first } => td_string!(
+            l,
+            import.p_code_again,
+            value = value.clone(),
+            first = *first
+        )
+        .to_string(),
+        P::NoRoute { value } => td_string!(l, import.p_no_route, value = value.clone()).to_string(),
+        P::NoCustomer { value } => {
+            td_string!(l, import.p_no_customer, value = value.clone()).to_string()
+        }
+        P::Field { field } if value.is_empty() => field_problem_text(l, field),
+        P::Field { field } => td_string!(
+            l,
+            import.p_field,
+            value = value,
+            problem = field_problem_text(l, field)
+        )
+        .to_string(),
+        P::NotAMonth { value } => {
+            td_string!(l, import.p_not_a_month, value = value.clone()).to_string()
+        }
+        P::MonthTooEarly { month, first } => td_string!(
+            l,
+            import.p_month_too_early,
+            month = month.clone(),
+            first = first.clone()
+        )
+        .to_string(),
+        P::MonthNotBegun { month, now } => td_string!(
+            l,
+            import.p_month_not_begun,
+            month = month.clone(),
+            now = now.clone()
+        )
+        .to_string(),
+        P::NotAWholeNumber { value, max } => td_string!(
+            l,
+            import.p_not_a_whole_number,
+            value = value.clone(),
+            max = *max
+        )
+        .to_string(),
+        P::NotAnAmount { value, max } => {
+            td_string!(l, import.p_not_an_amount, value = value.clone(), max = *max).to_string()
+        }
+        P::LateWithoutDeliveries => td_string!(l, import.p_late_without_deliveries).to_string(),
+        P::MoreLateThanDeliveries { late, deliveries } => td_string!(
+            l,
+            import.p_more_late_than_deliveries,
+            late = *late,
+            deliveries = *deliveries
+        )
+        .to_string(),
+        P::MonthAgain { code, month, first } => td_string!(
+            l,
+            import.p_month_again,
+            code = code.clone(),
+            month = month.clone(),
+            first = *first
+        )
+        .to_string(),
+    }
+}
 
 /// The largest file the server takes (its `MAX_IMPORT_BYTES`), in MB.
 const MAX_IMPORT_MB: f64 = 256.0;
@@ -226,11 +309,12 @@ fn Report(r: ImportReport, dry_run: bool) -> impl IntoView {
                             {r.errors.iter().map(|e| {
                                 let column = e.column.clone();
                                 let key = e.column.clone();
+                                let (problem, value) = (e.problem.clone(), e.value.clone());
                                 view! {
                                     <tr data-testid="import-error" data-line=e.line.to_string() data-column=column>
                                         <td>{e.line}</td>
                                         <td>{move || { let l = field_label(i18n.get_locale(), &key); if l.is_empty() { key.clone() } else { format!("{l} ({key})") } }}</td>
-                                        <td>{e.reason.clone()}</td>
+                                        <td data-testid="import-reason">{move || problem_text(i18n.get_locale(), &problem, &value)}</td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -236,7 +236,90 @@ pub struct RowError {
     /// 1-based line in the file (the header is line 1).
     pub line: u64,
     pub column: String,
+    /// The cell refused, as far as quoted (at most 40 characters; "" when the problem is the
+    /// file, the header or a missing cell).
+    #[serde(default)]
+    pub value: String,
+    pub problem: ImportProblem,
+    /// The problem in English, for the command line, logs and API clients.
     pub reason: String,
+}
+
+impl RowError {
+    pub fn new(line: u64, column: &str, value: &str, problem: ImportProblem) -> Self {
+        RowError {
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+            reason: problem.to_string(),
+            problem,
+        }
+    }
+}
+
+/// Why an import refused a line, a cell or the file; the page says it in the reader's language
+/// with the value refused (`RowError::value`), `Display` in English.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImportProblem {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is neither UTF-8 nor GB18030 text; save it from Excel as \"CSV UTF-8\"")]
+    NotText,
+    #[error("cannot read the header: {error}")]
+    Header { error: String },
+    #[error("this column appears twice (columns {first} and {second}): keep one")]
+    ColumnTwice { first: u32, second: u32 },
+    #[error("not a CSV row: {error}")]
+    NotCsv { error: String },
+    #[error("the file has a header but no rows")]
+    NoRows,
+    #[error("missing column: every row needs the customer code")]
+    NoCodeColumn,
+    #[error("missing column")]
+    MissingColumn,
+    #[error("required for a new customer")]
+    RequiredForNew,
+    #[error("required for a new customer (add the column)")]
+    ColumnRequiredForNew,
+    #[error("{value} appears again (first on line {first})")]
+    CodeAgain { value: String, first: u64 },
+    #[error("no route with the code or name \"{value}\"")]
+    NoRoute { value: String },
+    #[error("no customer with the code \"{value}\"")]
+    NoCustomer { value: String },
+    /// A customer field's value refused by the field registry.
+    #[error("{}", field_reason(.field))]
+    Field { field: FieldProblem },
+    #[error("must be a month like 2026-10, not \"{value}\"")]
+    NotAMonth { value: String },
+    #[error("{month} is before {first}, the earliest month kehu keeps")]
+    MonthTooEarly { month: String, first: String },
+    #[error("{month} has not begun yet (this is {now})")]
+    MonthNotBegun { month: String, now: String },
+    #[error("must be a whole number from 0 to {max}, not \"{value}\"")]
+    NotAWholeNumber { value: String, max: u64 },
+    #[error("must be an amount from 0 to {max} yuan, not \"{value}\"")]
+    NotAnAmount { value: String, max: u64 },
+    #[error("give the deliveries when giving late deliveries")]
+    LateWithoutDeliveries,
+    #[error("{late} late of {deliveries} deliveries: cannot be more than the deliveries")]
+    MoreLateThanDeliveries { late: u64, deliveries: u64 },
+    #[error("{code} {month} appears again (first on line {first})")]
+    MonthAgain {
+        code: String,
+        month: String,
+        first: u64,
+    },
+}
+
+/// A field problem without its field's name (the import names the column on its own).
+fn field_reason(p: &FieldProblem) -> String {
+    let text = p.to_string();
+    match text.split_once(": ") {
+        Some((_, reason)) => reason.to_string(),
+        None => text,
+    }
 }
 
 /// What an import found and did. Nothing is written unless `error_count` is 0.

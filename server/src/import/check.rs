@@ -10,14 +10,12 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    pub(crate) fn add(&mut self, line: u64, column: &str, reason: impl Into<String>) {
+    /// A problem at `line` and `column` with the cell's `value` (quoted through [`echo`]).
+    pub(crate) fn add(&mut self, line: u64, column: &str, value: &str, problem: ImportProblem) {
         self.count += 1;
         if self.listed.len() < MAX_LISTED_ERRORS {
-            self.listed.push(RowError {
-                line,
-                column: column.to_string(),
-                reason: reason.into(),
-            });
+            self.listed
+                .push(RowError::new(line, column, &echo(value), problem));
         }
     }
 }
@@ -53,8 +51,8 @@ impl<T> Check<T> {
         }
     }
 
-    pub(crate) fn bad(&mut self, line: u64, column: &str, reason: impl Into<String>) {
-        self.problems.add(line, column, reason);
+    pub(crate) fn bad(&mut self, line: u64, column: &str, value: &str, problem: ImportProblem) {
+        self.problems.add(line, column, value, problem);
         self.writer = None;
         self.batch = Vec::new();
     }
@@ -112,7 +110,14 @@ pub(crate) fn header(reader: &mut csv::Reader<&[u8]>, p: &mut Problems) -> Optio
     let names: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
         Err(e) => {
-            p.add(1, "", format!("cannot read the header: {e}"));
+            p.add(
+                1,
+                "",
+                "",
+                ImportProblem::Header {
+                    error: e.to_string(),
+                },
+            );
             return None;
         }
     };
@@ -124,11 +129,11 @@ pub(crate) fn header(reader: &mut csv::Reader<&[u8]>, p: &mut Problems) -> Optio
             p.add(
                 1,
                 name,
-                format!(
-                    "this column appears twice (columns {} and {}): keep one",
-                    first + 1,
-                    i + 1
-                ),
+                name,
+                ImportProblem::ColumnTwice {
+                    first: first as u32 + 1,
+                    second: i as u32 + 1,
+                },
             );
             twice = true;
         }
@@ -195,7 +200,14 @@ pub(crate) fn next_record<T>(
             None
         }
         Err(e) => {
-            check.bad(fallback, "", format!("not a CSV row: {e}"));
+            check.bad(
+                fallback,
+                "",
+                "",
+                ImportProblem::NotCsv {
+                    error: e.to_string(),
+                },
+            );
             if e.is_io_error() { None } else { Some(false) }
         }
     }
@@ -204,9 +216,6 @@ pub(crate) fn next_record<T>(
 /// The "header but no rows" error of an otherwise clean file.
 pub(crate) fn no_rows(out: &mut ImportReport) {
     out.error_count += 1;
-    out.errors.push(RowError {
-        line: 2,
-        column: String::new(),
-        reason: "the file has a header but no rows".into(),
-    });
+    out.errors
+        .push(RowError::new(2, "", "", ImportProblem::NoRows));
 }

@@ -51,11 +51,7 @@ pub(crate) fn check_customers(
             }
         }
         let Some(code_at) = names.iter().position(|n| n == "code") else {
-            c.bad(
-                1,
-                "code",
-                "missing column: every row needs the customer code",
-            );
+            c.bad(1, "code", "", ImportProblem::NoCodeColumn);
             return report(Kind::Customers, 0, c.finish());
         };
         if c.problems.count > 0 {
@@ -78,14 +74,29 @@ pub(crate) fn check_customers(
             let record = &rows.record;
             let code = uncell(record.get(code_at).unwrap_or("").trim()).to_string();
             if code.is_empty() {
-                c.bad(line, "code", "must not be empty");
+                c.bad(
+                    line,
+                    "code",
+                    "",
+                    ImportProblem::Field {
+                        field: app::wire::FieldProblem::Required {
+                            field: "code".into(),
+                        },
+                    },
+                );
                 continue;
             }
             if code.chars().count() > app::wire::MAX_TEXT_CHARS as usize {
                 c.bad(
                     line,
                     "code",
-                    format!("at most {} characters", app::wire::MAX_TEXT_CHARS),
+                    &code,
+                    ImportProblem::Field {
+                        field: app::wire::FieldProblem::TooLong {
+                            field: "code".into(),
+                            max: app::wire::MAX_TEXT_CHARS,
+                        },
+                    },
                 );
                 continue;
             }
@@ -93,7 +104,11 @@ pub(crate) fn check_customers(
                 c.bad(
                     line,
                     "code",
-                    format!("{} appears again (first on line {first})", echo(&code)),
+                    &code,
+                    ImportProblem::CodeAgain {
+                        value: echo(&code),
+                        first,
+                    },
                 );
                 continue;
             }
@@ -116,14 +131,15 @@ pub(crate) fn check_customers(
                         None => c.bad(
                             line,
                             "route",
-                            format!("no route with the code or name \"{}\"", echo(raw)),
+                            raw,
+                            ImportProblem::NoRoute { value: echo(raw) },
                         ),
                     }
                     continue;
                 };
                 if raw.is_empty() {
                     if is_new && REQUIRED_FOR_NEW.contains(&f.key) {
-                        c.bad(line, f.key, "required for a new customer");
+                        c.bad(line, f.key, "", ImportProblem::RequiredForNew);
                     }
                     continue;
                 }
@@ -136,19 +152,14 @@ pub(crate) fn check_customers(
                         row.text.push_str(&v);
                         row.cells[ci] = Some((from, row.text.len() as u32));
                     }
-                    Err(problem) => c.bad(
-                        line,
-                        f.key,
-                        problem
-                            .to_string()
-                            .trim_start_matches(&format!("{}: ", f.key))
-                            .to_string(),
-                    ),
+                    Err(problem) => {
+                        c.bad(line, f.key, raw, ImportProblem::Field { field: problem })
+                    }
                 }
             }
             if is_new {
                 for needed in &missing_for_new {
-                    c.bad(line, needed, "required for a new customer (add the column)");
+                    c.bad(line, needed, "", ImportProblem::ColumnRequiredForNew);
                 }
                 inserted += 1;
             } else {

@@ -3,17 +3,14 @@
 use super::*;
 
 /// The file's text: UTF-8 (a byte-order mark is dropped) or, failing that, GB18030.
-pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ImportProblem> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(body) {
         return Ok(Cow::Borrowed(text));
     }
     let (text, malformed) = encoding_rs::GB18030.decode_without_bom_handling(body);
     if malformed {
-        Err(
-            "the file is neither UTF-8 nor GB18030 text; save it from Excel as \"CSV UTF-8\""
-                .into(),
-        )
+        Err(ImportProblem::NotText)
     } else {
         Ok(text)
     }
@@ -23,9 +20,9 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
 pub(crate) fn text_of(bytes: &[u8]) -> Result<Cow<'_, str>, Problems> {
     let mut p = Problems::default();
     match decode(bytes) {
-        Ok(t) if t.trim().is_empty() => p.add(1, "", "the file is empty"),
+        Ok(t) if t.trim().is_empty() => p.add(1, "", "", ImportProblem::Empty),
         Ok(t) => return Ok(t),
-        Err(reason) => p.add(1, "", reason),
+        Err(problem) => p.add(1, "", "", problem),
     }
     Err(p)
 }

@@ -20,7 +20,7 @@
 //! rolled back at the end — but not the checking, so every bad row of the file is still listed.
 
 use crate::spreadsheet::uncell;
-use app::wire::{FieldDef, ImportReport, Maintenance, RowError};
+use app::wire::{FieldDef, ImportProblem, ImportReport, Maintenance, RowError};
 use axum::body::Bytes;
 use kehu_engine::Cents;
 use sqlx::{ConnectOptions, Connection, QueryBuilder, SqliteConnection, SqlitePool};

@@ -59,7 +59,7 @@ pub(crate) fn check_purchases(
         for (k, name) in wanted.iter().enumerate() {
             match at(name) {
                 Some(i) => idx[k] = i,
-                None => c.bad(1, name, "missing column"),
+                None => c.bad(1, name, "", ImportProblem::MissingColumn),
             }
         }
         if c.problems.count > 0 {
@@ -78,20 +78,30 @@ pub(crate) fn check_purchases(
                 c.bad(
                     line,
                     "customer_code",
-                    format!("no customer with the code \"{}\"", echo(code)),
+                    code,
+                    ImportProblem::NoCustomer { value: echo(code) },
                 );
                 continue;
             };
             let month = cell(1);
             let Some(yyyymm) = month_number(month) else {
-                c.bad(line, "month", "must be a month like 2026-10");
+                c.bad(
+                    line,
+                    "month",
+                    month,
+                    ImportProblem::NotAMonth { value: echo(month) },
+                );
                 continue;
             };
             if yyyymm < first_month {
                 c.bad(
                     line,
                     "month",
-                    format!("{month} is before {FIRST_MONTH}, the earliest month kehu keeps"),
+                    month,
+                    ImportProblem::MonthTooEarly {
+                        month: month.to_string(),
+                        first: FIRST_MONTH.to_string(),
+                    },
                 );
                 continue;
             }
@@ -99,10 +109,13 @@ pub(crate) fn check_purchases(
                 c.bad(
                     line,
                     "month",
-                    format!(
-                        "{month} has not begun yet (this is {})",
-                        std::str::from_utf8(&month_text(latest)).unwrap_or_default()
-                    ),
+                    month,
+                    ImportProblem::MonthNotBegun {
+                        month: month.to_string(),
+                        now: std::str::from_utf8(&month_text(latest))
+                            .unwrap_or_default()
+                            .to_string(),
+                    },
                 );
                 continue;
             }
@@ -110,10 +123,11 @@ pub(crate) fn check_purchases(
                 c.bad(
                     line,
                     "cartons",
-                    format!(
-                        "must be a whole number from 0 to {MAX_CARTONS}, not \"{}\"",
-                        echo(cell(2))
-                    ),
+                    cell(2),
+                    ImportProblem::NotAWholeNumber {
+                        value: echo(cell(2)),
+                        max: MAX_CARTONS as u64,
+                    },
                 );
                 continue;
             };
@@ -125,10 +139,11 @@ pub(crate) fn check_purchases(
                     c.bad(
                         line,
                         "amount_yuan",
-                        format!(
-                            "must be an amount from 0 to {MAX_AMOUNT_YUAN} yuan, not \"{}\"",
-                            echo(cell(3))
-                        ),
+                        cell(3),
+                        ImportProblem::NotAnAmount {
+                            value: echo(cell(3)),
+                            max: MAX_AMOUNT_YUAN as u64,
+                        },
                     );
                     continue;
                 }
@@ -148,7 +163,11 @@ pub(crate) fn check_purchases(
                         c.bad(
                             line,
                             LOGISTICS[k],
-                            format!("must be a whole number from 0 to {max}"),
+                            v,
+                            ImportProblem::NotAWholeNumber {
+                                value: echo(v),
+                                max: max as u64,
+                            },
                         );
                         bad = true;
                     }
@@ -159,18 +178,18 @@ pub(crate) fn check_purchases(
             }
             match (logistics[1], logistics[2]) {
                 (None, Some(_)) => {
-                    c.bad(
-                        line,
-                        "deliveries",
-                        "give the deliveries when giving late deliveries",
-                    );
+                    c.bad(line, "deliveries", "", ImportProblem::LateWithoutDeliveries);
                     continue;
                 }
                 (Some(d), Some(l)) if l > d => {
                     c.bad(
                         line,
                         "late_deliveries",
-                        format!("{l} late of {d} deliveries: cannot be more than the deliveries"),
+                        &l.to_string(),
+                        ImportProblem::MoreLateThanDeliveries {
+                            late: l as u64,
+                            deliveries: d as u64,
+                        },
                     );
                     continue;
                 }
@@ -180,10 +199,12 @@ pub(crate) fn check_purchases(
                 c.bad(
                     line,
                     "month",
-                    format!(
-                        "{} {month} appears again (first on line {first})",
-                        echo(code)
-                    ),
+                    month,
+                    ImportProblem::MonthAgain {
+                        code: echo(code),
+                        month: month.to_string(),
+                        first,
+                    },
                 );
                 continue;
             }

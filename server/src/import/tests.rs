@@ -8,9 +8,8 @@ const ROUTES: [(&str, i64); 2] = [("R001", 1), ("城东线", 1)];
 fn first(kind: Kind, bytes: &[u8]) -> (u64, String, String, u64) {
     let r = check_only(kind, bytes, &CUSTOMERS, &ROUTES, 202612);
     let e = r.errors.first().cloned().unwrap_or(RowError {
-        line: 0,
-        column: String::new(),
         reason: String::new(),
+        ..RowError::new(0, "", "", ImportProblem::Empty)
     });
     (e.line, e.column, e.reason, r.error_count)
 }

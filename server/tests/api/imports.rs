@@ -147,6 +147,56 @@ async fn purchase_import_replaces_months_and_refuses_bad_rows() {
             (7, "month")
         ]
     );
+    // Each refusal carries the value refused, for the page to say in Chinese or English.
+    use app::wire::ImportProblem as P;
+    let said: Vec<(&str, &P)> = r
+        .errors
+        .iter()
+        .map(|e| (e.value.as_str(), &e.problem))
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            (
+                "NOPE",
+                &P::NoCustomer {
+                    value: "NOPE".into()
+                }
+            ),
+            (
+                "2026-13",
+                &P::NotAMonth {
+                    value: "2026-13".into()
+                }
+            ),
+            (
+                "-1",
+                &P::NotAWholeNumber {
+                    value: "-1".into(),
+                    max: 100_000
+                }
+            ),
+            (
+                "12元",
+                &P::NotAnAmount {
+                    value: "12元".into(),
+                    max: 100_000_000
+                }
+            ),
+            (
+                "2026-11",
+                &P::MonthAgain {
+                    code: "DEMO000001".into(),
+                    month: "2026-11".into(),
+                    first: 2
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        r.errors[1].reason,
+        "must be a month like 2026-10, not \"2026-13\""
+    );
     assert_eq!(rows().await, before);
     let good = "customer_code,month,cartons,amount_yuan\nDEMO000001,2026-11,40,8000.50\nDEMO000001,2026-10,7,1400\n";
     let r = import(&pool, Kind::Purchases, good.as_bytes(), false).await;
