@@ -143,6 +143,34 @@ pub fn grade_label(l: Locale, n: u8) -> String {
     td_string!(l, grade_n, n = n).to_string()
 }
 
+/// An audit line's action (`field.edit`, `policy.publish` …) in words; an action this build does
+/// not know is shown as it is stored.
+pub fn action_label(l: Locale, action: &str) -> String {
+    let known = match action {
+        "field.edit" => td_string!(l, edit.action_edit),
+        "request.file" => td_string!(l, edit.action_request),
+        "request.approve" => td_string!(l, edit.action_approve),
+        "request.reject" => td_string!(l, edit.action_reject),
+        "policy.publish" => td_string!(l, edit.action_policy_publish),
+        "import.customers" => td_string!(l, edit.action_import_customers),
+        "import.purchases" => td_string!(l, edit.action_import_purchases),
+        "user.login" => td_string!(l, edit.action_user_login),
+        "user.password" => td_string!(l, edit.action_user_password),
+        "user.invite" => td_string!(l, edit.action_user_invite),
+        "user.invite_used" => td_string!(l, edit.action_user_invite_used),
+        "visit.log" => td_string!(l, edit.action_visit_log),
+        "complaint.file" => td_string!(l, edit.action_complaint_file),
+        "complaint.update" => td_string!(l, edit.action_complaint_update),
+        "dispute.file" => td_string!(l, edit.action_dispute_file),
+        "dispute.answer" => td_string!(l, edit.action_dispute_answer),
+        "calendar.set" => td_string!(l, edit.action_calendar_set),
+        "calendar.import" => td_string!(l, edit.action_calendar_import),
+        "settings.zone" => td_string!(l, edit.action_settings_zone),
+        _ => return action.to_string(),
+    };
+    known.to_string()
+}
+
 /// The message shown at a field for a refused value (the field itself is named by its label).
 pub fn field_problem_text(l: Locale, p: &FieldProblem) -> String {
     match p {

@@ -39,6 +39,9 @@ test('an owner edits a field in place; the change shows in the history', async (
   await page.goto('/audit?action=field.');
   await hydrated(page);
   await expect(page.locator('[data-testid="audit-row"][data-action="field.edit"]').filter({ hasText: value })).toBeVisible();
+  // The action in words, not its code.
+  await expect(page.locator('[data-testid="audit-row"][data-action="field.edit"]').filter({ hasText: value }).first()).toContainText('Edited');
+  await expect(page.getByTestId('audit-table')).not.toContainText('field.edit');
 });
 
 test('two people editing the same customer: the second is told, nothing is overwritten', async ({

@@ -4,7 +4,7 @@
 use super::{LoadError, Loading};
 use crate::api::audit_log;
 use crate::i18n::*;
-use crate::labels::field_label;
+use crate::labels::{action_label, field_label};
 use crate::wire::{AUDIT_ACTIONS, AuditPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +18,11 @@ fn kind_label(l: Locale, prefix: &str) -> &'static str {
         "policy." => leptos_i18n::td_string!(l, audit.kind_policy),
         "import." => leptos_i18n::td_string!(l, audit.kind_import),
         "user." => leptos_i18n::td_string!(l, audit.kind_user),
+        "visit." => leptos_i18n::td_string!(l, audit.kind_visit),
+        "complaint." => leptos_i18n::td_string!(l, audit.kind_complaint),
+        "dispute." => leptos_i18n::td_string!(l, audit.kind_dispute),
+        "calendar." => leptos_i18n::td_string!(l, audit.kind_calendar),
+        "settings." => leptos_i18n::td_string!(l, audit.kind_settings),
         _ => leptos_i18n::td_string!(l, common.all),
     }
 }
@@ -102,6 +107,7 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
                         .map(|r| {
                             let field = r.field.clone().unwrap_or_default();
                             let who = r.user.clone();
+                            let action = r.action.clone();
                             let change = match (&r.old_value, &r.new_value) {
                                 (None, None) => String::new(),
                                 (o, n) => format!(
@@ -115,7 +121,7 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
                                     <td>{r.at.to_string()}</td>
                                     <td>{move || if who.is_empty() { t_string!(i18n, edit.system).to_string() } else { who.clone() }}</td>
                                     <td>
-                                        <code>{r.action.clone()}</code>
+                                        <span title=r.action.clone()>{move || action_label(i18n.get_locale(), &action)}</span>
                                         {r.request_id.map(|id| view! { " #" {id} })}
                                     </td>
                                     <td>

@@ -364,7 +364,18 @@ pub struct AuditPage {
 pub const AUDIT_PAGE_SIZE: u32 = 50;
 
 /// The kinds of audit line the audit page filters by (prefixes of `audit.action`).
-pub const AUDIT_ACTIONS: &[&str] = &["field.", "request.", "policy.", "import.", "user."];
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "field.",
+    "request.",
+    "policy.",
+    "import.",
+    "user.",
+    "visit.",
+    "complaint.",
+    "dispute.",
+    "calendar.",
+    "settings.",
+];
 
 /// One line of a customer's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

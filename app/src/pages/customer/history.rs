@@ -1,6 +1,7 @@
 //! Change requests of this customer and the change history (the audit trail of the customer).
 
 use super::*;
+use crate::labels::action_label;
 
 /// This customer's change requests and how they were decided.
 #[component]
@@ -44,16 +45,6 @@ pub fn RequestLine(r: ChangeRequest) -> impl IntoView {
             </span>
             {decided.map(|d| view! { <span class="small">" · " {r.reviewed_by.clone()} ": " {d}</span> })}
         </li>
-    }
-}
-
-pub(crate) fn action_label(l: Locale, action: &str) -> &'static str {
-    match action {
-        "field.edit" => leptos_i18n::td_string!(l, edit.action_edit),
-        "request.file" => leptos_i18n::td_string!(l, edit.action_request),
-        "request.approve" => leptos_i18n::td_string!(l, edit.action_approve),
-        "request.reject" => leptos_i18n::td_string!(l, edit.action_reject),
-        _ => leptos_i18n::td_string!(l, edit.action_other),
     }
 }
 
