@@ -143,6 +143,16 @@ pub fn grade_label(l: Locale, n: u8) -> String {
     td_string!(l, grade_n, n = n).to_string()
 }
 
+/// A high / medium / low value in words (高 / 中 / 低); anything else as it is stored.
+pub fn level_label(l: Locale, v: &str) -> String {
+    match v {
+        "high" => td_string!(l, common.level_high).to_string(),
+        "medium" => td_string!(l, common.level_medium).to_string(),
+        "low" => td_string!(l, common.level_low).to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// An audit line's action (`field.edit`, `policy.publish` …) in words; an action this build does
 /// not know is shown as it is stored.
 pub fn action_label(l: Locale, action: &str) -> String {

@@ -46,7 +46,12 @@ pub enum FieldKind {
     Format,
     /// A market type key.
     Market,
+    /// `high`, `medium` or `low` (高, 中, 低 taken too), or nothing.
+    Level,
 }
+
+/// The values of a [`FieldKind::Level`] field, highest first.
+pub const LEVELS: [&str; 3] = ["high", "medium", "low"];
 
 /// One field of the customer archive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,7 +144,7 @@ pub const FIELDS: &[FieldDef] = &[
     f("annual_review_date", G::Management, M::Dynamic, LO, K::Date),
     // Business
     f("operating_status", G::Business, M::Dynamic, CM, K::Text),
-    f("cooperation", G::Business, M::Dynamic, CM, K::Text),
+    f("cooperation", G::Business, M::Dynamic, CM, K::Level),
     f(
         "business_characteristics",
         G::Business,
@@ -312,6 +317,16 @@ impl FieldDef {
                         .collect::<Vec<_>>()
                         .join(", "),
                 }),
+            FieldKind::Level => match v {
+                "" => Ok(Cow::Borrowed("")),
+                "high" | "High" | "HIGH" | "高" => Ok(Cow::Borrowed("high")),
+                "medium" | "Medium" | "MEDIUM" | "中" => Ok(Cow::Borrowed("medium")),
+                "low" | "Low" | "LOW" | "低" => Ok(Cow::Borrowed("low")),
+                _ => Err(FieldProblem::NotAChoice {
+                    field: field(),
+                    choices: "high, medium, low (高, 中, 低)".into(),
+                }),
+            },
             FieldKind::Market => kehu_engine::MarketType::from_key(v)
                 .map(|m| Cow::Borrowed(m.key()))
                 .ok_or_else(|| FieldProblem::NotAChoice {

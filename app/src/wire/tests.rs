@@ -56,6 +56,15 @@ fn field_values_are_checked_and_normalised_by_kind() {
         f("phone").parse(&"9".repeat(201)),
         Err(FieldProblem::TooLong { max: 200, .. })
     ));
+    // Cooperation is high, medium or low, typed in either language, stored as the key the
+    // engine's support indicator reads.
+    assert_eq!(f("cooperation").parse("高"), Ok("high".into()));
+    assert_eq!(f("cooperation").parse("Medium"), Ok("medium".into()));
+    assert_eq!(f("cooperation").parse(""), Ok("".into()));
+    assert!(matches!(
+        f("cooperation").parse("很好"),
+        Err(FieldProblem::NotAChoice { .. })
+    ));
     assert_eq!(f("registered_capital").parse("50000"), Ok("50000".into()));
     assert_eq!(f("registered_capital").parse(" 007"), Ok("7".into()));
     assert_eq!(f("registered_capital").parse("+5"), Ok("5".into()));

@@ -95,7 +95,7 @@ async fn customer_page_shows_five_groups_and_unknown_ids_are_404() {
     }
     assert_eq!(
         testid_text(&html, "policy-version"),
-        "Policy Default (seed), version 1"
+        "Policy 初始分类标准, version 1"
     );
     let (status, html) = get(&app, "/customers/999999", "en").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -21,7 +21,7 @@ impl Default for Policy {
         };
         Self {
             format: FORMAT,
-            name: "Default (seed)".into(),
+            name: "初始分类标准".into(),
             assessment_window_months: 3,
             cartons_per_case: 50,
             scale: ScaleRule {

@@ -289,6 +289,17 @@ pub(crate) fn FieldInput(
                 })
                 .collect(),
         ),
+        FieldKind::Level => Some(
+            LEVELS
+                .iter()
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        Signal::derive(move || level_label(i18n.get_locale(), k).to_string()),
+                    )
+                })
+                .collect(),
+        ),
         FieldKind::Flag => Some(vec![
             (
                 "1".to_string(),
@@ -354,6 +365,7 @@ pub(crate) fn display_value(l: Locale, kind: FieldKind, v: &str) -> String {
     match kind {
         FieldKind::Format => format_label(l, v).to_string(),
         FieldKind::Market => market_label(l, v).to_string(),
+        FieldKind::Level => level_label(l, v).to_string(),
         FieldKind::Flag => {
             if v == "1" || v == "true" {
                 leptos_i18n::td_string!(l, common.yes).to_string()

@@ -8,12 +8,12 @@ use crate::api::{
 use crate::engine::{BusinessFormat, MarketType};
 use crate::i18n::*;
 use crate::labels::{
-    field_label, field_problem_text, format_label, group_label, maintenance_label, market_label,
-    role_label, tier_label, value_class_label,
+    field_label, field_problem_text, format_label, group_label, level_label, maintenance_label,
+    market_label, role_label, tier_label, value_class_label,
 };
 use crate::wire::{
     AuditEntry, ChangeRequest, CustomerDetail, EditResult, FIELDS, FieldDef, FieldGroup, FieldKind,
-    FieldProblem, RequestResult, RequestStatus,
+    FieldProblem, LEVELS, RequestResult, RequestStatus,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
