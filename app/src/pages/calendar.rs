@@ -132,7 +132,7 @@ fn DayForm(set: ServerAction<SetCalendarDays>) -> impl IntoView {
         <section class="panel">
             <h2>{t!(i18n, calendar.set_title)}</h2>
             <ActionForm action=set attr:class="stack" attr:data-testid="calendar-form">
-                <div class="field-row">
+                <div class="pair">
                     <label class="field">
                         <span>{t!(i18n, calendar.from)}</span>
                         <input type="date" name="from" required data-testid="calendar-day" />

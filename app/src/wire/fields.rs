@@ -160,6 +160,22 @@ pub const FIELDS: &[FieldDef] = &[
     f("mailing_address", G::Personal, M::Dynamic, CM, K::Text),
 ];
 
+/// The fields a customer may ask to change on their own record.
+pub const CUSTOMER_REQUESTABLE: &[&str] = &[
+    "shop_name",
+    "settlement_method",
+    "display_form",
+    "business_area_m2",
+    "business_format",
+    "operating_status",
+    "business_characteristics",
+    "trade_area",
+    "contact_person",
+    "phone",
+    "address",
+    "mailing_address",
+];
+
 pub fn field(key: &str) -> Option<&'static FieldDef> {
     FIELDS.iter().find(|f| f.key == key)
 }
@@ -237,10 +253,19 @@ impl FieldDef {
         )
     }
 
+    /// Whether a customer may ask to change the field on their own record: what the shop owner
+    /// knows and decides (name, contact, area, how the shop trades), not what the licence fixes
+    /// (licence numbers, dates, bureau) nor how the company serves them (officer, clerk, batches,
+    /// route, model shop).
+    pub fn customer_may_request(&self) -> bool {
+        CUSTOMER_REQUESTABLE.contains(&self.key)
+    }
+
     /// Whether this role files a change request for the field: staff who do not own it, and a
-    /// customer for the fields of their own record they see.
+    /// customer for the fields of their own record they may ask about
+    /// ([`Self::customer_may_request`]).
     pub fn requestable_by(&self, role: Role) -> bool {
-        (role.is_staff() || (self.customer_sees() && self.key != "code"))
+        (role.is_staff() || (role == Role::Customer && self.customer_may_request()))
             && self.maintenance != Maintenance::Computed
             && self.key != "route"
             && self.owner.is_some()

@@ -249,3 +249,31 @@ fn a_delta_adds_customers_after_everyone_and_refuses_what_does_not_fit() {
     assert_eq!(snap.population, population(&[5, 7, 9]));
     snap.population.check().unwrap();
 }
+
+#[test]
+fn customers_may_ask_only_about_what_the_shop_owner_decides() {
+    for key in CUSTOMER_REQUESTABLE {
+        let f = field(key).unwrap_or_else(|| panic!("{key} is not a field"));
+        assert!(f.customer_sees(), "{key}: asked about but not shown");
+        assert!(f.requestable_by(Role::Customer), "{key}");
+    }
+    for internal in [
+        "licence_no",
+        "licence_officer",
+        "demonstration",
+        "order_batch",
+        "route",
+        "code",
+    ] {
+        assert!(
+            !field(internal).unwrap().requestable_by(Role::Customer),
+            "{internal}"
+        );
+    }
+    // Staff still ask about fields they do not own.
+    assert!(
+        field("licence_no")
+            .unwrap()
+            .requestable_by(Role::CustomerManager)
+    );
+}

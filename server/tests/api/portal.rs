@@ -272,13 +272,28 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
     let to = location(&resp);
     assert!(to.starts_with("/my/profile?error=value&problem="), "{to}");
     assert!(to.contains("value=lots"));
-    let resp = me
-        .send(form("/my/request", "field=monitored&value=0&reason=please"))
-        .await;
-    assert!(
-        location(&resp).starts_with("/my/profile?error=field"),
-        "internal fields are not requestable"
-    );
+    // Internal fields, and what the licence or the company's service organisation fixes, are
+    // not the customer's to ask about.
+    for internal in [
+        "monitored",
+        "licence_no",
+        "licence_officer",
+        "demonstration",
+        "order_batch",
+        "visit_batch",
+        "phone_clerk",
+    ] {
+        let resp = me
+            .send(form(
+                "/my/request",
+                &format!("field={internal}&value=1&reason=please"),
+            ))
+            .await;
+        assert!(
+            location(&resp).starts_with("/my/profile?error=field"),
+            "{internal} is not requestable"
+        );
+    }
     let resp = me
         .send(form("/my/request", "field=phone&value=13900001111&reason="))
         .await;
