@@ -143,6 +143,11 @@ pub fn grade_label(l: Locale, n: u8) -> String {
     td_string!(l, grade_n, n = n).to_string()
 }
 
+/// "Answer：" / "Answer: ": a label before its value, with the locale's colon.
+pub fn labelled(l: Locale, label: &str) -> String {
+    td_string!(l, common.labelled, label = label).to_string()
+}
+
 /// A high / medium / low value in words (高 / 中 / 低); anything else as it is stored.
 pub fn level_label(l: Locale, v: &str) -> String {
     match v {

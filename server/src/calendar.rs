@@ -2,7 +2,7 @@
 //! office hours on working days, skipping weekends and public holidays, with the make-up
 //! working days (调休) of the Chinese calendar.
 
-use app::wire::{CalendarChange, CalendarProblem as P, ServiceCalendar};
+use app::wire::{AuditNote, CalendarChange, CalendarProblem as P, ServiceCalendar};
 use chrono::{
     DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc, Weekday,
 };
@@ -238,12 +238,13 @@ pub async fn set_days(
     } else {
         &days[0].1
     };
-    let detail = if first == last {
-        format!("{first}: {kind}")
-    } else {
-        format!("{first}..{last}: {kind} ({} days)", days.len())
+    let note = AuditNote::CalendarSet {
+        from: first.clone(),
+        to: last.clone(),
+        kind: kind.to_string(),
+        days: days.len() as u64,
     };
-    crate::db::calendar::apply(pool, user, &days, "calendar.set", detail).await?;
+    crate::db::calendar::apply(pool, user, &days, "calendar.set", note).await?;
     Ok(Ok(change(&days, skipped)))
 }
 
@@ -261,8 +262,11 @@ pub async fn import(
         Ok(read) => read,
         Err(problems) => return Ok(Err(problems)),
     };
-    let detail = format!("{lines} lines: {} days", days.len());
-    crate::db::calendar::apply(pool, user, &days, "calendar.import", detail).await?;
+    let note = AuditNote::CalendarImported {
+        lines: u64::from(lines),
+        days: days.len() as u64,
+    };
+    crate::db::calendar::apply(pool, user, &days, "calendar.import", note).await?;
     Ok(Ok(change(&days, skipped)))
 }
 

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::time::shown;
 use crate::time::stamp;
 use app::wire::{
-    COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
+    AuditNote, COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintPage, ComplaintRefusal, ComplaintResult, ComplaintStep, MAX_COMMENT_CHARS,
     MAX_COMPLAINT_CHARS, STEP_UNDO_MINUTES, STEPS_BEFORE_CLOSING, Scope,
 };
@@ -195,7 +195,11 @@ pub async fn file(
     .await?;
     crate::db::audit::Line::new(user, "complaint.file")
         .customer(new.customer)
-        .detail(format!("complaint {id} ({severity}): {}", new.subject))
+        .note(AuditNote::ComplaintFiled {
+            complaint: id,
+            major: severity == "major",
+            subject: new.subject.to_string(),
+        })
         .record(&mut tx)
         .await?;
     let row = stored::one(&mut tx, scope, id).await?;
@@ -242,7 +246,7 @@ pub async fn act(
     let major: (String, String);
     let refuse = |r: ComplaintRefusal| Ok(Some(ComplaintResult::Refused(r)));
     let open = row.status == "open";
-    let detail: String;
+    let said: AuditNote;
     let change = match action {
         ComplaintAction::Attitude(a) => {
             if !open {
@@ -251,7 +255,10 @@ pub async fn act(
             if !COMPLAINT_ATTITUDES.contains(&a.as_str()) {
                 return refuse(ComplaintRefusal::BadValue);
             }
-            detail = format!("complaint {id}: attitude {a}");
+            said = AuditNote::ComplaintAttitude {
+                complaint: id,
+                attitude: a.clone(),
+            };
             Change::Attitude(a)
         }
         ComplaintAction::MakeMajor => {
@@ -265,7 +272,7 @@ pub async fn act(
                 .map_err(AppError::msg)?
                 .with_timezone(&Utc);
             let (due, confirm_due) = deadlines(pool, filed, true).await?;
-            detail = format!("complaint {id}: made major");
+            said = AuditNote::ComplaintMadeMajor { complaint: id };
             major = (due, confirm_due.unwrap_or_default());
             Change::Major {
                 due_at: &major.0,
@@ -281,7 +288,11 @@ pub async fn act(
             if !open && key != "follow_up" {
                 return refuse(ComplaintRefusal::Closed);
             }
-            detail = format!("complaint {id}: step {key}");
+            said = AuditNote::ComplaintStep {
+                complaint: id,
+                step: key.clone(),
+                undone: false,
+            };
             Change::Step {
                 key,
                 note: note.trim(),
@@ -305,7 +316,11 @@ pub async fn act(
             {
                 return refuse(ComplaintRefusal::CannotUndo);
             }
-            detail = format!("complaint {id}: step {key} undone");
+            said = AuditNote::ComplaintStep {
+                complaint: id,
+                step: key.clone(),
+                undone: true,
+            };
             Change::Undo { key }
         }
         ComplaintAction::Confirm {
@@ -318,10 +333,9 @@ pub async fn act(
             if note.chars().count() > MAX_COMMENT_CHARS {
                 return refuse(ComplaintRefusal::BadValue);
             }
-            detail = if *substantiated {
-                format!("complaint {id}: confirmed, substantiated — to the working group")
-            } else {
-                format!("complaint {id}: confirmed, not substantiated")
+            said = AuditNote::ComplaintConfirmed {
+                complaint: id,
+                substantiated: *substantiated,
             };
             Change::Confirm {
                 substantiated: *substantiated,
@@ -351,14 +365,14 @@ pub async fn act(
             if !missing.is_empty() {
                 return refuse(ComplaintRefusal::StepsMissing(missing));
             }
-            detail = format!("complaint {id}: closed");
+            said = AuditNote::ComplaintClosed { complaint: id };
             Change::Close { resolution }
         }
     };
     stored::change(&mut tx, id, user, &now_s, change).await?;
     crate::db::audit::Line::new(user, "complaint.update")
         .customer(row.customer_id)
-        .detail(detail)
+        .note(said)
         .record(&mut tx)
         .await?;
     let updated = stored::one(&mut tx, scope, id)

@@ -97,13 +97,11 @@ pub async fn publish(
                 gap_class: GapClass::ALL[usize::from(out.gap_class[i])].key(),
             }
         },
-        |version| {
-            format!(
-                "published \"{}\" as version {version}: {} customers, {} moved",
-                policy.name,
-                loaded.ids.len(),
-                summary.movers
-            )
+        |version| app::wire::AuditNote::Published {
+            name: policy.name.clone(),
+            version: u32::try_from(version).unwrap_or(0),
+            customers: loaded.ids.len() as u64,
+            moved: summary.movers as u64,
         },
         facts::most_patched(loaded.ids.len()),
     )

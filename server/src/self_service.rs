@@ -166,6 +166,7 @@ async fn disputes_where(
             status: DisputeStatus::from_key(&r.status).unwrap_or(DisputeStatus::Open),
             answer: r.answer,
             answered_at: r.answered_at.as_deref().map(shown),
+            applied_in: r.applied_in.and_then(|v| u32::try_from(v).ok()),
         });
     }
     Ok(out)
@@ -190,18 +191,16 @@ pub async fn file_dispute(
         Some(p) => {
             let row = stored::tier(pool, p, customer).await?;
             row.map(|t| {
-                format!(
-                    "band {} grade {} class {}",
-                    t.band,
-                    t.grade,
-                    class_code(t.class_number)
+                (
+                    u8::try_from(t.band).unwrap_or(0),
+                    u8::try_from(t.grade).unwrap_or(0),
+                    class_code(t.class_number),
                 )
             })
-            .unwrap_or_default()
         }
-        None => String::new(),
+        None => None,
     };
-    let id = stored::file_dispute(pool, user, customer, policy, &disputed, reason).await?;
+    let id = stored::file_dispute(pool, user, customer, policy, disputed, reason).await?;
     Ok(Some(id))
 }
 

@@ -5,6 +5,7 @@ use crate::db::policy::published_or_default;
 use crate::db::scope::in_scope;
 use crate::db::visits::{self as stored, Logged};
 use crate::error::AppError;
+use app::wire::AuditNote;
 use app::wire::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
     VisitLogged, VisitPlan, VisitProblem,
@@ -66,7 +67,11 @@ pub async fn log(
     let id = stored::insert(&mut tx, &logged).await?;
     crate::db::audit::Line::new(user, "visit.log")
         .customer(v.customer)
-        .detail(format!("visit {id} on {date}: {}", v.purpose.trim()))
+        .note(AuditNote::Visit {
+            visit: id,
+            date: date.to_string(),
+            purpose: v.purpose.trim().to_string(),
+        })
         .record(&mut tx)
         .await?;
     tx.commit().await?;

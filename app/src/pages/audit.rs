@@ -5,8 +5,9 @@ use super::{LoadError, Loading};
 use crate::api::audit_log;
 use crate::i18n::*;
 use crate::labels::{action_label, field_label};
-use crate::wire::{AUDIT_ACTIONS, AuditPage};
+use crate::wire::{AUDIT_ACTIONS, AuditNote, AuditPage, DisputeStatus};
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
@@ -24,6 +25,170 @@ fn kind_label(l: Locale, prefix: &str) -> &'static str {
         "calendar." => leptos_i18n::td_string!(l, audit.kind_calendar),
         "settings." => leptos_i18n::td_string!(l, audit.kind_settings),
         _ => leptos_i18n::td_string!(l, common.all),
+    }
+}
+
+/// An audit line's note in the reader's language.
+pub(crate) fn note_text(l: Locale, note: &AuditNote) -> String {
+    use super::portal::step_label;
+    match note {
+        AuditNote::CustomersImported { rows, new, updated } => td_string!(
+            l,
+            edit.note_customers_imported,
+            rows = *rows,
+            new = *new,
+            updated = *updated
+        )
+        .to_string(),
+        AuditNote::PurchasesImported { rows } => {
+            td_string!(l, edit.note_purchases_imported, rows = *rows).to_string()
+        }
+        AuditNote::Published {
+            name,
+            version,
+            customers,
+            moved,
+        } => td_string!(
+            l,
+            edit.note_published,
+            name = name.clone(),
+            version = *version,
+            customers = *customers,
+            moved = *moved
+        )
+        .to_string(),
+        AuditNote::Visit { date, purpose, .. } => td_string!(
+            l,
+            edit.note_visit,
+            date = date.clone(),
+            purpose = purpose.clone()
+        )
+        .to_string(),
+        AuditNote::ComplaintFiled {
+            complaint,
+            major,
+            subject,
+        } => td_string!(
+            l,
+            edit.note_complaint_filed,
+            id = *complaint,
+            severity = if *major {
+                td_string!(l, portal.severity_major)
+            } else {
+                td_string!(l, portal.severity_general)
+            },
+            subject = subject.clone()
+        )
+        .to_string(),
+        AuditNote::ComplaintAttitude {
+            complaint,
+            attitude,
+        } => td_string!(
+            l,
+            edit.note_complaint_attitude,
+            id = *complaint,
+            attitude = super::complaints::attitude_label(l, attitude)
+        )
+        .to_string(),
+        AuditNote::ComplaintMadeMajor { complaint } => {
+            td_string!(l, edit.note_complaint_major, id = *complaint).to_string()
+        }
+        AuditNote::ComplaintStep {
+            complaint,
+            step,
+            undone: false,
+        } => td_string!(
+            l,
+            edit.note_complaint_step,
+            id = *complaint,
+            step = step_label(l, step)
+        )
+        .to_string(),
+        AuditNote::ComplaintStep {
+            complaint,
+            step,
+            undone: true,
+        } => td_string!(
+            l,
+            edit.note_complaint_step_undone,
+            id = *complaint,
+            step = step_label(l, step)
+        )
+        .to_string(),
+        AuditNote::ComplaintConfirmed {
+            complaint,
+            substantiated: true,
+        } => td_string!(l, edit.note_complaint_substantiated, id = *complaint).to_string(),
+        AuditNote::ComplaintConfirmed {
+            complaint,
+            substantiated: false,
+        } => td_string!(l, edit.note_complaint_unfounded, id = *complaint).to_string(),
+        AuditNote::ComplaintClosed { complaint } => {
+            td_string!(l, edit.note_complaint_closed, id = *complaint).to_string()
+        }
+        AuditNote::DisputeFiled {
+            dispute,
+            tiers: Some((band, grade, class)),
+        } => td_string!(
+            l,
+            edit.note_dispute_filed,
+            id = *dispute,
+            band = *band,
+            grade = *grade,
+            class = class.clone()
+        )
+        .to_string(),
+        AuditNote::DisputeFiled {
+            dispute,
+            tiers: None,
+        } => td_string!(l, edit.note_dispute_filed_unclassified, id = *dispute).to_string(),
+        AuditNote::DisputeAnswered { dispute, answer } => td_string!(
+            l,
+            edit.note_dispute_answered,
+            id = *dispute,
+            answer = answer.clone()
+        )
+        .to_string(),
+        AuditNote::CalendarSet {
+            from,
+            to,
+            kind,
+            days,
+        } => {
+            let kind = super::calendar::kind_text(l, kind);
+            if from == to {
+                td_string!(l, edit.note_calendar_day, from = from.clone(), kind = kind).to_string()
+            } else {
+                td_string!(
+                    l,
+                    edit.note_calendar_range,
+                    from = from.clone(),
+                    to = to.clone(),
+                    kind = kind,
+                    days = *days
+                )
+                .to_string()
+            }
+        }
+        AuditNote::CalendarImported { lines, days } => {
+            td_string!(l, edit.note_calendar_imported, lines = *lines, days = *days).to_string()
+        }
+        AuditNote::ZoneChanged { from, to } => {
+            td_string!(l, edit.note_zone, from = from.clone(), to = to.clone()).to_string()
+        }
+        AuditNote::Text { text } => text.clone(),
+    }
+}
+
+/// A value before or after, in words: a field's value as the customer page shows it, a
+/// dispute's answer as its status.
+fn value_text(l: Locale, action: &str, field: Option<&str>, v: &str) -> String {
+    if let Some(def) = field.and_then(crate::wire::field) {
+        return super::customer::display_value(l, def.kind, v);
+    }
+    match (action, DisputeStatus::from_key(v)) {
+        ("dispute.answer", Some(s)) => super::portal::dispute_status_label(l, s).to_string(),
+        _ => v.to_string(),
     }
 }
 
@@ -108,14 +273,18 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
                             let field = r.field.clone().unwrap_or_default();
                             let who = r.user.clone();
                             let action = r.action.clone();
-                            let change = match (&r.old_value, &r.new_value) {
-                                (None, None) => String::new(),
-                                (o, n) => format!(
-                                    "{} → {}",
-                                    o.clone().unwrap_or_default(),
-                                    n.clone().unwrap_or_default()
-                                ),
+                            let (old, new, act) = (r.old_value.clone(), r.new_value.clone(), r.action.clone());
+                            let field_key = r.field.clone();
+                            let change = move || {
+                                let l = i18n.get_locale();
+                                let text = |v: &Option<String>| value_text(l, &act, field_key.as_deref(), v.as_deref().unwrap_or_default());
+                                match (&old, &new) {
+                                    (None, None) => String::new(),
+                                    (None, n) => text(n),
+                                    (o, n) => format!("{} → {}", text(o), text(n)),
+                                }
                             };
+                            let note = r.detail.clone();
                             view! {
                                 <tr data-testid="audit-row" data-action=r.action.clone()>
                                     <td>{r.at.to_string()}</td>
@@ -135,7 +304,7 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
                                             view! { <strong>{move || field_label(i18n.get_locale(), &f)}</strong> ": " }
                                         })}
                                         {change}
-                                        {r.detail.map(|d| view! { <span class="muted small">" " {d}</span> })}
+                                        {note.map(|d| view! { <span class="muted small" data-testid="audit-note">" " {move || note_text(i18n.get_locale(), &d)}</span> })}
                                     </td>
                                 </tr>
                             }

@@ -46,7 +46,7 @@ fn problem_text(l: Locale, p: &CalendarProblem) -> String {
     }
 }
 
-fn kind_text(l: Locale, kind: &str) -> &'static str {
+pub(crate) fn kind_text(l: Locale, kind: &str) -> &'static str {
     match kind {
         "holiday" => td_string!(l, calendar.holiday),
         "workday" => td_string!(l, calendar.workday),

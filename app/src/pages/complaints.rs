@@ -355,7 +355,7 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
             {move || (!c().description.is_empty()).then(|| view! { <p>{c().description}</p> })}
             <Show when=open fallback=move || view! {
                 <p class="answer" data-testid="complaint-resolution">
-                    <strong>{t!(i18n, complaints.resolution)} ": "</strong>{move || c().resolution}
+                    <strong>{move || crate::labels::labelled(i18n.get_locale(), td_string!(i18n.get_locale(), complaints.resolution))}</strong>{move || c().resolution}
                 </p>
             }>
                 <AttitudeChoice value=attitude testid="item-attitude" />

@@ -155,7 +155,7 @@ fn WriteReport(reload: Callback<()>) -> impl IntoView {
                             view! {
                                 <p><strong data-testid="report-period">{d.period.clone()}</strong></p>
                                 <Records p=d.records.clone() />
-                                {reviewed.map(|r| view! { <p class="answer"><strong>{t!(i18n, reports.review)} ": "</strong>{r}</p> })}
+                                {reviewed.map(|r| view! { <p class="answer"><strong>{crate::labels::labelled(i18n.get_locale_untracked(), td_string!(i18n.get_locale_untracked(), reports.review))}</strong>{r}</p> })}
                             }
                             .into_any()
                         }
@@ -212,7 +212,7 @@ fn ReportItem(r: Report, can_review: bool, reload: Callback<()>) -> impl IntoVie
             <p class="report-body">{r.body.clone()}</p>
             {r.review.clone().map(|rv| view! {
                 <p class="answer" data-testid="report-review">
-                    <strong>{t!(i18n, reports.review)} ": "</strong>{rv}
+                    <strong>{crate::labels::labelled(i18n.get_locale_untracked(), td_string!(i18n.get_locale_untracked(), reports.review))}</strong>{rv}
                     <span class="muted small">" · " {r.reviewer.clone().unwrap_or_default()} " " {r.reviewed_at.as_ref().map(ToString::to_string).unwrap_or_default()}</span>
                 </p>
             })}

@@ -347,8 +347,100 @@ pub struct AuditRow {
     pub field: Option<String>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
-    pub detail: Option<String>,
+    pub detail: Option<AuditNote>,
     pub request_id: Option<i64>,
+}
+
+/// What an audit line says beyond its action, kept as data (JSON in `audit.detail`) so each
+/// reader sees it in their own language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum AuditNote {
+    CustomersImported {
+        rows: u64,
+        new: u64,
+        updated: u64,
+    },
+    PurchasesImported {
+        rows: u64,
+    },
+    Published {
+        name: String,
+        version: u32,
+        customers: u64,
+        moved: u64,
+    },
+    Visit {
+        visit: i64,
+        date: String,
+        purpose: String,
+    },
+    ComplaintFiled {
+        complaint: i64,
+        major: bool,
+        subject: String,
+    },
+    ComplaintAttitude {
+        complaint: i64,
+        attitude: String,
+    },
+    ComplaintMadeMajor {
+        complaint: i64,
+    },
+    ComplaintStep {
+        complaint: i64,
+        step: String,
+        undone: bool,
+    },
+    ComplaintConfirmed {
+        complaint: i64,
+        substantiated: bool,
+    },
+    ComplaintClosed {
+        complaint: i64,
+    },
+    /// The band, grade and class code disputed (none when nothing was published).
+    DisputeFiled {
+        dispute: i64,
+        tiers: Option<(u8, u8, String)>,
+    },
+    DisputeAnswered {
+        dispute: i64,
+        answer: String,
+    },
+    /// A day or a range set to `kind` (`holiday`, `workday`, or `usual` for cleared).
+    CalendarSet {
+        from: String,
+        to: String,
+        kind: String,
+        days: u64,
+    },
+    CalendarImported {
+        lines: u64,
+        days: u64,
+    },
+    ZoneChanged {
+        from: String,
+        to: String,
+    },
+    /// Someone's own words (a change request's reason), or a line written before notes were data.
+    Text {
+        text: String,
+    },
+}
+
+impl AuditNote {
+    /// A stored detail read back: a note, or — when it is not one — its text as written.
+    pub fn read(stored: &str) -> AuditNote {
+        serde_json::from_str(stored).unwrap_or_else(|_| AuditNote::Text {
+            text: stored.to_string(),
+        })
+    }
+
+    /// As `audit.detail` keeps it.
+    pub fn stored(&self) -> String {
+        serde_json::to_string(self).expect("a note is plain data")
+    }
 }
 
 /// A page of the overall audit trail, newest first.

@@ -124,6 +124,10 @@ pub struct Dispute {
     pub status: DisputeStatus,
     pub answer: Option<String>,
     pub answered_at: Option<Shown>,
+    /// For a corrected dispute: the first version published after the correction (the one the
+    /// corrected classification is in); `None` until then.
+    #[serde(default)]
+    pub applied_in: Option<u32>,
 }
 
 /// A visit as the customer sees it (the customer manager's findings stay internal).

@@ -277,3 +277,23 @@ fn customers_may_ask_only_about_what_the_shop_owner_decides() {
             .requestable_by(Role::CustomerManager)
     );
 }
+
+#[test]
+fn an_audit_note_is_read_back_as_written_and_words_never_pose_as_a_note() {
+    let zone = AuditNote::ZoneChanged {
+        from: "Asia/Shanghai".into(),
+        to: "Asia/Urumqi".into(),
+    };
+    assert_eq!(AuditNote::read(&zone.stored()), zone);
+    // A reason a customer typed that looks like a note stays their words.
+    let typed = AuditNote::Text {
+        text: zone.stored(),
+    };
+    assert_eq!(AuditNote::read(&typed.stored()), typed);
+    assert_eq!(
+        AuditNote::read("2 rows: 0 new customers, 2 updated"),
+        AuditNote::Text {
+            text: "2 rows: 0 new customers, 2 updated".into()
+        }
+    );
+}

@@ -2,6 +2,7 @@
 //! [`Line::record`] inside the transaction of the change it records, so the change and its line
 //! are committed together or not at all.
 
+use app::wire::AuditNote;
 use sqlx::SqliteConnection;
 use std::borrow::Cow;
 
@@ -16,7 +17,7 @@ pub struct Line<'a> {
     field: Option<&'a str>,
     old: Option<&'a str>,
     new: Option<&'a str>,
-    detail: Option<Cow<'a, str>>,
+    detail: Option<String>,
     request: Option<i64>,
 }
 
@@ -48,8 +49,9 @@ impl<'a> Line<'a> {
         self
     }
 
-    pub fn detail(mut self, detail: impl Into<Cow<'a, str>>) -> Self {
-        self.detail = Some(detail.into());
+    /// What the line says beyond its action, as data (see [`AuditNote`]).
+    pub fn note(mut self, note: AuditNote) -> Self {
+        self.detail = Some(note.stored());
         self
     }
 
@@ -156,7 +158,7 @@ pub async fn of_customer(
 
 #[cfg(test)]
 mod tests {
-    use super::Line;
+    use super::{AuditNote, Line};
 
     #[derive(sqlx::FromRow, Debug, PartialEq)]
     struct Row {
@@ -176,13 +178,15 @@ mod tests {
         let db = crate::db::open(&dir.path().join("kehu.db")).await.unwrap();
         let mut tx = crate::db::write(&db.archive).await.unwrap();
         Line::new(None, "import.customers")
-            .detail("2 rows")
+            .note(AuditNote::PurchasesImported { rows: 2 })
             .record(&mut tx)
             .await
             .unwrap();
         Line::new(None, "request.approve")
             .field("phone", Some("old"), "new")
-            .detail("checked")
+            .note(AuditNote::Text {
+                text: "checked".into(),
+            })
             .record(&mut tx)
             .await
             .unwrap();
@@ -214,14 +218,14 @@ mod tests {
             rows,
             vec![
                 Row {
-                    detail: s("2 rows"),
+                    detail: s(r#"{"note":"purchases_imported","rows":2}"#),
                     ..line("import.customers")
                 },
                 Row {
                     field: s("phone"),
                     old_value: s("old"),
                     new_value: s("new"),
-                    detail: s("checked"),
+                    detail: s(r#"{"note":"text","text":"checked"}"#),
                     ..line("request.approve")
                 },
                 Row {

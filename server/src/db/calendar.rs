@@ -32,7 +32,7 @@ pub async fn apply(
     user: i64,
     days: &[(String, String, String)],
     action: &str,
-    detail: String,
+    note: app::wire::AuditNote,
 ) -> sqlx::Result<()> {
     let mut tx = super::write(pool).await?;
     let at = now_stamp();
@@ -58,7 +58,7 @@ pub async fn apply(
         }
     }
     super::audit::Line::new(user, action)
-        .detail(detail)
+        .note(note)
         .record(&mut tx)
         .await?;
     tx.commit().await
@@ -101,11 +101,10 @@ pub async fn set_zone(pool: &SqlitePool, user: i64, name: &str) -> sqlx::Result<
     .execute(&mut *tx)
     .await?;
     super::audit::Line::new(user, "settings.zone")
-        .detail(format!(
-            "{} → {name}",
-            old.as_deref()
-                .unwrap_or(crate::time::DEFAULT_DESK_ZONE.name())
-        ))
+        .note(app::wire::AuditNote::ZoneChanged {
+            from: old.unwrap_or_else(|| crate::time::DEFAULT_DESK_ZONE.name().to_string()),
+            to: name.to_string(),
+        })
         .record(&mut tx)
         .await?;
     tx.commit().await

@@ -131,7 +131,7 @@ pub struct Assignment {
 
 /// Stores policy `name` (JSON `body`) as the next published version by `user_id` (None for the
 /// command line and the demo), with the assignments `assignment(0..customers)` and the audit
-/// line `detail(version)`, in one transaction; its id and version. The customers whose facts
+/// line `note(version)`, in one transaction; its id and version. The customers whose facts
 /// it changes are marked for the kept facts (see [`super::facts::published`]; more than
 /// `most`, and everyone is): with the newest change in `fact_changes` before and after it.
 #[allow(clippy::too_many_arguments)]
@@ -142,7 +142,7 @@ pub async fn publish(
     user_id: Option<i64>,
     customers: usize,
     assignment: impl Fn(usize) -> Assignment,
-    detail: impl FnOnce(i64) -> String,
+    note: impl FnOnce(i64) -> app::wire::AuditNote,
     most: usize,
 ) -> Result<(i64, i64, (i64, i64)), AppError> {
     let mut tx = super::write(pool).await?;
@@ -191,7 +191,7 @@ pub async fn publish(
     }
     let changes = super::facts::published(&mut tx, previous, policy_id, most).await?;
     super::audit::Line::new(user_id, "policy.publish")
-        .detail(detail(version))
+        .note(note(version))
         .record(&mut tx)
         .await?;
     tx.commit().await?;

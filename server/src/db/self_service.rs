@@ -4,7 +4,7 @@
 
 use super::audit::Line;
 use super::scope::push_scope;
-use app::wire::{Once, Scope};
+use app::wire::{AuditNote, Once, Scope};
 use sqlx::SqlitePool;
 
 #[derive(sqlx::FromRow)]
@@ -84,13 +84,18 @@ pub struct DisputeRow {
     pub status: String,
     pub answer: Option<String>,
     pub answered_at: Option<String>,
+    pub applied_in: Option<i64>,
 }
 
 /// The disputes of customers in scope, open ones first, newest first, at most 500.
 pub async fn disputes(pool: &SqlitePool, scope: Scope) -> sqlx::Result<Vec<DisputeRow>> {
     let mut qb = sqlx::QueryBuilder::new(
         "SELECT d.id, d.customer_id, c.code, c.shop_name, d.policy_id, d.reason, d.filed_at,
-                d.status, d.answer, d.answered_at
+                d.status, d.answer, d.answered_at,
+                (SELECT MIN(p.version) FROM policies p
+                 WHERE p.status = 'published' AND CASE
+                     WHEN d.answered_under IS NOT NULL THEN p.version > d.answered_under
+                     ELSE p.published_at > d.answered_at END) AS applied_in
          FROM disputes d JOIN customers c ON c.id = d.customer_id WHERE 1 = 1",
     );
     push_scope(&mut qb, scope);
@@ -98,16 +103,20 @@ pub async fn disputes(pool: &SqlitePool, scope: Scope) -> sqlx::Result<Vec<Dispu
     qb.build_query_as().fetch_all(pool).await
 }
 
-/// A dispute by `user` of customer `customer`'s assignment under `policy` (described in
-/// `disputed`), audited; its id.
+/// A dispute by `user` of customer `customer`'s assignment under `policy` (its band, grade
+/// and class code), audited; its id.
 pub async fn file_dispute(
     pool: &SqlitePool,
     user: i64,
     customer: i64,
     policy: Option<i64>,
-    disputed: &str,
+    disputed: Option<(u8, u8, String)>,
     reason: &str,
 ) -> sqlx::Result<i64> {
+    let text = disputed
+        .as_ref()
+        .map(|(band, grade, class)| format!("band {band} grade {grade} class {class}"))
+        .unwrap_or_default();
     let mut tx = super::write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO disputes (customer_id, policy_id, disputed, reason, filed_by, filed_at)
@@ -115,7 +124,7 @@ pub async fn file_dispute(
     )
     .bind(customer)
     .bind(policy)
-    .bind(disputed)
+    .bind(text)
     .bind(reason)
     .bind(user)
     .bind(crate::time::now_stamp())
@@ -123,7 +132,10 @@ pub async fn file_dispute(
     .await?;
     Line::new(user, "dispute.file")
         .customer(customer)
-        .detail(format!("dispute {id}: {disputed}"))
+        .note(AuditNote::DisputeFiled {
+            dispute: id,
+            tiers: disputed,
+        })
         .record(&mut tx)
         .await?;
     tx.commit().await?;
@@ -151,7 +163,8 @@ pub async fn answer_dispute(
         return Ok(Once::AlreadyDone);
     }
     let changed = sqlx::query(
-        "UPDATE disputes SET status = ?, answer = ?, answered_by = ?, answered_at = ?
+        "UPDATE disputes SET status = ?, answer = ?, answered_by = ?, answered_at = ?,
+                answered_under = (SELECT COALESCE(MAX(version), 0) FROM policies)
          WHERE id = ? AND status = 'open'",
     )
     .bind(status)
@@ -168,7 +181,10 @@ pub async fn answer_dispute(
     Line::new(user, "dispute.answer")
         .customer(customer)
         .new_value(status)
-        .detail(format!("dispute {id}: {answer}"))
+        .note(AuditNote::DisputeAnswered {
+            dispute: id,
+            answer: answer.to_string(),
+        })
         .record(&mut tx)
         .await?;
     tx.commit().await?;

@@ -73,11 +73,11 @@ pub(crate) async fn commit(
     mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
     user: Option<i64>,
     kind: Kind,
-    detail: String,
+    note: app::wire::AuditNote,
     out: ImportReport,
 ) -> anyhow::Result<ImportReport> {
     crate::db::audit::Line::new(user, format!("import.{}", kind.key()))
-        .detail(detail)
+        .note(note)
         .record(&mut tx)
         .await?;
     tx.commit().await?;

@@ -290,9 +290,10 @@ pub(crate) async fn customers(
         // Dropping the transaction rolls back whatever was stored.
         return Ok(out);
     }
-    let detail = format!(
-        "{} rows: {} new customers, {} updated",
-        out.rows, out.inserted, out.updated
-    );
-    commit(tx, user, Kind::Customers, detail, out).await
+    let note = app::wire::AuditNote::CustomersImported {
+        rows: out.rows as u64,
+        new: out.inserted as u64,
+        updated: out.updated as u64,
+    };
+    commit(tx, user, Kind::Customers, note, out).await
 }

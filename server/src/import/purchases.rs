@@ -324,6 +324,8 @@ pub(crate) async fn purchases(
     }
     let touched: Vec<i64> = touched.into_iter().collect();
     crate::db::facts::purchases_changed_for(&mut tx, &touched, most).await?;
-    let detail = format!("{} monthly purchase rows", out.rows);
-    commit(tx, user, Kind::Purchases, detail, out).await
+    let note = app::wire::AuditNote::PurchasesImported {
+        rows: out.rows as u64,
+    };
+    commit(tx, user, Kind::Purchases, note, out).await
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::db::customers::{self as stored, RequestRow};
 use crate::time::shown;
+use app::wire::AuditNote;
 
 pub(crate) fn request_from_row(r: RequestRow) -> ChangeRequest {
     ChangeRequest {
@@ -180,7 +181,9 @@ pub async fn file_request(
     crate::db::audit::Line::new(user, "request.file")
         .customer(customer)
         .field(field.key, Some(&old), value)
-        .detail(reason)
+        .note(AuditNote::Text {
+            text: reason.to_string(),
+        })
         .request(id)
         .record(&mut tx)
         .await?;
@@ -265,7 +268,9 @@ pub async fn review_request(
     )
     .customer(customer)
     .field(&key, Some(&old), &new)
-    .detail(reason.trim())
+    .note(AuditNote::Text {
+        text: reason.trim().to_string(),
+    })
     .request(request)
     .record(&mut tx)
     .await?;
@@ -300,7 +305,7 @@ pub async fn audit_log(s: &SqliteStore, action: &str, page: u32) -> Result<Audit
                 field: r.6,
                 old_value: r.7,
                 new_value: r.8,
-                detail: r.9,
+                detail: r.9.as_deref().map(AuditNote::read),
                 request_id: r.10,
             })
             .collect(),

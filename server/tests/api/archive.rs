@@ -579,6 +579,20 @@ async fn the_audit_trail_lists_every_kind_of_change_for_managers_only() {
     }
     let all = all.unwrap();
     assert!(all.rows.iter().any(|r| r.action == "policy.publish"));
+    // What a line says beyond its action is data, for each reader's language.
+    let publish = all
+        .rows
+        .iter()
+        .find(|r| r.action == "policy.publish")
+        .unwrap();
+    assert!(
+        matches!(
+            publish.detail,
+            Some(app::wire::AuditNote::Published { version: 1, .. })
+        ),
+        "{:?}",
+        publish.detail
+    );
     assert!(all.rows.iter().any(|r| r.action == "user.login"));
     assert_eq!(
         all.rows[0].action, "user.login",

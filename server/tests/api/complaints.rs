@@ -549,13 +549,18 @@ async fn a_mis_tapped_step_is_taken_back_by_whoever_ticked_it_soon_after() {
     // Whoever ticked it may, and the step is open again (and can be ticked again).
     let c = done(act(&store, scope, cm, &c, undo()).await);
     assert!(c.step(key).is_none(), "the step is no longer done");
-    let audit: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit WHERE detail LIKE '%step ' || ? || ' undone'",
-    )
-    .bind(key)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE detail = ?")
+        .bind(
+            app::wire::AuditNote::ComplaintStep {
+                complaint: c.id,
+                step: key.to_string(),
+                undone: true,
+            }
+            .stored(),
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(audit, 1, "the undo is in the audit trail");
     // A step not done cannot be undone.
     assert_eq!(

@@ -435,7 +435,15 @@ async fn a_holiday_week_is_set_in_one_go_and_its_weekend_left_alone() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(detail, "2027-10-01..2027-10-07: holiday (5 days)");
+    assert_eq!(
+        app::wire::AuditNote::read(&detail),
+        app::wire::AuditNote::CalendarSet {
+            from: "2027-10-01".into(),
+            to: "2027-10-07".into(),
+            kind: "holiday".into(),
+            days: 5
+        }
+    );
 }
 
 #[tokio::test]

@@ -107,6 +107,15 @@ async fn a_customer_sees_their_tiers_with_reasons_and_nothing_internal() {
     assert!(html.contains("data-testid=\"why-band\""), "{html}");
     assert!(text(&html).contains("cases a month"));
     assert!(!html.contains("/pkg/kehu.js"), "the portal loads no wasm");
+
+    // In Chinese: a grade and a band with their scale, a range that reads as a sentence, and no
+    // advice to build a bigger shop.
+    let (_, html) = get(&me, "/my", "zh").await;
+    let words = text(&html);
+    assert!(words.contains("共 10 级，1 级最高"), "{words}");
+    assert!(words.contains("共 8 档，第 1 档最高"), "{words}");
+    assert!(!words.contains(" 及以下 件"), "{words}");
+    assert!(!words.contains("即可算作"), "{words}");
 }
 
 #[tokio::test]
@@ -453,5 +462,59 @@ async fn portal_forms_file_requests_disputes_ratings_and_complaints() {
             .visits
             .iter()
             .any(|v| v.id == visit && v.rating == Some((4, "on time".into())))
+    );
+}
+
+#[tokio::test]
+async fn a_corrected_dispute_waits_for_the_next_publication_and_then_names_it() {
+    let (_dir, pool) = demo_db(30).await;
+    let me = app_as(pool.clone(), "DEMO000001").await;
+    let manager = app(pool.clone()).await;
+    me.send(form("/my/dispute", "reason=My+area+is+wrong"))
+        .await;
+    let (_, disputes) =
+        json::<Option<Vec<app::wire::Dispute>>>(&manager, "/api/disputes", "").await;
+    let id = disputes.flatten().unwrap()[0].id;
+    let (_, answered) = json::<app::wire::Once>(
+        &manager,
+        "/api/answer_dispute",
+        &format!("id={id}&status=corrected&answer=Area+corrected+to+40+m2"),
+    )
+    .await;
+    assert_eq!(answered, Some(app::wire::Once::Done));
+    let mine = |me: &Client| {
+        let me = me.clone();
+        async move {
+            let (_, tiers) = json::<app::wire::MyTiers>(&me, "/api/my_tiers", "").await;
+            tiers
+                .unwrap()
+                .disputes
+                .into_iter()
+                .find(|d| d.id == id)
+                .unwrap()
+        }
+    };
+    let before = mine(&me).await;
+    assert_eq!(before.status, app::wire::DisputeStatus::Corrected);
+    assert_eq!(
+        before.applied_in, None,
+        "the classification shown is still the old one until a publication"
+    );
+
+    let mut next = kehu_engine::Policy::default();
+    next.service.manager_capacity_visits_per_month += 10;
+    let policy = urlencode(&serde_json::to_string(&next).unwrap());
+    let resp = manager
+        .send(post_form(
+            "/api/publish_policy",
+            &format!("policy_json={policy}"),
+        ))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let latest = number(&pool, "SELECT MAX(version) FROM policies").await;
+    assert_eq!(
+        mine(&me).await.applied_in,
+        Some(u32::try_from(latest).unwrap()),
+        "the first version published after the correction carries it"
     );
 }

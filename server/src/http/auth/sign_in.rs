@@ -88,7 +88,6 @@ pub(crate) fn audit_later(pool: &SqlitePool, user_id: i64, action: &'static str)
         let written = async {
             let mut tx = crate::db::write(&pool).await?;
             crate::db::audit::Line::new(user_id, action)
-                .detail("")
                 .record(&mut tx)
                 .await?;
             tx.commit().await

@@ -14,8 +14,8 @@ use crate::api::{get_my_profile, get_my_service, get_my_tiers};
 use crate::chart::{ACCENT, MUTED, Mark, band_history_svg, bar_chart_with_marks_svg};
 use crate::i18n::*;
 use crate::labels::{
-    band_label, field_label, field_problem_text, format_label, grade_label, market_label,
-    scale_label, score_text, tier_label, value_class_label,
+    field_label, field_problem_text, format_label, market_label, scale_label, score_text,
+    tier_label, value_class_label,
 };
 use crate::wire::{
     Dispute, FieldProblem, MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS,

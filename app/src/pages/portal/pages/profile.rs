@@ -121,7 +121,7 @@ pub(crate) fn Profile(p: crate::wire::MyProfile) -> impl IntoView {
                                     <strong>{field_label(l, &r.field)}</strong>
                                     ": " <span class="old">{r.old_value.clone()}</span> " → " <span class="new">{r.new_value.clone()}</span>
                                     <span class="muted small">" · " {r.reason.clone()} " · " {r.requested_at.to_string()}</span>
-                                    {decided.map(|d| view! { <p class="answer"><strong>{td_string!(l, portal.answer)} ": "</strong>{d}</p> })}
+                                    {decided.map(|d| view! { <p class="answer"><strong>{crate::labels::labelled(l, td_string!(l, portal.answer))}</strong>{d}</p> })}
                                 </li>
                             }
                         }).collect_view()}

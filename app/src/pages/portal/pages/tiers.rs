@@ -77,14 +77,14 @@ pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
         if let Some(b) = c.band {
             cards.push((
                 t_string!(i18n, portal.band).to_string(),
-                band_label(l, b),
+                td_string!(l, portal.band_of, n = b, count = kehu_engine::BANDS).to_string(),
                 "band",
             ));
         }
         if let Some(g) = c.grade {
             cards.push((
                 t_string!(i18n, portal.grade).to_string(),
-                grade_label(l, g),
+                td_string!(l, portal.grade_of, n = g, count = kehu_engine::GRADES).to_string(),
                 "grade",
             ));
         }
@@ -273,6 +273,13 @@ pub(crate) fn reasons(l: Locale, t: &MyTiers) -> Why {
         if g.grade == 1 {
             steps.push(("grade", td_string!(l, portal.top_grade).to_string()));
         }
+        let count = kehu_engine::GRADES;
+        if usize::from(g.grade) == count {
+            reasons.push((
+                "grade-lowest",
+                td_string!(l, portal.grade_lowest, n = g.grade, count = count).to_string(),
+            ));
+        }
     }
     if let Some(c) = &t.class {
         let k = c.class;
@@ -290,20 +297,7 @@ pub(crate) fn reasons(l: Locale, t: &MyTiers) -> Why {
             )
             .to_string(),
         ));
-        if let Some(s) = &c.next {
-            let scale = kehu_engine::Scale::from_index(usize::from(s.to))
-                .map_or("", |x| scale_label(l, x.key()));
-            steps.push((
-                "class",
-                td_string!(
-                    l,
-                    portal.up_class,
-                    more = s.needed.max(Cents::ZERO).to_string(),
-                    scale = scale
-                )
-                .to_string(),
-            ));
-        }
+        // No advice to enlarge the shop: the scale describes the shop, it is not a target.
     }
     if let Some(v) = &t.value {
         reasons.push((
