@@ -52,9 +52,15 @@ pub(crate) fn late_deliveries_route(route: usize) -> bool {
     route % 5 == 1
 }
 
-/// Visits of the last three months: bigger shops more often (1–4 a month), about half rated,
-/// one in seven with a promise or promotion; on some routes half the visits are missed.
-pub(crate) fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<DemoVisit> {
+/// Visits of `months` (three, the last up to its day `last_day`): bigger shops more often (1–4 a
+/// month), about half rated, one in seven with a promise or promotion; on some routes half the
+/// visits are missed.
+pub(crate) fn demo_visits(
+    shops: &[Shop],
+    months: &[String],
+    last_day: u32,
+    seed: u64,
+) -> Vec<DemoVisit> {
     let mut rng = SmallRng::seed_from_u64(seed ^ 0x0715);
     let mut out = Vec::new();
     for (i, s) in shops.iter().enumerate() {
@@ -66,9 +72,10 @@ pub(crate) fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<D
             _ => 4,
         };
         let behind = behind_on_visits(s.route) && i != 0;
-        for (m, month) in months[months.len() - 3..].iter().enumerate() {
+        for (m, month) in months.iter().enumerate() {
+            let last_month = m + 1 == months.len();
             // The portal's demo customer (the first) always has a recent visit left to rate.
-            let first_recent = i == 0 && m == 2;
+            let first_recent = i == 0 && last_month;
             let n = if first_recent {
                 per_month
             } else {
@@ -79,7 +86,13 @@ pub(crate) fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<D
                     continue;
                 }
                 let day = (k * 28 / per_month + rng.random_range(1..=28 / per_month)).min(28);
-                out.push(DemoVisit {
+                // Drawn whatever the day, so the rest of the demo is the same on any date.
+                let (day, later) = if first_recent && k == 0 {
+                    (day.min(i64::from(last_day)), false)
+                } else {
+                    (day, last_month && day > i64::from(last_day))
+                };
+                let visit = DemoVisit {
                     customer: i as i64 + 1,
                     day: format!("{month}-{day:02}"),
                     purpose: pick(&mut rng, VISIT_PURPOSES),
@@ -94,7 +107,10 @@ pub(crate) fn demo_visits(shops: &[Shop], months: &[String], seed: u64) -> Vec<D
                         let low = if behind { 2 } else { 3 };
                         (rng.random_range(low..=5), pick(&mut rng, RATING_COMMENTS))
                     }),
-                });
+                };
+                if !later {
+                    out.push(visit);
+                }
             }
         }
     }

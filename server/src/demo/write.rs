@@ -181,7 +181,20 @@ pub async fn generate_into(pool: &SqlitePool, opts: &DemoOptions) -> anyhow::Res
     step("purchases written");
     // Visits, with the customer managers of the shops' routes, and their ratings: bound
     // straight into prepared statements (through sqlx, half a million visits took half a minute).
-    let visits = demo_visits(&shops, &months, opts.seed);
+    // The visits are of the three months up to today (the visit plan and the kept facts read
+    // them against today, so a demo made later is not all overdue), or up to the purchases'
+    // last month when that is later; none after today.
+    let today = crate::time::today();
+    let this_month = today.format("%Y-%m").to_string();
+    let (visit_end, last_day) = if this_month >= months[11] {
+        (this_month, chrono::Datelike::day(&today))
+    } else {
+        (months[11].clone(), 31)
+    };
+    let visit_months: Vec<String> = (0..3)
+        .filter_map(|k| shift_month(&visit_end, k - 2))
+        .collect();
+    let visits = demo_visits(&shops, &visit_months, last_day, opts.seed);
     crate::import::with_rusqlite(&mut tx, |db| {
         let numbered: Vec<(i64, &DemoVisit)> = (1..).zip(&visits).collect();
         crate::import::insert_rows(

@@ -226,3 +226,25 @@ async fn the_plan_comes_in_pages_overdue_first() {
     assert_eq!(past.page, first.pages);
     assert_eq!(past.rows.last(), rows.last());
 }
+
+#[tokio::test]
+async fn the_demo_gives_a_customer_manager_a_realistic_plan_on_any_day() {
+    // Not everyone overdue, not no one: the demo's visits run up to today, wherever today is.
+    let (_dir, pool) = demo_db(400).await;
+    let store = SqliteStore::new(pool.clone());
+    let plan = store.visit_plan(Scope::All, 1).await.unwrap();
+    let share = plan.overdue as f64 / plan.customers as f64;
+    assert!(
+        (0.1..0.6).contains(&share),
+        "{} of {} overdue",
+        plan.overdue,
+        plan.customers
+    );
+    let today = chrono::Utc::now().date_naive() + chrono::TimeDelta::days(1);
+    let future: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits WHERE visited_on > ?")
+        .bind(today.format("%Y-%m-%d").to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(future, 0, "no visit after today");
+}
