@@ -2,7 +2,7 @@
 //! Every text still comes from the locale files; these only map a key to its message.
 
 use crate::i18n::*;
-use crate::wire::{FieldGroup, FieldProblem, Maintenance, Role};
+use crate::wire::{FIELDS, FieldGroup, FieldKind, FieldProblem, Maintenance, Role};
 use leptos_i18n::td_string;
 
 /// Label of an archive field (see `wire::FIELDS`).
@@ -146,6 +146,85 @@ pub fn grade_label(l: Locale, n: u8) -> String {
 /// "Answer：" / "Answer: ": a label before its value, with the locale's colon.
 pub fn labelled(l: Locale, label: &str) -> String {
     td_string!(l, common.labelled, label = label).to_string()
+}
+
+/// A field's stored value in words: a choice by its name, a flag as yes/no, high/medium/low in
+/// words, anything else as stored; "—" when empty.
+pub fn value_label(l: Locale, kind: FieldKind, v: &str) -> String {
+    if v.is_empty() {
+        return "—".into();
+    }
+    match kind {
+        FieldKind::Format => format_label(l, v).to_string(),
+        FieldKind::Market => market_label(l, v).to_string(),
+        FieldKind::Level => level_label(l, v),
+        FieldKind::Flag => {
+            if v == "1" || v == "true" {
+                td_string!(l, common.yes).to_string()
+            } else {
+                td_string!(l, common.no).to_string()
+            }
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// Both languages, for reading what either wrote (a file exported in words).
+const LOCALES: [Locale; 2] = [Locale::zh, Locale::en];
+
+/// The field a column header names: its key, or its name in either language (as an export in
+/// words writes it).
+pub fn field_key_for_header(header: &str) -> Option<&'static str> {
+    let h = header.trim();
+    FIELDS
+        .iter()
+        .find(|f| f.key == h || LOCALES.iter().any(|l| field_label(*l, f.key) == h))
+        .map(|f| f.key)
+}
+
+/// An import's column in words: a field's name, or a purchases file's column; the key itself
+/// when it is neither.
+pub fn column_label(l: Locale, key: &str) -> String {
+    let name = match key {
+        "customer_code" => td_string!(l, import.col_customer_code),
+        "month" => td_string!(l, import.col_month),
+        "cartons" => td_string!(l, import.col_cartons),
+        "amount_yuan" => td_string!(l, import.col_amount_yuan),
+        "requested_cartons" => td_string!(l, import.col_requested_cartons),
+        "deliveries" => td_string!(l, import.col_deliveries),
+        "late_deliveries" => td_string!(l, import.col_late_deliveries),
+        _ => field_label(l, key),
+    };
+    if name.is_empty() {
+        key.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The purchases column a header names: its key, or its name in either language.
+pub fn purchase_key_for_header(header: &str) -> Option<&'static str> {
+    let h = header.trim();
+    crate::wire::PURCHASE_COLUMNS
+        .into_iter()
+        .find(|k| *k == h || LOCALES.iter().any(|l| column_label(*l, k) == h))
+}
+
+/// A choice written by its name in either language (便利店, Urban), as its key.
+pub fn choice_key(kind: FieldKind, text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    let named = |key: &'static str, label: fn(Locale, &str) -> &'static str| {
+        LOCALES.iter().any(|l| label(*l, key) == t).then_some(key)
+    };
+    match kind {
+        FieldKind::Format => kehu_engine::BusinessFormat::ALL
+            .iter()
+            .find_map(|f| named(f.key(), format_label)),
+        FieldKind::Market => kehu_engine::MarketType::ALL
+            .iter()
+            .find_map(|m| named(m.key(), market_label)),
+        _ => None,
+    }
 }
 
 /// A high / medium / low value in words (高 / 中 / 低); anything else as it is stored.

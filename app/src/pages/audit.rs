@@ -184,7 +184,7 @@ pub(crate) fn note_text(l: Locale, note: &AuditNote) -> String {
 /// dispute's answer as its status.
 fn value_text(l: Locale, action: &str, field: Option<&str>, v: &str) -> String {
     if let Some(def) = field.and_then(crate::wire::field) {
-        return super::customer::display_value(l, def.kind, v);
+        return crate::labels::value_label(l, def.kind, v);
     }
     match (action, DisputeStatus::from_key(v)) {
         ("dispute.answer", Some(s)) => super::portal::dispute_status_label(l, s).to_string(),

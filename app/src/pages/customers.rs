@@ -197,15 +197,32 @@ fn Results(p: CustomerPage, q: CustomerQuery) -> impl IntoView {
             <p class="count" data-testid="customer-count" data-total=total.to_string()>
                 {t!(i18n, customers.count, count = move || total)}
             </p>
-            <a
-                class="button"
-                href=format!("/export/customers.csv?{}", query_string(&q, None))
-                download="kehu-customers.csv"
-                rel="external"
-                data-testid="export-csv"
-            >
-                {t!(i18n, customers.export)}
-            </a>
+            <span class="actions">
+                <a
+                    class="button"
+                    href={
+                        let q = query_string(&q, None);
+                        move || {
+                            let words = match i18n.get_locale() { Locale::zh => "zh", Locale::en => "en" };
+                            format!("/export/customers.csv?{q}{}words={words}", if q.is_empty() { "" } else { "&" })
+                        }
+                    }
+                    download="kehu-customers.csv"
+                    rel="external"
+                    data-testid="export-csv-words"
+                >
+                    {t!(i18n, customers.export_words)}
+                </a>
+                <a
+                    class="button"
+                    href=format!("/export/customers.csv?{}", query_string(&q, None))
+                    download="kehu-customers.csv"
+                    rel="external"
+                    data-testid="export-csv"
+                >
+                    {t!(i18n, customers.export)}
+                </a>
+            </span>
         </div>
         <table class="list" data-testid="customer-table">
             <thead>

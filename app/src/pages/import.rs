@@ -3,7 +3,7 @@
 //! does the same as `kehu import`.
 
 use crate::i18n::*;
-use crate::labels::{field_label, field_problem_text};
+use crate::labels::field_problem_text;
 use crate::wire::{ImportProblem, ImportReport};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
@@ -313,7 +313,7 @@ fn Report(r: ImportReport, dry_run: bool) -> impl IntoView {
                                 view! {
                                     <tr data-testid="import-error" data-line=e.line.to_string() data-column=column>
                                         <td>{e.line}</td>
-                                        <td>{move || { let l = field_label(i18n.get_locale(), &key); if l.is_empty() { key.clone() } else { format!("{l} ({key})") } }}</td>
+                                        <td>{move || { let l = crate::labels::column_label(i18n.get_locale(), &key); if l == key { key.clone() } else { format!("{l} ({key})") } }}</td>
                                         <td data-testid="import-reason">{move || problem_text(i18n.get_locale(), &problem, &value)}</td>
                                     </tr>
                                 }

@@ -337,6 +337,17 @@ pub struct ImportReport {
     pub committed: bool,
 }
 
+/// The columns of a purchases file: the four required, then the optional logistics ones.
+pub const PURCHASE_COLUMNS: [&str; 7] = [
+    "customer_code",
+    "month",
+    "cartons",
+    "amount_yuan",
+    "requested_cartons",
+    "deliveries",
+    "late_deliveries",
+];
+
 /// One line of the overall audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRow {

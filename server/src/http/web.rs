@@ -166,12 +166,19 @@ async fn export_kpis(
     }
 }
 
-/// `GET /export/customers.csv?q=&format=&market=&route=&band=`: the filtered list in the
+/// `?words=zh|en` on the customers export: headers and choices in that language.
+#[derive(serde::Deserialize)]
+struct ExportWords {
+    words: Option<String>,
+}
+
+/// `GET /export/customers.csv?q=&format=&market=&route=&band=&words=`: the filtered list in the
 /// caller's scope, as CSV for Excel (staff only).
 async fn export_customers(
     axum::extract::State(state): axum::extract::State<AppState>,
     me: Option<axum::Extension<app::wire::Me>>,
     axum::extract::Query(query): axum::extract::Query<app::wire::CustomerQuery>,
+    axum::extract::Query(words): axum::extract::Query<ExportWords>,
 ) -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
@@ -182,7 +189,13 @@ async fn export_customers(
     if let Err(problem) = query.check() {
         return (StatusCode::UNPROCESSABLE_ENTITY, problem).into_response();
     }
-    match state.store.export_csv(me.scope(), &query).await {
+    let words = match words.words.as_deref() {
+        None | Some("") => None,
+        Some("zh") => Some(app::i18n::Locale::zh),
+        Some("en") => Some(app::i18n::Locale::en),
+        Some(_) => return (StatusCode::UNPROCESSABLE_ENTITY, "words: zh or en").into_response(),
+    };
+    match state.store.export_csv(me.scope(), &query, words).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -1,4 +1,5 @@
-//! The customers file: a header of field keys, every cell checked by the field registry.
+//! The customers file: a header of field keys (or their names in either language), every cell
+//! checked by the field registry.
 
 use super::*;
 
@@ -43,14 +44,19 @@ pub(crate) fn check_customers(
     read_file(bytes, Kind::Customers, writer, |reader, mut c, names| {
         let mut columns: Layout = Vec::new();
         let mut ignored = Vec::new();
+        // A header names a field by its key or, in a file exported in words, by its name.
+        let keys: Vec<Option<&str>> = names
+            .iter()
+            .map(|n| app::labels::field_key_for_header(n))
+            .collect();
         for (i, name) in names.iter().enumerate() {
-            match app::wire::field(name) {
+            match keys[i].and_then(app::wire::field) {
                 Some(f) if f.key == "route" => columns.push((i, None)),
                 Some(f) if f.maintenance != Maintenance::Computed => columns.push((i, Some(f))),
                 _ => ignored.push(name.clone()),
             }
         }
-        let Some(code_at) = names.iter().position(|n| n == "code") else {
+        let Some(code_at) = keys.iter().position(|k| *k == Some("code")) else {
             c.bad(1, "code", "", ImportProblem::NoCodeColumn);
             return report(Kind::Customers, 0, c.finish());
         };
@@ -146,7 +152,13 @@ pub(crate) fn check_customers(
                 if f.key == "code" {
                     continue;
                 }
-                match f.parse(raw) {
+                // A choice may be written by its name (便利店), as an export in words has it.
+                let parsed = f.parse(raw).or_else(|problem| {
+                    app::labels::choice_key(f.kind, raw)
+                        .map(std::borrow::Cow::Borrowed)
+                        .ok_or(problem)
+                });
+                match parsed {
                     Ok(v) => {
                         let from = row.text.len() as u32;
                         row.text.push_str(&v);

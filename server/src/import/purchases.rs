@@ -53,7 +53,12 @@ pub(crate) fn check_purchases(
     writer: Option<mpsc::Sender<Vec<Purchase>>>,
 ) -> ImportReport {
     read_file(bytes, Kind::Purchases, writer, |reader, mut c, names| {
-        let at = |name: &str| names.iter().position(|n| n == name);
+        // A header names a column by its key or by its name in either language.
+        let keys: Vec<Option<&str>> = names
+            .iter()
+            .map(|n| app::labels::purchase_key_for_header(n))
+            .collect();
+        let at = |name: &str| keys.iter().position(|k| *k == Some(name));
         let wanted = ["customer_code", "month", "cartons", "amount_yuan"];
         let mut idx = [0usize; 4];
         for (k, name) in wanted.iter().enumerate() {

@@ -4,6 +4,9 @@
 
 use super::*;
 use crate::db::customer_list as stored;
+use app::i18n::Locale;
+use app::labels::{field_label, tier_label, value_class_label, value_label};
+use app::wire::FieldKind;
 
 /// The customers of `q`'s page among those in `scope` matching its filters, in id order: how
 /// many match, and the ids of the page (the page clamped to the last one). The search matches
@@ -190,8 +193,15 @@ pub(crate) fn field_value(
 
 impl SqliteStore {
     /// The filtered customer list in the caller's scope as CSV for Excel: UTF-8 with a byte-order
-    /// mark, a header of field keys, every archive field, then the current classification.
-    pub async fn export_csv(&self, scope: Scope, q: &CustomerQuery) -> anyhow::Result<Vec<u8>> {
+    /// mark, a header, every archive field, then the current classification. The header and the
+    /// choices are field keys and codes, or — `words` — names in that language (客户编码,
+    /// 便利店, 是), which the import reads back as well.
+    pub async fn export_csv(
+        &self,
+        scope: Scope,
+        q: &CustomerQuery,
+        words: Option<Locale>,
+    ) -> anyhow::Result<Vec<u8>> {
         let mut out = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
         let extra = [
             "band",
@@ -200,7 +210,19 @@ impl SqliteStore {
             "value_class",
             "monthly_volume_cases",
         ];
-        out.write_record(FIELDS.iter().map(|f| f.key).chain(extra))?;
+        match words {
+            None => out.write_record(FIELDS.iter().map(|f| f.key).chain(extra))?,
+            Some(l) => out.write_record(
+                FIELDS
+                    .iter()
+                    .map(|f| field_label(l, f.key))
+                    .chain(extra.iter().map(|k| extra_label(l, k))),
+            )?,
+        }
+        let said = |kind: FieldKind, v: String| match words {
+            Some(l) if !v.is_empty() => value_label(l, kind, &v),
+            _ => v,
+        };
         let mut record = Vec::with_capacity(FIELDS.len() + extra.len());
         stored::export(&self.pool, scope, q, |row| {
             let band: Option<i64> = row.try_get("band")?;
@@ -212,18 +234,26 @@ impl SqliteStore {
                 .map(|((b, g), c)| (b, g, c));
             record.clear();
             for f in FIELDS {
-                record.push(field_value(f.key, row, class)?);
+                record.push(said(f.kind, field_value(f.key, row, class)?));
             }
             record.push(band.map(|b| b.to_string()).unwrap_or_default());
             record.push(grade.map(|g| g.to_string()).unwrap_or_default());
-            record.push(
-                row.try_get::<Option<String>, _>("tier")?
-                    .unwrap_or_default(),
-            );
-            record.push(
-                row.try_get::<Option<String>, _>("value_class")?
-                    .unwrap_or_default(),
-            );
+            let tier = row
+                .try_get::<Option<String>, _>("tier")?
+                .unwrap_or_default();
+            let value = row
+                .try_get::<Option<String>, _>("value_class")?
+                .unwrap_or_default();
+            match words {
+                Some(l) if !tier.is_empty() => record.push(tier_label(l, &tier).to_string()),
+                _ => record.push(tier),
+            }
+            match words {
+                Some(l) if !value.is_empty() => {
+                    record.push(value_class_label(l, &value).to_string())
+                }
+                _ => record.push(value),
+            }
             record.push(
                 row.try_get::<Option<i64>, _>("volume")?
                     .map(|v| Cases::from_raw(v).to_string())
@@ -238,6 +268,18 @@ impl SqliteStore {
         })
         .await?;
         out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// The name of an export's classification column in language `l`.
+fn extra_label(l: Locale, key: &str) -> &'static str {
+    use leptos_i18n::td_string;
+    match key {
+        "band" => td_string!(l, portal.band),
+        "grade" => td_string!(l, portal.grade),
+        "tier" => td_string!(l, portal.tier),
+        "value_class" => td_string!(l, portal.value),
+        _ => td_string!(l, customers.export_volume),
     }
 }
 

@@ -170,6 +170,59 @@ async fn csv_export_holds_the_filtered_list_in_scope_and_opens_in_excel() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+#[tokio::test]
+async fn an_export_in_chinese_reads_in_words_and_imports_back_unchanged() {
+    let (_dir, pool) = demo_db(120).await;
+    let manager = app(pool.clone()).await;
+    let body = |uri: &'static str| {
+        let manager = manager.clone();
+        async move {
+            let resp = fetch(&manager, uri).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+            resp.into_body().collect().await.unwrap().to_bytes()
+        }
+    };
+    let codes_before = body("/export/customers.csv").await;
+    let words = body("/export/customers.csv?words=zh").await;
+    let text = std::str::from_utf8(&words[3..]).unwrap();
+    let header_row = text.lines().next().unwrap();
+    assert!(header_row.starts_with("客户编码,"), "{header_row}");
+    assert!(
+        header_row.contains("业态") && header_row.contains("服务层级"),
+        "{header_row}"
+    );
+    for code in [
+        ",tobacco_liquor,",
+        ",convenience,",
+        ",urban,",
+        ",rural,",
+        ",medium,",
+    ] {
+        assert!(!text.contains(code), "{code} in the export in words");
+    }
+    assert!(
+        text.contains("便利店") || text.contains("食杂店"),
+        "formats in words"
+    );
+    assert!(
+        text.contains(",城镇,") || text.contains(",乡村,"),
+        "markets in words"
+    );
+
+    // The import reads it back: every row, nothing changed.
+    let report = import(&pool, server::import::Kind::Customers, &words, false).await;
+    assert!(
+        report.committed && report.error_count == 0,
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(report.updated, 120);
+    assert_eq!(body("/export/customers.csv").await, codes_before);
+    // An unknown language is refused, not guessed.
+    let resp = fetch(&manager, "/export/customers.csv?words=fr").await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 /// Calls the edit server function as a browser would; returns the status and the JSON answer.
 async fn edit(
     client: &Client,

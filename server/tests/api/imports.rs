@@ -392,3 +392,30 @@ async fn a_customers_file_of_many_batches_goes_in_whole_or_not_at_all() {
     let enforced = number(&pool, "PRAGMA foreign_keys").await;
     assert_eq!(enforced, 1, "the pool's connections keep their checks");
 }
+
+#[tokio::test]
+async fn a_purchases_file_may_name_its_columns_in_chinese() {
+    let (_dir, pool) = demo_db(10).await;
+    purchases_imported(
+        &pool,
+        "客户编码,月份,进货量（条）,金额（元）,送货次数\nDEMO000005,2026-10,40,7000,4\n",
+    )
+    .await;
+    let (cartons, deliveries): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT cartons, deliveries FROM purchases p JOIN customers c ON c.id = p.customer_id
+         WHERE c.code = 'DEMO000005' AND month = '2026-10'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((cartons, deliveries), (40, Some(4)));
+    // A column it does not know is named as missing, in the file's terms.
+    let report = import(
+        &pool,
+        server::import::Kind::Purchases,
+        "客户编码,月,进货量（条）,金额（元）\nDEMO000005,2026-10,40,7000\n".as_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(report.errors[0].column, "month");
+}

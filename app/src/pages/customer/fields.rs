@@ -46,7 +46,7 @@ pub(crate) fn FieldValue(
         match open.get() {
         Open::Editor => view! { <EditForm customer key kind value version open changes /> }.into_any(),
         now => view! {
-            <span class="value">{move || display_value(i18n.get_locale(), kind, &value.get())}</span>
+            <span class="value">{move || value_label(i18n.get_locale(), kind, &value.get())}</span>
             {can_edit.then(|| view! {
                 <button
                     type="button"
@@ -355,24 +355,5 @@ pub(crate) fn FieldInput(
             }
             .into_any()
         }
-    }
-}
-
-pub(crate) fn display_value(l: Locale, kind: FieldKind, v: &str) -> String {
-    if v.is_empty() {
-        return "—".into();
-    }
-    match kind {
-        FieldKind::Format => format_label(l, v).to_string(),
-        FieldKind::Market => market_label(l, v).to_string(),
-        FieldKind::Level => level_label(l, v).to_string(),
-        FieldKind::Flag => {
-            if v == "1" || v == "true" {
-                leptos_i18n::td_string!(l, common.yes).to_string()
-            } else {
-                leptos_i18n::td_string!(l, common.no).to_string()
-            }
-        }
-        _ => v.to_string(),
     }
 }

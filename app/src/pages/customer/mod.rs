@@ -9,7 +9,7 @@ use crate::engine::{BusinessFormat, MarketType};
 use crate::i18n::*;
 use crate::labels::{
     field_label, field_problem_text, format_label, group_label, level_label, maintenance_label,
-    market_label, role_label, tier_label, value_class_label,
+    market_label, role_label, tier_label, value_class_label, value_label,
 };
 use crate::wire::{
     AuditEntry, ChangeRequest, CustomerDetail, EditResult, FIELDS, FieldDef, FieldGroup, FieldKind,

@@ -7,12 +7,13 @@
 //! carrying `done=…` or `error=…`; browser validation (`required`, `maxlength`) catches most
 //! mistakes before sending.
 
-use super::super::customer::{display_value, status_label};
+use super::super::customer::status_label;
 use super::super::{LoadError, Loading};
 use super::{ComplaintLine, DisputeLine, key_account_label, tiers_text};
 use crate::api::{get_my_profile, get_my_service, get_my_tiers};
 use crate::chart::{ACCENT, MUTED, Mark, band_history_svg, bar_chart_with_marks_svg};
 use crate::i18n::*;
+use crate::labels::value_label;
 use crate::labels::{
     field_label, field_problem_text, format_label, market_label, scale_label, score_text,
     tier_label, value_class_label,

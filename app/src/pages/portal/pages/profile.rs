@@ -72,7 +72,7 @@ pub(crate) fn Profile(p: crate::wire::MyProfile) -> impl IntoView {
                                 <div class="field" data-field=f.key.clone()>
                                     <dt>{field_label(l, &f.key)}</dt>
                                     <dd data-testid=format!("my-value-{}", f.key)>
-                                        {display_value(l, kind, &f.value)}
+                                        {value_label(l, kind, &f.value)}
                                         {can.then(|| view! { <span class="tag tag-dynamic">{td_string!(l, portal.requestable)}</span> })}
                                     </dd>
                                 </div>
