@@ -213,7 +213,7 @@ pub(crate) fn Editor(lab: Lab) -> impl IntoView {
                 <summary><h2>{t!(i18n, lab.grades)}</h2></summary>
                 <div class="lab-fields">{floors}</div>
                 <h3>{t!(i18n, lab.grade_table)}</h3>
-                <div class="grid-scroll">{grade_grid}</div>
+                <div class="grid-scroll" tabindex="0" role="region" aria-label=move || t_string!(i18n, lab.grade_table)>{grade_grid}</div>
             </details>
             <details open>
                 <summary><h2>{t!(i18n, lab.value_rule)}</h2></summary>

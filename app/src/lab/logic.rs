@@ -208,6 +208,18 @@ pub fn heat_shade(matrix: &[Vec<u32>], from: usize, to: usize) -> f64 {
     (f64::from(matrix[from][to]) / f64::from(max)).sqrt()
 }
 
+/// A heat map cell's background opacity (of the brand colour, over white) and text colour for
+/// shade `a` (0..=1): dark text up to the middle, white above it, each kept at 4.5:1 or more
+/// (dark text is readable up to an opacity of 0.66, white from 0.78; the shades in between are
+/// skipped).
+pub fn heat_colour(a: f64) -> (f64, &'static str) {
+    if a <= 0.5 {
+        (0.12 + 1.08 * a, "inherit")
+    } else {
+        (0.80 + 0.4 * (a - 0.5), "#fff")
+    }
+}
+
 /// The volume-band bounds as `(lower, upper]` of band `b` (1-based), for the reason text.
 pub fn band_range(summary: &Summary, b: u8) -> (Option<Cases>, Option<Cases>) {
     let i = usize::from(b);
@@ -493,5 +505,38 @@ mod tests {
     fn weight_sum_is_exact() {
         let w = Policy::default().value.weights.as_array();
         assert_eq!(weight_sum(&w).to_string(), "1");
+    }
+}
+
+#[cfg(test)]
+mod contrast {
+    use super::heat_colour;
+
+    fn luminance(rgb: [f64; 3]) -> f64 {
+        let lin = |c: f64| {
+            let c = c / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+    }
+
+    #[test]
+    fn every_heat_map_shade_keeps_its_number_readable() {
+        let ink = luminance([29.0, 37.0, 39.0]); // --ink, #1d2527
+        for step in 0..=100 {
+            let (alpha, text) = heat_colour(f64::from(step) / 100.0);
+            let bg = [15.0, 92.0, 77.0].map(|c| 255.0 - alpha * (255.0 - c));
+            let l = luminance(bg);
+            let ratio = if text == "#fff" {
+                1.05 / (l + 0.05)
+            } else {
+                (l + 0.05) / (ink + 0.05)
+            };
+            assert!(ratio >= 4.5, "shade {step}%: {ratio:.2}:1");
+        }
     }
 }

@@ -122,7 +122,21 @@ pub(crate) fn Num(
         }
     };
     let write2 = write.clone();
+    let write3 = write.clone();
     let p3 = path.clone();
+    // ArrowUp/ArrowDown step the number as a number field would (Shift: ten steps).
+    let nudge_by = move |ev: leptos::ev::KeyboardEvent| {
+        let sign = match ev.key().as_str() {
+            "ArrowUp" => 1.0,
+            "ArrowDown" => -1.0,
+            _ => return,
+        };
+        ev.prevent_default();
+        let by = if ev.shift_key() { 10.0 * sign } else { sign };
+        if let Some(next) = nudge(&shown.get_untracked(), slider, by) {
+            write3(next);
+        }
+    };
     let message = Memo::new(move |_| {
         let l = i18n.get_locale();
         if let Some(e) = parse_error.get() {
@@ -156,6 +170,7 @@ pub(crate) fn Num(
                     aria-describedby=err_id.clone()
                     prop:value=move || shown.get()
                     on:input=move |ev| write(event_target_value(&ev))
+                    on:keydown=nudge_by
                 />
                 {slider.map(|(min, max, step)| {
                     let write = write2.clone();
@@ -165,8 +180,7 @@ pub(crate) fn Num(
                             min=min
                             max=max
                             step=step
-                            tabindex="-1"
-                            aria-hidden="true"
+                            aria-label=move || label.get()
                             prop:value=move || shown.get()
                             on:input=move |ev| write(event_target_value(&ev))
                         />
@@ -176,6 +190,24 @@ pub(crate) fn Num(
             <p class="field-error" id=err_id role="alert">{message}</p>
         </div>
     }
+}
+
+/// `text` moved by `by` steps: the slider's step, or one unit of its last decimal (1 for a whole
+/// number, 0.1 for 12.5); kept inside the slider's range, or at 0 or more. `None` when `text` is
+/// not a plain number.
+pub(crate) fn nudge(text: &str, slider: Option<(f64, f64, f64)>, by: f64) -> Option<String> {
+    let t = text.trim();
+    let v: f64 = t.parse().ok()?;
+    let decimals = |s: &str| s.split_once('.').map_or(0, |(_, d)| d.len());
+    let places = match slider {
+        Some((_, _, step)) => decimals(t).max(decimals(&step.to_string())),
+        None => decimals(t),
+    }
+    .min(6);
+    let step = slider.map_or(10f64.powi(-(places as i32)), |s| s.2);
+    let (lo, hi) = slider.map_or((0.0, f64::MAX), |s| (s.0, s.1));
+    let next = (v + by * step).clamp(lo, hi);
+    Some(format!("{next:.places$}"))
 }
 
 pub(crate) fn parse_text(l: Locale, e: &ParseFixedError) -> String {
@@ -406,6 +438,24 @@ pub(crate) fn sig(f: impl Fn(Locale) -> String + Send + Sync + 'static) -> Signa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrow_keys_step_a_number_by_its_last_decimal_or_the_sliders_step() {
+        assert_eq!(nudge("12", None, 1.0).as_deref(), Some("13"));
+        assert_eq!(nudge("12.5", None, -1.0).as_deref(), Some("12.4"));
+        assert_eq!(nudge("0.30", None, 10.0).as_deref(), Some("0.40"));
+        assert_eq!(
+            nudge("0", None, -1.0).as_deref(),
+            Some("0"),
+            "not below zero"
+        );
+        assert_eq!(
+            nudge("0.95", Some((0.0, 1.0, 0.05)), 2.0).as_deref(),
+            Some("1.00"),
+            "kept inside the slider's range"
+        );
+        assert_eq!(nudge("abc", None, 1.0), None);
+    }
 
     /// Compare and the problem list name every setting in words, in both languages: no raw
     /// key (`value.weights.contribution`) reaches the page.

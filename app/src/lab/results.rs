@@ -124,7 +124,7 @@ pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
                 <summary><h2>{t!(i18n, lab.counts)}</h2></summary>
                 <table class="compact" data-testid="tier-counts">
                     <thead>
-                        <tr><th scope="col"></th><th scope="col" class="num">{t!(i18n, lab.before)}</th><th scope="col" class="num">{t!(i18n, lab.after)}</th><th scope="col" class="num">"Δ"</th></tr>
+                        <tr><th scope="col">{t!(i18n, lab.col_tier)}</th><th scope="col" class="num">{t!(i18n, lab.before)}</th><th scope="col" class="num">{t!(i18n, lab.after)}</th><th scope="col" class="num"><abbr title=move || t_string!(i18n, lab.change)>"Δ"</abbr></th></tr>
                     </thead>
                     <tbody>
                         {move || rows().into_iter().map(|(key, b, a)| view! {
@@ -175,11 +175,8 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
                 let style = if a == 0.0 {
                     String::new()
                 } else {
-                    let ink = if a > 0.5 { "#fff" } else { "inherit" };
-                    format!(
-                        "background: rgba(15, 92, 77, {:.2}); color: {ink}",
-                        0.12 + 0.88 * a
-                    )
+                    let (alpha, ink) = logic::heat_colour(a);
+                    format!("background: rgba(15, 92, 77, {alpha:.2}); color: {ink}")
                 };
                 (n, style)
             })
@@ -213,7 +210,7 @@ pub(crate) fn HeatMap(lab: Lab) -> impl IntoView {
             <details open>
                 <summary><h2>{t!(i18n, lab.transitions)}</h2></summary>
                 <p class="muted small">{t!(i18n, lab.transitions_hint)}</p>
-                <div class="grid-scroll">
+                <div class="grid-scroll" tabindex="0" role="region" aria-label=move || t_string!(i18n, lab.transitions)>
                     <table class="heat" data-testid="band-heatmap">
                         <thead>
                             <tr>
@@ -621,7 +618,7 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                 <h3>{t!(i18n, lab.quota)}</h3>
                 {move || quota().map(|(rows, before, after)| view! {
                     <table class="compact" data-testid="quota-table">
-                        <thead><tr><th scope="col"></th><th scope="col" class="num">{t!(i18n, lab.before)}</th><th scope="col" class="num">{t!(i18n, lab.after)}</th></tr></thead>
+                        <thead><tr><th scope="col">{t!(i18n, lab.col_band)}</th><th scope="col" class="num">{t!(i18n, lab.before)}</th><th scope="col" class="num">{t!(i18n, lab.after)}</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|(b, x, y)| view! {
                                 <tr><th scope="row">{move || band_label(i18n.get_locale(), b)}</th><td class="num">{x}</td><td class="num">{y}</td></tr>

@@ -255,7 +255,7 @@ fn Lines(p: AuditPage, action: String) -> impl IntoView {
         <p class="count" data-testid="audit-count" data-total=total.to_string()>
             {t!(i18n, audit.count, count = move || total)}
         </p>
-        <div class="scroll">
+        <div class="scroll" tabindex="0" role="region" aria-label=move || t_string!(i18n, audit.title)>
             <table class="list" data-testid="audit-table">
                 <thead>
                     <tr>

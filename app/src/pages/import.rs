@@ -296,7 +296,7 @@ fn Report(r: ImportReport, dry_run: bool) -> impl IntoView {
                 <p class="muted small">{t!(i18n, import.first_listed, listed = move || listed)}</p>
             </Show>
             {(!r.errors.is_empty()).then(|| view! {
-                <div class="scroll">
+                <div class="scroll" tabindex="0" role="region" aria-label=move || t_string!(i18n, import.reason)>
                     <table class="list" data-testid="import-errors">
                         <thead>
                             <tr>
