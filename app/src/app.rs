@@ -293,6 +293,15 @@ fn server_page(page: Portal) -> AnyView {
 #[component]
 fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    // The phone's menu closes when a link in it takes the reader to another page.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(m) = menu.get_untracked() {
+            m.set_open(false);
+        }
+    });
     view! {
         <Title formatter=move |t: String| {
             if t.is_empty() { "kehu 客户".to_string() } else { title_text(format!("{t} · kehu 客户")) }
@@ -309,10 +318,19 @@ fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
                 <span class="brand-name">"kehu"</span>
                 <span class="brand-tag">{t!(i18n, app.tagline)}</span>
             </A>
-            <nav aria-label=move || t_string!(i18n, nav.menu)>
-                <NavLinks />
-            </nav>
-            <UserMenu />
+            // On a phone the links and the account fold into a menu (a disclosure that works
+            // before and without the wasm); from 720 px they stand in the header.
+            <details class="menu" node_ref=menu>
+                <summary class="menu-button" data-testid="menu-button">
+                    <span aria-hidden="true">"☰ "</span>{t!(i18n, nav.open_menu)}
+                </summary>
+                <div class="menu-panel">
+                    <nav aria-label=move || t_string!(i18n, nav.menu)>
+                        <NavLinks />
+                    </nav>
+                    <UserMenu />
+                </div>
+            </details>
             <LanguageSwitch />
         </header>
         <main id="main">{children()}</main>

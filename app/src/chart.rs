@@ -93,8 +93,8 @@ fn draw_band_history<'a>(
         .y_label_formatter(&|v| format!("{}", 9 - v.round() as i32))
         .y_desc(y_desc)
         .bold_line_style(RGBColor(230, 233, 236))
-        .axis_desc_style(("sans-serif", 13))
-        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 14))
+        .label_style(("sans-serif", 13))
         .draw()?;
     slot_labels(&mut chart, &root, labels, 0.5)?;
     let points: Vec<(f64, f64)> = bands
@@ -126,7 +126,7 @@ where
     Y: Ranged,
     Y::ValueType: Clone,
 {
-    let style = ("sans-serif", 12)
+    let style = ("sans-serif", 13)
         .into_font()
         .into_text_style(root)
         .pos(Pos::new(HPos::Center, VPos::Top));
@@ -184,13 +184,13 @@ fn draw_bars<'a>(
         .y_labels(5)
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .axis_desc_style(("sans-serif", 13))
-        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 14))
+        .label_style(("sans-serif", 13))
         .draw()?;
     slot_labels(&mut chart, &root, labels, 0)?;
     let k = series.len().max(1) as f64;
     let width = 0.8 / k;
-    let value_style = ("sans-serif", 11)
+    let value_style = ("sans-serif", 13)
         .into_font()
         .into_text_style(&root)
         .pos(Pos::new(HPos::Center, VPos::Bottom));
@@ -205,7 +205,10 @@ fn draw_bars<'a>(
                 Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
             });
         }
-        chart.draw_series(s.values.iter().enumerate().map(|(i, &v)| {
+        // A value over its bar where it fits (the tables beside the charts hold every number).
+        let bar_px = f64::from(size.0.saturating_sub(64)) / n as f64 * width;
+        let fits = |v: u32| v.to_string().len() as f64 * 8.0 <= bar_px + 6.0;
+        chart.draw_series(s.values.iter().enumerate().filter(|(_, v)| fits(**v)).map(|(i, &v)| {
             Text::new(
                 v.to_string(),
                 (x0(i) + width * 0.46, v),
@@ -213,7 +216,7 @@ fn draw_bars<'a>(
             )
         }))?;
     }
-    let mark_style = ("sans-serif", 11)
+    let mark_style = ("sans-serif", 13)
         .into_font()
         .into_text_style(&root)
         .pos(Pos::new(HPos::Left, VPos::Bottom));
@@ -235,7 +238,7 @@ fn draw_bars<'a>(
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(230, 233, 236))
-            .label_font(("sans-serif", 12))
+            .label_font(("sans-serif", 13))
             .draw()?;
     }
     root.present()?;

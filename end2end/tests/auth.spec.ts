@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signIn } from './pages';
+import { hydrated, openMenu, signIn } from './pages';
 
 // These tests start signed out.
 test.use({ storageState: { cookies: [], origins: [] } });
@@ -25,6 +25,7 @@ test('a customer manager has no lab: no link, a 403 page, and no snapshot', asyn
   // A customer manager's day starts at the visit plan.
   await expect(page).toHaveURL(/\/visits$/);
   await hydrated(page);
+  await openMenu(page);
   await expect(page.getByRole('link', { name: 'Customers', exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: 'What-if lab' })).toHaveCount(0);
   const lab = await page.goto('/lab');
@@ -42,6 +43,7 @@ test('a customer manager has no lab: no link, a 403 page, and no snapshot', asyn
 
 test('signing out ends the session', async ({ page }) => {
   await signIn(page, 'officer');
+  await openMenu(page);
   await expect(page.getByTestId('user-name')).toBeVisible();
   await page.getByTestId('sign-out').click();
   await expect(page).toHaveURL(/\/login\?signed_out=1$/);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { CustomerListPage, DashboardPage, horizontalOverflow, hydrated } from './pages';
+import { CustomerListPage, DashboardPage, horizontalOverflow, hydrated, openMenu } from './pages';
 
 test('the dashboard shows the demo population and its band chart', async ({ page }) => {
   const dash = new DashboardPage(page);
@@ -34,6 +34,7 @@ test('switching language reloads the page in the other language and is remembere
   await expect(dash.heading()).toHaveText('概览');
   await hydrated(page);
   // After moving within the app, the switch comes back to the page shown.
+  await openMenu(page);
   await page.getByRole('link', { name: '客户档案', exact: true }).click();
   await expect(page).toHaveURL(/\/customers$/);
   await dash.languageSwitch().click();

@@ -20,6 +20,15 @@ export async function horizontalOverflow(page: Page): Promise<number> {
   return (await page.evaluate(() => document.documentElement.scrollWidth)) - width;
 }
 
+/** Opens the header's menu where it is folded (a phone); on a wide screen the links stand in
+ * the header and there is nothing to open. */
+export async function openMenu(page: Page) {
+  const button = page.getByTestId('menu-button');
+  if (!(await button.isVisible())) return;
+  const open = await page.locator('details.menu').evaluate((d) => (d as HTMLDetailsElement).open);
+  if (!open) await button.click();
+}
+
 /** Waits until the wasm bundle has hydrated the page (the app marks `<body data-hydrated>`). */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });

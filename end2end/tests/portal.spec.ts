@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { horizontalOverflow, hydrated, phonePage, signIn } from './pages';
+import { horizontalOverflow, hydrated, openMenu, phonePage, signIn } from './pages';
 
 // The customers' self-service is for phones: these run in the phone project only (the manager's
 // side runs in the same test, with the manager's stored session).
@@ -64,6 +64,7 @@ test('a customer requests a change and sees it approved by a manager', async ({ 
   const shop = await customerPage(browser);
   await signIn(shop, 'DEMO000001');
   await expect(shop).toHaveURL(/\/my$/);
+  await openMenu(shop);
   await shop.getByRole('link', { name: 'My profile' }).click();
   const phone = `139${Date.now() % 100_000_000}`.padEnd(11, '0');
   await shop.getByTestId('request-field').selectOption('phone');
@@ -171,9 +172,11 @@ test('the portal switches language without script', async ({ browser }) => {
   await signIn(shop, 'DEMO000001');
   await shop.getByTestId('lang-switch').click();
   await expect(shop).toHaveURL(/\/my$/);
+  await openMenu(shop);
   await expect(shop.getByRole('link', { name: '我的档位' })).toBeVisible();
   await expect(shop.getByTestId('why-band')).toContainText('平均每月进货');
   await shop.getByTestId('lang-switch').click();
+  await openMenu(shop);
   await expect(shop.getByRole('link', { name: 'My tier' })).toBeVisible();
   await shop.context().close();
 });

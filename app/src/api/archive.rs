@@ -27,7 +27,7 @@ pub async fn get_dashboard() -> Result<Dashboard, ApiError> {
                 &d.band_counts,
                 td_string!(l, dashboard.band_axis),
                 td_string!(l, dashboard.count_axis),
-                (560, 280),
+                (340, 220),
             )
         })
         .collect();

@@ -69,7 +69,7 @@ fn before_after_chart(
         ],
         x_desc,
         td_string!(l, dashboard.count_axis),
-        (width, 260),
+        (width, 230),
     )
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
                         .map(|x| tier_label(l, x.key()).to_string())
                         .collect();
                     let counts = (&before[..], &after[..]);
-                    before_after_chart(l, &labels, counts, td_string!(l, lab.tier_axis), 520)
+                    before_after_chart(l, &labels, counts, td_string!(l, lab.tier_axis), 340)
                 })
             })
             .unwrap_or_default()
@@ -101,7 +101,7 @@ pub(crate) fn CountsPanel(lab: Lab) -> impl IntoView {
                 c.as_ref().map(|(before, after)| {
                     let labels: Vec<String> = (1..=BANDS).map(|b| b.to_string()).collect();
                     let counts = (&before[..], &after[..]);
-                    before_after_chart(l, &labels, counts, td_string!(l, dashboard.band_axis), 560)
+                    before_after_chart(l, &labels, counts, td_string!(l, dashboard.band_axis), 340)
                 })
             })
             .unwrap_or_default()
@@ -607,7 +607,7 @@ pub(crate) fn ImpactPanel(lab: Lab) -> impl IntoView {
                 &values,
                 td_string!(l, lab.gap_axis),
                 td_string!(l, dashboard.count_axis),
-                (640, 260),
+                (340, 220),
             ))
         })
     };

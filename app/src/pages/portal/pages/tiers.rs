@@ -182,7 +182,7 @@ pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
             } else {
                 let oldest_first: Vec<_> = t.history.iter().rev().filter_map(|h| h.band.map(|b| (format!("v{}", h.version), b))).collect();
                 let (labels, bands): (Vec<String>, Vec<u8>) = oldest_first.into_iter().unzip();
-                let chart = (!bands.is_empty()).then(|| band_history_svg(&labels, &bands, td_string!(l, portal.band), (560, 200)));
+                let chart = (!bands.is_empty()).then(|| band_history_svg(&labels, &bands, td_string!(l, portal.band), (340, 190)));
                 view! {
                     {chart.map(|svg| view! {
                         <div class="chart" role="img" aria-label=td_string!(l, portal.history_title) data-testid="history-chart" inner_html=svg></div>
@@ -406,7 +406,7 @@ pub(crate) fn volume_chart(l: Locale, t: &MyTiers) -> String {
                     l,
                     portal.mark_next,
                     band = s.to,
-                    cases = s.boundary.to_string()
+                    cartons = cartons(s.boundary)
                 )
                 .to_string(),
                 ACCENT,
@@ -415,7 +415,7 @@ pub(crate) fn volume_chart(l: Locale, t: &MyTiers) -> String {
         if let Some(lo) = b.lower {
             lines.push((
                 cartons(lo),
-                td_string!(l, portal.mark_now, band = b.band, cases = lo.to_string()).to_string(),
+                td_string!(l, portal.mark_now, band = b.band, cartons = cartons(lo)).to_string(),
                 MUTED,
             ));
         }
@@ -434,7 +434,7 @@ pub(crate) fn volume_chart(l: Locale, t: &MyTiers) -> String {
         &marks,
         td_string!(l, portal.month),
         td_string!(l, portal.cartons),
-        (560, 260),
+        (340, 240),
     )
 }
 
