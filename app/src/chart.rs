@@ -208,13 +208,15 @@ fn draw_bars<'a>(
         // A value over its bar where it fits (the tables beside the charts hold every number).
         let bar_px = f64::from(size.0.saturating_sub(64)) / n as f64 * width;
         let fits = |v: u32| v.to_string().len() as f64 * 8.0 <= bar_px + 6.0;
-        chart.draw_series(s.values.iter().enumerate().filter(|(_, v)| fits(**v)).map(|(i, &v)| {
-            Text::new(
-                v.to_string(),
-                (x0(i) + width * 0.46, v),
-                value_style.clone(),
-            )
-        }))?;
+        chart.draw_series(s.values.iter().enumerate().filter(|(_, v)| fits(**v)).map(
+            |(i, &v)| {
+                Text::new(
+                    v.to_string(),
+                    (x0(i) + width * 0.46, v),
+                    value_style.clone(),
+                )
+            },
+        ))?;
     }
     let mark_style = ("sans-serif", 13)
         .into_font()

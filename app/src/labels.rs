@@ -290,3 +290,14 @@ pub fn field_problem_text(l: Locale, p: &FieldProblem) -> String {
 pub fn score_text(s: kehu_engine::Score) -> String {
     s.rescale::<2>().to_string()
 }
+
+/// A key-account tier in words (特级, A 级 …; 非大客户 for none).
+pub fn key_account_label(l: Locale, key: &str) -> &'static str {
+    match kehu_engine::KeyAccountTier::from_key(key) {
+        Some(kehu_engine::KeyAccountTier::Special) => td_string!(l, portal.ka_special),
+        Some(kehu_engine::KeyAccountTier::A) => td_string!(l, portal.ka_a),
+        Some(kehu_engine::KeyAccountTier::B) => td_string!(l, portal.ka_b),
+        Some(kehu_engine::KeyAccountTier::C) => td_string!(l, portal.ka_c),
+        _ => td_string!(l, portal.ka_none),
+    }
+}

@@ -10,6 +10,7 @@ pub mod components;
 pub mod lab;
 pub mod labels;
 pub mod pages;
+pub mod why;
 pub mod wire;
 
 pub use kehu_engine as engine;

@@ -10,7 +10,8 @@ use crate::facts;
 use crate::publish::class_code;
 use crate::time::shown;
 use app::wire::{
-    Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Once, Scope,
+    CustomerService, Dispute, DisputeStatus, Invite, MyService, MyTierRow, MyTiers, MyVisit, Once,
+    Scope,
 };
 use kehu_engine::classify::classify;
 use kehu_engine::policy::CustomerVisibility;
@@ -76,17 +77,67 @@ const ALL_VISIBLE: CustomerVisibility = CustomerVisibility {
     key_account: true,
 };
 
+/// A customer's tiers and why, as the customer may see them (what the policy shows customers).
 pub async fn my_tiers(
     pool: &SqlitePool,
     facts: &facts::KeptFacts,
     customer: i64,
+) -> Result<Option<MyTiers>, AppError> {
+    tiers_and_why(pool, facts, customer, false).await
+}
+
+/// What staff in `scope` know of a customer beyond the record: every tier and why, the latest
+/// visits with their ratings, complaints (`None` when the customer is not in scope).
+pub async fn customer_service(
+    pool: &SqlitePool,
+    facts: &facts::KeptFacts,
+    scope: Scope,
+    customer: i64,
+) -> Result<Option<CustomerService>, AppError> {
+    if !crate::db::scope::in_scope(pool, scope, customer).await? {
+        return Ok(None);
+    }
+    let Some(tiers) = tiers_and_why(pool, facts, customer, true).await? else {
+        return Ok(None);
+    };
+    let visits = crate::visits::recent(pool, Scope::Customer(customer), None).await?;
+    let complaints = crate::complaints::list(
+        pool,
+        Scope::Customer(customer),
+        &app::wire::ComplaintFilter::default(),
+        STAFF_COMPLAINTS,
+    )
+    .await?
+    .rows;
+    Ok(Some(CustomerService {
+        tiers,
+        volume_charts: Vec::new(),
+        visits,
+        complaints,
+    }))
+}
+
+/// The most complaints the customer page lists (open ones first); the complaints page has all.
+const STAFF_COMPLAINTS: u32 = 20;
+
+/// A customer's tiers, their reasons and history: every tier for staff, else what the policy
+/// shows customers.
+async fn tiers_and_why(
+    pool: &SqlitePool,
+    facts: &facts::KeptFacts,
+    customer: i64,
+    staff: bool,
 ) -> Result<Option<MyTiers>, AppError> {
     let Some(shop_name) = stored::shop_name(pool, customer).await? else {
         return Ok(None);
     };
     let current = current_policy(pool).await?;
     let policy = current.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
-    let show = policy.customer_visibility;
+    let show = if staff {
+        ALL_VISIBLE
+    } else {
+        policy.customer_visibility
+    };
     let rows = stored::tiers(pool, customer).await?;
     let history: Vec<MyTierRow> = rows.into_iter().map(|r| tier_row(r, &show)).collect();
     let latest = current.as_ref().map(|(r, _)| r.version as u32);

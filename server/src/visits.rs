@@ -117,6 +117,7 @@ pub async fn plan(
     facts: &crate::facts::KeptFacts,
     scope: Scope,
     page: u32,
+    route: Option<i64>,
 ) -> Result<VisitPlan, AppError> {
     let today = crate::time::today();
     let month_start = today.with_day(1).unwrap_or(today);
@@ -145,9 +146,10 @@ pub async fn plan(
         listed: 0,
         page: 1,
         pages: 1,
+        route,
     };
     for i in 0..loaded.ids.len() {
-        if !loaded.in_scope(i, scope) {
+        if !loaded.in_scope(i, scope) || route.is_some_and(|r| loaded.routes[i] != Some(r)) {
             continue;
         }
         customers += 1;

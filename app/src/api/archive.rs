@@ -128,6 +128,27 @@ pub async fn edit_customer_field(
         .ok_or_else(|| ssr::refuse(StatusCode::NOT_FOUND, "no such customer"))
 }
 
+/// What a customer manager knows of a customer beyond the record: every tier with its reasons
+/// and what would move it up, cartons by month (with the chart drawn here, in each language),
+/// the latest visits and ratings, complaints. `None` when not in scope.
+#[server(endpoint = "customer_service")]
+pub async fn get_customer_service(id: i64) -> Result<Option<CustomerService>, ApiError> {
+    use crate::i18n::Locale;
+    use leptos_i18n::Locale as _;
+    let me = ssr::staff()?;
+    let found = ssr::store()?
+        .customer_service(me.scope(), crate::wire::CustomerId(id))
+        .await
+        .map_err(ssr::internal)?;
+    Ok(found.map(|mut s| {
+        s.volume_charts = Locale::get_all()
+            .iter()
+            .map(|&l| crate::why::volume_chart(l, &s.tiers))
+            .collect();
+        s
+    }))
+}
+
 /// Who changed what on a customer, newest first.
 #[server(endpoint = "customer_history")]
 pub async fn customer_history(id: i64) -> Result<Vec<AuditEntry>, ApiError> {

@@ -5,10 +5,11 @@
 use crate::wire::{
     ApiError, AuditEntry, AuditPage, CalendarChange, CalendarProblem, ChangeRequest, Complaint,
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail,
-    CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DraftResult, EditResult,
-    FilterOptions, GapReport, Invite, Kpis, Me, MyProfile, MyService, MyTiers, NewVisit,
-    PolicyInfo, PolicyPreview, Publication, ReportDraft, ReportKind, ReportList, ReportSave,
-    ReportSaved, RequestResult, ReviewResult, ServiceCalendar, VisitEntry, VisitPlan, VisitProblem,
+    CustomerLabel, CustomerPage, CustomerQuery, CustomerService, Dashboard, Dispute, DraftResult,
+    EditResult, FilterOptions, GapReport, Invite, Kpis, Me, MyProfile, MyService, MyTiers,
+    NewVisit, PolicyInfo, PolicyPreview, Publication, ReportDraft, ReportKind, ReportList,
+    ReportSave, ReportSaved, RequestResult, ReviewResult, ServiceCalendar, VisitEntry, VisitPlan,
+    VisitProblem,
 };
 use leptos::prelude::*;
 

@@ -5,11 +5,11 @@
 use crate::wire::{
     ApiError, AuditEntry, AuditPage, CalendarChange, CalendarProblem, ChangeRequest, Complaint,
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerId,
-    CustomerLabel, CustomerPage, CustomerQuery, Dashboard, Dispute, DisputeStatus, DraftResult,
-    EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService, MyTiers, NewVisit,
-    Once, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft, ReportKind,
-    ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, ServiceCalendar, UserId,
-    VisitEntry, VisitLogged, VisitPlan,
+    CustomerLabel, CustomerPage, CustomerQuery, CustomerService, Dashboard, Dispute, DisputeStatus,
+    DraftResult, EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService,
+    MyTiers, NewVisit, Once, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft,
+    ReportKind, ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, ServiceCalendar,
+    UserId, VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::Policy;
 use leptos::prelude::*;
@@ -102,6 +102,13 @@ pub trait ArchivePort: Send + Sync + 'static {
         scope: Scope,
         customer: CustomerId,
     ) -> Result<Option<Vec<AuditEntry>>, StoreError>;
+    /// A customer's tiers with their reasons, purchases, visits and complaints, for staff
+    /// (`None` when not in scope); the chart not yet drawn.
+    async fn customer_service(
+        &self,
+        scope: Scope,
+        customer: CustomerId,
+    ) -> Result<Option<CustomerService>, StoreError>;
 }
 
 /// Policies: the server's preview of a draft, publishing, and the lab's saved drafts.
@@ -228,7 +235,13 @@ pub trait WorkPort: Send + Sync + 'static {
     /// The latest visits to customers in scope.
     async fn recent_visits(&self, scope: Scope) -> Result<Vec<VisitEntry>, StoreError>;
     /// This month's visit plan for customers in scope, from their published tiers.
-    async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError>;
+    /// The month's visit plan in scope, one page, narrowed to a route if given.
+    async fn visit_plan(
+        &self,
+        scope: Scope,
+        page: u32,
+        route: Option<i64>,
+    ) -> Result<VisitPlan, StoreError>;
     /// Customer managers' figures over the KPI period, for those in scope.
     async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError>;
     /// The service calendar: the desk's time zone, its holidays and make-up working days.

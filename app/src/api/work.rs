@@ -93,10 +93,13 @@ pub async fn act_on_complaint(
 /// This month's visit plan for the customers in my scope (staff), the customers to visit in
 /// pages of [`crate::wire::PLAN_PAGE_SIZE`].
 #[server(endpoint = "visit_plan")]
-pub async fn get_visit_plan(#[server(default)] page: u32) -> Result<VisitPlan, ApiError> {
+pub async fn get_visit_plan(
+    #[server(default)] page: u32,
+    #[server(default)] route: Option<i64>,
+) -> Result<VisitPlan, ApiError> {
     let me = ssr::staff()?;
     ssr::store()?
-        .visit_plan(me.scope(), page)
+        .visit_plan(me.scope(), page, route)
         .await
         .map_err(ssr::internal)
 }

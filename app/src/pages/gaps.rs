@@ -163,6 +163,9 @@ fn TierBars(tiers: Vec<GapTierCount>) -> impl IntoView {
     }
 }
 
+/// Rows a gap list shows at first, and adds on each "more".
+const GAPS_AT_FIRST: usize = 20;
+
 #[component]
 fn GapList(rows: Vec<GapRow>, total: u64, under: bool) -> impl IntoView {
     let i18n = use_i18n();
@@ -175,6 +178,9 @@ fn GapList(rows: Vec<GapRow>, total: u64, under: bool) -> impl IntoView {
         .into_any();
     }
     let shown = rows.len();
+    // Twenty at first, more on request: a phone is not handed hundreds of cards at once.
+    let limit = RwSignal::new(GAPS_AT_FIRST);
+    let rows = StoredValue::new(rows);
     view! {
         {(total as usize > shown).then(|| view! {
             <p class="muted small">{move || td_string!(i18n.get_locale(), gaps.shown, shown = shown, total = total).to_string()}</p>
@@ -192,10 +198,16 @@ fn GapList(rows: Vec<GapRow>, total: u64, under: bool) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {rows.into_iter().map(|r| view! { <GapLine r under /> }).collect_view()}
+                    {move || rows.with_value(|rows| rows.iter().take(limit.get()).cloned().map(|r| view! { <GapLine r under /> }).collect_view())}
                 </tbody>
             </table>
         </div>
+        <Show when=move || { limit.get() < shown }>
+            <button type="button" class="more" data-testid=if under { "gaps-more-under" } else { "gaps-more-over" }
+                on:click=move |_| limit.update(|n| *n += GAPS_AT_FIRST)>
+                {move || td_string!(i18n.get_locale(), gaps.more, n = GAPS_AT_FIRST.min(shown.saturating_sub(limit.get()))).to_string()}
+            </button>
+        </Show>
     }
     .into_any()
 }

@@ -2,7 +2,7 @@
 //! and the visit log, made on a phone at the shop.
 
 use super::{LoadError, Loading, Pager};
-use crate::api::{get_visit_plan, log_visit, recent_visits};
+use crate::api::{get_filter_options, get_visit_plan, log_visit, recent_visits};
 use crate::i18n::*;
 use crate::labels::tier_label;
 use crate::wire::{NewVisit, PlanRow, VisitEntry, VisitPlan, VisitProblem};
@@ -15,7 +15,13 @@ use leptos_router::components::A;
 pub fn VisitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let page = RwSignal::new(1u32);
-    let plan = Resource::new(move || page.get(), get_visit_plan);
+    // A manager's plan covers every route: it can be narrowed to one.
+    let route = RwSignal::new(None::<i64>);
+    let plan = Resource::new(
+        move || (page.get(), route.get()),
+        |(p, r)| get_visit_plan(p, r),
+    );
+    let routes = Resource::new(|| (), |_| get_filter_options());
     let recent = Resource::new(|| (), |_| recent_visits());
     // The customer the form is for (from the plan's "Log visit"), and the last visit logged
     // (kept here: the plan, with the form, is drawn again once a visit is in).
@@ -28,6 +34,28 @@ pub fn VisitsPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, visits.title).to_string() />
         <h1>{t!(i18n, visits.title)}</h1>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let options = routes.await.map(|o| o.routes).unwrap_or_default();
+                (options.len() > 1).then(|| view! {
+                    <label class="route-filter">
+                        <span>{t!(i18n, visits.route)}</span>
+                        <select
+                            data-testid="plan-route"
+                            on:change=move |ev| {
+                                page.set(1);
+                                route.set(event_target_value(&ev).parse().ok());
+                            }
+                        >
+                            <option value="">{t!(i18n, visits.all_routes)}</option>
+                            {options.into_iter().map(|r| view! {
+                                <option value=r.id.to_string() selected=move || route.get() == Some(r.id)>{r.name}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Transition>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match plan.await {

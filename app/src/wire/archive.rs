@@ -140,6 +140,19 @@ pub struct CustomerDetail {
     pub requestable: Vec<String>,
 }
 
+/// What a customer manager knows of a customer beyond the record: every tier with its reasons
+/// and what would move it up (what the shop owner sees on `/my`, and the tiers kept internal),
+/// purchases by month, the latest visits with their ratings, and complaints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerService {
+    pub tiers: MyTiers,
+    /// The cartons-per-month chart, one SVG per locale (in `Locale::get_all()` order).
+    pub volume_charts: Vec<String>,
+    /// The latest visits, newest first.
+    pub visits: Vec<VisitEntry>,
+    pub complaints: Vec<Complaint>,
+}
+
 /// What became of an edit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EditResult {

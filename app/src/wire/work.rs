@@ -87,6 +87,9 @@ pub struct VisitPlan {
     pub page: u32,
     #[serde(default)]
     pub pages: u32,
+    /// The route the plan is narrowed to, if any (a manager's plan covers every route).
+    #[serde(default)]
+    pub route: Option<i64>,
 }
 
 /// Customers a page of the visit plan lists.

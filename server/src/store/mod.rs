@@ -14,11 +14,12 @@ use app::wire::{
     AUDIT_PAGE_SIZE, Assignment, AuditEntry, AuditPage, AuditRow, COMPLAINT_PAGE_SIZE,
     CalendarChange, CalendarProblem, ChangeRequest, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintPage, ComplaintResult, CustomerDetail, CustomerId, CustomerLabel, CustomerPage,
-    CustomerQuery, CustomerRow, Dashboard, Dispute, DisputeStatus, DraftResult, EditResult, FIELDS,
-    FieldDef, FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis, MyService, MyTiers,
-    NewVisit, Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview, Publication, Report,
-    ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult, RequestStatus, ReviewResult,
-    Role, RouteOption, Scope, ServiceCalendar, UserId, VisitEntry, VisitLogged, VisitPlan,
+    CustomerQuery, CustomerRow, CustomerService, Dashboard, Dispute, DisputeStatus, DraftResult,
+    EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis,
+    MyService, MyTiers, NewVisit, Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview,
+    Publication, Report, ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult,
+    RequestStatus, ReviewResult, Role, RouteOption, Scope, ServiceCalendar, UserId, VisitEntry,
+    VisitLogged, VisitPlan,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{Row, SqlitePool};
@@ -141,6 +142,14 @@ impl ArchivePort for SqliteStore {
         customer: CustomerId,
     ) -> Result<Option<Vec<AuditEntry>>, StoreError> {
         Ok(customer::customer_history(self, scope, customer.0).await?)
+    }
+
+    async fn customer_service(
+        &self,
+        scope: Scope,
+        customer: CustomerId,
+    ) -> Result<Option<CustomerService>, StoreError> {
+        Ok(self_service::customer_service(&self.pool, &self.facts, scope, customer.0).await?)
     }
 }
 
@@ -335,8 +344,13 @@ impl WorkPort for SqliteStore {
         Ok(crate::visits::recent(&self.pool, scope, None).await?)
     }
 
-    async fn visit_plan(&self, scope: Scope, page: u32) -> Result<VisitPlan, StoreError> {
-        Ok(crate::visits::plan(&self.pool, &self.facts, scope, page).await?)
+    async fn visit_plan(
+        &self,
+        scope: Scope,
+        page: u32,
+        route: Option<i64>,
+    ) -> Result<VisitPlan, StoreError> {
+        Ok(crate::visits::plan(&self.pool, &self.facts, scope, page, route).await?)
     }
 
     async fn kpis(&self, scope: Scope) -> Result<Kpis, StoreError> {

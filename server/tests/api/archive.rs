@@ -657,3 +657,48 @@ async fn the_audit_trail_lists_every_kind_of_change_for_managers_only() {
         json::<AuditPage>(&manager, "/api/audit_log", "action=drop%20table&page=1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_customer_manager_sees_why_their_customer_is_classified_and_how_they_are_served() {
+    let (_dir, pool) = demo_db(200).await;
+    let (mine, other) = cm01_scope(&pool).await;
+    let cm01 = app_as(pool.clone(), "cm01").await;
+    let customer = mine[0];
+    let (status, found) = json::<Option<app::wire::CustomerService>>(
+        &cm01,
+        "/api/customer_service",
+        &format!("id={customer}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let s = found.flatten().expect("their own customer");
+    // Every tier with its reasons — the internal ones too, which the shop owner does not see.
+    assert!(s.tiers.band.is_some() && s.tiers.grade.is_some());
+    assert!(s.tiers.tier.is_some() && s.tiers.value.is_some());
+    assert_eq!(s.tiers.monthly_cartons.len(), 12);
+    assert_eq!(s.volume_charts.len(), 2, "the chart in both languages");
+    assert!(s.volume_charts.iter().all(|c| c.starts_with("<svg")));
+    let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits WHERE customer_id = ?")
+        .bind(customer)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(s.visits.len() as i64, visits.min(50));
+    assert!(s.visits.iter().all(|v| v.customer_id == customer));
+    assert!(
+        s.visits.windows(2).all(|w| w[0].date >= w[1].date),
+        "newest first"
+    );
+    // Not another manager's customer.
+    let (_, found) = json::<Option<app::wire::CustomerService>>(
+        &cm01,
+        "/api/customer_service",
+        &format!("id={other}"),
+    )
+    .await;
+    assert_eq!(found, Some(None));
+    // And the page says it in words, in Chinese.
+    let (_, html) = get(&cm01, &format!("/customers/{customer}"), "zh").await;
+    assert!(html.contains("data-testid=\"customer-why\""), "{html}");
+    assert!(text(&html).contains("平均每月进货"), "{}", text(&html));
+}

@@ -43,7 +43,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
         "core" => 4u64,
         _ => 2,
     };
-    let plan = store.visit_plan(scope, 1).await.unwrap();
+    let plan = store.visit_plan(scope, 1, None).await.unwrap();
     assert_eq!(plan.customers, tiers.len() as u64);
     assert_eq!(
         plan.required,
@@ -67,7 +67,7 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
         assert_eq!(logged.customer_id, *general);
         assert_eq!(logged.findings, "Shelf half empty");
     }
-    let after = store.visit_plan(scope, 1).await.unwrap();
+    let after = store.visit_plan(scope, 1, None).await.unwrap();
     assert_eq!(after.done, 2);
     assert_eq!(after.due, plan.due - 1);
     assert!(after.rows.iter().all(|r| r.customer_id != *general));
@@ -77,10 +77,10 @@ async fn the_plan_asks_each_tiers_visits_and_follows_what_was_logged() {
     let mut policy = kehu_engine::Policy::default();
     policy.service.visits_per_month = vec![4, 3, 2];
     store.publish(&policy, app::wire::UserId(1)).await.unwrap();
-    let stricter = store.visit_plan(scope, 1).await.unwrap();
+    let stricter = store.visit_plan(scope, 1, None).await.unwrap();
     let mut rows = stricter.rows.clone();
     for page in 2..=stricter.pages {
-        rows.extend(store.visit_plan(scope, page).await.unwrap().rows);
+        rows.extend(store.visit_plan(scope, page, None).await.unwrap().rows);
     }
     assert_eq!(rows.len() as u64, stricter.listed);
     let row = rows
@@ -192,7 +192,7 @@ async fn a_visit_is_checked_field_by_field_and_stays_in_scope() {
 async fn the_plan_comes_in_pages_overdue_first() {
     let (_dir, pool) = demo_db(150).await;
     let store = SqliteStore::new(pool.clone());
-    let first = store.visit_plan(Scope::All, 1).await.unwrap();
+    let first = store.visit_plan(Scope::All, 1, None).await.unwrap();
     assert!(
         first.listed > u64::from(app::wire::PLAN_PAGE_SIZE),
         "{} to visit: too few for a second page",
@@ -201,7 +201,7 @@ async fn the_plan_comes_in_pages_overdue_first() {
     assert_eq!(first.rows.len(), app::wire::PLAN_PAGE_SIZE as usize);
     let mut rows = first.rows.clone();
     for page in 2..=first.pages {
-        let p = store.visit_plan(Scope::All, page).await.unwrap();
+        let p = store.visit_plan(Scope::All, page, None).await.unwrap();
         assert_eq!(
             (p.page, p.pages, p.listed),
             (page, first.pages, first.listed)
@@ -222,7 +222,10 @@ async fn the_plan_comes_in_pages_overdue_first() {
             .all(|w| w[0].last_visit <= w[1].last_visit)
     );
     // A page past the last is the last.
-    let past = store.visit_plan(Scope::All, first.pages + 3).await.unwrap();
+    let past = store
+        .visit_plan(Scope::All, first.pages + 3, None)
+        .await
+        .unwrap();
     assert_eq!(past.page, first.pages);
     assert_eq!(past.rows.last(), rows.last());
 }
@@ -232,7 +235,7 @@ async fn the_demo_gives_a_customer_manager_a_realistic_plan_on_any_day() {
     // Not everyone overdue, not no one: the demo's visits run up to today, wherever today is.
     let (_dir, pool) = demo_db(400).await;
     let store = SqliteStore::new(pool.clone());
-    let plan = store.visit_plan(Scope::All, 1).await.unwrap();
+    let plan = store.visit_plan(Scope::All, 1, None).await.unwrap();
     let share = plan.overdue as f64 / plan.customers as f64;
     assert!(
         (0.1..0.6).contains(&share),
@@ -247,4 +250,30 @@ async fn the_demo_gives_a_customer_manager_a_realistic_plan_on_any_day() {
         .await
         .unwrap();
     assert_eq!(future, 0, "no visit after today");
+}
+
+#[tokio::test]
+async fn a_managers_plan_narrows_to_one_route() {
+    let (_dir, pool) = demo_db(300).await;
+    let store = SqliteStore::new(pool.clone());
+    let everyone = store.visit_plan(Scope::All, 1, None).await.unwrap();
+    let (route, on_route): (i64, i64) = sqlx::query_as(
+        "SELECT route_id, COUNT(*) FROM customers WHERE route_id IS NOT NULL
+         GROUP BY route_id ORDER BY route_id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let one = store.visit_plan(Scope::All, 1, Some(route)).await.unwrap();
+    assert_eq!(one.route, Some(route));
+    assert_eq!(one.customers as i64, on_route);
+    assert!(one.customers < everyone.customers);
+    for row in &one.rows {
+        let r: Option<i64> = sqlx::query_scalar("SELECT route_id FROM customers WHERE id = ?")
+            .bind(row.customer_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(r, Some(route), "{} is on another route", row.code);
+    }
 }

@@ -22,7 +22,9 @@ use leptos_router::hooks::use_params_map;
 mod fields;
 mod history;
 mod page;
+mod service;
 
 pub use fields::*;
 pub use history::*;
 pub use page::*;
+use service::ServicePanels;

@@ -135,6 +135,7 @@ pub(crate) fn Detail(
                 None => view! { <p class="muted">{t!(i18n, customer.unclassified)}</p> }.into_any(),
             }}
         </section>
+        <ServicePanels customer=id />
         <section class="panel">
             <h2>{t!(i18n, customer.measures)}</h2>
             <dl class="facts">

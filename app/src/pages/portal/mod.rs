@@ -5,9 +5,10 @@
 pub mod pages;
 
 use crate::i18n::*;
-use crate::labels::{band_label, grade_label, labelled, tier_label, value_class_label};
+use crate::labels::{
+    band_label, grade_label, key_account_label, labelled, tier_label, value_class_label,
+};
 use crate::wire::{COMPLAINT_STEPS, Complaint, Dispute, DisputeStatus, MyTierRow};
-use kehu_engine::KeyAccountTier;
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
@@ -33,16 +34,6 @@ pub fn tiers_text(l: Locale, r: &MyTierRow) -> String {
         parts.push(key_account_label(l, k).to_string());
     }
     parts.join(" · ")
-}
-
-pub fn key_account_label(l: Locale, key: &str) -> &'static str {
-    match KeyAccountTier::from_key(key) {
-        Some(KeyAccountTier::Special) => td_string!(l, portal.ka_special),
-        Some(KeyAccountTier::A) => td_string!(l, portal.ka_a),
-        Some(KeyAccountTier::B) => td_string!(l, portal.ka_b),
-        Some(KeyAccountTier::C) => td_string!(l, portal.ka_c),
-        _ => td_string!(l, portal.ka_none),
-    }
 }
 
 pub fn dispute_status_label(l: Locale, s: DisputeStatus) -> &'static str {

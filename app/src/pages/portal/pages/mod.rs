@@ -9,21 +9,19 @@
 
 use super::super::customer::status_label;
 use super::super::{LoadError, Loading};
-use super::{ComplaintLine, DisputeLine, key_account_label, tiers_text};
+use super::{ComplaintLine, DisputeLine, tiers_text};
 use crate::api::{get_my_profile, get_my_service, get_my_tiers};
-use crate::chart::{ACCENT, MUTED, Mark, band_history_svg, bar_chart_with_marks_svg};
+use crate::chart::band_history_svg;
 use crate::i18n::*;
-use crate::labels::value_label;
 use crate::labels::{
-    field_label, field_problem_text, format_label, market_label, scale_label, score_text,
-    tier_label, value_class_label,
+    field_label, field_problem_text, format_label, key_account_label, market_label, scale_label,
+    tier_label, value_class_label, value_label,
 };
+use crate::why::{reasons, volume_chart};
 use crate::wire::{
     Dispute, FieldProblem, MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS,
     MAX_SUBJECT_CHARS, MyTiers, MyVisit,
 };
-use kehu_engine::classify::Step;
-use kehu_engine::{Cases, Cents, KeyAccountTier, Tier, ValueClass};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;
