@@ -296,11 +296,15 @@ fn Frame(routing: ReadSignal<bool>, children: Children) -> impl IntoView {
     // The phone's menu closes when a link in it takes the reader to another page.
     let menu = NodeRef::<leptos::html::Details>::new();
     let location = leptos_router::hooks::use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        if let Some(m) = menu.get_untracked() {
+    // (Not when the wasm arrives: a menu opened before then stays open.)
+    Effect::new(move |before: Option<String>| {
+        let path = location.pathname.get();
+        if before.is_some_and(|b| b != path)
+            && let Some(m) = menu.get_untracked()
+        {
             m.set_open(false);
         }
+        path
     });
     view! {
         <Title formatter=move |t: String| {

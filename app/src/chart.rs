@@ -168,9 +168,16 @@ fn draw_bars<'a>(
         .max()
         .unwrap_or(0)
         .max(1);
-    // Head-room above the tallest bar for its value label (and the legend).
-    let legend = series.iter().any(|s| !s.name.is_empty());
-    let top = max + max / if legend { 4 } else { 8 } + 1;
+    // Head-room above the tallest bar for its value label and the legend (named series and
+    // reference lines, a line each).
+    let rows = series.iter().filter(|s| !s.name.is_empty()).count() + marks.len();
+    let legend = rows > 0;
+    let room = if legend {
+        max * (rows as u32 + 1) / 6
+    } else {
+        0
+    };
+    let top = max + room + max / 8 + 1;
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
         .x_label_area_size(34)
@@ -218,21 +225,18 @@ fn draw_bars<'a>(
             },
         ))?;
     }
-    let mark_style = ("sans-serif", 13)
-        .into_font()
-        .into_text_style(&root)
-        .pos(Pos::new(HPos::Left, VPos::Bottom));
+    // Reference lines are named in the legend (on its white box), not over the bars.
     for m in marks {
         let color = m.color;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, m.value), (n as f64, m.value)],
-            color.stroke_width(2),
-        )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            m.label.to_string(),
-            (0.05, m.value),
-            mark_style.clone().color(&color),
-        )))?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, m.value), (n as f64, m.value)],
+                color.stroke_width(2),
+            )))?
+            .label(m.label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(2))
+            });
     }
     if legend {
         chart

@@ -179,13 +179,7 @@ pub fn reasons(l: Locale, t: &MyTiers) -> Why {
             let tier = Tier::from_index(usize::from(s.to)).map_or("", |x| tier_label(l, x.key()));
             steps.push((
                 "tier",
-                td_string!(
-                    l,
-                    portal.up_value,
-                    more = score_text(s.needed),
-                    class = tier
-                )
-                .to_string(),
+                td_string!(l, portal.up_tier, more = score_text(s.needed), tier = tier).to_string(),
             ));
         }
     }

@@ -43,6 +43,7 @@ test('a customer manager has no lab: no link, a 403 page, and no snapshot', asyn
 
 test('signing out ends the session', async ({ page }) => {
   await signIn(page, 'officer');
+  await hydrated(page);
   await openMenu(page);
   await expect(page.getByTestId('user-name')).toBeVisible();
   await page.getByTestId('sign-out').click();

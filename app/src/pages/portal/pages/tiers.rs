@@ -50,14 +50,22 @@ pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
         if let Some(b) = c.band {
             cards.push((
                 t_string!(i18n, portal.band).to_string(),
-                td_string!(l, portal.band_of, n = b, count = kehu_engine::BANDS).to_string(),
+                format!(
+                    "{}|{}",
+                    td_string!(l, portal.band_n_of, n = b),
+                    td_string!(l, portal.band_scale, count = kehu_engine::BANDS)
+                ),
                 "band",
             ));
         }
         if let Some(g) = c.grade {
             cards.push((
                 t_string!(i18n, portal.grade).to_string(),
-                td_string!(l, portal.grade_of, n = g, count = kehu_engine::GRADES).to_string(),
+                format!(
+                    "{}|{}",
+                    td_string!(l, portal.grade_n_of, n = g),
+                    td_string!(l, portal.grade_scale, count = kehu_engine::GRADES)
+                ),
                 "grade",
             ));
         }
@@ -114,7 +122,20 @@ pub(crate) fn Tiers(t: MyTiers, done: String, error: String) -> impl IntoView {
                 Some(cards) => view! {
                     <ul class="tier-cards" data-testid="my-tiers">
                         {cards.into_iter().map(|(name, value, id)| view! {
-                            <li data-testid=format!("my-{id}")><span class="muted small">{name}</span><strong>{value}</strong></li>
+                            {
+                                // "value|scale": the value, and its scale in small print.
+                                let (value, scale) = match value.split_once('|') {
+                                    Some((v, s)) => (v.to_string(), Some(s.to_string())),
+                                    None => (value, None),
+                                };
+                                view! {
+                                    <li data-testid=format!("my-{id}")>
+                                        <span class="muted small">{name}</span>
+                                        <strong>{value}</strong>
+                                        {scale.map(|s| view! { <span class="muted small">{s}</span> })}
+                                    </li>
+                                }
+                            }
                         }).collect_view()}
                     </ul>
                     {published.map(|(v, at)| view! {
