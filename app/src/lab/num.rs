@@ -197,7 +197,9 @@ pub(crate) fn Num(
 /// not a plain number.
 pub(crate) fn nudge(text: &str, slider: Option<(f64, f64, f64)>, by: f64) -> Option<String> {
     let t = text.trim();
-    let v: f64 = t.parse().ok()?;
+    // Read as a decimal, not with `str::parse::<f64>`: that one's 10 kB table of powers of five
+    // would sit in every page's first download (data is not split into the lazy chunks).
+    let v = kehu_engine::fixed::Fixed::<6>::parse(t).ok()?.to_f64();
     let decimals = |s: &str| s.split_once('.').map_or(0, |(_, d)| d.len());
     let places = match slider {
         Some((_, _, step)) => decimals(t).max(decimals(&step.to_string())),

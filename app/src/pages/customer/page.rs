@@ -149,7 +149,7 @@ pub(crate) fn Detail(
                 .into_iter()
                 .map(|(g, values)| {
                     view! {
-                        <section class="panel group" data-testid=format!("group-{g:?}").to_lowercase()>
+                        <section class="panel group" data-testid=format!("group-{g:?}").to_ascii_lowercase()>
                             <h2>{move || group_label(i18n.get_locale(), g)}</h2>
                             <dl class="fields">
                                 {values
@@ -163,7 +163,7 @@ pub(crate) fn Detail(
                                                 <dt>
                                                     {move || field_label(i18n.get_locale(), key)}
                                                     <span
-                                                        class=format!("tag tag-{m:?}").to_lowercase()
+                                                        class=format!("tag tag-{m:?}").to_ascii_lowercase()
                                                         title=move || role_label(i18n.get_locale(), owner)
                                                     >
                                                         {move || maintenance_label(i18n.get_locale(), m)}

@@ -61,7 +61,7 @@ pub(crate) fn Profile(p: crate::wire::MyProfile) -> impl IntoView {
         })}
         <div class="groups">
             {groups.into_iter().map(|(g, values)| view! {
-                <section class="panel group" data-testid=format!("my-group-{g:?}").to_lowercase()>
+                <section class="panel group" data-testid=format!("my-group-{g:?}").to_ascii_lowercase()>
                     <h2>{crate::labels::group_label(l, g)}</h2>
                     <dl class="fields">
                         {values.into_iter().map(|f| {
