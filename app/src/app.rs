@@ -126,6 +126,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 {scripts.then(|| view! {
                     <AutoReload options=options.clone() />
                     <HydrationScripts options />
+                    <ServiceWorker />
                 })}
                 <MetaTags />
             </head>
@@ -133,6 +134,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Registers the service worker (`public/sw.js`) that lets the field pages open without signal,
+/// and hands it what this page loaded (the page and its bundle), so a page opened once is kept
+/// from the first visit on.
+#[component]
+fn ServiceWorker() -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    view! {
+        <script nonce=nonce>
+            "if (navigator.serviceWorker) navigator.serviceWorker.register('/sw.js')
+              .then(() => navigator.serviceWorker.ready)
+              .then((reg) => reg.active && reg.active.postMessage({ keep: [location.href].concat(
+                performance.getEntriesByType('resource').map((e) => e.name)) }))
+              .catch(() => {});"
+        </script>
     }
 }
 

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod components;
 pub mod lab;
 pub mod labels;
+pub mod outbox;
 pub mod pages;
 pub mod why;
 pub mod wire;

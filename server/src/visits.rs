@@ -8,10 +8,13 @@ use crate::error::AppError;
 use app::wire::AuditNote;
 use app::wire::{
     MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewVisit, PLAN_PAGE_SIZE, PlanRow, Scope, VisitEntry,
-    VisitLogged, VisitPlan, VisitProblem,
+    VisitLogged, VisitPlan, VisitProblem, entry_key_ok,
 };
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use sqlx::SqlitePool;
+
+/// What a visit's key made, in `sent_entries`.
+const SENT_VISIT: &str = "visit";
 
 /// The longest visit logged, in minutes.
 pub const MAX_VISIT_MINUTES: i64 = 600;
@@ -36,6 +39,9 @@ pub fn check(v: &NewVisit, today: NaiveDate) -> Result<NaiveDate, VisitProblem> 
     if v.promise.trim().chars().count() > MAX_SUBJECT_CHARS {
         return Err(VisitProblem::Promise);
     }
+    if !v.key.is_empty() && !entry_key_ok(&v.key) {
+        return Err(VisitProblem::Key);
+    }
     Ok(date)
 }
 
@@ -54,6 +60,15 @@ pub async fn log(
         return Ok(VisitLogged::NotFound);
     }
     let mut tx = crate::db::write(pool).await?;
+    // Sent before (the answer was lost, or the phone's outbox sent it twice): the visit the key
+    // logged then, not a second one.
+    if !v.key.is_empty()
+        && let Some(id) = crate::db::sent::made(&mut tx, user, &v.key, SENT_VISIT).await?
+    {
+        drop(tx);
+        let logged = recent(pool, scope, Some(id)).await?.into_iter().next();
+        return Ok(logged.map_or(VisitLogged::NotFound, VisitLogged::Logged));
+    }
     let on = date.format("%Y-%m-%d").to_string();
     let logged = Logged {
         customer: v.customer,
@@ -65,6 +80,9 @@ pub async fn log(
         promise: v.promise.trim(),
     };
     let id = stored::insert(&mut tx, &logged).await?;
+    if !v.key.is_empty() {
+        crate::db::sent::record(&mut tx, user, &v.key, SENT_VISIT, id).await?;
+    }
     crate::db::audit::Line::new(user, "visit.log")
         .customer(v.customer)
         .note(AuditNote::Visit {

@@ -1,10 +1,12 @@
 //! Visits (domain §10): the month's plan from each customer's tier — who is due, who is overdue —
-//! and the visit log, made on a phone at the shop.
+//! and the visit log, made on a phone at the shop. A visit logged without signal waits on the
+//! phone (its outbox) and is sent when the signal returns.
 
 use super::{LoadError, Loading, Pager};
 use crate::api::{get_filter_options, get_visit_plan, log_visit, recent_visits};
 use crate::i18n::*;
 use crate::labels::tier_label;
+use crate::outbox::{self, Waiting};
 use crate::wire::{NewVisit, PlanRow, VisitEntry, VisitPlan, VisitProblem};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
@@ -31,9 +33,29 @@ pub fn VisitsPage() -> impl IntoView {
         plan.refetch();
         recent.refetch();
     });
+    // The visits waiting on this phone (read once the page is live: the server has none).
+    let waiting = RwSignal::new(Vec::<Waiting<NewVisit>>::new());
+    let sending = RwSignal::new(false);
+    let flush = Callback::new(move |()| {
+        send_waiting(i18n.get_locale_untracked(), waiting, sending, logged)
+    });
+    // Once the page knows who is signed in (tracked: the answer may come after the first run).
+    Effect::new(move |_| {
+        let me = crate::pages::account::me_resource().get();
+        if let Some(user) = me.and_then(|me| me.ok().flatten()).map(|me| me.id.0) {
+            waiting.set(outbox::load(OUTBOX, user));
+            flush.run(());
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let online = window_event_listener(leptos::ev::online, move |_| flush.run(()));
+        on_cleanup(move || online.remove());
+    }
     view! {
         <Title text=move || t_string!(i18n, visits.title).to_string() />
         <h1>{t!(i18n, visits.title)}</h1>
+        <Outbox waiting sending flush />
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let options = routes.await.map(|o| o.routes).unwrap_or_default();
@@ -59,7 +81,7 @@ pub fn VisitsPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match plan.await {
-                    Ok(p) => view! { <PlanView p chosen done logged page /> }.into_any(),
+                    Ok(p) => view! { <PlanView p chosen done logged page waiting /> }.into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}
@@ -89,6 +111,7 @@ fn PlanView(
     done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
     page: RwSignal<u32>,
+    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let today = p.today.clone();
@@ -118,7 +141,7 @@ fn PlanView(
                 <div class="card-value small">{p.capacity}</div>
             </div>
         </section>
-        <VisitForm chosen today done logged />
+        <VisitForm chosen today done logged waiting />
         <h2>{t!(i18n, visits.to_visit)}</h2>
         {if rows.is_empty() {
             view! { <p class="panel empty" data-testid="plan-empty">{t!(i18n, visits.all_done)}</p> }.into_any()
@@ -177,13 +200,16 @@ fn PlanLine(r: PlanRow, chosen: RwSignal<Option<(i64, String)>>) -> impl IntoVie
     }
 }
 
-/// The visit form: for the customer chosen in the plan; date defaults to today.
+/// The visit form: for the customer chosen in the plan; date defaults to today. The visit goes
+/// into the phone's outbox before it is sent, and leaves it once the server has answered: with
+/// no signal it stays there, shown as waiting, and nothing typed is lost.
 #[component]
 fn VisitForm(
     chosen: RwSignal<Option<(i64, String)>>,
     today: String,
     done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
+    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let date = RwSignal::new(today.clone());
@@ -192,33 +218,59 @@ fn VisitForm(
     let promise = RwSignal::new(String::new());
     let minutes = RwSignal::new(String::from("20"));
     let problem = RwSignal::new(None::<VisitProblem>);
-    let send = Action::new(move |v: &NewVisit| log_visit(v.clone()));
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(Ok(v))) => {
-            purpose.set(String::new());
-            findings.set(String::new());
-            promise.set(String::new());
-            problem.set(None);
-            chosen.set(None);
-            done.set(Some(v.clone()));
-            logged.run(());
-            // The confirmation goes after a while, unless another visit's has replaced it.
-            #[cfg(feature = "hydrate")]
-            set_timeout(
-                move || {
-                    if done.get_untracked().is_some_and(|d| d.id == v.id) {
-                        done.set(None);
-                    }
-                },
-                std::time::Duration::from_secs(8),
-            );
+    // "Kept on this phone" (the customer), after a visit was logged without signal.
+    let queued = RwSignal::new(None::<String>);
+    let not_kept = RwSignal::new(false);
+    let send = Action::new(move |v: &NewVisit| {
+        let v = v.clone();
+        async move { (v.key.clone(), log_visit(v).await) }
+    });
+    let clear = move || {
+        purpose.set(String::new());
+        findings.set(String::new());
+        promise.set(String::new());
+        problem.set(None);
+        chosen.set(None);
+    };
+    Effect::new(move |_| {
+        let Some((key, answer)) = send.value().get() else {
+            return;
+        };
+        let user = my_id();
+        // Any answer but "no signal" takes the visit out of the outbox: it is in, or the form
+        // says what to correct.
+        let waits = matches!(&answer, Err(e) if outbox::not_sent(e));
+        if !waits && let Some(user) = user {
+            forget(waiting, user, &key);
         }
-        Some(Ok(Err(p))) => problem.set(Some(p)),
-        Some(Err(_)) | None => {}
+        match answer {
+            Ok(Ok(v)) => {
+                clear();
+                done.set(Some(v.clone()));
+                logged.run(());
+                // The confirmation goes after a while, unless another visit's has replaced it.
+                #[cfg(feature = "hydrate")]
+                set_timeout(
+                    move || {
+                        if done.get_untracked().is_some_and(|d| d.id == v.id) {
+                            done.set(None);
+                        }
+                    },
+                    std::time::Duration::from_secs(8),
+                );
+            }
+            Ok(Err(p)) => problem.set(Some(p)),
+            Err(_) if waits && waiting.with_untracked(|w| w.iter().any(|w| w.key == key)) => {
+                queued.set(chosen.get_untracked().map(|(_, label)| label));
+                clear();
+            }
+            Err(_) if waits => not_kept.set(true),
+            Err(_) => {}
+        }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some((customer, _)) = chosen.get_untracked() else {
+        let Some((customer, label)) = chosen.get_untracked() else {
             return;
         };
         let Ok(duration_min) = minutes.get_untracked().trim().parse::<i64>() else {
@@ -230,25 +282,33 @@ fn VisitForm(
             return;
         }
         done.set(None);
-        send.dispatch(NewVisit {
+        queued.set(None);
+        not_kept.set(false);
+        let visit = NewVisit {
             customer,
             date: date.get_untracked(),
             purpose: purpose.get_untracked(),
             findings: findings.get_untracked(),
             duration_min,
             promise: promise.get_untracked(),
-        });
-    };
-    let message = move |p: VisitProblem| {
-        let l = i18n.get_locale();
-        match p {
-            VisitProblem::Date => td_string!(l, visits.bad_date),
-            VisitProblem::Purpose => td_string!(l, visits.bad_purpose),
-            VisitProblem::Findings => td_string!(l, visits.bad_findings),
-            VisitProblem::Duration => td_string!(l, visits.bad_duration),
-            VisitProblem::Promise => td_string!(l, visits.bad_promise),
+            key: outbox::new_key(),
+        };
+        // Kept on the phone first: if the signal drops on the way, nothing is lost.
+        if let Some(user) = my_id() {
+            let mut list = outbox::load::<NewVisit>(OUTBOX, user);
+            list.push(Waiting {
+                key: visit.key.clone(),
+                label,
+                entry: visit.clone(),
+                refused: None,
+            });
+            if outbox::keep(OUTBOX, user, &list) {
+                waiting.set(list);
+            }
         }
+        send.dispatch(visit);
     };
+    let message = move |p: VisitProblem| problem_text(i18n.get_locale(), p);
     // A message about a field goes once that field is changed.
     let edited = move |p: VisitProblem| {
         if problem.get_untracked() == Some(p) {
@@ -269,6 +329,13 @@ fn VisitForm(
                 <div class="toast" role="status" data-testid="visit-logged">
                     <span>{td_string!(i18n.get_locale(), visits.logged, customer = format!("{} {}", v.customer_code, v.customer_name), date = v.date.clone()).to_string()}</span>
                     <button type="button" class="small" on:click=move |_| done.set(None)
+                        aria-label=move || t_string!(i18n, common.dismiss)>"×"</button>
+                </div>
+            })}
+            {move || queued.get().map(|customer| view! {
+                <div class="toast" role="status" data-testid="visit-queued">
+                    <span>{td_string!(i18n.get_locale(), visits.queued, customer = customer).to_string()}</span>
+                    <button type="button" class="small" on:click=move |_| queued.set(None)
                         aria-label=move || t_string!(i18n, common.dismiss)>"×"</button>
                 </div>
             })}
@@ -314,7 +381,8 @@ fn VisitForm(
                                 {t!(i18n, visits.save)}
                             </button>
                         </div>
-                        {move || send.value().get().and_then(Result::err).map(|e| view! { <LoadError message=e.to_string() /> })}
+                        {move || not_kept.get().then(|| view! { <p class="error" role="alert" data-testid="visit-not-kept">{t!(i18n, visits.not_kept)}</p> })}
+                        {move || send.value().get().and_then(|(_, r)| r.err()).filter(|e| !outbox::not_sent(e)).map(|e| view! { <LoadError message=e.to_string() /> })}
                     </form>
                 }
                 .into_any(),
@@ -337,5 +405,149 @@ fn VisitLine(v: VisitEntry) -> impl IntoView {
             {(!v.promise.is_empty()).then(|| view! { <p class="small">{move || td_string!(i18n.get_locale(), visits.promised, what = v.promise.clone()).to_string()}</p> })}
             {(!v.findings.is_empty()).then(|| view! { <p class="small muted">{v.findings.clone()}</p> })}
         </li>
+    }
+}
+
+/// The outbox's name for visits.
+const OUTBOX: &str = "visits";
+
+/// The signed-in user's id, once the page knows who it is.
+fn my_id() -> Option<i64> {
+    crate::pages::account::me_resource()
+        .get_untracked()
+        .and_then(|me| me.ok().flatten())
+        .map(|me| me.id.0)
+}
+
+/// Takes the visit `key` out of `user`'s outbox.
+fn forget(waiting: RwSignal<Vec<Waiting<NewVisit>>>, user: i64, key: &str) {
+    let mut list = outbox::load::<NewVisit>(OUTBOX, user);
+    list.retain(|w| w.key != key);
+    outbox::keep(OUTBOX, user, &list);
+    waiting.set(list);
+}
+
+/// What is wrong with a visit's field, in words.
+fn problem_text(l: Locale, p: VisitProblem) -> &'static str {
+    match p {
+        VisitProblem::Date => td_string!(l, visits.bad_date),
+        VisitProblem::Purpose => td_string!(l, visits.bad_purpose),
+        VisitProblem::Findings => td_string!(l, visits.bad_findings),
+        VisitProblem::Duration => td_string!(l, visits.bad_duration),
+        VisitProblem::Promise => td_string!(l, visits.bad_promise),
+        VisitProblem::Key => td_string!(l, visits.bad_key),
+    }
+}
+
+/// Sends the visits waiting on this phone, oldest first, one at a time; stops at the first that
+/// finds no signal. One that no longer applies (its customer left the route, a date now more
+/// than a year ago) stays in the list with the server's reason until it is dismissed.
+fn send_waiting(
+    l: Locale,
+    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
+    sending: RwSignal<bool>,
+    logged: Callback<()>,
+) {
+    let Some(user) = my_id() else {
+        return;
+    };
+    if sending.get_untracked() {
+        return;
+    }
+    let due: Vec<_> = outbox::load::<NewVisit>(OUTBOX, user)
+        .into_iter()
+        .filter(|w| w.refused.is_none())
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    sending.set(true);
+    leptos::task::spawn_local(async move {
+        let mut sent = false;
+        for w in due {
+            let refused = match log_visit(w.entry.clone()).await {
+                Ok(Ok(_)) => None,
+                Ok(Err(p)) => Some(problem_text(l, p).to_string()),
+                Err(e) if outbox::not_sent(&e) => break,
+                Err(e) => Some(e.to_string()),
+            };
+            let mut list = outbox::load::<NewVisit>(OUTBOX, user);
+            match refused {
+                None => {
+                    sent = true;
+                    list.retain(|x| x.key != w.key);
+                }
+                Some(why) => {
+                    if let Some(x) = list.iter_mut().find(|x| x.key == w.key) {
+                        x.refused = Some(why);
+                    }
+                }
+            }
+            outbox::keep(OUTBOX, user, &list);
+            waiting.set(list);
+        }
+        sending.set(false);
+        if sent {
+            logged.run(());
+        }
+    });
+}
+
+/// The visits waiting on this phone: each with its customer and date, "waiting to send" or the
+/// reason it was not saved; sent by themselves when the signal returns, or now on request.
+#[component]
+fn Outbox(
+    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
+    sending: RwSignal<bool>,
+    flush: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let dismiss = move |key: String| {
+        if let Some(user) = my_id() {
+            forget(waiting, user, &key);
+        }
+    };
+    move || {
+        let list = waiting.get();
+        (!list.is_empty()).then(|| {
+            let n = list.len();
+            let pending = list.iter().any(|w| w.refused.is_none());
+            view! {
+                <section class="panel outbox" data-testid="outbox" aria-live="polite">
+                    <h2>{move || td_string!(i18n.get_locale(), visits.outbox_title, n = n).to_string()}</h2>
+                    <p class="muted small">{t!(i18n, visits.outbox_hint)}</p>
+                    <ul class="outbox-list">
+                        {list.into_iter().map(|w| {
+                            let key = w.key.clone();
+                            let state = if w.refused.is_some() { "refused" } else { "waiting" };
+                            view! {
+                                <li class="outbox-item" data-testid="outbox-item" data-state=state>
+                                    <span>
+                                        <strong>{w.label.clone()}</strong>
+                                        " · " {w.entry.date.clone()} " · " {w.entry.purpose.clone()}
+                                    </span>
+                                    {match w.refused.clone() {
+                                        None => view! { <span class="badge badge-pending">{t!(i18n, visits.outbox_waiting)}</span> }.into_any(),
+                                        Some(why) => view! {
+                                            <p class="error small" role="alert">
+                                                {move || td_string!(i18n.get_locale(), visits.outbox_refused, why = why.clone()).to_string()}
+                                            </p>
+                                            <button type="button" class="small" data-testid="outbox-dismiss"
+                                                on:click=move |_| dismiss(key.clone())>{t!(i18n, visits.outbox_dismiss)}</button>
+                                        }.into_any(),
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {pending.then(|| view! {
+                        <button type="button" class="small" data-testid="outbox-send"
+                            disabled=move || sending.get() on:click=move |_| flush.run(())>
+                            {move || if sending.get() { t_string!(i18n, visits.outbox_sending) } else { t_string!(i18n, visits.outbox_send) }}
+                        </button>
+                    })}
+                </section>
+            }
+        })
     }
 }

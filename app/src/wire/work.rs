@@ -16,6 +16,16 @@ pub struct NewVisit {
     /// A promise or promotion made to the customer (raises their expectation, domain §5).
     #[serde(default)]
     pub promise: String,
+    /// The phone's own key for this visit ([`entry_key_ok`]), empty for none: sent again (a
+    /// retry, the outbox of visits logged without signal), it finds the visit logged the first
+    /// time instead of logging a second.
+    #[serde(default)]
+    pub key: String,
+}
+
+/// A key a phone gives an entry it sends: 8 to 64 ASCII letters, digits and `-`.
+pub fn entry_key_ok(key: &str) -> bool {
+    (8..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Which field of a visit is wrong.
@@ -26,6 +36,8 @@ pub enum VisitProblem {
     Findings,
     Duration,
     Promise,
+    /// The entry's key is not one a page makes ([`entry_key_ok`]).
+    Key,
 }
 
 /// A logged visit, for staff.

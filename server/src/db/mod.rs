@@ -42,6 +42,7 @@ pub mod policy;
 pub mod reports;
 pub mod scope;
 pub mod self_service;
+pub mod sent;
 pub mod sessions;
 pub mod users;
 pub mod visits;

@@ -221,6 +221,7 @@ async fn random_writes(seed: u64, steps: usize) {
                         findings: String::new(),
                         duration_min: 15,
                         promise: String::new(),
+                        ..NewVisit::default()
                     },
                 )
                 .await;

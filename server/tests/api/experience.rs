@@ -82,6 +82,7 @@ async fn the_experience_score_from_a_known_set_of_records() {
                 findings: String::new(),
                 duration_min: 20,
                 promise: promise.into(),
+                ..NewVisit::default()
             },
         )
         .await;
@@ -213,6 +214,7 @@ async fn managers_see_their_customers_gap_and_it_follows_the_records() {
                     findings: String::new(),
                     duration_min: 15,
                     promise: String::new(),
+                    ..NewVisit::default()
                 },
             )
             .await;

@@ -135,6 +135,7 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
             findings: String::new(),
             duration_min: 20,
             promise: "a display stand next week".into(),
+            ..NewVisit::default()
         },
     )
     .await;

@@ -57,7 +57,11 @@ const SERVER: &[(&str, bool, &[&str])] = &[
 
 const APP: &[(&str, bool, &[&str])] = &[
     ("wire", false, &["wire", "i18n", "engine"]),
-    ("shared", true, &["labels", "chart", "components", "why"]),
+    (
+        "shared",
+        true,
+        &["labels", "chart", "components", "why", "outbox"],
+    ),
     ("api", false, &["api"]),
     ("pages", true, &["pages", "lab"]),
     ("shell", false, &["app"]),

@@ -20,6 +20,7 @@ fn visit(customer: i64, date: &str) -> NewVisit {
         findings: "Shelf half empty".into(),
         duration_min: 25,
         promise: String::new(),
+        key: String::new(),
     }
 }
 
@@ -276,4 +277,101 @@ async fn a_managers_plan_narrows_to_one_route() {
             .unwrap();
         assert_eq!(r, Some(route), "{} is on another route", row.code);
     }
+}
+
+#[tokio::test]
+async fn a_visit_sent_twice_under_its_key_is_logged_once() {
+    let (_dir, pool) = demo_db(150).await;
+    let store = SqliteStore::new(pool.clone());
+    let (cm, scope) = cm01(&pool).await;
+    let mine: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM customers c JOIN routes r ON r.id = c.route_id WHERE r.manager_id = ? LIMIT 1",
+    )
+    .bind(cm)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let today = server::time::today().format("%Y-%m-%d").to_string();
+    let keyed = NewVisit {
+        key: "18f3a2b-0a1b2c3d4e5f6-0f1e2d3c4b5a6".into(),
+        ..visit(mine, &today)
+    };
+    let log = |v: NewVisit, user: i64, scope: Scope| {
+        let store = store.clone();
+        async move {
+            match store
+                .log_visit(scope, app::wire::UserId(user), &v)
+                .await
+                .unwrap()
+            {
+                app::wire::VisitLogged::Logged(e) => e,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let visits = number(&pool, "SELECT COUNT(*) FROM visits").await;
+    let lines = number(
+        &pool,
+        "SELECT COUNT(*) FROM audit WHERE action = 'visit.log'",
+    )
+    .await;
+    // The phone's outbox sends it again (the first answer was lost on the way): the same visit,
+    // one line in the audit trail.
+    let first = log(keyed.clone(), cm, scope).await;
+    let again = log(keyed.clone(), cm, scope).await;
+    assert_eq!(first, again);
+    assert_eq!(
+        number(&pool, "SELECT COUNT(*) FROM visits").await,
+        visits + 1
+    );
+    assert_eq!(
+        number(
+            &pool,
+            "SELECT COUNT(*) FROM audit WHERE action = 'visit.log'"
+        )
+        .await,
+        lines + 1
+    );
+    // Another key is another visit.
+    let other = log(
+        NewVisit {
+            key: "18f3a2b-ffffffffffff0-000000000001".into(),
+            ..keyed.clone()
+        },
+        cm,
+        scope,
+    )
+    .await;
+    assert_ne!(other.id, first.id);
+    // A key is its sender's: someone else sending the same key logs their own visit.
+    let admin = number(&pool, "SELECT id FROM users WHERE username = 'admin'").await;
+    let theirs = log(keyed.clone(), admin, Scope::All).await;
+    assert_ne!(theirs.id, first.id);
+    // A key no page makes is refused, nothing stored.
+    let count = number(&pool, "SELECT COUNT(*) FROM visits").await;
+    let long = "k".repeat(65);
+    for bad in [
+        "short",
+        "has spaces in it",
+        "<script>alert(1)</script>",
+        &long,
+    ] {
+        let got = store
+            .log_visit(
+                scope,
+                app::wire::UserId(cm),
+                &NewVisit {
+                    key: bad.into(),
+                    ..visit(mine, &today)
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            app::wire::VisitLogged::Refused(VisitProblem::Key),
+            "{bad}"
+        );
+    }
+    assert_eq!(number(&pool, "SELECT COUNT(*) FROM visits").await, count);
 }

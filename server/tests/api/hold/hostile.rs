@@ -87,6 +87,7 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
             findings: PAYLOAD.into(),
             duration_min: 20,
             promise: PAYLOAD.into(),
+            ..NewVisit::default()
         },
     )
     .await;
