@@ -58,6 +58,20 @@ test('filtering the customer list by band shows exactly that band', async ({ pag
   expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
 });
 
+test('on a phone a customer in the list takes a few short lines, not a tall card', async ({ page }, info) => {
+  test.skip(info.project.name !== 'phone', 'the phone layout');
+  const list = new CustomerListPage(page);
+  await list.open();
+  const heights = await list.rows().evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().height));
+  expect(heights.length).toBe(25);
+  // Name and tier; code, format, market, route, manager; volume, band, grade (each named):
+  // three lines, four where English words are long, against the ten of a card.
+  expect(Math.max(...heights)).toBeLessThanOrEqual(130);
+  const first = list.rows().first();
+  await expect(first.locator('td.labelled').first()).toBeVisible();
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+});
+
 test('search finds a customer and opens its five information groups', async ({ page }) => {
   const list = new CustomerListPage(page);
   await list.open();

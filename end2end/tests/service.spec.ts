@@ -122,6 +122,10 @@ test('a customer manager logs a visit from the plan on a phone; the customer see
     .toBe(doneBefore + 1);
   const logged = cm.getByTestId('visit-log').getByTestId('visit-line').first();
   await expect(logged).toContainText(purpose);
+  // Ten at first, more on request: a phone is not handed fifty cards.
+  await expect(cm.getByTestId('visit-log').getByTestId('visit-line')).toHaveCount(10);
+  await cm.getByTestId('visit-log-more').click();
+  await expect(cm.getByTestId('visit-log').getByTestId('visit-line')).toHaveCount(20);
   await expect(logged).toContainText('Promised: New display stand next month');
   expect(await horizontalOverflow(cm)).toBeLessThanOrEqual(0);
   await cm.context().close();

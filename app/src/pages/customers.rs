@@ -224,7 +224,7 @@ fn Results(p: CustomerPage, q: CustomerQuery) -> impl IntoView {
                 </a>
             </span>
         </div>
-        <table class="list" data-testid="customer-table">
+        <table class="list customers" data-testid="customer-table">
             <thead>
                 <tr>
                     <th scope="col">{t!(i18n, customers.code)}</th>
@@ -249,7 +249,7 @@ fn Results(p: CustomerPage, q: CustomerQuery) -> impl IntoView {
                         let tier = r.tier.clone();
                         view! {
                             <tr data-testid="customer-row" data-band=r.band.map(|b| b.to_string()).unwrap_or_default()>
-                                <td data-label=move || t_string!(i18n, customers.code)>{r.code.clone()}</td>
+                                <td data-label=move || t_string!(i18n, customers.code) class="code">{r.code.clone()}</td>
                                 <td data-label=move || t_string!(i18n, customers.shop_name) class="shop">
                                     <A href=format!("/customers/{}", r.id)>{r.shop_name.clone()}</A>
                                 </td>
@@ -261,16 +261,16 @@ fn Results(p: CustomerPage, q: CustomerQuery) -> impl IntoView {
                                 </td>
                                 <td data-label=move || t_string!(i18n, customers.route)>{r.route.clone()}</td>
                                 <td data-label=move || t_string!(i18n, customers.manager)>{r.manager.clone()}</td>
-                                <td data-label=move || t_string!(i18n, customers.volume) class="num">
+                                <td data-label=move || t_string!(i18n, customers.volume) class="num labelled">
                                     {r.monthly_volume.clone().unwrap_or_else(|| "—".into())}
                                 </td>
-                                <td data-label=move || t_string!(i18n, customers.band)>
+                                <td data-label=move || t_string!(i18n, customers.band) class="labelled">
                                     {r.band.map(|b| b.to_string()).unwrap_or_else(|| "—".into())}
                                 </td>
-                                <td data-label=move || t_string!(i18n, customers.grade)>
+                                <td data-label=move || t_string!(i18n, customers.grade) class="labelled">
                                     {r.grade.map(|g| g.to_string()).unwrap_or_else(|| "—".into())}
                                 </td>
-                                <td data-label=move || t_string!(i18n, customers.tier)>
+                                <td data-label=move || t_string!(i18n, customers.tier) class="tier">
                                     {move || {
                                         tier.as_deref()
                                             .map(|t| tier_label(i18n.get_locale(), t))

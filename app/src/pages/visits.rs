@@ -91,12 +91,7 @@ pub fn VisitsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match recent.await {
                     Ok(v) if v.is_empty() => view! { <p class="panel empty">{t!(i18n, visits.none)}</p> }.into_any(),
-                    Ok(v) => view! {
-                        <ul class="requests" data-testid="visit-log">
-                            {v.into_iter().map(|v| view! { <VisitLine v /> }).collect_view()}
-                        </ul>
-                    }
-                    .into_any(),
+                    Ok(v) => view! { <VisitLog v /> }.into_any(),
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                 }
             })}
@@ -388,6 +383,35 @@ fn VisitForm(
                 .into_any(),
             }}
         </section>
+    }
+}
+
+/// Visits the log shows at first, and adds on each "more".
+const LOG_AT_FIRST: usize = 10;
+
+/// The latest visits, ten at first and more on request: a phone is not handed fifty cards.
+#[component]
+fn VisitLog(v: Vec<VisitEntry>) -> impl IntoView {
+    let i18n = use_i18n();
+    let shown = v.len();
+    let limit = RwSignal::new(LOG_AT_FIRST);
+    let v = StoredValue::new(v);
+    view! {
+        <ul class="requests visit-log" data-testid="visit-log">
+            <For
+                each=move || v.with_value(|v| v.iter().take(limit.get()).cloned().collect::<Vec<_>>())
+                key=|v| v.id
+                let(v)
+            >
+                <VisitLine v />
+            </For>
+        </ul>
+        <Show when=move || { limit.get() < shown }>
+            <button type="button" class="more" data-testid="visit-log-more"
+                on:click=move |_| limit.update(|n| *n += LOG_AT_FIRST)>
+                {move || td_string!(i18n.get_locale(), visits.more, n = LOG_AT_FIRST.min(shown.saturating_sub(limit.get()))).to_string()}
+            </button>
+        </Show>
     }
 }
 

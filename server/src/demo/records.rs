@@ -4,7 +4,7 @@
 use super::*;
 
 pub(crate) const VISIT_PURPOSES: &[&str] = &[
-    "例行拜访",
+    "例行走访",
     "新品推介",
     "订货指导",
     "陈列检查",
@@ -170,7 +170,7 @@ pub(crate) fn demo_purchases(shops: &[Shop], seed: u64) -> Vec<DemoPurchase> {
 pub(crate) const COMPLAINT_SUBJECTS: &[&str] = &[
     "送货晚点两小时",
     "紧俏品规连续两周未供货",
-    "客户经理未按时拜访",
+    "客户经理未按时走访",
     "电子结算扣款失败",
     "送货少了一条",
 ];

@@ -145,7 +145,7 @@ pub(crate) async fn one(
             let today = today();
             let form = format!(
                 "visit[customer]={id}&visit[date]={today}&visit[purpose]={}&visit[findings]=&visit[duration_min]=20&visit[promise]=",
-                enc("例行拜访")
+                enc("例行走访")
             );
             let a = send(
                 http,
