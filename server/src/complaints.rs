@@ -12,7 +12,8 @@ use crate::time::stamp;
 use app::wire::{
     AuditNote, COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintPage, ComplaintRefusal, ComplaintResult, ComplaintStep, MAX_COMMENT_CHARS,
-    MAX_COMPLAINT_CHARS, STEP_UNDO_MINUTES, STEPS_BEFORE_CLOSING, Scope,
+    MAX_COMPLAINT_CHARS, NewComplaint, STEP_UNDO_MINUTES, STEPS_BEFORE_CLOSING, Scope,
+    entry_key_ok,
 };
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -153,39 +154,54 @@ async fn deadlines(
     })
 }
 
-/// What a complaint is filed with.
-pub struct NewComplaint<'a> {
-    pub customer: i64,
-    pub subject: &'a str,
-    pub description: &'a str,
-    pub major: bool,
-    pub attitude: Option<&'a str>,
-}
+/// What a complaint's key made, in `sent_entries`; and a step ticked with its own key (the
+/// complaint).
+const SENT_COMPLAINT: &str = "complaint";
+const SENT_STEP: &str = "complaint_step";
 
 /// Files a complaint for a customer in scope with its deadlines from the published policy;
-/// `None` when the customer is not in scope.
+/// `None` when the customer is not in scope. Sent again under the key it was first sent with
+/// (the answer was lost, or a phone's outbox sent it twice), it is the complaint filed then.
 pub async fn file(
     pool: &SqlitePool,
     scope: Scope,
     user: i64,
-    new: &NewComplaint<'_>,
+    new: &NewComplaint,
 ) -> Result<Option<Complaint>, AppError> {
     if !in_scope(pool, scope, new.customer).await? {
         return Ok(None);
     }
-    let attitude = new.attitude.filter(|a| COMPLAINT_ATTITUDES.contains(a));
+    let attitude = new
+        .attitude
+        .as_deref()
+        .filter(|a| COMPLAINT_ATTITUDES.contains(a));
     let now = crate::time::now();
     let (due, confirm_due) = deadlines(pool, now, new.major).await?;
     let severity = if new.major { "major" } else { "general" };
     let mut tx = crate::db::write(pool).await?;
+    let before = match new.key.as_str() {
+        "" => None,
+        key => crate::db::sent::made(&mut tx, user, key, SENT_COMPLAINT).await?,
+    };
+    if let Some(id) = before {
+        let row = stored::one(&mut tx, scope, id).await?;
+        drop(tx);
+        return match row {
+            Some(row) => Ok(complete(pool, vec![row], false, &stamp(now))
+                .await?
+                .into_iter()
+                .next()),
+            None => Ok(None),
+        };
+    }
     let id = stored::insert(
         &mut tx,
         &Filed {
             customer: new.customer,
             by: user,
             at: &stamp(now),
-            subject: new.subject,
-            description: new.description,
+            subject: &new.subject,
+            description: &new.description,
             severity,
             attitude,
             due_at: &due,
@@ -193,6 +209,9 @@ pub async fn file(
         },
     )
     .await?;
+    if !new.key.is_empty() {
+        crate::db::sent::record(&mut tx, user, &new.key, SENT_COMPLAINT, id).await?;
+    }
     crate::db::audit::Line::new(user, "complaint.file")
         .customer(new.customer)
         .note(AuditNote::ComplaintFiled {
@@ -239,12 +258,29 @@ pub async fn act(
                 .map(|mut v| v.remove(0))
         }
     };
-    if row.version != version {
+    let refuse = |r: ComplaintRefusal| Ok(Some(ComplaintResult::Refused(r)));
+    // A tick with the phone's own key (kept without signal, sent later): sent before, it is
+    // in; it does not depend on the version the phone saw.
+    let entry = match action {
+        ComplaintAction::Step { entry, .. } if !entry.is_empty() => Some(entry.as_str()),
+        _ => None,
+    };
+    if let Some(entry) = entry {
+        if !entry_key_ok(entry) {
+            return refuse(ComplaintRefusal::BadValue);
+        }
+        if crate::db::sent::made(&mut tx, user, entry, SENT_STEP)
+            .await?
+            .is_some()
+        {
+            drop(tx);
+            return Ok(Some(ComplaintResult::Done(shown(pool, row).await?)));
+        }
+    } else if row.version != version {
         drop(tx);
         return Ok(Some(ComplaintResult::Stale(shown(pool, row).await?)));
     }
     let major: (String, String);
-    let refuse = |r: ComplaintRefusal| Ok(Some(ComplaintResult::Refused(r)));
     let open = row.status == "open";
     let said: AuditNote;
     let change = match action {
@@ -279,7 +315,7 @@ pub async fn act(
                 confirm_due_at: &major.1,
             }
         }
-        ComplaintAction::Step { key, note } => {
+        ComplaintAction::Step { key, note, .. } => {
             if !COMPLAINT_STEPS.contains(&key.as_str()) || note.chars().count() > MAX_COMMENT_CHARS
             {
                 return refuse(ComplaintRefusal::BadValue);
@@ -287,6 +323,10 @@ pub async fn act(
             // After closing, only the follow-up visit remains to be recorded.
             if !open && key != "follow_up" {
                 return refuse(ComplaintRefusal::Closed);
+            }
+            // A late tick does not overwrite what someone recorded meanwhile.
+            if entry.is_some() && stored::done_steps(&mut tx, id).await?.contains(key) {
+                return refuse(ComplaintRefusal::AlreadyDone);
             }
             said = AuditNote::ComplaintStep {
                 complaint: id,
@@ -370,6 +410,9 @@ pub async fn act(
         }
     };
     stored::change(&mut tx, id, user, &now_s, change).await?;
+    if let Some(entry) = entry {
+        crate::db::sent::record(&mut tx, user, entry, SENT_STEP, id).await?;
+    }
     crate::db::audit::Line::new(user, "complaint.update")
         .customer(row.customer_id)
         .note(said)

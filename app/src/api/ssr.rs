@@ -7,9 +7,9 @@ use crate::wire::{
     ComplaintAction, ComplaintFilter, ComplaintPage, ComplaintResult, CustomerDetail, CustomerId,
     CustomerLabel, CustomerPage, CustomerQuery, CustomerService, Dashboard, Dispute, DisputeStatus,
     DraftResult, EditResult, FieldDef, FilterOptions, GapReport, Invite, Kpis, Me, MyService,
-    MyTiers, NewVisit, Once, PolicyId, PolicyInfo, PolicyPreview, Publication, Report, ReportDraft,
-    ReportKind, ReportSave, ReportSaved, RequestResult, ReviewResult, Role, Scope, ServiceCalendar,
-    UserId, VisitEntry, VisitLogged, VisitPlan,
+    MyTiers, NewComplaint, NewVisit, Once, PolicyId, PolicyInfo, PolicyPreview, Publication,
+    Report, ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult, ReviewResult, Role,
+    Scope, ServiceCalendar, UserId, VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::Policy;
 use leptos::prelude::*;
@@ -198,17 +198,12 @@ pub trait PortalPort: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait WorkPort: Send + Sync + 'static {
     /// Files a complaint for a customer in scope with its deadlines from the published
-    /// policy (`None` when not in scope).
-    #[allow(clippy::too_many_arguments)]
+    /// policy (`None` when not in scope); with a key sent before, the complaint filed then.
     async fn file_complaint(
         &self,
         scope: Scope,
         user: UserId,
-        customer: CustomerId,
-        subject: &str,
-        description: &str,
-        major: bool,
-        attitude: Option<&str>,
+        new: &NewComplaint,
     ) -> Result<Option<Complaint>, StoreError>;
     /// Complaints of customers in scope, open first, nearest deadline first.
     async fn complaints(

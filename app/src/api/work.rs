@@ -16,7 +16,8 @@ pub async fn list_complaints(
 }
 
 /// Files a complaint on a customer's behalf (a call, a visit), by customer code, for a customer
-/// in my scope; its deadlines come from the published policy.
+/// in my scope; its deadlines come from the published policy. `key`: the phone's own key for
+/// it (a complaint filed without signal and sent later), so that sent twice it is filed once.
 #[server(endpoint = "file_staff_complaint")]
 pub async fn file_staff_complaint(
     customer_code: String,
@@ -24,10 +25,17 @@ pub async fn file_staff_complaint(
     description: String,
     major: bool,
     attitude: String,
+    #[server(default)] key: String,
 ) -> Result<Complaint, ApiError> {
-    use crate::wire::{COMPLAINT_ATTITUDES, MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS};
+    use crate::wire::{COMPLAINT_ATTITUDES, MAX_COMPLAINT_CHARS, MAX_SUBJECT_CHARS, NewComplaint};
     use http::StatusCode;
     let me = ssr::staff()?;
+    if !key.is_empty() && !crate::wire::entry_key_ok(&key) {
+        return Err(ssr::refuse(
+            StatusCode::BAD_REQUEST,
+            "key: 8 to 64 letters, digits or -",
+        ));
+    }
     let subject = subject.trim();
     if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
         return Err(ssr::refuse(
@@ -62,11 +70,14 @@ pub async fn file_staff_complaint(
         .file_complaint(
             me.scope(),
             me.id,
-            crate::wire::CustomerId(customer.id),
-            subject,
-            description,
-            major,
-            attitude,
+            &NewComplaint {
+                customer: customer.id,
+                subject: subject.to_string(),
+                description: description.to_string(),
+                major,
+                attitude: attitude.map(str::to_string),
+                key,
+            },
         )
         .await
         .map_err(ssr::internal)?

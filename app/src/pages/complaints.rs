@@ -1,20 +1,94 @@
 //! Complaints for staff (domain §9): the list with filters, filing on a customer's behalf, and
 //! each complaint's handling — the customer's attitude with its guidance, the seven steps
 //! against the deadline, a major complaint's confirmation (substantiated ones go to the working
-//! group) and closing with the resolution the customer reads.
+//! group) and closing with the resolution the customer reads. A complaint filed or a step
+//! ticked without signal waits on the phone (its outbox) and is sent when the signal returns.
 
 use super::portal::step_label;
 use super::{LoadError, Loading, Pager};
 use crate::api::{act_on_complaint, file_staff_complaint, list_complaints};
 use crate::i18n::*;
+use crate::outbox::{self, Outbox, OutboxList, Sent, Waiting};
 use crate::wire::{
-    COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
+    ApiError, COMPLAINT_ATTITUDES, COMPLAINT_STEPS, Complaint, ComplaintAction, ComplaintFilter,
     ComplaintRefusal, ComplaintResult, STEP_UNDO_MINUTES, STEPS_BEFORE_CLOSING,
 };
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+/// A complaint filed for a customer, by code, as the form has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filing {
+    code: String,
+    subject: String,
+    description: String,
+    major: bool,
+    attitude: String,
+}
+
+/// What waits in the complaints outbox: a complaint filed for a customer, or a step ticked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplaintEntry {
+    File(Filing),
+    Step {
+        complaint: i64,
+        step: String,
+        note: String,
+    },
+}
+
+/// The outbox's name for complaints and their steps.
+const OUTBOX: &str = "complaints";
+
+/// Files the complaint `f` under its `key`.
+async fn file(key: String, f: Filing) -> Result<Complaint, ApiError> {
+    file_staff_complaint(f.code, f.subject, f.description, f.major, f.attitude, key).await
+}
+
+/// Sends one entry that waited on this phone; one that no longer applies (the complaint was
+/// closed, the step recorded meanwhile) is refused with the reason.
+async fn send_one(l: Locale, w: Waiting<ComplaintEntry>) -> Sent {
+    let answer = match w.entry {
+        ComplaintEntry::Step {
+            complaint,
+            step,
+            note,
+        } => {
+            let action = ComplaintAction::Step {
+                key: step,
+                note,
+                entry: w.key,
+            };
+            match act_on_complaint(complaint, 0, action).await {
+                Ok(ComplaintResult::Refused(r)) => return Sent::Refused(refusal_text(l, &r)),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        ComplaintEntry::File(f) => file(w.key, f).await.map(|_| ()),
+    };
+    match answer {
+        Ok(()) => Sent::In,
+        Err(e) if outbox::not_sent(&e) => Sent::NoSignal,
+        Err(e) => Sent::Refused(e.to_string()),
+    }
+}
+
+/// A waiting entry in the outbox: the customer (and complaint), and what was done.
+fn describe(l: Locale, w: &Waiting<ComplaintEntry>) -> String {
+    let what = match &w.entry {
+        ComplaintEntry::File(f) => {
+            td_string!(l, complaints.outbox_filed, subject = f.subject.clone()).to_string()
+        }
+        ComplaintEntry::Step { step, .. } => {
+            td_string!(l, complaints.outbox_step, step = step_label(l, step)).to_string()
+        }
+    };
+    format!("{} · {what}", w.label)
+}
 
 #[component]
 pub fn ComplaintsPage() -> impl IntoView {
@@ -25,6 +99,13 @@ pub fn ComplaintsPage() -> impl IntoView {
     });
     let list = Resource::new(move || filter.get(), list_complaints);
     let reload = Callback::new(move |()| list.refetch());
+    // What waits on this phone (read once the page is live: the server has none).
+    let waiting = Outbox::<ComplaintEntry>::new(OUTBOX);
+    let flush = Callback::new(move |()| {
+        let l = i18n.get_locale_untracked();
+        waiting.send(move |w| send_one(l, w), reload)
+    });
+    super::open_outbox(waiting, flush);
     let set = move |f: fn(&mut ComplaintFilter, String)| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
@@ -40,7 +121,8 @@ pub fn ComplaintsPage() -> impl IntoView {
         <p class="muted">{t!(i18n, complaints.intro)} " "
             <A href="/calendar" attr:data-testid="calendar-link">{t!(i18n, calendar.link)}</A>
         </p>
-        <FileComplaint reload />
+        <OutboxList outbox=waiting hint=|l| td_string!(l, complaints.outbox_hint) describe flush />
+        <FileComplaint reload waiting />
         <form class="filters" on:submit=|ev| ev.prevent_default() aria-label=move || t_string!(i18n, complaints.filters)>
             <label>
                 <span>{t!(i18n, complaints.status)}</span>
@@ -87,7 +169,7 @@ pub fn ComplaintsPage() -> impl IntoView {
                                 {t!(i18n, complaints.count, n = move || total)}
                             </p>
                             <ul class="requests queue" data-testid="complaints">
-                                {p.rows.into_iter().map(|c| view! { <ComplaintItem c /> }).collect_view()}
+                                {p.rows.into_iter().map(|c| view! { <ComplaintItem c waiting /> }).collect_view()}
                             </ul>
                             <Pager page=p.page pages=p.pages go=Callback::new(move |page| filter.update(|f| f.page = page)) />
                         }
@@ -100,9 +182,10 @@ pub fn ComplaintsPage() -> impl IntoView {
     }
 }
 
-/// Filing a complaint on a customer's behalf: who, what, how serious, the attitude shown.
+/// Filing a complaint on a customer's behalf: who, what, how serious, the attitude shown. It
+/// goes into the phone's outbox before it is sent: with no signal it waits there.
 #[component]
-fn FileComplaint(reload: Callback<()>) -> impl IntoView {
+fn FileComplaint(reload: Callback<()>, waiting: Outbox<ComplaintEntry>) -> impl IntoView {
     let i18n = use_i18n();
     let code = RwSignal::new(String::new());
     let subject = RwSignal::new(String::new());
@@ -111,27 +194,43 @@ fn FileComplaint(reload: Callback<()>) -> impl IntoView {
     let attitude = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let filed = RwSignal::new(None::<Complaint>);
-    let send = Action::new(move |_: &()| {
-        file_staff_complaint(
-            code.get_untracked(),
-            subject.get_untracked(),
-            description.get_untracked(),
-            major.get_untracked(),
-            attitude.get_untracked(),
-        )
+    // "Kept on this phone" (the customer), after a complaint was filed without signal.
+    let queued = RwSignal::new(None::<String>);
+    let send = Action::new(move |(key, entry): &(String, Filing)| {
+        let (key, entry) = (key.clone(), entry.clone());
+        async move { (key.clone(), file(key, entry).await) }
     });
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(c)) => {
-            for s in [code, subject, description, attitude] {
-                s.set(String::new());
-            }
-            major.set(false);
-            problem.set(None);
-            filed.set(Some(c));
-            reload.run(());
+    let clear = move || {
+        for s in [code, subject, description, attitude] {
+            s.set(String::new());
         }
-        Some(Err(e)) => problem.set(Some(e.to_string())),
-        None => {}
+        major.set(false);
+        problem.set(None);
+    };
+    Effect::new(move |_| {
+        let Some((key, answer)) = send.value().get() else {
+            return;
+        };
+        // Any answer but "no signal" takes it out of the outbox: it is in, or the form says
+        // what to correct.
+        let waits = matches!(&answer, Err(e) if outbox::not_sent(e));
+        if !waits {
+            waiting.forget(&key);
+        }
+        let l = i18n.get_locale_untracked();
+        match answer {
+            Ok(c) => {
+                clear();
+                filed.set(Some(c));
+                reload.run(());
+            }
+            Err(_) if waits && waiting.holds(&key) => {
+                queued.set(Some(code.get_untracked().trim().to_uppercase()));
+                clear();
+            }
+            Err(_) if waits => problem.set(Some(td_string!(l, complaints.not_kept).to_string())),
+            Err(e) => problem.set(Some(e.to_string())),
+        }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -142,7 +241,23 @@ fn FileComplaint(reload: Callback<()>) -> impl IntoView {
             problem.set(Some(td_string!(l, complaints.subject_needed).to_string()));
         } else {
             problem.set(None);
-            send.dispatch(());
+            filed.set(None);
+            queued.set(None);
+            let entry = Filing {
+                code: code.get_untracked().trim().to_uppercase(),
+                subject: subject.get_untracked(),
+                description: description.get_untracked(),
+                major: major.get_untracked(),
+                attitude: attitude.get_untracked(),
+            };
+            let key = outbox::new_key();
+            // Kept on the phone first: if the signal drops on the way, nothing is lost.
+            waiting.add(
+                key.clone(),
+                entry.code.clone(),
+                ComplaintEntry::File(entry.clone()),
+            );
+            send.dispatch((key, entry));
         }
     };
     view! {
@@ -191,6 +306,11 @@ fn FileComplaint(reload: Callback<()>) -> impl IntoView {
                 </label>
                 <AttitudeChoice value=attitude testid="complaint-attitude" />
                 {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="file-complaint-error">{p}</p> })}
+                {move || queued.get().map(|customer| view! {
+                    <p class="ok" role="status" data-testid="complaint-queued">
+                        {td_string!(i18n.get_locale(), complaints.queued, customer = customer).to_string()}
+                    </p>
+                })}
                 {move || filed.get().map(|c| view! {
                     <p class="ok" role="status" data-testid="complaint-filed">
                         {td_string!(i18n.get_locale(), complaints.filed, subject = c.subject.clone(), due = c.due_at.to_string()).to_string()}
@@ -264,15 +384,18 @@ fn refusal_text(l: Locale, r: &ComplaintRefusal) -> String {
         ComplaintRefusal::CannotUndo => {
             td_string!(l, complaints.refused_undo, minutes = STEP_UNDO_MINUTES).to_string()
         }
+        ComplaintRefusal::AlreadyDone => td_string!(l, complaints.refused_already).to_string(),
     }
 }
 
 /// One complaint and its handling. Every action sends the version shown; the answer replaces
-/// what is shown (also when someone else changed it first, with a note saying so).
+/// what is shown (also when someone else changed it first, with a note saying so). A step's
+/// tick goes into the phone's outbox first: without signal it waits there, shown on the step.
 #[component]
-fn ComplaintItem(c: Complaint) -> impl IntoView {
+fn ComplaintItem(c: Complaint, waiting: Outbox<ComplaintEntry>) -> impl IntoView {
     let i18n = use_i18n();
     let id = c.id;
+    let label = StoredValue::new(format!("{} {}", c.customer_code, c.subject));
     let current = RwSignal::new(c);
     let message = RwSignal::new(None::<String>);
     let note = RwSignal::new(String::new());
@@ -282,25 +405,59 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
     let just_ticked = RwSignal::new(None::<&'static str>);
     let attitude =
         RwSignal::new(current.with_untracked(|c| c.attitude.clone().unwrap_or_default()));
-    let act = Action::new(move |a: &ComplaintAction| {
+    // Each action with the outbox key of a tick (empty for the rest).
+    let act = Action::new(move |(key, a): &(String, ComplaintAction)| {
         let version = current.with_untracked(|c| c.version);
-        act_on_complaint(id, version, a.clone())
+        let (key, a) = (key.clone(), a.clone());
+        async move { (key, act_on_complaint(id, version, a).await) }
     });
+    let tick = move |step: &'static str| {
+        let note = note.get_untracked();
+        let key = outbox::new_key();
+        let entry = ComplaintEntry::Step {
+            complaint: id,
+            step: step.to_string(),
+            note: note.clone(),
+        };
+        waiting.add(key.clone(), label.get_value(), entry);
+        let action = ComplaintAction::Step {
+            key: step.to_string(),
+            note,
+            entry: key.clone(),
+        };
+        act.dispatch((key, action));
+    };
+    // The tick of step `k` waiting on this phone (its outbox key).
+    let waiting_tick = move |k: &'static str| {
+        waiting.find(|e| matches!(e, ComplaintEntry::Step { complaint, step, .. } if *complaint == id && step == k))
+    };
     Effect::new(move |_| {
         let l = i18n.get_locale_untracked();
-        match act.value().get() {
-            Some(Ok(ComplaintResult::Done(c))) => {
+        let Some((key, answer)) = act.value().get() else {
+            return;
+        };
+        let waits = matches!(&answer, Err(e) if outbox::not_sent(e));
+        if !key.is_empty() && !waits {
+            waiting.forget(&key);
+        }
+        match answer {
+            Ok(ComplaintResult::Done(c)) => {
                 current.set(c);
                 note.set(String::new());
                 message.set(None);
             }
-            Some(Ok(ComplaintResult::Stale(c))) => {
+            Ok(ComplaintResult::Stale(c)) => {
                 current.set(c);
                 message.set(Some(td_string!(l, complaints.stale).to_string()));
             }
-            Some(Ok(ComplaintResult::Refused(r))) => message.set(Some(refusal_text(l, &r))),
-            Some(Err(e)) => message.set(Some(e.to_string())),
-            None => {}
+            Ok(ComplaintResult::Refused(r)) => message.set(Some(refusal_text(l, &r))),
+            // A tick kept on the phone waits (its step says so); the rest need the signal.
+            Err(_) if waits && waiting.holds(&key) => message.set(None),
+            Err(_) if waits && !key.is_empty() => {
+                message.set(Some(td_string!(l, complaints.not_kept).to_string()))
+            }
+            Err(_) if waits => message.set(Some(td_string!(l, complaints.no_signal).to_string())),
+            Err(e) => message.set(Some(e.to_string())),
         }
     });
     // The attitude select saves as soon as it changes.
@@ -310,7 +467,7 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
             && !a.is_empty()
             && current.with_untracked(|c| c.attitude.as_deref() != Some(a.as_str()))
         {
-            act.dispatch(ComplaintAction::Attitude(a.clone()));
+            act.dispatch((String::new(), ComplaintAction::Attitude(a.clone())));
         }
         a
     });
@@ -363,8 +520,11 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
             <ol class="steps work" aria-label=move || t_string!(i18n, portal.steps)>
                 {COMPLAINT_STEPS.into_iter().enumerate().map(|(i, k)| {
                     let step = move || current.with(|c| c.step(k).cloned());
+                    let kept = move || waiting_tick(k);
                     // After closing only the follow-up visit is still to be recorded.
-                    let can_do = move || step().is_none() && (open() || i >= STEPS_BEFORE_CLOSING);
+                    let can_do = move || {
+                        step().is_none() && kept().is_none() && (open() || i >= STEPS_BEFORE_CLOSING)
+                    };
                     view! {
                         <li class:done=move || step().is_some() data-step=k>
                             <span>{move || step_label(i18n.get_locale(), k)}</span>
@@ -374,6 +534,9 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                                 {s.late.then(|| view! { <span class="badge badge-rejected small">{t!(i18n, complaints.late)}</span> })}
                                 {(!s.note.is_empty()).then(|| view! { <span class="note small">{s.note.clone()}</span> })}
                             })}
+                            <Show when=move || kept().is_some()>
+                                <span class="badge badge-pending" data-testid="step-waiting">{t!(i18n, complaints.step_waiting)}</span>
+                            </Show>
                             <Show when=can_do>
                                 <button
                                     type="button"
@@ -382,13 +545,13 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                                     disabled=move || act.pending().get()
                                     on:click=move |_| {
                                         just_ticked.set(Some(k));
-                                        act.dispatch(ComplaintAction::Step { key: k.to_string(), note: note.get_untracked() });
+                                        tick(k);
                                     }
                                 >
                                     {t!(i18n, complaints.mark_done)}
                                 </button>
                             </Show>
-                            <Show when=move || just_ticked.get() == Some(k) && step().is_some()>
+                            <Show when=move || just_ticked.get() == Some(k) && (step().is_some() || kept().is_some())>
                                 <button
                                     type="button"
                                     class="small"
@@ -396,7 +559,11 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                                     disabled=move || act.pending().get()
                                     on:click=move |_| {
                                         just_ticked.set(None);
-                                        act.dispatch(ComplaintAction::Undo { key: k.to_string() });
+                                        // Not sent yet: it only leaves the phone's outbox.
+                                        match kept() {
+                                            Some(key) => waiting.forget(&key),
+                                            None => { act.dispatch((String::new(), ComplaintAction::Undo { key: k.to_string() })); }
+                                        }
                                     }
                                 >
                                     {t!(i18n, complaints.undo_step)}
@@ -420,7 +587,7 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
             </Show>
             <Show when=move || open() && !major()>
                 <div class="actions">
-                    <button type="button" data-testid="make-major" disabled=move || act.pending().get() on:click=move |_| { act.dispatch(ComplaintAction::MakeMajor); }>
+                    <button type="button" data-testid="make-major" disabled=move || act.pending().get() on:click=move |_| { act.dispatch((String::new(), ComplaintAction::MakeMajor)); }>
                         {t!(i18n, complaints.make_major)}
                     </button>
                 </div>
@@ -430,11 +597,11 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
                     <p>{t!(i18n, complaints.confirm_title)}</p>
                     <div class="actions">
                         <button type="button" class="primary" data-testid="confirm-substantiated" disabled=move || act.pending().get()
-                            on:click=move |_| { act.dispatch(ComplaintAction::Confirm { substantiated: true, note: note.get_untracked() }); }>
+                            on:click=move |_| { act.dispatch((String::new(), ComplaintAction::Confirm { substantiated: true, note: note.get_untracked() })); }>
                             {t!(i18n, complaints.substantiated)}
                         </button>
                         <button type="button" data-testid="confirm-unsubstantiated" disabled=move || act.pending().get()
-                            on:click=move |_| { act.dispatch(ComplaintAction::Confirm { substantiated: false, note: note.get_untracked() }); }>
+                            on:click=move |_| { act.dispatch((String::new(), ComplaintAction::Confirm { substantiated: false, note: note.get_untracked() })); }>
                             {t!(i18n, complaints.unsubstantiated)}
                         </button>
                     </div>
@@ -448,7 +615,7 @@ fn ComplaintItem(c: Complaint) -> impl IntoView {
             <Show when=open>
                 <form class="stack" data-testid="close-form" on:submit=move |ev| {
                     ev.prevent_default();
-                    act.dispatch(ComplaintAction::Close { resolution: resolution.get_untracked() });
+                    act.dispatch((String::new(), ComplaintAction::Close { resolution: resolution.get_untracked() }));
                 }>
                     <label class="field">
                         <span>{t!(i18n, complaints.resolution_label)}</span>

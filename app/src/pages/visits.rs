@@ -6,7 +6,7 @@ use super::{LoadError, Loading, Pager};
 use crate::api::{get_filter_options, get_visit_plan, log_visit, recent_visits};
 use crate::i18n::*;
 use crate::labels::tier_label;
-use crate::outbox::{self, Waiting};
+use crate::outbox::{self, Outbox, OutboxList, Sent, Waiting};
 use crate::wire::{NewVisit, PlanRow, VisitEntry, VisitPlan, VisitProblem};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
@@ -34,28 +34,16 @@ pub fn VisitsPage() -> impl IntoView {
         recent.refetch();
     });
     // The visits waiting on this phone (read once the page is live: the server has none).
-    let waiting = RwSignal::new(Vec::<Waiting<NewVisit>>::new());
-    let sending = RwSignal::new(false);
+    let waiting = Outbox::<NewVisit>::new(OUTBOX);
     let flush = Callback::new(move |()| {
-        send_waiting(i18n.get_locale_untracked(), waiting, sending, logged)
+        let l = i18n.get_locale_untracked();
+        waiting.send(move |w| send_one(l, w.entry), logged)
     });
-    // Once the page knows who is signed in (tracked: the answer may come after the first run).
-    Effect::new(move |_| {
-        let me = crate::pages::account::me_resource().get();
-        if let Some(user) = me.and_then(|me| me.ok().flatten()).map(|me| me.id.0) {
-            waiting.set(outbox::load(OUTBOX, user));
-            flush.run(());
-        }
-    });
-    #[cfg(feature = "hydrate")]
-    {
-        let online = window_event_listener(leptos::ev::online, move |_| flush.run(()));
-        on_cleanup(move || online.remove());
-    }
+    super::open_outbox(waiting, flush);
     view! {
         <Title text=move || t_string!(i18n, visits.title).to_string() />
         <h1>{t!(i18n, visits.title)}</h1>
-        <Outbox waiting sending flush />
+        <OutboxList outbox=waiting hint=|l| td_string!(l, visits.outbox_hint) describe flush />
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let options = routes.await.map(|o| o.routes).unwrap_or_default();
@@ -106,7 +94,7 @@ fn PlanView(
     done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
     page: RwSignal<u32>,
-    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
+    waiting: Outbox<NewVisit>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let today = p.today.clone();
@@ -204,7 +192,7 @@ fn VisitForm(
     today: String,
     done: RwSignal<Option<VisitEntry>>,
     logged: Callback<()>,
-    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
+    waiting: Outbox<NewVisit>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let date = RwSignal::new(today.clone());
@@ -231,12 +219,11 @@ fn VisitForm(
         let Some((key, answer)) = send.value().get() else {
             return;
         };
-        let user = my_id();
         // Any answer but "no signal" takes the visit out of the outbox: it is in, or the form
         // says what to correct.
         let waits = matches!(&answer, Err(e) if outbox::not_sent(e));
-        if !waits && let Some(user) = user {
-            forget(waiting, user, &key);
+        if !waits {
+            waiting.forget(&key);
         }
         match answer {
             Ok(Ok(v)) => {
@@ -255,7 +242,7 @@ fn VisitForm(
                 );
             }
             Ok(Err(p)) => problem.set(Some(p)),
-            Err(_) if waits && waiting.with_untracked(|w| w.iter().any(|w| w.key == key)) => {
+            Err(_) if waits && waiting.holds(&key) => {
                 queued.set(chosen.get_untracked().map(|(_, label)| label));
                 clear();
             }
@@ -289,18 +276,7 @@ fn VisitForm(
             key: outbox::new_key(),
         };
         // Kept on the phone first: if the signal drops on the way, nothing is lost.
-        if let Some(user) = my_id() {
-            let mut list = outbox::load::<NewVisit>(OUTBOX, user);
-            list.push(Waiting {
-                key: visit.key.clone(),
-                label,
-                entry: visit.clone(),
-                refused: None,
-            });
-            if outbox::keep(OUTBOX, user, &list) {
-                waiting.set(list);
-            }
-        }
+        waiting.add(visit.key.clone(), label, visit.clone());
         send.dispatch(visit);
     };
     let message = move |p: VisitProblem| problem_text(i18n.get_locale(), p);
@@ -435,22 +411,6 @@ fn VisitLine(v: VisitEntry) -> impl IntoView {
 /// The outbox's name for visits.
 const OUTBOX: &str = "visits";
 
-/// The signed-in user's id, once the page knows who it is.
-fn my_id() -> Option<i64> {
-    crate::pages::account::me_resource()
-        .get_untracked()
-        .and_then(|me| me.ok().flatten())
-        .map(|me| me.id.0)
-}
-
-/// Takes the visit `key` out of `user`'s outbox.
-fn forget(waiting: RwSignal<Vec<Waiting<NewVisit>>>, user: i64, key: &str) {
-    let mut list = outbox::load::<NewVisit>(OUTBOX, user);
-    list.retain(|w| w.key != key);
-    outbox::keep(OUTBOX, user, &list);
-    waiting.set(list);
-}
-
 /// What is wrong with a visit's field, in words.
 fn problem_text(l: Locale, p: VisitProblem) -> &'static str {
     match p {
@@ -463,115 +423,18 @@ fn problem_text(l: Locale, p: VisitProblem) -> &'static str {
     }
 }
 
-/// Sends the visits waiting on this phone, oldest first, one at a time; stops at the first that
-/// finds no signal. One that no longer applies (its customer left the route, a date now more
-/// than a year ago) stays in the list with the server's reason until it is dismissed.
-fn send_waiting(
-    l: Locale,
-    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
-    sending: RwSignal<bool>,
-    logged: Callback<()>,
-) {
-    let Some(user) = my_id() else {
-        return;
-    };
-    if sending.get_untracked() {
-        return;
+/// Sends one visit that waited on this phone. One that no longer applies (its customer left
+/// the route, a date now more than a year ago) is refused with the reason.
+async fn send_one(l: Locale, v: NewVisit) -> Sent {
+    match log_visit(v).await {
+        Ok(Ok(_)) => Sent::In,
+        Ok(Err(p)) => Sent::Refused(problem_text(l, p).to_string()),
+        Err(e) if outbox::not_sent(&e) => Sent::NoSignal,
+        Err(e) => Sent::Refused(e.to_string()),
     }
-    let due: Vec<_> = outbox::load::<NewVisit>(OUTBOX, user)
-        .into_iter()
-        .filter(|w| w.refused.is_none())
-        .collect();
-    if due.is_empty() {
-        return;
-    }
-    sending.set(true);
-    leptos::task::spawn_local(async move {
-        let mut sent = false;
-        for w in due {
-            let refused = match log_visit(w.entry.clone()).await {
-                Ok(Ok(_)) => None,
-                Ok(Err(p)) => Some(problem_text(l, p).to_string()),
-                Err(e) if outbox::not_sent(&e) => break,
-                Err(e) => Some(e.to_string()),
-            };
-            let mut list = outbox::load::<NewVisit>(OUTBOX, user);
-            match refused {
-                None => {
-                    sent = true;
-                    list.retain(|x| x.key != w.key);
-                }
-                Some(why) => {
-                    if let Some(x) = list.iter_mut().find(|x| x.key == w.key) {
-                        x.refused = Some(why);
-                    }
-                }
-            }
-            outbox::keep(OUTBOX, user, &list);
-            waiting.set(list);
-        }
-        sending.set(false);
-        if sent {
-            logged.run(());
-        }
-    });
 }
 
-/// The visits waiting on this phone: each with its customer and date, "waiting to send" or the
-/// reason it was not saved; sent by themselves when the signal returns, or now on request.
-#[component]
-fn Outbox(
-    waiting: RwSignal<Vec<Waiting<NewVisit>>>,
-    sending: RwSignal<bool>,
-    flush: Callback<()>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let dismiss = move |key: String| {
-        if let Some(user) = my_id() {
-            forget(waiting, user, &key);
-        }
-    };
-    move || {
-        let list = waiting.get();
-        (!list.is_empty()).then(|| {
-            let n = list.len();
-            let pending = list.iter().any(|w| w.refused.is_none());
-            view! {
-                <section class="panel outbox" data-testid="outbox" aria-live="polite">
-                    <h2>{move || td_string!(i18n.get_locale(), visits.outbox_title, n = n).to_string()}</h2>
-                    <p class="muted small">{t!(i18n, visits.outbox_hint)}</p>
-                    <ul class="outbox-list">
-                        {list.into_iter().map(|w| {
-                            let key = w.key.clone();
-                            let state = if w.refused.is_some() { "refused" } else { "waiting" };
-                            view! {
-                                <li class="outbox-item" data-testid="outbox-item" data-state=state>
-                                    <span>
-                                        <strong>{w.label.clone()}</strong>
-                                        " · " {w.entry.date.clone()} " · " {w.entry.purpose.clone()}
-                                    </span>
-                                    {match w.refused.clone() {
-                                        None => view! { <span class="badge badge-pending">{t!(i18n, visits.outbox_waiting)}</span> }.into_any(),
-                                        Some(why) => view! {
-                                            <p class="error small" role="alert">
-                                                {move || td_string!(i18n.get_locale(), visits.outbox_refused, why = why.clone()).to_string()}
-                                            </p>
-                                            <button type="button" class="small" data-testid="outbox-dismiss"
-                                                on:click=move |_| dismiss(key.clone())>{t!(i18n, visits.outbox_dismiss)}</button>
-                                        }.into_any(),
-                                    }}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                    {pending.then(|| view! {
-                        <button type="button" class="small" data-testid="outbox-send"
-                            disabled=move || sending.get() on:click=move |_| flush.run(())>
-                            {move || if sending.get() { t_string!(i18n, visits.outbox_sending) } else { t_string!(i18n, visits.outbox_send) }}
-                        </button>
-                    })}
-                </section>
-            }
-        })
-    }
+/// A waiting visit in the outbox: its customer, date and purpose.
+fn describe(_: Locale, w: &Waiting<NewVisit>) -> String {
+    format!("{} · {} · {}", w.label, w.entry.date, w.entry.purpose)
 }

@@ -129,8 +129,17 @@ pub enum ComplaintAction {
     /// Makes a general complaint major: its deadlines become the major ones, counted from
     /// when it was filed.
     MakeMajor,
-    /// Marks a handling step done, with a note.
-    Step { key: String, note: String },
+    /// Marks a handling step done, with a note. `entry` is the phone's own key for the tick
+    /// ([`entry_key_ok`], empty for none): a tick kept on a phone without signal and sent
+    /// later finds what it did when sent again, is not tied to the version the phone saw
+    /// (ticking adds, it overwrites nothing), and is refused when the step was recorded
+    /// meanwhile.
+    Step {
+        key: String,
+        note: String,
+        #[serde(default)]
+        entry: String,
+    },
     /// Takes back a step ticked by mistake: by whoever ticked it, within
     /// [`STEP_UNDO_MINUTES`], while the step could still be ticked.
     Undo { key: String },
@@ -167,6 +176,23 @@ pub enum ComplaintRefusal {
     BadValue,
     /// The step is not this user's to undo, or was ticked too long ago (or is not done).
     CannotUndo,
+    /// A tick sent late (kept on a phone without signal): the step was recorded meanwhile.
+    AlreadyDone,
+}
+
+/// A complaint to file for a customer: by staff on their behalf, or by the customer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewComplaint {
+    pub customer: i64,
+    pub subject: String,
+    pub description: String,
+    pub major: bool,
+    /// One of [`COMPLAINT_ATTITUDES`] (anything else is left out).
+    pub attitude: Option<String>,
+    /// The phone's own key for this complaint ([`entry_key_ok`]), empty for none: sent again,
+    /// it finds the complaint filed the first time instead of filing a second.
+    #[serde(default)]
+    pub key: String,
 }
 
 /// How long a ticked complaint step can be taken back by whoever ticked it.

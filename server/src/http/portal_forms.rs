@@ -9,7 +9,7 @@ use app::api::ssr::ports::*;
 use app::api::ssr::{RequestRefused, check_request};
 use app::wire::{
     CustomerId, MAX_COMMENT_CHARS, MAX_COMPLAINT_CHARS, MAX_REASON_CHARS, MAX_SUBJECT_CHARS, Me,
-    Once, RequestResult, Role, Scope, UserId,
+    NewComplaint, Once, RequestResult, Role, Scope, UserId,
 };
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -216,11 +216,12 @@ pub async fn complaint(
         .file_complaint(
             Scope::Customer(id.0),
             user,
-            id,
-            subject,
-            description,
-            false,
-            None,
+            &NewComplaint {
+                customer: id.0,
+                subject: subject.to_string(),
+                description: description.to_string(),
+                ..NewComplaint::default()
+            },
         )
         .await
     {

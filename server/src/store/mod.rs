@@ -16,10 +16,10 @@ use app::wire::{
     ComplaintPage, ComplaintResult, CustomerDetail, CustomerId, CustomerLabel, CustomerPage,
     CustomerQuery, CustomerRow, CustomerService, Dashboard, Dispute, DisputeStatus, DraftResult,
     EditResult, FIELDS, FieldDef, FieldProblem, FieldValue, FilterOptions, GapReport, Invite, Kpis,
-    MyService, MyTiers, NewVisit, Once, PAGE_SIZE, PolicyId, PolicyInfo, PolicyPreview,
-    Publication, Report, ReportDraft, ReportKind, ReportSave, ReportSaved, RequestResult,
-    RequestStatus, ReviewResult, Role, RouteOption, Scope, ServiceCalendar, UserId, VisitEntry,
-    VisitLogged, VisitPlan,
+    MyService, MyTiers, NewComplaint, NewVisit, Once, PAGE_SIZE, PolicyId, PolicyInfo,
+    PolicyPreview, Publication, Report, ReportDraft, ReportKind, ReportSave, ReportSaved,
+    RequestResult, RequestStatus, ReviewResult, Role, RouteOption, Scope, ServiceCalendar, UserId,
+    VisitEntry, VisitLogged, VisitPlan,
 };
 use kehu_engine::{Cases, Cents, Policy, Score, derive};
 use sqlx::{Row, SqlitePool};
@@ -296,20 +296,9 @@ impl WorkPort for SqliteStore {
         &self,
         scope: Scope,
         user: UserId,
-        customer: CustomerId,
-        subject: &str,
-        description: &str,
-        major: bool,
-        attitude: Option<&str>,
+        new: &NewComplaint,
     ) -> Result<Option<Complaint>, StoreError> {
-        let new = crate::complaints::NewComplaint {
-            customer: customer.0,
-            subject,
-            description,
-            major,
-            attitude,
-        };
-        Ok(crate::complaints::file(&self.pool, scope, user.0, &new).await?)
+        Ok(crate::complaints::file(&self.pool, scope, user.0, new).await?)
     }
 
     async fn complaints(

@@ -111,11 +111,12 @@ async fn file(
         .file_complaint(
             scope,
             app::wire::UserId(by),
-            app::wire::CustomerId(customer),
-            subject,
-            "",
-            major,
-            None,
+            &app::wire::NewComplaint {
+                customer,
+                subject: subject.to_string(),
+                major,
+                ..Default::default()
+            },
         )
         .await
         .unwrap()
@@ -133,6 +134,7 @@ fn step(key: &str) -> ComplaintAction {
     ComplaintAction::Step {
         key: key.into(),
         note: format!("{key} done"),
+        entry: String::new(),
     }
 }
 
@@ -143,11 +145,13 @@ async fn a_general_complaint_is_handled_in_the_seven_steps_and_closed() {
         .file_complaint(
             scope,
             app::wire::UserId(cm),
-            app::wire::CustomerId(mine),
-            "Short delivery",
-            "Two cartons missing",
-            false,
-            Some("angry"),
+            &app::wire::NewComplaint {
+                customer: mine,
+                subject: "Short delivery".into(),
+                description: "Two cartons missing".into(),
+                attitude: Some("angry".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap()
@@ -384,11 +388,11 @@ async fn stale_changes_are_refused_and_other_routes_are_out_of_reach() {
             .file_complaint(
                 scope,
                 app::wire::UserId(cm),
-                app::wire::CustomerId(other),
-                "x",
-                "",
-                false,
-                None
+                &app::wire::NewComplaint {
+                    customer: other,
+                    subject: "x".into(),
+                    ..Default::default()
+                }
             )
             .await
             .unwrap()
@@ -573,5 +577,131 @@ async fn a_mis_tapped_step_is_taken_back_by_whoever_ticked_it_soon_after() {
     assert_eq!(
         act(&store, scope, cm, &c, undo()).await,
         ComplaintResult::Refused(ComplaintRefusal::CannotUndo)
+    );
+}
+
+/// A tick kept on a phone without signal, sent later under its own key.
+fn late_tick(key: &str, entry: &str) -> ComplaintAction {
+    ComplaintAction::Step {
+        key: key.into(),
+        note: format!("{key} on the road"),
+        entry: entry.into(),
+    }
+}
+
+#[tokio::test]
+async fn what_a_phone_kept_without_signal_is_stored_once_or_refused_with_its_reason() {
+    let (_dir, pool, store, scope, mine, _, cm) = desk(120).await;
+    let new = app::wire::NewComplaint {
+        customer: mine,
+        subject: "Short delivery".into(),
+        key: "18f3a2b-0a1b2c3d4e5f6-0f1e2d3c4b5a6".into(),
+        ..Default::default()
+    };
+    let complaints = number(&pool, "SELECT COUNT(*) FROM complaints").await;
+    let audited = number(
+        &pool,
+        "SELECT COUNT(*) FROM audit WHERE action = 'complaint.file'",
+    )
+    .await;
+    // Filed without signal, sent twice (the first answer was lost): one complaint, one line in
+    // the audit trail.
+    let file = || async {
+        store
+            .file_complaint(scope, app::wire::UserId(cm), &new)
+            .await
+            .unwrap()
+            .expect("in scope")
+    };
+    let first = file().await;
+    let again = file().await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(
+        number(&pool, "SELECT COUNT(*) FROM complaints").await,
+        complaints + 1
+    );
+    assert_eq!(
+        number(
+            &pool,
+            "SELECT COUNT(*) FROM audit WHERE action = 'complaint.file'"
+        )
+        .await,
+        audited + 1
+    );
+
+    // A step ticked on the phone while someone else changed the complaint (its version moved
+    // on): the late tick still goes in, once, however often it is sent.
+    let changed = done(act(&store, scope, cm, &first, step("listen")).await);
+    assert!(changed.version > first.version);
+    let tick = late_tick("accept", "18f3a2b-1111111111111-2222222222222");
+    let sent = done(act(&store, scope, cm, &first, tick.clone()).await);
+    assert!(sent.step("accept").is_some());
+    let resent = done(act(&store, scope, cm, &first, tick).await);
+    assert_eq!(resent.version, sent.version, "sent again, nothing changes");
+    assert_eq!(
+        resent.step("accept").map(|s| s.note.as_str()),
+        Some("accept on the road")
+    );
+
+    // The step was recorded by someone else meanwhile: refused, their note kept.
+    let late = late_tick("listen", "18f3a2b-3333333333333-4444444444444");
+    assert_eq!(
+        act(&store, scope, cm, &first, late).await,
+        ComplaintResult::Refused(ComplaintRefusal::AlreadyDone)
+    );
+    // The complaint was closed meanwhile: refused as closed, nothing stored.
+    let mut c = resent;
+    for k in &COMPLAINT_STEPS[..STEPS_BEFORE_CLOSING] {
+        if c.step(k).is_none() {
+            c = done(act(&store, scope, cm, &c, step(k)).await);
+        }
+    }
+    let closed = done(
+        act(
+            &store,
+            scope,
+            cm,
+            &c,
+            ComplaintAction::Close {
+                resolution: "Delivered the missing cartons".into(),
+            },
+        )
+        .await,
+    );
+    assert_eq!(
+        act(
+            &store,
+            scope,
+            cm,
+            &first,
+            late_tick("listen", "18f3a2b-7777777777777-8888888888888")
+        )
+        .await,
+        ComplaintResult::Refused(ComplaintRefusal::Closed)
+    );
+    // After closing the follow-up visit may still come in late.
+    let follow = done(
+        act(
+            &store,
+            scope,
+            cm,
+            &first,
+            late_tick("follow_up", "18f3a2b-9999999999999-aaaaaaaaaaaaa"),
+        )
+        .await,
+    );
+    assert!(follow.step("follow_up").is_some());
+    assert_eq!(follow.status, closed.status);
+    // A key no page makes is refused.
+    assert_eq!(
+        act(
+            &store,
+            scope,
+            cm,
+            &first,
+            late_tick("follow_up", "<script>")
+        )
+        .await,
+        ComplaintResult::Refused(ComplaintRefusal::BadValue)
     );
 }

@@ -241,11 +241,12 @@ async fn random_writes(seed: u64, steps: usize) {
                     .file_complaint(
                         scope,
                         app::wire::UserId(cm),
-                        app::wire::CustomerId(x),
-                        "short supply",
-                        "",
-                        rng.random_bool(0.3),
-                        None,
+                        &app::wire::NewComplaint {
+                            customer: x,
+                            subject: "short supply".into(),
+                            major: rng.random_bool(0.3),
+                            ..Default::default()
+                        },
                     )
                     .await
                     .unwrap()

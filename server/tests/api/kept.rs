@@ -161,11 +161,11 @@ async fn kept_facts_follow_each_change_as_loading_everyone_would() {
         .file_complaint(
             scope,
             app::wire::UserId(cm),
-            app::wire::CustomerId(x),
-            "short supply",
-            "",
-            false,
-            None,
+            &app::wire::NewComplaint {
+                customer: x,
+                subject: "short supply".into(),
+                ..Default::default()
+            },
         )
         .await
         .unwrap()

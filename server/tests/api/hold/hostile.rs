@@ -50,11 +50,12 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
         .file_complaint(
             scope,
             app::wire::UserId(manager_id),
-            app::wire::CustomerId(target),
-            PAYLOAD,
-            PAYLOAD,
-            false,
-            None,
+            &app::wire::NewComplaint {
+                customer: target,
+                subject: PAYLOAD.into(),
+                description: PAYLOAD.into(),
+                ..Default::default()
+            },
         )
         .await
         .unwrap()
@@ -68,6 +69,7 @@ async fn hostile_text_in_every_free_text_field_is_shown_as_text_on_every_page() 
             &app::wire::ComplaintAction::Step {
                 key: "listen".into(),
                 note: PAYLOAD.into(),
+                entry: String::new(),
             },
         )
         .await
